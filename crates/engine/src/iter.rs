@@ -1,0 +1,71 @@
+//! Strided iteration shared by every elementwise kernel: N operands, one shape, per-operand
+//! strides. Dims are coalesced first, so a contiguous tensor is one long row.
+use alloc::vec::Vec;
+
+/// Calls `f(offsets, len, inner_strides)` once per innermost row; `offsets[k]` is operand k's
+/// element offset at the start of the row. Does nothing for an empty shape (numel 0).
+pub fn for_each_row<const N: usize>(
+    shape: &[usize],
+    strides: [&[usize]; N],
+    base: [usize; N],
+    mut f: impl FnMut([usize; N], usize, [usize; N]),
+) {
+    if shape.iter().any(|&d| d == 0) {
+        return;
+    }
+    // Coalesce: drop size-1 dims and merge neighbours that step through memory as one.
+    let mut dims: Vec<(usize, [usize; N])> = Vec::with_capacity(shape.len());
+    for (d, &size) in shape.iter().enumerate() {
+        if size == 1 { continue; }
+        let st: [usize; N] = core::array::from_fn(|k| strides[k][d]);
+        if let Some(last) = dims.last_mut() {
+            if (0..N).all(|k| last.1[k] == st[k] * size) {
+                last.0 *= size;
+                last.1 = st;
+                continue;
+            }
+        }
+        dims.push((size, st));
+    }
+    let Some(&(inner_len, inner_st)) = dims.last() else {
+        f(base, 1, [0; N]);
+        return;
+    };
+    let outer = &dims[..dims.len() - 1];
+    let mut idx: Vec<usize> = alloc::vec![0; outer.len()];
+    let mut offs = base;
+    loop {
+        f(offs, inner_len, inner_st);
+        // Odometer increment over the outer dims, adjusting offsets incrementally.
+        let mut d = outer.len();
+        loop {
+            if d == 0 { return; }
+            d -= 1;
+            idx[d] += 1;
+            for k in 0..N { offs[k] += outer[d].1[k]; }
+            if idx[d] < outer[d].0 { break; }
+            for k in 0..N { offs[k] -= outer[d].1[k] * outer[d].0; }
+            idx[d] = 0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn visits_transposed_in_logical_order() {
+        // 2x3 tensor stored transposed: strides (1, 2)
+        let mut seen = Vec::new();
+        for_each_row(&[2, 3], [&[1, 2]], [0], |o, len, st| {
+            for i in 0..len { seen.push(o[0] + i * st[0]); }
+        });
+        assert_eq!(seen, alloc::vec![0, 2, 4, 1, 3, 5]);
+    }
+    #[test]
+    fn coalesces_contiguous() {
+        let mut calls = 0;
+        for_each_row(&[4, 5, 6], [&[30, 6, 1]], [0], |_, len, _| { calls += 1; assert_eq!(len, 120); });
+        assert_eq!(calls, 1);
+    }
+}

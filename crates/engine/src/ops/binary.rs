@@ -1,0 +1,158 @@
+//! Elementwise binary ops with full broadcasting and PyTorch's dtype promotion.
+use crate::dtype::{DType, Elem};
+use crate::error::{bail, Result};
+use crate::iter::for_each_row;
+use crate::ops::cast::cast;
+use crate::shape::{broadcast_shapes, broadcast_strides, contiguous_strides, numel};
+use crate::storage::alloc_vec;
+use crate::tensor::Tensor;
+use kd_kernels::math as m;
+
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinaryOp {
+    Add, Sub, Mul, Div, Pow, Maximum, Minimum, Remainder, FloorDivide,
+    Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor, Atan2,
+}
+
+/// (name, op). The order is the ABI code: append only.
+pub const BINARY: &[(&str, BinaryOp)] = &[
+    ("add", BinaryOp::Add), ("sub", BinaryOp::Sub), ("mul", BinaryOp::Mul), ("div", BinaryOp::Div),
+    ("pow", BinaryOp::Pow), ("maximum", BinaryOp::Maximum), ("minimum", BinaryOp::Minimum),
+    ("remainder", BinaryOp::Remainder), ("floor_divide", BinaryOp::FloorDivide),
+    ("eq", BinaryOp::Eq), ("ne", BinaryOp::Ne), ("lt", BinaryOp::Lt), ("le", BinaryOp::Le),
+    ("gt", BinaryOp::Gt), ("ge", BinaryOp::Ge), ("logical_and", BinaryOp::LogicalAnd),
+    ("logical_or", BinaryOp::LogicalOr), ("logical_xor", BinaryOp::LogicalXor), ("atan2", BinaryOp::Atan2),
+];
+
+pub fn lookup(code: u32) -> Option<(&'static str, BinaryOp)> { BINARY.get(code as usize).copied() }
+
+/// Broadcasts a and b (already of dtype T) and writes f(a, b) into a new contiguous tensor.
+pub fn zip<T: Elem, U: Elem>(a: &Tensor, b: &Tensor, f: impl Fn(T, T) -> U) -> Result<Tensor> {
+    let shape = broadcast_shapes(&a.shape, &b.shape)?;
+    let sa = broadcast_strides(&a.shape, &a.strides, &shape);
+    let sb = broadcast_strides(&b.shape, &b.strides, &shape);
+    let so = contiguous_strides(&shape);
+    let mut out = alloc_vec::<U>(numel(&shape))?;
+    {
+        let ba = a.storage.buf.borrow();
+        let bb = b.storage.buf.borrow();
+        let (xa, xb) = (T::slice(&ba), T::slice(&bb));
+        for_each_row(&shape, [&sa, &sb, &so], [a.offset, b.offset, 0], |o, len, st| {
+            let dst = &mut out[o[2]..o[2] + len];
+            match (st[0], st[1]) {
+                (1, 1) => {
+                    for ((d, &x), &y) in dst.iter_mut().zip(&xa[o[0]..o[0] + len]).zip(&xb[o[1]..o[1] + len]) { *d = f(x, y); }
+                }
+                (1, 0) => {
+                    let y = xb[o[1]];
+                    for (d, &x) in dst.iter_mut().zip(&xa[o[0]..o[0] + len]) { *d = f(x, y); }
+                }
+                (0, 1) => {
+                    let x = xa[o[0]];
+                    for (d, &y) in dst.iter_mut().zip(&xb[o[1]..o[1] + len]) { *d = f(x, y); }
+                }
+                (s0, s1) => {
+                    for (i, d) in dst.iter_mut().enumerate() { *d = f(xa[o[0] + i * s0], xb[o[1] + i * s1]); }
+                }
+            }
+        });
+    }
+    Ok(Tensor::from_vec(out, shape))
+}
+
+fn cmp<T: Elem>(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    use BinaryOp::*;
+    match op {
+        Eq => zip::<T, u8>(a, b, |x, y| (x == y) as u8),
+        Ne => zip::<T, u8>(a, b, |x, y| (x != y) as u8),
+        Lt => zip::<T, u8>(a, b, |x, y| (x < y) as u8),
+        Le => zip::<T, u8>(a, b, |x, y| (x <= y) as u8),
+        Gt => zip::<T, u8>(a, b, |x, y| (x > y) as u8),
+        Ge => zip::<T, u8>(a, b, |x, y| (x >= y) as u8),
+        LogicalAnd => zip::<T, u8>(a, b, |x, y| (x.to_bool() && y.to_bool()) as u8),
+        LogicalOr => zip::<T, u8>(a, b, |x, y| (x.to_bool() || y.to_bool()) as u8),
+        LogicalXor => zip::<T, u8>(a, b, |x, y| (x.to_bool() != y.to_bool()) as u8),
+        _ => unreachable!(),
+    }
+}
+
+#[inline]
+fn fmax(x: f32, y: f32) -> f32 { if x.is_nan() || y.is_nan() { f32::NAN } else if x > y { x } else { y } }
+#[inline]
+fn fmin(x: f32, y: f32) -> f32 { if x.is_nan() || y.is_nan() { f32::NAN } else if x < y { x } else { y } }
+
+pub fn binary(op: BinaryOp, name: &str, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    use BinaryOp::*;
+    a.check_device(b, name)?;
+    let pd = DType::promote(a.dtype(), b.dtype());
+    if matches!(op, Eq | Ne | Lt | Le | Gt | Ge | LogicalAnd | LogicalOr | LogicalXor) {
+        let (ca, cb) = (cast(a, pd)?, cast(b, pd)?);
+        return match pd {
+            DType::F32 => cmp::<f32>(op, &ca, &cb),
+            DType::I32 => cmp::<i32>(op, &ca, &cb),
+            DType::Bool => cmp::<u8>(op, &ca, &cb),
+        };
+    }
+    if pd == DType::Bool && op == Sub {
+        bail!(DType, "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.");
+    }
+    // True division and float-only functions compute in float whatever the inputs.
+    let compute = if matches!(op, Div | Atan2) { DType::F32 } else if pd == DType::Bool { DType::I32 } else { pd };
+    let (ca, cb) = (cast(a, compute)?, cast(b, compute)?);
+    let out = match compute {
+        DType::F32 => match op {
+            Add => zip::<f32, f32>(&ca, &cb, |x, y| x + y),
+            Sub => zip::<f32, f32>(&ca, &cb, |x, y| x - y),
+            Mul => zip::<f32, f32>(&ca, &cb, |x, y| x * y),
+            Div => zip::<f32, f32>(&ca, &cb, |x, y| x / y),
+            Pow => zip::<f32, f32>(&ca, &cb, pow_f32),
+            Maximum => zip::<f32, f32>(&ca, &cb, fmax),
+            Minimum => zip::<f32, f32>(&ca, &cb, fmin),
+            // Python's modulo: the result has the divisor's sign.
+            Remainder => zip::<f32, f32>(&ca, &cb, |x, y| { let r = x - m::floor(x / y) * y; r }),
+            FloorDivide => zip::<f32, f32>(&ca, &cb, |x, y| m::floor(x / y)),
+            Atan2 => zip::<f32, f32>(&ca, &cb, atan2),
+            _ => unreachable!(),
+        },
+        _ => {
+            if matches!(op, Remainder | FloorDivide) && contains_zero(&cb)? {
+                bail!(Value, "ZeroDivisionError: integer {} by zero", name);
+            }
+            if op == Pow && has_negative(&cb)? {
+                bail!(Value, "Integers to negative integer powers are not allowed.");
+            }
+            match op {
+                Add => zip::<i32, i32>(&ca, &cb, |x, y| x.wrapping_add(y)),
+                Sub => zip::<i32, i32>(&ca, &cb, |x, y| x.wrapping_sub(y)),
+                Mul => zip::<i32, i32>(&ca, &cb, |x, y| x.wrapping_mul(y)),
+                Pow => zip::<i32, i32>(&ca, &cb, |x, y| x.wrapping_pow(y as u32)),
+                Maximum => zip::<i32, i32>(&ca, &cb, |x, y| x.max(y)),
+                Minimum => zip::<i32, i32>(&ca, &cb, |x, y| x.min(y)),
+                Remainder => zip::<i32, i32>(&ca, &cb, |x, y| x.wrapping_rem(y).wrapping_add(y).wrapping_rem(y)),
+                FloorDivide => zip::<i32, i32>(&ca, &cb, |x, y| { let q = x.wrapping_div(y); if (x % y != 0) && ((x < 0) != (y < 0)) { q - 1 } else { q } }),
+                _ => unreachable!(),
+            }
+        }
+    }?;
+    // bool (+, *, max, min) bool stays bool in PyTorch.
+    if pd == DType::Bool { cast(&out, DType::Bool) } else { Ok(out) }
+}
+
+fn contains_zero(t: &Tensor) -> Result<bool> { t.with_contiguous::<i32, _>(|s| s.contains(&0)) }
+fn has_negative(t: &Tensor) -> Result<bool> { t.with_contiguous::<i32, _>(|s| s.iter().any(|&x| x < 0)) }
+
+#[inline]
+fn pow_f32(x: f32, y: f32) -> f32 {
+    // Exact fast paths PyTorch also takes, so x**2 matches x*x bit for bit.
+    if y == 2.0 { x * x } else if y == 1.0 { x } else if y == 0.5 { m::sqrt(x) } else { m::pow(x, y) }
+}
+
+fn atan2(y: f32, x: f32) -> f32 {
+    use core::f32::consts::PI;
+    if x == 0.0 {
+        return if y == 0.0 { if x.is_sign_negative() { PI.copysign(y) } else { y } } else { (PI / 2.0).copysign(y) };
+    }
+    let r = m::atan(y / x);
+    if x > 0.0 { r } else if y >= 0.0 { r + PI } else { r - PI }
+}

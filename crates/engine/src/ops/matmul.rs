@@ -1,0 +1,65 @@
+//! torch.matmul: 1-D, 2-D, batched with broadcast batch dims, on the packed GEMM kernel.
+//! Operands are passed to the kernel with their own strides: transposed views cost no copy.
+use alloc::vec::Vec;
+
+use crate::dtype::DType;
+use crate::error::{bail, Result};
+use crate::ops::cast::cast;
+use crate::shape::{broadcast_shapes, broadcast_strides, fmt_shape, numel};
+use crate::storage::alloc_vec;
+use crate::tensor::Tensor;
+use kd_kernels::gemm::sgemm;
+
+pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    a.check_device(b, "matmul")?;
+    if a.ndim() == 0 || b.ndim() == 0 {
+        bail!(Shape, "both arguments to matmul need to be at least 1D, but they are {}D and {}D", a.ndim(), b.ndim());
+    }
+    let out_dtype = DType::promote(a.dtype(), b.dtype());
+    if out_dtype == DType::Bool {
+        bail!(DType, "\"addmm\" not implemented for 'Bool'");
+    }
+    let (a, b) = (cast(a, DType::F32)?, cast(b, DType::F32)?);
+    // Promote 1-D operands to matrices, and remember which dims to drop afterwards.
+    let a2 = if a.ndim() == 1 { a.unsqueeze(0)? } else { a.clone() };
+    let b2 = if b.ndim() == 1 { b.unsqueeze(1)? } else { b.clone() };
+    let (m, k) = (a2.shape[a2.ndim() - 2], a2.shape[a2.ndim() - 1]);
+    let (k2, n) = (b2.shape[b2.ndim() - 2], b2.shape[b2.ndim() - 1]);
+    if k != k2 {
+        if a.ndim() == 1 && b.ndim() == 1 {
+            bail!(Shape, "inconsistent tensor size, expected tensor [{}] and src [{}] to have the same number of elements, but got {} and {} elements respectively", k, k2, k, k2);
+        }
+        bail!(Shape, "mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})", m, k, k2, n);
+    }
+    let (ba, bb) = (&a2.shape[..a2.ndim() - 2], &b2.shape[..b2.ndim() - 2]);
+    let batch = broadcast_shapes(ba, bb).map_err(|_| crate::error::err!(Shape,
+        "matmul: batch dimensions {} and {} cannot be broadcast", fmt_shape(ba), fmt_shape(bb)))?;
+    let sa = broadcast_strides(ba, &a2.strides[..a2.ndim() - 2], &batch);
+    let sb = broadcast_strides(bb, &b2.strides[..b2.ndim() - 2], &batch);
+    let nb = numel(&batch);
+    let mut out = alloc_vec::<f32>(nb * m * n)?;
+    {
+        let (bufa, bufb) = (a2.storage.buf.borrow(), b2.storage.buf.borrow());
+        let (xa, xb) = (<f32 as crate::dtype::Elem>::slice(&bufa), <f32 as crate::dtype::Elem>::slice(&bufb));
+        let (rsa, csa) = (a2.strides[a2.ndim() - 2], a2.strides[a2.ndim() - 1]);
+        let (rsb, csb) = (b2.strides[b2.ndim() - 2], b2.strides[b2.ndim() - 1]);
+        let mut idx = alloc::vec![0usize; batch.len()];
+        for bi in 0..nb {
+            let oa = a2.offset + idx.iter().zip(&sa).map(|(i, s)| i * s).sum::<usize>();
+            let ob = b2.offset + idx.iter().zip(&sb).map(|(i, s)| i * s).sum::<usize>();
+            if m > 0 && n > 0 {
+                sgemm(m, n, k, &xa[oa..], rsa, csa, &xb[ob..], rsb, csb, &mut out[bi * m * n..], n, 1, false);
+            }
+            for d in (0..batch.len()).rev() {
+                idx[d] += 1;
+                if idx[d] < batch[d] { break; }
+                idx[d] = 0;
+            }
+        }
+    }
+    let mut shape: Vec<usize> = batch.clone();
+    if a.ndim() > 1 { shape.push(m); }
+    if b.ndim() > 1 { shape.push(n); }
+    let t = Tensor::from_vec(out, shape);
+    if out_dtype == DType::I32 { cast(&t, DType::I32) } else { Ok(t) }
+}

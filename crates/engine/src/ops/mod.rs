@@ -1,0 +1,29 @@
+//! The op table. Each family module declares its ops once (name → code); the wasm ABI
+//! exposes `op_table()` so the TypeScript face, the docs' support matrix and the
+//! conformance suite all read the same list.
+pub mod binary;
+pub mod cast;
+pub mod creation;
+pub mod index;
+pub mod matmul;
+pub mod reduce;
+pub mod softmax;
+pub mod unary;
+
+use alloc::string::String;
+
+/// "family:name,name,...;family:..." — the order within a family is the op code.
+pub fn op_table() -> String {
+    let mut s = String::new();
+    let mut family = |fam: &str, names: &mut dyn Iterator<Item = &str>| {
+        s.push_str(fam);
+        s.push(':');
+        let v: alloc::vec::Vec<&str> = names.collect();
+        s.push_str(&v.join(","));
+        s.push(';');
+    };
+    family("unary", &mut unary::UNARY.iter().map(|u| u.0));
+    family("binary", &mut binary::BINARY.iter().map(|u| u.0));
+    family("reduce", &mut reduce::REDUCE.iter().map(|u| u.0));
+    s
+}

@@ -1,0 +1,143 @@
+//! Reductions over any set of dims, with keepdim. The reduced dims are permuted innermost so
+//! every output element reduces one contiguous run.
+use alloc::vec::Vec;
+
+use crate::dtype::{DType, Elem};
+use crate::error::{bail, Result};
+use crate::ops::cast::cast;
+use crate::shape::{numel, wrap_dims};
+use crate::storage::try_with_capacity;
+use crate::tensor::Tensor;
+use kd_kernels::math as m;
+
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReduceOp { Sum, Mean, Prod, Amax, Amin, Argmax, Argmin, Var, Std, All, Any, Logsumexp, CountNonzero }
+
+/// (name, op). The order is the ABI code: append only.
+pub const REDUCE: &[(&str, ReduceOp)] = &[
+    ("sum", ReduceOp::Sum), ("mean", ReduceOp::Mean), ("prod", ReduceOp::Prod), ("amax", ReduceOp::Amax),
+    ("amin", ReduceOp::Amin), ("argmax", ReduceOp::Argmax), ("argmin", ReduceOp::Argmin), ("var", ReduceOp::Var),
+    ("std", ReduceOp::Std), ("all", ReduceOp::All), ("any", ReduceOp::Any), ("logsumexp", ReduceOp::Logsumexp),
+    ("count_nonzero", ReduceOp::CountNonzero),
+];
+
+pub fn lookup(code: u32) -> Option<(&'static str, ReduceOp)> { REDUCE.get(code as usize).copied() }
+
+/// The reduced dims (all when `dims` is None) and the output shape.
+fn plan(t: &Tensor, dims: Option<&[i64]>, keepdim: bool) -> Result<(Vec<usize>, Vec<usize>)> {
+    let red = match dims {
+        None => (0..t.ndim()).collect(),
+        Some(d) if d.is_empty() => (0..t.ndim()).collect(), // PyTorch: dim=[] means all dims
+        Some(d) => wrap_dims(d, t.ndim())?.into_iter().filter(|&i| i < t.ndim()).collect::<Vec<_>>(),
+    };
+    let out_shape = (0..t.ndim())
+        .filter_map(|i| if red.contains(&i) { if keepdim { Some(1) } else { None } } else { Some(t.shape[i]) })
+        .collect();
+    Ok((red, out_shape))
+}
+
+/// Calls `f(run)` for each output element's contiguous run of reduced values.
+fn runs<T: Elem, U: Elem>(t: &Tensor, red: &[usize], out_shape: Vec<usize>, mut f: impl FnMut(&[T]) -> U) -> Result<Tensor> {
+    let kept: Vec<usize> = (0..t.ndim()).filter(|i| !red.contains(i)).collect();
+    let perm: Vec<i64> = kept.iter().chain(red.iter()).map(|&d| d as i64).collect();
+    let p = t.permute(&perm)?;
+    let outer = numel(&out_shape);
+    let r: usize = red.iter().map(|&d| t.shape[d]).product();
+    let mut out = try_with_capacity::<U>(outer)?;
+    p.with_contiguous::<T, _>(|s| {
+        for i in 0..outer { out.push(f(&s[i * r..(i + 1) * r])); }
+    })?;
+    Ok(Tensor::from_vec(out, out_shape))
+}
+
+fn sum_f64<T: Elem>(s: &[T]) -> f64 { s.iter().map(|x| x.to_f64()).sum() }
+
+fn var_of(s: &[f32], correction: f64) -> f64 {
+    let n = s.len() as f64;
+    let mean = s.iter().map(|&x| x as f64).sum::<f64>() / n;
+    let ss: f64 = s.iter().map(|&x| { let d = x as f64 - mean; d * d }).sum();
+    ss / (n - correction).max(0.0)
+}
+
+/// Index of the first max (or min) element; NaN counts as the extreme, as in PyTorch.
+fn arg_extreme<T: Elem>(s: &[T], want_max: bool) -> usize {
+    let mut best = 0;
+    for i in 1..s.len() {
+        let (x, b) = (s[i], s[best]);
+        #[allow(clippy::eq_op)]
+        if b != b { break; }
+        #[allow(clippy::eq_op)]
+        if x != x { best = i; break; }
+        if (want_max && x > b) || (!want_max && x < b) { best = i; }
+    }
+    best
+}
+
+fn generic<T: Elem>(op: ReduceOp, t: &Tensor, red: &[usize], out_shape: Vec<usize>) -> Result<Tensor> {
+    use ReduceOp::*;
+    match op {
+        Amax => runs::<T, T>(t, red, out_shape, |s| s[arg_extreme(s, true)]),
+        Amin => runs::<T, T>(t, red, out_shape, |s| s[arg_extreme(s, false)]),
+        Argmax => runs::<T, i32>(t, red, out_shape, |s| arg_extreme(s, true) as i32),
+        Argmin => runs::<T, i32>(t, red, out_shape, |s| arg_extreme(s, false) as i32),
+        All => runs::<T, u8>(t, red, out_shape, |s| s.iter().all(|x| x.to_bool()) as u8),
+        Any => runs::<T, u8>(t, red, out_shape, |s| s.iter().any(|x| x.to_bool()) as u8),
+        CountNonzero => runs::<T, i32>(t, red, out_shape, |s| s.iter().filter(|x| x.to_bool()).count() as i32),
+        _ => unreachable!(),
+    }
+}
+
+pub fn reduce(op: ReduceOp, name: &str, t: &Tensor, dims: Option<&[i64]>, keepdim: bool, correction: f64) -> Result<Tensor> {
+    use ReduceOp::*;
+    if matches!(op, Argmax | Argmin) && dims.is_some_and(|d| d.len() > 1) {
+        bail!(Value, "{}(): expected a single dim, got {}", name, dims.unwrap().len());
+    }
+    // argmax/argmin over all dims read the flattened tensor.
+    let flat;
+    let (t, dims) = if matches!(op, Argmax | Argmin) && dims.is_none() && !keepdim {
+        flat = t.reshape(&[-1])?;
+        (&flat, None)
+    } else { (t, dims) };
+    let (red, out_shape) = plan(t, dims, keepdim)?;
+    let r: usize = red.iter().map(|&d| t.shape[d]).product();
+    if r == 0 && numel(&out_shape) > 0 && matches!(op, Amax | Amin | Argmax | Argmin) {
+        bail!(Index, "{}(): Expected reduction dim to have non-zero size.", name);
+    }
+    let dt = t.dtype();
+    if matches!(op, Mean | Var | Std | Logsumexp) && dt != DType::F32 {
+        bail!(DType, "{}(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: {}", name, dt.name());
+    }
+    match op {
+        Sum | Prod if dt != DType::F32 => {
+            let i = cast(t, DType::I32)?;
+            if op == Sum { runs::<i32, i32>(&i, &red, out_shape, |s| s.iter().fold(0i32, |a, &x| a.wrapping_add(x))) }
+            else { runs::<i32, i32>(&i, &red, out_shape, |s| s.iter().fold(1i32, |a, &x| a.wrapping_mul(x))) }
+        }
+        Sum => runs::<f32, f32>(t, &red, out_shape, |s| sum_f64(s) as f32),
+        Prod => runs::<f32, f32>(t, &red, out_shape, |s| s.iter().fold(1f64, |a, &x| a * x as f64) as f32),
+        Mean => runs::<f32, f32>(t, &red, out_shape, |s| (sum_f64(s) / s.len() as f64) as f32),
+        Var => runs::<f32, f32>(t, &red, out_shape, |s| var_of(s, correction) as f32),
+        Std => runs::<f32, f32>(t, &red, out_shape, |s| m::sqrt64(var_of(s, correction)) as f32),
+        Logsumexp => runs::<f32, f32>(t, &red, out_shape, |s| {
+            let mx = s.iter().fold(f32::NEG_INFINITY, |a, &x| if x > a { x } else { a });
+            if !mx.is_finite() { return if s.iter().any(|x| x.is_nan()) { f32::NAN } else { mx }; }
+            let acc: f64 = s.iter().map(|&x| m::exp(x - mx) as f64).sum();
+            mx + m::ln(acc as f32)
+        }),
+        _ => match dt {
+            DType::F32 => generic::<f32>(op, t, &red, out_shape),
+            DType::I32 => generic::<i32>(op, t, &red, out_shape),
+            DType::Bool => generic::<u8>(op, t, &red, out_shape),
+        },
+    }
+}
+
+
+/// max/min along one dim: (values, indices), as torch.max(t, dim).
+pub fn extreme_dim(t: &Tensor, dim: i64, keepdim: bool, want_max: bool) -> Result<(Tensor, Tensor)> {
+    let (name, vop, iop) = if want_max { ("max", ReduceOp::Amax, ReduceOp::Argmax) } else { ("min", ReduceOp::Amin, ReduceOp::Argmin) };
+    let v = reduce(vop, name, t, Some(&[dim]), keepdim, 0.0)?;
+    let i = reduce(iop, name, t, Some(&[dim]), keepdim, 0.0)?;
+    Ok((v, i))
+}

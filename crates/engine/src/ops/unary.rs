@@ -1,0 +1,162 @@
+//! Elementwise unary ops. Each op is one row of `UNARY`: its name, whether it keeps an
+//! integer dtype (neg, abs...) or computes in float (exp, log...), and its scalar function.
+use crate::dtype::{DType, Elem};
+use crate::error::{bail, Result};
+use crate::iter::for_each_row;
+use crate::ops::cast::cast;
+use crate::storage::try_with_capacity;
+use crate::tensor::Tensor;
+use kd_kernels::math as m;
+
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnaryOp {
+    Neg, Abs, Exp, Log, Sqrt, Rsqrt, Sin, Cos, Tanh, Sigmoid, Relu, Gelu, GeluTanh, Silu,
+    Sign, Floor, Ceil, Round, Trunc, Square, Reciprocal, Log1p, Expm1, Erf, Softplus,
+    Log2, Exp2, LogicalNot, Tan, Atan,
+}
+
+/// (name, op, keeps int dtype). The order is the ABI code: append only.
+pub const UNARY: &[(&str, UnaryOp, bool)] = &[
+    ("neg", UnaryOp::Neg, true), ("abs", UnaryOp::Abs, true), ("exp", UnaryOp::Exp, false),
+    ("log", UnaryOp::Log, false), ("sqrt", UnaryOp::Sqrt, false), ("rsqrt", UnaryOp::Rsqrt, false),
+    ("sin", UnaryOp::Sin, false), ("cos", UnaryOp::Cos, false), ("tanh", UnaryOp::Tanh, false),
+    ("sigmoid", UnaryOp::Sigmoid, false), ("relu", UnaryOp::Relu, true), ("gelu", UnaryOp::Gelu, false),
+    ("gelu_tanh", UnaryOp::GeluTanh, false), ("silu", UnaryOp::Silu, false), ("sign", UnaryOp::Sign, true),
+    ("floor", UnaryOp::Floor, true), ("ceil", UnaryOp::Ceil, true), ("round", UnaryOp::Round, true),
+    ("trunc", UnaryOp::Trunc, true), ("square", UnaryOp::Square, true), ("reciprocal", UnaryOp::Reciprocal, false),
+    ("log1p", UnaryOp::Log1p, false), ("expm1", UnaryOp::Expm1, false), ("erf", UnaryOp::Erf, false),
+    ("softplus", UnaryOp::Softplus, false), ("log2", UnaryOp::Log2, false), ("exp2", UnaryOp::Exp2, false),
+    ("logical_not", UnaryOp::LogicalNot, false), ("tan", UnaryOp::Tan, false), ("atan", UnaryOp::Atan, false),
+];
+
+pub fn lookup(code: u32) -> Option<(&'static str, UnaryOp, bool)> { UNARY.get(code as usize).copied() }
+
+#[inline]
+pub fn sigmoid(x: f32) -> f32 {
+    // Split by sign so exp never overflows to inf/inf.
+    if x >= 0.0 { 1.0 / (1.0 + m::exp(-x)) } else { let e = m::exp(x); e / (1.0 + e) }
+}
+
+#[inline]
+fn f32_fn(op: UnaryOp) -> fn(f32) -> f32 {
+    use UnaryOp::*;
+    match op {
+        Neg => |x| -x,
+        Abs => |x: f32| x.abs(),
+        Exp => m::exp,
+        Log => m::ln,
+        Sqrt => m::sqrt,
+        Rsqrt => |x| 1.0 / m::sqrt(x),
+        Sin => m::sin,
+        Cos => m::cos,
+        Tan => |x| m::sin(x) / m::cos(x),
+        Atan => m::atan,
+        Tanh => m::tanh,
+        Sigmoid => sigmoid,
+        Relu => |x| if x > 0.0 { x } else if x.is_nan() { x } else { 0.0 },
+        Gelu => |x| 0.5 * x * (1.0 + m::erf(x * core::f32::consts::FRAC_1_SQRT_2)),
+        GeluTanh => |x| 0.5 * x * (1.0 + m::tanh(0.797_884_6 * (x + 0.044715 * x * x * x))),
+        Silu => |x| x * sigmoid(x),
+        Sign => |x: f32| if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { x * 0.0 },
+        Floor => m::floor,
+        Ceil => m::ceil,
+        Round => m::round_half_even,
+        Trunc => m::trunc,
+        Square => |x| x * x,
+        Reciprocal => |x| 1.0 / x,
+        Log1p => m::ln_1p,
+        Expm1 => m::exp_m1,
+        Erf => m::erf,
+        // PyTorch's softplus (beta 1, threshold 20): linear above the threshold.
+        Softplus => |x| if x > 20.0 { x } else { m::ln_1p(m::exp(x)) },
+        Log2 => |x| m::ln(x) * core::f32::consts::LOG2_E,
+        Exp2 => |x| m::pow(2.0, x),
+        LogicalNot => |x| (x == 0.0) as u8 as f32,
+    }
+}
+
+fn i32_fn(op: UnaryOp) -> fn(i32) -> i32 {
+    use UnaryOp::*;
+    match op {
+        Neg => |x: i32| x.wrapping_neg(),
+        Abs => |x: i32| x.wrapping_abs(),
+        Relu => |x: i32| x.max(0),
+        Sign => |x: i32| x.signum(),
+        Square => |x: i32| x.wrapping_mul(x),
+        _ => |x| x, // floor, ceil, round, trunc are the identity on integers
+    }
+}
+
+fn map<S: Elem, D: Elem>(t: &Tensor, f: impl Fn(S) -> D) -> Result<Tensor> {
+    let mut out = try_with_capacity::<D>(t.numel())?;
+    let b = t.storage.buf.borrow();
+    let src = S::slice(&b);
+    for_each_row(&t.shape, [&t.strides], [t.offset], |o, len, st| {
+        if st[0] == 1 {
+            out.extend(src[o[0]..o[0] + len].iter().map(|&x| f(x)));
+        } else {
+            out.extend((0..len).map(|i| f(src[o[0] + i * st[0]])));
+        }
+    });
+    Ok(Tensor::from_vec(out, t.shape.clone()))
+}
+
+/// Applies `f` to every element of a tensor (any dtype, computed in f32) into a new
+/// float tensor; the engine's other elementwise families reuse this.
+pub fn map_f32(t: &Tensor, f: impl Fn(f32) -> f32) -> Result<Tensor> {
+    let t = cast(t, DType::F32)?;
+    map::<f32, f32>(&t, f)
+}
+
+pub fn unary(op: UnaryOp, name: &str, keeps_int: bool, t: &Tensor) -> Result<Tensor> {
+    match t.dtype() {
+        DType::Bool if op == UnaryOp::LogicalNot => map::<u8, u8>(t, |x| (x == 0) as u8),
+        DType::Bool if op == UnaryOp::Neg => bail!(DType, "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."),
+        _ if op == UnaryOp::LogicalNot => {
+            let f = cast(t, DType::F32)?;
+            map::<f32, u8>(&f, |x| (x == 0.0) as u8)
+        }
+        DType::I32 | DType::Bool if keeps_int => {
+            let i = cast(t, DType::I32)?;
+            map::<i32, i32>(&i, i32_fn(op))
+        }
+        DType::F32 | DType::I32 | DType::Bool => {
+            let _ = name;
+            map_f32(t, f32_fn(op))
+        }
+    }
+}
+
+/// clamp(min, max) with either bound optional; keeps the dtype (ints clamp to int bounds).
+pub fn clamp(t: &Tensor, lo: Option<f64>, hi: Option<f64>) -> Result<Tensor> {
+    if lo.is_none() && hi.is_none() {
+        bail!(Value, "torch.clamp: At least one of 'min' or 'max' must not be None");
+    }
+    match t.dtype() {
+        DType::F32 => {
+            let (l, h) = (lo.map(|x| x as f32), hi.map(|x| x as f32));
+            map::<f32, f32>(t, move |x| {
+                let mut y = x;
+                if let Some(l) = l { if y < l { y = l; } }
+                if let Some(h) = h { if y > h { y = h; } }
+                y
+            })
+        }
+        _ => {
+            let i = cast(t, DType::I32)?;
+            let (l, h) = (lo.map(|x| m::floor64(x) as i32), hi.map(|x| m::floor64(x) as i32));
+            map::<i32, i32>(&i, move |x| {
+                let mut y = x;
+                if let Some(l) = l { y = y.max(l); }
+                if let Some(h) = h { y = y.min(h); }
+                y
+            })
+        }
+    }
+}
+
+/// Ops with one float parameter: leaky_relu(slope), elu(alpha), hardtanh, ...
+pub fn leaky_relu(t: &Tensor, slope: f32) -> Result<Tensor> {
+    map_f32(t, move |x| if x > 0.0 { x } else { x * slope })
+}

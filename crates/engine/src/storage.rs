@@ -1,0 +1,77 @@
+//! Reference-counted storage. A tensor is a view (shape, strides, offset) onto one of these;
+//! many views share one storage, and it is freed when the last view is dropped.
+use alloc::vec::Vec;
+use core::cell::RefCell;
+
+use crate::dtype::{DType, Elem};
+use crate::error::{err, Result};
+
+/// Largest storage the engine will try to allocate (wasm32 has 4 GiB of address space).
+pub const MAX_BYTES: usize = 1 << 31;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Device {
+    Cpu,
+    WebGpu,
+}
+
+impl Device {
+    pub fn name(self) -> &'static str {
+        match self { Device::Cpu => "cpu", Device::WebGpu => "webgpu" }
+    }
+}
+
+pub enum Buffer {
+    F32(Vec<f32>),
+    I32(Vec<i32>),
+    Bool(Vec<u8>),
+}
+
+impl Buffer {
+    pub fn dtype(&self) -> DType {
+        match self { Buffer::F32(_) => DType::F32, Buffer::I32(_) => DType::I32, Buffer::Bool(_) => DType::Bool }
+    }
+    pub fn len(&self) -> usize {
+        match self { Buffer::F32(v) => v.len(), Buffer::I32(v) => v.len(), Buffer::Bool(v) => v.len() }
+    }
+    pub fn is_empty(&self) -> bool { self.len() == 0 }
+    pub fn byte_ptr(&self) -> *const u8 {
+        match self {
+            Buffer::F32(v) => v.as_ptr() as *const u8,
+            Buffer::I32(v) => v.as_ptr() as *const u8,
+            Buffer::Bool(v) => v.as_ptr(),
+        }
+    }
+}
+
+pub struct Storage {
+    pub buf: RefCell<Buffer>,
+    pub device: Device,
+}
+
+impl Storage {
+    pub fn new(buf: Buffer) -> Self { Storage { buf: RefCell::new(buf), device: Device::Cpu } }
+    pub fn dtype(&self) -> DType { self.buf.borrow().dtype() }
+    pub fn nbytes(&self) -> usize {
+        let b = self.buf.borrow();
+        b.len() * b.dtype().size()
+    }
+}
+
+/// A zero-filled vector, or a typed Memory error instead of an allocator abort.
+pub fn alloc_vec<T: Elem>(n: usize) -> Result<Vec<T>> {
+    let mut v = try_with_capacity::<T>(n)?;
+    v.resize(n, T::default());
+    Ok(v)
+}
+
+/// An empty vector with room for `n`, or a typed Memory error.
+pub fn try_with_capacity<T: Elem>(n: usize) -> Result<Vec<T>> {
+    let bytes = n.checked_mul(core::mem::size_of::<T>())
+        .filter(|&b| b <= MAX_BYTES)
+        .ok_or_else(|| err!(Memory, "cannot allocate {} elements of {}: over the {} byte limit", n, T::DTYPE.name(), MAX_BYTES))?;
+    let mut v = Vec::new();
+    v.try_reserve_exact(n)
+        .map_err(|_| err!(Memory, "out of memory: cannot allocate {} bytes", bytes))?;
+    Ok(v)
+}

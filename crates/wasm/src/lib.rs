@@ -1,0 +1,283 @@
+//! The C ABI of Kindling. Tensors cross as integer handles (0 means "error: read
+//! kd_error_*"); argument arrays cross through the scratch area. Every entry validates its
+//! input and returns an error instead of panicking, so no call can trap the instance.
+mod state;
+
+use kd_engine::ops::{binary, cast, creation, index, matmul, reduce, softmax, unary};
+
+use kd_engine::{DType, Error, ErrorKind, Result, Tensor};
+use state::{state, SCRATCH_LEN};
+
+fn fail(e: Error) -> u32 {
+    state().last_error = Some(e);
+    0
+}
+
+fn ret(r: Result<Tensor>) -> u32 {
+    match r {
+        Ok(t) => state().insert(t),
+        Err(e) => fail(e),
+    }
+}
+
+fn err(kind: ErrorKind, msg: String) -> Error { Error { kind, msg } }
+
+fn get(h: u32) -> Result<Tensor> { state().get(h).cloned() }
+
+/// `n` i32s from the scratch area.
+fn scratch_i32(n: i32) -> Result<Vec<i32>> {
+    if n < 0 || n as usize > SCRATCH_LEN { return Err(err(ErrorKind::Value, format!("argument list of length {} is out of range", n))); }
+    Ok(state().scratch[..n as usize].to_vec())
+}
+
+fn scratch_dims(n: i32) -> Result<Vec<i64>> { Ok(scratch_i32(n)?.into_iter().map(|x| x as i64).collect()) }
+
+fn scratch_shape(n: i32) -> Result<Vec<usize>> {
+    scratch_i32(n)?.into_iter().map(|d| {
+        if d < 0 { Err(err(ErrorKind::Value, format!("Trying to create tensor with negative dimension {}", d))) } else { Ok(d as usize) }
+    }).collect()
+}
+
+fn dtype(code: u32) -> Result<DType> {
+    DType::from_u32(code).ok_or_else(|| err(ErrorKind::DType, format!("unknown dtype code {}", code)))
+}
+
+// ---- errors, memory, metadata -------------------------------------------------------------
+
+#[no_mangle]
+pub extern "C" fn kd_error_kind() -> u32 { state().last_error.as_ref().map_or(0, |e| e.kind as u32) }
+#[no_mangle]
+pub extern "C" fn kd_error_ptr() -> *const u8 { state().last_error.as_ref().map_or(core::ptr::null(), |e| e.msg.as_ptr()) }
+#[no_mangle]
+pub extern "C" fn kd_error_len() -> usize { state().last_error.as_ref().map_or(0, |e| e.msg.len()) }
+
+#[no_mangle]
+pub extern "C" fn kd_scratch() -> *mut i32 { state().scratch.as_mut_ptr() }
+#[no_mangle]
+pub extern "C" fn kd_scratch_len() -> usize { SCRATCH_LEN }
+
+static mut OP_TABLE: String = String::new();
+#[no_mangle]
+pub extern "C" fn kd_op_table_ptr() -> *const u8 {
+    unsafe {
+        let t = &mut *core::ptr::addr_of_mut!(OP_TABLE);
+        if t.is_empty() { *t = kd_engine::ops::op_table(); }
+        t.as_ptr()
+    }
+}
+#[no_mangle]
+pub extern "C" fn kd_op_table_len() -> usize { kd_op_table_ptr(); unsafe { (&*core::ptr::addr_of!(OP_TABLE)).len() } }
+
+/// Releases a handle; its storage is freed when no other view shares it. Returns 1 if it was live.
+#[no_mangle]
+pub extern "C" fn kd_release(h: u32) -> u32 { state().remove(h) as u32 }
+#[no_mangle]
+pub extern "C" fn kd_live_tensors() -> usize { state().live }
+#[no_mangle]
+pub extern "C" fn kd_storage_bytes() -> usize { state().storage_bytes() }
+
+/// A second handle to the same view (shares storage).
+#[no_mangle]
+pub extern "C" fn kd_alias(h: u32) -> u32 { ret(get(h)) }
+
+/// Writes the shape to scratch and returns ndim, or -1 for a dead handle.
+#[no_mangle]
+pub extern "C" fn kd_shape(h: u32) -> i32 {
+    let st = state();
+    let Ok(t) = st.get(h) else { return -1 };
+    let dims: Vec<i32> = t.shape.iter().map(|&d| d as i32).collect();
+    st.scratch[..dims.len()].copy_from_slice(&dims);
+    dims.len() as i32
+}
+#[no_mangle]
+pub extern "C" fn kd_strides(h: u32) -> i32 {
+    let st = state();
+    let Ok(t) = st.get(h) else { return -1 };
+    let v: Vec<i32> = t.strides.iter().map(|&d| d as i32).collect();
+    st.scratch[..v.len()].copy_from_slice(&v);
+    v.len() as i32
+}
+#[no_mangle]
+pub extern "C" fn kd_dtype(h: u32) -> i32 { state().get(h).map_or(-1, |t| t.dtype() as i32) }
+#[no_mangle]
+pub extern "C" fn kd_device(h: u32) -> i32 { state().get(h).map_or(-1, |t| t.device() as i32) }
+#[no_mangle]
+pub extern "C" fn kd_is_contiguous(h: u32) -> i32 { state().get(h).map_or(-1, |t| t.is_contiguous() as i32) }
+#[no_mangle]
+pub extern "C" fn kd_offset(h: u32) -> i32 { state().get(h).map_or(-1, |t| t.offset as i32) }
+
+/// Address of element 0 of a contiguous tensor (JS reads or fills it in place); 0 if the
+/// handle is dead or the view is not contiguous.
+#[no_mangle]
+pub extern "C" fn kd_data_ptr(h: u32) -> usize {
+    let Ok(t) = state().get(h) else { return 0 };
+    if !t.is_contiguous() { return 0; }
+    let b = t.storage.buf.borrow();
+    b.byte_ptr() as usize + t.offset * t.dtype().size()
+}
+
+// ---- creation -----------------------------------------------------------------------------
+
+#[no_mangle]
+pub extern "C" fn kd_full(dt: u32, ndim: i32, value: f64) -> u32 {
+    ret((|| creation::full(&scratch_shape(ndim)?, value, dtype(dt)?))())
+}
+#[no_mangle]
+pub extern "C" fn kd_arange(start: f64, end: f64, step: f64, dt: u32) -> u32 {
+    ret((|| creation::arange(start, end, step, dtype(dt)?))())
+}
+#[no_mangle]
+pub extern "C" fn kd_linspace(start: f64, end: f64, steps: i32) -> u32 { ret(creation::linspace(start, end, steps as i64)) }
+#[no_mangle]
+pub extern "C" fn kd_eye(n: i32, m: i32, dt: u32) -> u32 {
+    ret((|| {
+        if n < 0 || m < 0 { return Err(err(ErrorKind::Value, format!("eye(): n and m must be non-negative, got {} and {}", n, m))); }
+        creation::eye(n as usize, m as usize, dtype(dt)?)
+    })())
+}
+#[no_mangle]
+pub extern "C" fn kd_manual_seed(lo: u32, hi: u32) { state().rng = kd_kernels::rng::Rng::new(((hi as u64) << 32) | lo as u64); }
+#[no_mangle]
+pub extern "C" fn kd_rand(ndim: i32) -> u32 { ret((|| creation::rand(&scratch_shape(ndim)?, &mut state().rng))()) }
+#[no_mangle]
+pub extern "C" fn kd_randn(ndim: i32) -> u32 { ret((|| creation::randn(&scratch_shape(ndim)?, &mut state().rng))()) }
+#[no_mangle]
+pub extern "C" fn kd_randint(low: f64, high: f64, ndim: i32) -> u32 {
+    ret((|| creation::randint(low as i64, high as i64, &scratch_shape(ndim)?, &mut state().rng))())
+}
+#[no_mangle]
+pub extern "C" fn kd_randperm(n: i32) -> u32 {
+    ret((|| {
+        if n < 0 { return Err(err(ErrorKind::Value, format!("randperm(): n must be non-negative, got {}", n))); }
+        creation::randperm(n as usize, &mut state().rng)
+    })())
+}
+
+// ---- elementwise, reductions, linear algebra ------------------------------------------------
+
+#[no_mangle]
+pub extern "C" fn kd_unary(code: u32, h: u32) -> u32 {
+    ret((|| {
+        let (name, op, keeps_int) = unary::lookup(code).ok_or_else(|| err(ErrorKind::Value, format!("unknown unary op {}", code)))?;
+        unary::unary(op, name, keeps_int, &get(h)?)
+    })())
+}
+
+#[no_mangle]
+pub extern "C" fn kd_binary(code: u32, a: u32, b: u32) -> u32 {
+    ret((|| {
+        let (name, op) = binary::lookup(code).ok_or_else(|| err(ErrorKind::Value, format!("unknown binary op {}", code)))?;
+        binary::binary(op, name, &get(a)?, &get(b)?)
+    })())
+}
+
+/// `a op scalar` (or `scalar op a` when `reverse`); an integer scalar is int32, else float32.
+#[no_mangle]
+pub extern "C" fn kd_binary_scalar(code: u32, a: u32, value: f64, is_int: u32, reverse: u32) -> u32 {
+    ret((|| {
+        let (name, op) = binary::lookup(code).ok_or_else(|| err(ErrorKind::Value, format!("unknown binary op {}", code)))?;
+        let t = get(a)?;
+        let s = if is_int != 0 {
+            Tensor::from_vec(vec![value as i32], vec![])
+        } else {
+            Tensor::from_vec(vec![value as f32], vec![])
+        };
+        if reverse != 0 { binary::binary(op, name, &s, &t) } else { binary::binary(op, name, &t, &s) }
+    })())
+}
+
+/// ndims < 0 reduces over every dim; the dims are in scratch.
+#[no_mangle]
+pub extern "C" fn kd_reduce(code: u32, h: u32, ndims: i32, keepdim: u32, correction: f64) -> u32 {
+    ret((|| {
+        let (name, op) = reduce::lookup(code).ok_or_else(|| err(ErrorKind::Value, format!("unknown reduction {}", code)))?;
+        let dims = if ndims < 0 { None } else { Some(scratch_dims(ndims)?) };
+        reduce::reduce(op, name, &get(h)?, dims.as_deref(), keepdim != 0, correction)
+    })())
+}
+
+/// torch.max/min(t, dim): returns the values handle; the indices handle goes to scratch[0].
+#[no_mangle]
+pub extern "C" fn kd_extreme_dim(h: u32, dim: i32, keepdim: u32, want_max: u32) -> u32 {
+    match (|| reduce::extreme_dim(&get(h)?, dim as i64, keepdim != 0, want_max != 0))() {
+        Ok((v, i)) => {
+            let st = state();
+            let vi = st.insert(v);
+            let ii = st.insert(i);
+            st.scratch[0] = ii as i32;
+            vi
+        }
+        Err(e) => fail(e),
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn kd_clamp(h: u32, lo: f64, hi: f64, has_lo: u32, has_hi: u32) -> u32 {
+    ret((|| unary::clamp(&get(h)?, (has_lo != 0).then_some(lo), (has_hi != 0).then_some(hi)))())
+}
+#[no_mangle]
+pub extern "C" fn kd_leaky_relu(h: u32, slope: f64) -> u32 { ret((|| unary::leaky_relu(&get(h)?, slope as f32))()) }
+#[no_mangle]
+pub extern "C" fn kd_matmul(a: u32, b: u32) -> u32 { ret((|| matmul::matmul(&get(a)?, &get(b)?))()) }
+#[no_mangle]
+pub extern "C" fn kd_softmax(h: u32, dim: i32, log: u32) -> u32 { ret((|| softmax::softmax(&get(h)?, dim as i64, log != 0))()) }
+#[no_mangle]
+pub extern "C" fn kd_cast(h: u32, dt: u32) -> u32 { ret((|| cast::cast(&get(h)?, dtype(dt)?))()) }
+#[no_mangle]
+pub extern "C" fn kd_contiguous(h: u32) -> u32 { ret((|| get(h)?.contiguous())()) }
+
+// ---- views ----------------------------------------------------------------------------------
+
+#[no_mangle]
+pub extern "C" fn kd_view(h: u32, ndim: i32) -> u32 { ret((|| get(h)?.view(&scratch_dims(ndim)?))()) }
+#[no_mangle]
+pub extern "C" fn kd_reshape(h: u32, ndim: i32) -> u32 { ret((|| get(h)?.reshape(&scratch_dims(ndim)?))()) }
+#[no_mangle]
+pub extern "C" fn kd_permute(h: u32, ndim: i32) -> u32 { ret((|| get(h)?.permute(&scratch_dims(ndim)?))()) }
+#[no_mangle]
+pub extern "C" fn kd_expand(h: u32, ndim: i32) -> u32 { ret((|| get(h)?.expand(&scratch_dims(ndim)?))()) }
+#[no_mangle]
+pub extern "C" fn kd_transpose(h: u32, d0: i32, d1: i32) -> u32 { ret((|| get(h)?.transpose(d0 as i64, d1 as i64))()) }
+#[no_mangle]
+pub extern "C" fn kd_unsqueeze(h: u32, d: i32) -> u32 { ret((|| get(h)?.unsqueeze(d as i64))()) }
+/// ndims < 0 squeezes every size-1 dim; else the dims in scratch.
+#[no_mangle]
+pub extern "C" fn kd_squeeze(h: u32, ndims: i32) -> u32 {
+    ret((|| {
+        let dims = if ndims < 0 { None } else { Some(scratch_dims(ndims)?) };
+        get(h)?.squeeze(dims.as_deref())
+    })())
+}
+#[no_mangle]
+pub extern "C" fn kd_slice(h: u32, dim: i32, start: f64, end: f64, step: f64) -> u32 {
+    ret((|| get(h)?.slice(dim as i64, start as i64, end as i64, step as i64))())
+}
+#[no_mangle]
+pub extern "C" fn kd_select(h: u32, dim: i32, index: f64) -> u32 { ret((|| get(h)?.select(dim as i64, index as i64))()) }
+
+// ---- indexing -------------------------------------------------------------------------------
+
+/// Concatenates the `n` handles in scratch along `dim`.
+#[no_mangle]
+pub extern "C" fn kd_cat(n: i32, dim: i32) -> u32 {
+    ret((|| {
+        let hs = scratch_i32(n)?;
+        let ts: Vec<Tensor> = hs.iter().map(|&h| get(h as u32)).collect::<Result<_>>()?;
+        index::cat(&ts, dim as i64)
+    })())
+}
+#[no_mangle]
+pub extern "C" fn kd_index_select(h: u32, dim: i32, idx: u32) -> u32 { ret((|| index::index_select(&get(h)?, dim as i64, &get(idx)?))()) }
+#[no_mangle]
+pub extern "C" fn kd_gather(h: u32, dim: i32, idx: u32) -> u32 { ret((|| index::gather(&get(h)?, dim as i64, &get(idx)?))()) }
+#[no_mangle]
+pub extern "C" fn kd_scatter_add(h: u32, dim: i32, idx: u32, src: u32) -> u32 {
+    ret((|| index::scatter_add(&get(h)?, dim as i64, &get(idx)?, &get(src)?))())
+}
+#[no_mangle]
+pub extern "C" fn kd_where(c: u32, a: u32, b: u32) -> u32 { ret((|| index::where_(&get(c)?, &get(a)?, &get(b)?))()) }
+#[no_mangle]
+pub extern "C" fn kd_masked_fill(h: u32, mask: u32, value: f64) -> u32 { ret((|| index::masked_fill(&get(h)?, &get(mask)?, value))()) }
+
+
+
