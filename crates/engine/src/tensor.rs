@@ -84,6 +84,11 @@ impl Tensor {
         if self.is_contiguous() {
             return Ok(self.clone());
         }
+        self.deep_copy()
+    }
+
+    /// A contiguous copy with storage of its own (torch.clone).
+    pub fn deep_copy(&self) -> Result<Tensor> {
         Ok(match self.dtype() {
             DType::F32 => Tensor::from_vec(self.to_vec::<f32>()?, self.shape.clone()),
             DType::I32 => Tensor::from_vec(self.to_vec::<i32>()?, self.shape.clone()),

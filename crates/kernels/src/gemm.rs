@@ -1,6 +1,47 @@
 //! f32 GEMM: C = A·B (+ C when `accumulate`), every operand given by its origin and
 //! element strides, so transposed and broadcast (stride 0) views need no copy.
-//! Placeholder reference loop; the packed SIMD implementation replaces the body.
+//!
+//! Packed, register-blocked GEMM in the BLIS loop order:
+//!
+//! ```text
+//! jc over n in NC columns
+//!   pc over k in KC           pack B[pc.., jc..] into NR-column panels (k-major, zero padded)
+//!     ic over m in MC rows    pack A[ic.., pc..] into MR-row panels (k-major, zero padded)
+//!       jr over NR panels     (one B panel, KC x NR = 8 KiB, stays in L1)
+//!         ir over MR panels   micro-kernel: 4x8 tile of C in 8 vector accumulators
+//! ```
+//!
+//! The micro-kernel keeps 8 accumulators + 2 B vectors + 1 broadcast A value live (11
+//! vectors; wider tiles spill on wasm). Each k step is 2 vector loads, 4 splat loads and 8
+//! multiply-adds (fused under relaxed SIMD). Edge tiles compute on zero-padded panels and
+//! write back only their valid part. m == 1 and n == 1 (matrix-vector) skip packing.
+
+use alloc::vec;
+use crate::simd::F32x4;
+
+/// Micro-tile rows (broadcast A values).
+const MR: usize = 4;
+/// Micro-tile columns (2 vectors of B).
+const NR: usize = 8;
+/// Depth of one packed block: a B panel is KC*NR*4 = 8 KiB.
+const KC: usize = 256;
+/// Rows of A packed at once (MC*KC*4 = 128 KiB, sized for L2). Multiple of MR.
+const MC: usize = 128;
+/// Columns of B packed at once (KC*NC*4 = 2 MiB). Multiple of NR.
+const NC: usize = 2048;
+
+/// One past the largest element index of a rows×cols view with strides (rs, cs);
+/// rows, cols >= 1. Panics on overflow (such a view cannot exist).
+fn span(rows: usize, cols: usize, rs: usize, cs: usize) -> usize {
+    (rows - 1)
+        .checked_mul(rs)
+        .and_then(|r| (cols - 1).checked_mul(cs).and_then(|c| r.checked_add(c)))
+        .and_then(|x| x.checked_add(1))
+        .expect("sgemm: view extent overflows usize")
+}
+
+#[inline(always)]
+fn round_up(x: usize, to: usize) -> usize { x.div_ceil(to) * to }
 
 /// `a` is m×k with strides (rsa, csa); `b` is k×n with (rsb, csb); `c` is m×n with (rsc, csc).
 #[allow(clippy::too_many_arguments)]
@@ -11,14 +52,513 @@ pub fn sgemm(
     c: &mut [f32], rsc: usize, csc: usize,
     accumulate: bool,
 ) {
-    for i in 0..m {
-        for j in 0..n {
-            let mut acc = 0.0f32;
-            for p in 0..k {
-                acc += a[i * rsa + p * csa] * b[p * rsb + j * csb];
+    if m == 0 || n == 0 {
+        return;
+    }
+    assert!(span(m, n, rsc, csc) <= c.len(), "sgemm: C slice too short");
+    if k == 0 {
+        if !accumulate {
+            for i in 0..m {
+                for j in 0..n {
+                    c[i * rsc + j * csc] = 0.0;
+                }
             }
-            let dst = &mut c[i * rsc + j * csc];
-            *dst = if accumulate { *dst + acc } else { acc };
+        }
+        return;
+    }
+    assert!(span(m, k, rsa, csa) <= a.len(), "sgemm: A slice too short");
+    assert!(span(k, n, rsb, csb) <= b.len(), "sgemm: B slice too short");
+    // SAFETY (for everything below): all three views were just checked to lie inside their
+    // slices, and every access made below is to an element (i, j) of a view with i < rows and
+    // j < cols, i.e. at offset i*rs + j*cs < span. A, B are shared borrows and C a unique
+    // one, so they do not overlap.
+    let (pa, pb, pc) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
+    unsafe {
+        if m == 1 {
+            // C[0, j] = sum_p B[p, j] A[0, p]: the matrix is B^T (n×k, strides (csb, rsb)).
+            gemv(n, k, pb, csb, rsb, pa, csa, pc, csc, accumulate);
+        } else if n == 1 {
+            gemv(m, k, pa, rsa, csa, pb, rsb, pc, rsc, accumulate);
+        } else {
+            packed(m, n, k, pa, rsa, csa, pb, rsb, csb, pc, rsc, csc, accumulate);
+        }
+    }
+}
+
+// ---- packed path ---------------------------------------------------------------------------
+
+#[allow(clippy::too_many_arguments)]
+unsafe fn packed(
+    m: usize, n: usize, k: usize,
+    a: *const f32, rsa: usize, csa: usize,
+    b: *const f32, rsb: usize, csb: usize,
+    c: *mut f32, rsc: usize, csc: usize,
+    accumulate: bool,
+) {
+    let kc_max = k.min(KC);
+    let mut abuf = vec![0.0f32; round_up(m, MR).min(MC) * kc_max];
+    let mut bbuf = vec![0.0f32; round_up(n, NR).min(NC) * kc_max];
+    let (ap, bp) = (abuf.as_mut_ptr(), bbuf.as_mut_ptr());
+    let mut jc = 0;
+    while jc < n {
+        let nc = NC.min(n - jc);
+        let mut pc = 0;
+        while pc < k {
+            let kc = KC.min(k - pc);
+            // Later depth blocks add onto what the first one wrote.
+            let beta = accumulate || pc > 0;
+            // bbuf holds round_up(nc, NR) * kc <= its length (NC is a multiple of NR).
+            pack_b(kc, nc, b.add(pc * rsb + jc * csb), rsb, csb, bp);
+            let mut ic = 0;
+            while ic < m {
+                let mc = MC.min(m - ic);
+                pack_a(mc, kc, a.add(ic * rsa + pc * csa), rsa, csa, ap);
+                let mut jr = 0;
+                while jr < nc {
+                    let nr = NR.min(nc - jr);
+                    let bpanel = bp.add(jr * kc);
+                    let ccol = c.add(ic * rsc + (jc + jr) * csc);
+                    let mut ir = 0;
+                    while ir < mc {
+                        let mr = MR.min(mc - ir);
+                        kernel(kc, ap.add(ir * kc), bpanel, ccol.add(ir * rsc), rsc, csc, mr, nr, beta);
+                        ir += MR;
+                    }
+                    jr += NR;
+                }
+                ic += MC;
+            }
+            pc += KC;
+        }
+        jc += NC;
+    }
+}
+
+/// Packs the mc×kc block of A at `a` into MR-row panels: panel r (rows r*MR..) starts at
+/// `out + r*MR*kc` and holds element (i, p) at `p*MR + i`; rows past mc are zero.
+#[inline(never)]
+unsafe fn pack_a(mc: usize, kc: usize, a: *const f32, rsa: usize, csa: usize, out: *mut f32) {
+    let mut ir = 0;
+    while ir < mc {
+        let mr = MR.min(mc - ir);
+        let src = a.add(ir * rsa);
+        let dst = out.add(ir * kc);
+        if mr == MR && rsa == 1 {
+            // A transposed: the MR values of one column are adjacent.
+            for p in 0..kc {
+                F32x4::load(src.add(p * csa)).store(dst.add(p * MR));
+            }
+        } else if mr == MR && csa == 1 {
+            // Row-major A: read 4 rows 4 columns at a time and transpose in registers.
+            let (r0, r1, r2, r3) = (src, src.add(rsa), src.add(2 * rsa), src.add(3 * rsa));
+            let mut p = 0;
+            while p + 4 <= kc {
+                let t = F32x4::transpose4([
+                    F32x4::load(r0.add(p)), F32x4::load(r1.add(p)),
+                    F32x4::load(r2.add(p)), F32x4::load(r3.add(p)),
+                ]);
+                for (q, v) in t.iter().enumerate() {
+                    v.store(dst.add((p + q) * MR));
+                }
+                p += 4;
+            }
+            while p < kc {
+                let d = dst.add(p * MR);
+                *d = *r0.add(p);
+                *d.add(1) = *r1.add(p);
+                *d.add(2) = *r2.add(p);
+                *d.add(3) = *r3.add(p);
+                p += 1;
+            }
+        } else {
+            for p in 0..kc {
+                let d = dst.add(p * MR);
+                for i in 0..MR {
+                    *d.add(i) = if i < mr { *src.add(i * rsa + p * csa) } else { 0.0 };
+                }
+            }
+        }
+        ir += MR;
+    }
+}
+
+/// Packs the kc×nc block of B at `b` into NR-column panels: panel r (columns r*NR..) starts
+/// at `out + r*NR*kc` and holds element (p, j) at `p*NR + j`; columns past nc are zero.
+#[inline(never)]
+unsafe fn pack_b(kc: usize, nc: usize, b: *const f32, rsb: usize, csb: usize, out: *mut f32) {
+    let mut jr = 0;
+    while jr < nc {
+        let nr = NR.min(nc - jr);
+        let src = b.add(jr * csb);
+        let dst = out.add(jr * kc);
+        if nr == NR && csb == 1 {
+            for p in 0..kc {
+                let s = src.add(p * rsb);
+                let d = dst.add(p * NR);
+                F32x4::load(s).store(d);
+                F32x4::load(s.add(4)).store(d.add(4));
+            }
+        } else if nr == NR && rsb == 1 {
+            // B transposed: each column is contiguous in p; transpose 4x4 blocks.
+            let col = |j: usize| src.add(j * csb);
+            let mut p = 0;
+            while p + 4 <= kc {
+                let lo = F32x4::transpose4([
+                    F32x4::load(col(0).add(p)), F32x4::load(col(1).add(p)),
+                    F32x4::load(col(2).add(p)), F32x4::load(col(3).add(p)),
+                ]);
+                let hi = F32x4::transpose4([
+                    F32x4::load(col(4).add(p)), F32x4::load(col(5).add(p)),
+                    F32x4::load(col(6).add(p)), F32x4::load(col(7).add(p)),
+                ]);
+                for q in 0..4 {
+                    let d = dst.add((p + q) * NR);
+                    lo[q].store(d);
+                    hi[q].store(d.add(4));
+                }
+                p += 4;
+            }
+            while p < kc {
+                let d = dst.add(p * NR);
+                for j in 0..NR {
+                    *d.add(j) = *col(j).add(p);
+                }
+                p += 1;
+            }
+        } else {
+            for p in 0..kc {
+                let d = dst.add(p * NR);
+                for j in 0..NR {
+                    *d.add(j) = if j < nr { *src.add(p * rsb + j * csb) } else { 0.0 };
+                }
+            }
+        }
+        jr += NR;
+    }
+}
+
+/// C[0..mr, 0..nr] (+)= Apanel·Bpanel over depth kc. `a` holds kc*MR floats, `b` kc*NR.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+unsafe fn kernel(
+    kc: usize, a: *const f32, b: *const f32,
+    c: *mut f32, rsc: usize, csc: usize, mr: usize, nr: usize, beta: bool,
+) {
+    let z = F32x4::zero();
+    let (mut c00, mut c01, mut c10, mut c11) = (z, z, z, z);
+    let (mut c20, mut c21, mut c30, mut c31) = (z, z, z, z);
+    let (mut pa, mut pb) = (a, b);
+    for _ in 0..kc {
+        let b0 = F32x4::load(pb);
+        let b1 = F32x4::load(pb.add(4));
+        let a0 = F32x4::load_splat(pa);
+        c00 = c00.mul_add(a0, b0);
+        c01 = c01.mul_add(a0, b1);
+        let a1 = F32x4::load_splat(pa.add(1));
+        c10 = c10.mul_add(a1, b0);
+        c11 = c11.mul_add(a1, b1);
+        let a2 = F32x4::load_splat(pa.add(2));
+        c20 = c20.mul_add(a2, b0);
+        c21 = c21.mul_add(a2, b1);
+        let a3 = F32x4::load_splat(pa.add(3));
+        c30 = c30.mul_add(a3, b0);
+        c31 = c31.mul_add(a3, b1);
+        pa = pa.add(MR);
+        pb = pb.add(NR);
+    }
+    let acc = [[c00, c01], [c10, c11], [c20, c21], [c30, c31]];
+    if mr == MR && nr == NR && csc == 1 {
+        for (i, row) in acc.iter().enumerate() {
+            let d = c.add(i * rsc);
+            let (mut v0, mut v1) = (row[0], row[1]);
+            if beta {
+                v0 = v0.add(F32x4::load(d));
+                v1 = v1.add(F32x4::load(d.add(4)));
+            }
+            v0.store(d);
+            v1.store(d.add(4));
+        }
+    } else {
+        let mut t = [[0.0f32; NR]; MR];
+        for (i, row) in acc.iter().enumerate() {
+            row[0].store(t[i].as_mut_ptr());
+            row[1].store(t[i].as_mut_ptr().add(4));
+        }
+        for (i, trow) in t.iter().enumerate().take(mr) {
+            for (j, &v) in trow.iter().enumerate().take(nr) {
+                let d = c.add(i * rsc + j * csc);
+                *d = if beta { *d + v } else { v };
+            }
+        }
+    }
+}
+
+// ---- matrix-vector -------------------------------------------------------------------------
+
+/// y[i] (+)= sum_p M[i, p] x[p] for an r×k matrix M with strides (rs, cs), x with stride xs
+/// and y with stride ys.
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemv(
+    r: usize, k: usize,
+    mat: *const f32, rs: usize, cs: usize,
+    x: *const f32, xs: usize,
+    y: *mut f32, ys: usize,
+    accumulate: bool,
+) {
+    let put = |i: usize, v: f32| {
+        let d = y.add(i * ys);
+        *d = if accumulate { *d + v } else { v };
+    };
+    if cs == 1 {
+        // Rows are contiguous: dot products against a contiguous copy of x.
+        let xc;
+        let xv = if xs == 1 {
+            x
+        } else {
+            xc = (0..k).map(|p| *x.add(p * xs)).collect::<alloc::vec::Vec<f32>>();
+            xc.as_ptr()
+        };
+        let k4 = k & !3;
+        let mut i = 0;
+        while i + 4 <= r {
+            let rows = [mat.add(i * rs), mat.add((i + 1) * rs), mat.add((i + 2) * rs), mat.add((i + 3) * rs)];
+            let mut acc = [F32x4::zero(); 4];
+            let mut p = 0;
+            while p < k4 {
+                let xv4 = F32x4::load(xv.add(p));
+                for q in 0..4 {
+                    acc[q] = acc[q].mul_add(F32x4::load(rows[q].add(p)), xv4);
+                }
+                p += 4;
+            }
+            for q in 0..4 {
+                let mut s = acc[q].hsum();
+                for p in k4..k {
+                    s += *rows[q].add(p) * *xv.add(p);
+                }
+                put(i + q, s);
+            }
+            i += 4;
+        }
+        while i < r {
+            let row = mat.add(i * rs);
+            let mut acc = F32x4::zero();
+            let mut p = 0;
+            while p < k4 {
+                acc = acc.mul_add(F32x4::load(row.add(p)), F32x4::load(xv.add(p)));
+                p += 4;
+            }
+            let mut s = acc.hsum();
+            for p in k4..k {
+                s += *row.add(p) * *xv.add(p);
+            }
+            put(i, s);
+            i += 1;
+        }
+    } else if rs == 1 {
+        // Columns are contiguous: y += M[:, p] * x[p], 32 rows of y held in registers.
+        const RB: usize = 32;
+        let mut i = 0;
+        while i + RB <= r {
+            let mut acc = [F32x4::zero(); RB / 4];
+            for p in 0..k {
+                let col = mat.add(i + p * cs);
+                let xp = F32x4::splat(*x.add(p * xs));
+                for (v, a) in acc.iter_mut().enumerate() {
+                    *a = a.mul_add(F32x4::load(col.add(4 * v)), xp);
+                }
+            }
+            let mut t = [0.0f32; RB];
+            for (v, a) in acc.iter().enumerate() {
+                a.store(t.as_mut_ptr().add(4 * v));
+            }
+            for (q, &v) in t.iter().enumerate() {
+                put(i + q, v);
+            }
+            i += RB;
+        }
+        while i + 4 <= r {
+            let mut acc = F32x4::zero();
+            for p in 0..k {
+                acc = acc.mul_add(F32x4::load(mat.add(i + p * cs)), F32x4::splat(*x.add(p * xs)));
+            }
+            let mut t = [0.0f32; 4];
+            acc.store(t.as_mut_ptr());
+            for (q, &v) in t.iter().enumerate() {
+                put(i + q, v);
+            }
+            i += 4;
+        }
+        while i < r {
+            let mut s = 0.0f32;
+            for p in 0..k {
+                s += *mat.add(i + p * cs) * *x.add(p * xs);
+            }
+            put(i, s);
+            i += 1;
+        }
+    } else {
+        for i in 0..r {
+            let mut s = 0.0f32;
+            for p in 0..k {
+                s += *mat.add(i * rs + p * cs) * *x.add(p * xs);
+            }
+            put(i, s);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    /// Small deterministic generator (xorshift), values in [-1, 1).
+    struct Gen(u64);
+    impl Gen {
+        fn next(&mut self) -> f32 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            ((self.0 >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+        }
+        fn vec(&mut self, n: usize) -> Vec<f32> { (0..n).map(|_| self.next()).collect() }
+    }
+
+    #[derive(Clone, Copy, Debug)]
+    enum Lay { Row, Col, BcastRows, BcastCols }
+
+    /// A rows×cols view in a fresh buffer with a random origin offset and some slack:
+    /// returns (buffer, origin, rs, cs).
+    fn make(g: &mut Gen, rows: usize, cols: usize, lay: Lay) -> (Vec<f32>, usize, usize, usize) {
+        let off = (g.next().abs() * 5.0) as usize;
+        let (rs, cs, len) = match lay {
+            Lay::Row => (cols + 1, 1, rows * (cols + 1)),
+            Lay::Col => (1, rows + 2, cols * (rows + 2)),
+            Lay::BcastRows => (0, 1, cols),
+            Lay::BcastCols => (1, 0, rows),
+        };
+        (g.vec(off + len + 3), off, rs, cs)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn check(m: usize, n: usize, k: usize, la: Lay, lb: Lay, ctrans: bool, accumulate: bool, seed: u64) {
+        let mut g = Gen(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+        let (a, oa, rsa, csa) = make(&mut g, m, k, la);
+        let (b, ob, rsb, csb) = make(&mut g, k, n, lb);
+        let (rsc, csc) = if ctrans { (1, m + 1) } else { (n + 3, 1) };
+        let mut c = g.vec(m.max(1) * (n + 3) + n * (m + 1) + 2);
+        let c0 = c.clone();
+        sgemm(m, n, k, &a[oa..], rsa, csa, &b[ob..], rsb, csb, &mut c, rsc, csc, accumulate);
+        // Every element of C's view checked; everything else must be untouched.
+        let mut inview = alloc::vec![false; c.len()];
+        for i in 0..m {
+            for j in 0..n {
+                let mut s = 0.0f64;
+                let mut sabs = 0.0f64;
+                for p in 0..k {
+                    let t = a[oa + i * rsa + p * csa] as f64 * b[ob + p * rsb + j * csb] as f64;
+                    s += t;
+                    sabs += t.abs();
+                }
+                let idx = i * rsc + j * csc;
+                inview[idx] = true;
+                if accumulate {
+                    s += c0[idx] as f64;
+                    sabs += (c0[idx] as f64).abs();
+                }
+                let got = c[idx] as f64;
+                let tol = 1e-5 * ((k as f64).sqrt() + 1.0) * (sabs + 1.0);
+                assert!(
+                    (got - s).abs() <= tol,
+                    "m={m} n={n} k={k} la={la:?} lb={lb:?} ctrans={ctrans} acc={accumulate}: C[{i},{j}] = {got}, want {s}"
+                );
+            }
+        }
+        for (idx, (&x, &x0)) in c.iter().zip(&c0).enumerate() {
+            if !inview[idx] {
+                assert_eq!(x.to_bits(), x0.to_bits(), "m={m} n={n} k={k}: wrote outside C at {idx}");
+            }
+        }
+    }
+
+    const SIZES: [usize; 16] = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33, 64, 65, 127, 257];
+
+    #[test]
+    fn shapes_row_major() {
+        let mut seed = 1;
+        for &m in &SIZES {
+            for &n in &SIZES {
+                for &k in &[1usize, 3, 8, 17, 64, 257] {
+                    seed += 1;
+                    check(m, n, k, Lay::Row, Lay::Row, false, false, seed);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn shapes_k_sweep() {
+        let mut seed = 1000;
+        for &k in &SIZES {
+            for &(m, n) in &[(1, 1), (1, 9), (9, 1), (4, 8), (5, 9), (17, 33), (65, 15), (33, 64)] {
+                seed += 1;
+                check(m, n, k, Lay::Row, Lay::Row, false, false, seed);
+                check(m, n, k, Lay::Row, Lay::Row, false, true, seed + 7);
+            }
+        }
+    }
+
+    #[test]
+    fn k_zero() {
+        for &(m, n) in &[(1, 1), (3, 5), (9, 17), (1, 7), (7, 1)] {
+            check(m, n, 0, Lay::Row, Lay::Row, false, false, 5);
+            check(m, n, 0, Lay::Row, Lay::Row, false, true, 6);
+            check(m, n, 0, Lay::Row, Lay::Row, true, false, 7);
+        }
+    }
+
+    #[test]
+    fn empty_m_or_n() {
+        let mut c = [1.0f32; 4];
+        sgemm(0, 3, 5, &[], 5, 1, &[0.0; 15], 3, 1, &mut c, 3, 1, false);
+        sgemm(3, 0, 5, &[0.0; 15], 5, 1, &[], 0, 1, &mut c, 0, 1, false);
+        assert_eq!(c, [1.0; 4]);
+    }
+
+    #[test]
+    fn layouts() {
+        let lays = [Lay::Row, Lay::Col, Lay::BcastRows, Lay::BcastCols];
+        let mut seed = 5000;
+        for &la in &lays {
+            for &lb in &lays {
+                for &(m, n, k) in &[
+                    (1, 1, 5), (1, 17, 33), (17, 1, 33), (1, 64, 64), (64, 1, 64), (2, 3, 4),
+                    (5, 9, 7), (16, 16, 16), (33, 65, 17), (65, 33, 257), (127, 9, 64), (9, 127, 300),
+                ] {
+                    for &ctrans in &[false, true] {
+                        for &acc in &[false, true] {
+                            seed += 1;
+                            check(m, n, k, la, lb, ctrans, acc, seed);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn blocking_boundaries() {
+        // Crosses the KC, MC and NC block edges (and the matrix-vector paths at size).
+        let mut seed = 9000;
+        for &(m, n, k) in &[
+            (129, 9, 513), (257, 17, 300), (5, 2049, 3), (3, 2057, 260), (130, 2050, 257),
+            (1, 3000, 70), (3000, 1, 70), (1, 40, 3000), (40, 1, 3000),
+        ] {
+            for &(la, lb) in &[(Lay::Row, Lay::Row), (Lay::Col, Lay::Col), (Lay::Row, Lay::Col)] {
+                seed += 1;
+                check(m, n, k, la, lb, false, seed % 2 == 0, seed);
+            }
         }
     }
 }

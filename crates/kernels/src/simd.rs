@@ -18,6 +18,9 @@ mod imp {
         pub unsafe fn load(p: *const f32) -> Self { F32x4(v128_load(p as *const v128)) }
         #[inline(always)]
         pub unsafe fn store(self, p: *mut f32) { v128_store(p as *mut v128, self.0) }
+        /// All 4 lanes = `*p` (one `v128.load32_splat`). Caller guarantees 1 readable float.
+        #[inline(always)]
+        pub unsafe fn load_splat(p: *const f32) -> Self { F32x4(v128_load32_splat(p as *const u32)) }
         #[inline(always)]
         pub fn add(self, o: Self) -> Self { F32x4(f32x4_add(self.0, o.0)) }
         #[inline(always)]
@@ -32,6 +35,26 @@ mod imp {
         }
         #[inline(always)]
         pub fn max(self, o: Self) -> Self { F32x4(f32x4_pmax(self.0, o.0)) }
+        /// Sum of the 4 lanes.
+        #[inline(always)]
+        pub fn hsum(self) -> f32 {
+            let s = f32x4_add(self.0, i32x4_shuffle::<2, 3, 0, 1>(self.0, self.0));
+            f32x4_extract_lane::<0>(f32x4_add(s, i32x4_shuffle::<1, 0, 3, 2>(s, s)))
+        }
+        /// Transpose of the 4x4 matrix whose rows are `r`.
+        #[inline(always)]
+        pub fn transpose4(r: [Self; 4]) -> [Self; 4] {
+            let t0 = i32x4_shuffle::<0, 4, 1, 5>(r[0].0, r[1].0);
+            let t1 = i32x4_shuffle::<2, 6, 3, 7>(r[0].0, r[1].0);
+            let t2 = i32x4_shuffle::<0, 4, 1, 5>(r[2].0, r[3].0);
+            let t3 = i32x4_shuffle::<2, 6, 3, 7>(r[2].0, r[3].0);
+            [
+                F32x4(i32x4_shuffle::<0, 1, 4, 5>(t0, t2)),
+                F32x4(i32x4_shuffle::<2, 3, 6, 7>(t0, t2)),
+                F32x4(i32x4_shuffle::<0, 1, 4, 5>(t1, t3)),
+                F32x4(i32x4_shuffle::<2, 3, 6, 7>(t1, t3)),
+            ]
+        }
     }
 }
 
@@ -54,6 +77,8 @@ mod imp {
             for i in 0..4 { *p.add(i) = self.0[i]; }
         }
         #[inline(always)]
+        pub unsafe fn load_splat(p: *const f32) -> Self { F32x4([*p; 4]) }
+        #[inline(always)]
         pub fn add(self, o: Self) -> Self {
             F32x4([self.0[0] + o.0[0], self.0[1] + o.0[1], self.0[2] + o.0[2], self.0[3] + o.0[3]])
         }
@@ -67,6 +92,16 @@ mod imp {
         pub fn max(self, o: Self) -> Self {
             let m = |x: f32, y: f32| if x < y { y } else { x };
             F32x4([m(self.0[0], o.0[0]), m(self.0[1], o.0[1]), m(self.0[2], o.0[2]), m(self.0[3], o.0[3])])
+        }
+        /// Sum of the 4 lanes, in the same order as the wasm path: (l0+l2) + (l1+l3).
+        #[inline(always)]
+        pub fn hsum(self) -> f32 { (self.0[0] + self.0[2]) + (self.0[1] + self.0[3]) }
+        /// Transpose of the 4x4 matrix whose rows are `r`.
+        #[inline(always)]
+        pub fn transpose4(r: [Self; 4]) -> [Self; 4] {
+            let mut o = [[0.0f32; 4]; 4];
+            for i in 0..4 { for j in 0..4 { o[j][i] = r[i].0[j]; } }
+            [F32x4(o[0]), F32x4(o[1]), F32x4(o[2]), F32x4(o[3])]
         }
     }
 }

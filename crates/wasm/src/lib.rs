@@ -225,6 +225,8 @@ pub extern "C" fn kd_softmax(h: u32, dim: i32, log: u32) -> u32 { ret((|| softma
 pub extern "C" fn kd_cast(h: u32, dt: u32) -> u32 { ret((|| cast::cast(&get(h)?, dtype(dt)?))()) }
 #[no_mangle]
 pub extern "C" fn kd_contiguous(h: u32) -> u32 { ret((|| get(h)?.contiguous())()) }
+#[no_mangle]
+pub extern "C" fn kd_clone(h: u32) -> u32 { ret((|| get(h)?.deep_copy())()) }
 
 // ---- views ----------------------------------------------------------------------------------
 

@@ -64,15 +64,11 @@ impl State {
 
     /// Bytes held by live storages (each storage counted once).
     pub fn storage_bytes(&self) -> usize {
-        let mut seen: Vec<*const kd_engine::storage::Storage> = Vec::new();
-        let mut total = 0;
-        for t in self.slots.iter().flatten() {
-            let p = std::rc::Rc::as_ptr(&t.storage);
-            if !seen.contains(&p) {
-                seen.push(p);
-                total += t.storage.nbytes();
-            }
-        }
-        total
+        let mut seen: Vec<(*const kd_engine::storage::Storage, usize)> = self.slots.iter().flatten()
+            .map(|t| (std::rc::Rc::as_ptr(&t.storage), t.storage.nbytes()))
+            .collect();
+        seen.sort_unstable_by_key(|p| p.0 as usize);
+        seen.dedup_by_key(|p| p.0 as usize);
+        seen.iter().map(|p| p.1).sum()
     }
 }

@@ -1,0 +1,67 @@
+// Standalone single-thread timing of kd_matmul straight on the .wasm (no TS library).
+// Usage: node bench/gemm-probe.mjs [simd|relaxed] [N ...]
+//   relaxed needs: node --experimental-wasm-relaxed-simd bench/gemm-probe.mjs relaxed
+// Prints GFLOP/s = 2N^3 / time, best of several repetitions (the machine is noisy).
+// Env: CHECK=1 also compares one product per N against a JS f64 reference.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const variant = process.argv[2] ?? "simd";
+const sizes = process.argv.slice(3).map(Number);
+const Ns = sizes.length ? sizes : [128, 256, 512, 1024];
+
+const bytes = readFileSync(path.join(root, "dist", `kindling.${variant}.wasm`));
+const { instance } = await WebAssembly.instantiate(bytes, {});
+const x = instance.exports;
+
+function randn(dims) {
+  const p = x.kd_scratch() >>> 2;
+  const s = new Int32Array(x.memory.buffer);
+  dims.forEach((d, i) => { s[p + i] = d; });
+  const h = x.kd_randn(dims.length);
+  if (!h) throw new Error("kd_randn failed");
+  return h;
+}
+
+function data(h, len) {
+  return new Float32Array(x.memory.buffer, x.kd_data_ptr(h), len).slice();
+}
+
+function check(N) {
+  const a = randn([N, N]), b = randn([N, N]);
+  const c = x.kd_matmul(a, b);
+  const A = data(a, N * N), B = data(b, N * N), C = data(c, N * N);
+  let worst = 0;
+  for (let t = 0; t < 200; t++) {
+    const i = (Math.random() * N) | 0, j = (Math.random() * N) | 0;
+    let s = 0;
+    for (let p = 0; p < N; p++) s += A[i * N + p] * B[p * N + j];
+    worst = Math.max(worst, Math.abs(s - C[i * N + j]) / Math.sqrt(N));
+  }
+  [a, b, c].forEach((h) => x.kd_release(h));
+  return worst;
+}
+
+const rows = [];
+for (const N of Ns) {
+  const a = randn([N, N]), b = randn([N, N]);
+  const flop = 2 * N ** 3;
+  // Repeat each timing sample until it lasts ~50 ms; warm up first so TurboFan code runs.
+  const reps = Math.max(1, Math.round(5e7 / flop * 20));
+  for (let w = 0; w < 3; w++) x.kd_release(x.kd_matmul(a, b));
+  let best = Infinity;
+  for (let s = 0; s < 7; s++) {
+    const t0 = performance.now();
+    for (let r = 0; r < reps; r++) x.kd_release(x.kd_matmul(a, b));
+    best = Math.min(best, (performance.now() - t0) / reps);
+  }
+  x.kd_release(a); x.kd_release(b);
+  const gf = flop / (best * 1e6);
+  const row = { N, ms: +best.toFixed(3), gflops: +gf.toFixed(1) };
+  if (process.env.CHECK) row.maxErr = check(N);
+  rows.push(row);
+  console.log(`${variant} N=${N}: ${best.toFixed(3)} ms  ${gf.toFixed(1)} GFLOP/s${row.maxErr !== undefined ? `  err/sqrtN ${row.maxErr.toExponential(2)}` : ""}`);
+}
+if (x.kd_live_tensors() !== 0) console.log(`warning: ${x.kd_live_tensors()} live tensors left`);

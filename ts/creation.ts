@@ -1,0 +1,163 @@
+// Tensor factories, as torch names them: tensor, zeros, ones, full, arange, linspace, eye,
+// rand, randn, randint, randperm, *_like, manualSeed.
+import { abi, putInts } from "./runtime/abi.js";
+import { arrayFor, checkDType, dtypeCode, type AnyTypedArray, type DType } from "./dtype.js";
+import { ValueError } from "./errors.js";
+import { flatShape, Tensor, wrap, type NestedArray, type ShapeArg } from "./tensor.js";
+
+export interface CreateOptions { dtype?: DType | "float" | "int"; requiresGrad?: boolean }
+
+/** Copies `values` into a new engine tensor of `shape` (written straight into wasm memory). */
+export function fromArray(values: ArrayLike<number>, shape: readonly number[], dtype: DType): Tensor {
+  const a = abi();
+  const t = wrap(a.kd_full(dtypeCode(dtype), putInts(shape as number[]), 0));
+  const n = values.length;
+  if (n > 0) {
+    const dst = arrayFor(dtype, a.memory.buffer, a.kd_data_ptr(t.handle), n);
+    if (dtype === "bool") for (let i = 0; i < n; i++) dst[i] = values[i] ? 1 : 0;
+    else dst.set(values);
+  }
+  return t;
+}
+
+function inferShape(data: NestedArray): number[] {
+  const shape: number[] = [];
+  let cur: NestedArray = data;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    if (cur.length === 0) break;
+    cur = cur[0];
+  }
+  return shape;
+}
+
+function flatten(data: NestedArray, shape: number[], out: (number | boolean)[], dim = 0): void {
+  if (dim === shape.length) {
+    if (Array.isArray(data)) throw new ValueError(`tensor(): ragged nested sequence: expected a number at depth ${dim}`);
+    if (typeof data !== "number" && typeof data !== "boolean") throw new TypeError(`tensor(): could not convert ${typeof data} to a tensor element`);
+    out.push(data);
+    return;
+  }
+  if (!Array.isArray(data) || data.length !== shape[dim]) {
+    throw new ValueError(`tensor(): expected sequence of length ${shape[dim]} at dim ${dim} (got ${Array.isArray(data) ? data.length : typeof data})`);
+  }
+  for (const x of data) flatten(x, shape, out, dim + 1);
+}
+
+/**
+ * A tensor from nested arrays or a TypedArray. Numbers become float32 (JS cannot tell 1 from
+ * 1.0; pass {dtype: "int32"} for integers), booleans bool, Int32Array int32, Uint8Array bool.
+ */
+export function tensor(data: NestedArray | AnyTypedArray | Tensor, opts: CreateOptions = {}): Tensor {
+  if (data instanceof Tensor) return opts.dtype ? data.to(checkDType(opts.dtype)) : data.clone();
+  if (ArrayBuffer.isView(data)) {
+    const dtype = opts.dtype ? checkDType(opts.dtype) : data instanceof Int32Array ? "int32" : data instanceof Uint8Array ? "bool" : "float32";
+    if (!(data instanceof Float32Array || data instanceof Int32Array || data instanceof Uint8Array || (data as unknown) instanceof Float64Array)) {
+      throw new TypeError("tensor(): TypedArrays accepted are Float32Array, Float64Array, Int32Array and Uint8Array");
+    }
+    return fromArray(data as ArrayLike<number>, [data.length], dtype);
+  }
+  const shape = inferShape(data);
+  const flat: (number | boolean)[] = [];
+  flatten(data, shape, flat);
+  const dtype = opts.dtype ? checkDType(opts.dtype) : flat.length > 0 && flat.every((x) => typeof x === "boolean") ? "bool" : "float32";
+  return fromArray(flat.map(Number), shape, dtype);
+}
+
+/** A tensor sharing nothing with `data`: an alias of tensor() for TypedArrays (torch.from_numpy copies here). */
+export function fromTypedArray(data: AnyTypedArray, shape?: ShapeArg): Tensor {
+  const t = tensor(data);
+  if (!shape) return t;
+  const r = t.reshape(shape);
+  t.dispose();
+  return r;
+}
+
+type SizeArgs = (number | ShapeArg | CreateOptions)[];
+
+function splitArgs(args: SizeArgs): [number[], CreateOptions] {
+  const last = args.at(-1);
+  const opts = last !== undefined && typeof last === "object" && !Array.isArray(last) ? (args.pop() as CreateOptions) : {};
+  return [flatShape(args as (number | ShapeArg)[]), opts];
+}
+
+export function full(shape: ShapeArg, value: number | boolean, opts: CreateOptions = {}): Tensor {
+  const dtype = opts.dtype ? checkDType(opts.dtype) : typeof value === "boolean" ? "bool" : "float32";
+  return wrap(abi().kd_full(dtypeCode(dtype), putInts([...shape]), Number(value)));
+}
+
+export function zeros(...args: SizeArgs): Tensor {
+  const [shape, opts] = splitArgs(args);
+  return full(shape, 0, opts);
+}
+
+export function ones(...args: SizeArgs): Tensor {
+  const [shape, opts] = splitArgs(args);
+  return full(shape, 1, opts);
+}
+
+/** An uninitialised tensor in PyTorch; here zero-filled, since wasm memory is reused. */
+export function empty(...args: SizeArgs): Tensor {
+  return zeros(...args);
+}
+
+export function zerosLike(t: Tensor, opts: CreateOptions = {}): Tensor { return full(t.shape, 0, { dtype: opts.dtype ?? t.dtype }); }
+export function onesLike(t: Tensor, opts: CreateOptions = {}): Tensor { return full(t.shape, 1, { dtype: opts.dtype ?? t.dtype }); }
+export function fullLike(t: Tensor, value: number | boolean, opts: CreateOptions = {}): Tensor { return full(t.shape, value, { dtype: opts.dtype ?? t.dtype }); }
+export function emptyLike(t: Tensor, opts: CreateOptions = {}): Tensor { return zerosLike(t, opts); }
+export function randLike(t: Tensor): Tensor { return rand(t.shape); }
+export function randnLike(t: Tensor): Tensor { return randn(t.shape); }
+export function randintLike(t: Tensor, low: number, high: number): Tensor { return randint(low, high, t.shape); }
+
+/**
+ * arange(end), arange(start, end), arange(start, end, step). int32 when every argument is an
+ * integer (as PyTorch gives int64), float32 otherwise.
+ */
+export function arange(a: number, b?: number, c?: number | CreateOptions, d?: CreateOptions): Tensor {
+  let opts: CreateOptions = {};
+  if (typeof c === "object") { opts = c; c = undefined; }
+  if (d) opts = d;
+  const [start, end, step] = b === undefined ? [0, a, 1] : [a, b, c ?? 1];
+  const dtype = opts.dtype ? checkDType(opts.dtype) : [start, end, step].every(Number.isInteger) ? "int32" : "float32";
+  return wrap(abi().kd_arange(start, end, step, dtypeCode(dtype)));
+}
+
+export function linspace(start: number, end: number, steps: number): Tensor {
+  if (!Number.isInteger(steps)) throw new TypeError(`linspace(): steps must be an integer, got ${steps}`);
+  return wrap(abi().kd_linspace(start, end, steps));
+}
+
+export function eye(n: number, m: number | CreateOptions = n, opts: CreateOptions = {}): Tensor {
+  if (typeof m === "object") { opts = m; m = n; }
+  return wrap(abi().kd_eye(n, m, dtypeCode(checkDType(opts.dtype ?? "float32"))));
+}
+
+/** Seeds the engine's generator (rand, randn, randint, randperm, dropout, shuffling). */
+export function manualSeed(seed: number): void {
+  if (!Number.isInteger(seed) || seed < 0) throw new ValueError(`manualSeed expects a non-negative integer, got ${seed}`);
+  abi().kd_manual_seed(seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0);
+}
+
+export function rand(...args: SizeArgs): Tensor {
+  const [shape] = splitArgs(args);
+  return wrap(abi().kd_rand(putInts(shape)));
+}
+
+export function randn(...args: SizeArgs): Tensor {
+  const [shape] = splitArgs(args);
+  return wrap(abi().kd_randn(putInts(shape)));
+}
+
+/** Integers in [low, high) (int32); randint(high, shape) also works, as in torch. */
+export function randint(low: number, high: number | ShapeArg, shape?: ShapeArg): Tensor {
+  if (shape === undefined) {
+    if (typeof high === "number") throw new TypeError("randint(): missing the shape argument");
+    return randint(0, low, high);
+  }
+  if (!Number.isInteger(low) || !Number.isInteger(high)) throw new TypeError("randint(): low and high must be integers");
+  return wrap(abi().kd_randint(low, high as number, putInts([...shape])));
+}
+
+export function randperm(n: number): Tensor {
+  return wrap(abi().kd_randperm(n));
+}

@@ -1,0 +1,18 @@
+// dtypes as the engine numbers them (crates/engine/src/dtype.rs).
+
+export type DType = "float32" | "int32" | "bool";
+export const DTYPES: readonly DType[] = ["bool", "int32", "float32"];
+export const dtypeCode = (d: DType): number => DTYPES.indexOf(d);
+export type TypedArrayFor<D extends DType> = D extends "float32" ? Float32Array : D extends "int32" ? Int32Array : Uint8Array;
+export type AnyTypedArray = Float32Array | Int32Array | Uint8Array;
+
+export function checkDType(d: unknown): DType {
+  if (d === "float32" || d === "int32" || d === "bool") return d;
+  if (d === "float") return "float32";
+  if (d === "int") return "int32";
+  throw new TypeError(`unknown dtype ${JSON.stringify(d)}: expected "float32", "int32" or "bool"`);
+}
+
+export function arrayFor(d: DType, buf: ArrayBuffer, byteOffset: number, n: number): AnyTypedArray {
+  return d === "float32" ? new Float32Array(buf, byteOffset, n) : d === "int32" ? new Int32Array(buf, byteOffset, n) : new Uint8Array(buf, byteOffset, n);
+}

@@ -1,0 +1,34 @@
+// Typed errors. The engine reports a kind code with each failure; each maps to one class,
+// so callers can `catch (e) { if (e instanceof kd.ShapeError) ... }`.
+
+export class KindlingError extends Error {
+  override name = "KindlingError";
+}
+/** Sizes that do not fit together (broadcasting, matmul, view, cat...). */
+export class ShapeError extends KindlingError { override name = "ShapeError"; }
+/** A dim or an index out of range. */
+export class IndexError extends KindlingError { override name = "IndexError"; }
+/** A dtype an op does not accept. */
+export class DTypeError extends KindlingError { override name = "DTypeError"; }
+/** A bad argument value. */
+export class ValueError extends KindlingError { override name = "ValueError"; }
+/** Tensors on different devices, or a sync read of a device that only reads async. */
+export class DeviceError extends KindlingError { override name = "DeviceError"; }
+/** An allocation the engine refused or could not make. */
+export class MemoryError extends KindlingError { override name = "MemoryError"; }
+/** Use of a tensor after dispose(). */
+export class DisposedError extends KindlingError { override name = "DisposedError"; }
+/** Autograd misuse. */
+export class AutogradError extends KindlingError { override name = "AutogradError"; }
+
+/** Engine error kinds (crates/engine/src/error.rs ErrorKind) to classes. */
+export const ERROR_CLASSES: Record<number, new (msg: string) => KindlingError> = {
+  1: ShapeError,
+  2: IndexError,
+  3: DTypeError,
+  4: ValueError,
+  5: DeviceError,
+  6: MemoryError,
+  7: DisposedError,
+  8: AutogradError,
+};

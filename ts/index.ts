@@ -1,0 +1,32 @@
+// Kindling: PyTorch-style tensors for TypeScript on a Rust/WebAssembly engine.
+//   import * as kd from "kindling";
+//   const x = kd.randn([2, 3]); console.log(x.matmul(x.t()).toString());
+import { init } from "./runtime/load.js";
+import { elementwise } from "./functional.js";
+
+export { init, type InitOptions } from "./runtime/load.js";
+export { getEngine } from "./runtime/abi.js";
+export { Tensor, type Index, type Slice, type NestedArray, type Device, type ReduceOptions } from "./tensor.js";
+export type { DType } from "./dtype.js";
+export * from "./errors.js";
+export * from "./creation.js";
+export { cat, concat, concatenate, stack, where, matmul, softmax, logSoftmax, clamp } from "./functional.js";
+export { tidy, memory } from "./memory.js";
+
+/** A Python slice for t.get(): kd.slice(1, null, 2) is 1::2. */
+export function slice(start: number | null = null, stop: number | null = null, step: number | null = null) {
+  return { start, stop, step };
+}
+
+export const {
+  neg, abs, exp, log, sqrt, rsqrt, sin, cos, tan, atan, tanh, sigmoid, relu, silu, sign, floor, ceil, round,
+  trunc, square, reciprocal, log1p, expm1, erf, softplus, log2, exp2, logicalNot,
+  add, sub, mul, div, pow, maximum, minimum, remainder, floorDivide, eq, ne, lt, le, gt, ge, logicalAnd,
+  logicalOr, logicalXor, atan2,
+} = elementwise;
+
+/** Resolves once the engine is loaded (it loads on import; this is for explicit waits). */
+export const ready = () => init();
+
+// Load the engine on import, so `import * as kd from "kindling"` is all a program needs.
+await init();

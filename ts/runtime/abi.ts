@@ -1,0 +1,124 @@
+// The engine's C ABI as TypeScript sees it (crates/wasm/src/lib.rs), plus the few helpers
+// every call needs: checking the returned handle, reading the error, passing int arrays.
+import { ERROR_CLASSES, KindlingError } from "../errors.js";
+
+export interface Abi {
+  memory: WebAssembly.Memory;
+  kd_error_kind(): number;
+  kd_error_ptr(): number;
+  kd_error_len(): number;
+  kd_scratch(): number;
+  kd_scratch_len(): number;
+  kd_op_table_ptr(): number;
+  kd_op_table_len(): number;
+  kd_release(h: number): number;
+  kd_live_tensors(): number;
+  kd_storage_bytes(): number;
+  kd_alias(h: number): number;
+  kd_shape(h: number): number;
+  kd_strides(h: number): number;
+  kd_dtype(h: number): number;
+  kd_device(h: number): number;
+  kd_is_contiguous(h: number): number;
+  kd_offset(h: number): number;
+  kd_data_ptr(h: number): number;
+  kd_full(dtype: number, ndim: number, value: number): number;
+  kd_arange(start: number, end: number, step: number, dtype: number): number;
+  kd_linspace(start: number, end: number, steps: number): number;
+  kd_eye(n: number, m: number, dtype: number): number;
+  kd_manual_seed(lo: number, hi: number): void;
+  kd_rand(ndim: number): number;
+  kd_randn(ndim: number): number;
+  kd_randint(low: number, high: number, ndim: number): number;
+  kd_randperm(n: number): number;
+  kd_unary(code: number, h: number): number;
+  kd_binary(code: number, a: number, b: number): number;
+  kd_binary_scalar(code: number, a: number, value: number, isInt: number, reverse: number): number;
+  kd_reduce(code: number, h: number, ndims: number, keepdim: number, correction: number): number;
+  kd_extreme_dim(h: number, dim: number, keepdim: number, wantMax: number): number;
+  kd_clamp(h: number, lo: number, hi: number, hasLo: number, hasHi: number): number;
+  kd_leaky_relu(h: number, slope: number): number;
+  kd_matmul(a: number, b: number): number;
+  kd_softmax(h: number, dim: number, log: number): number;
+  kd_cast(h: number, dtype: number): number;
+  kd_contiguous(h: number): number;
+  kd_clone(h: number): number;
+  kd_view(h: number, ndim: number): number;
+  kd_reshape(h: number, ndim: number): number;
+  kd_permute(h: number, ndim: number): number;
+  kd_expand(h: number, ndim: number): number;
+  kd_transpose(h: number, d0: number, d1: number): number;
+  kd_unsqueeze(h: number, d: number): number;
+  kd_squeeze(h: number, ndims: number): number;
+  kd_slice(h: number, dim: number, start: number, end: number, step: number): number;
+  kd_select(h: number, dim: number, index: number): number;
+  kd_cat(n: number, dim: number): number;
+  kd_index_select(h: number, dim: number, idx: number): number;
+  kd_gather(h: number, dim: number, idx: number): number;
+  kd_scatter_add(h: number, dim: number, idx: number, src: number): number;
+  kd_where(c: number, a: number, b: number): number;
+  kd_masked_fill(h: number, mask: number, value: number): number;
+}
+
+export interface Engine {
+  abi: Abi;
+  variant: string;
+  /** op family -> op name -> ABI code, read from the engine's own op table. */
+  ops: Record<string, Record<string, number>>;
+}
+
+let engine: Engine | undefined;
+
+export function setEngine(e: Engine): void {
+  engine = e;
+}
+
+export function abi(): Abi {
+  if (!engine) throw new KindlingError("Kindling's engine is not loaded yet: await kd.ready() first");
+  return engine.abi;
+}
+
+export function getEngine(): Engine {
+  abi();
+  return engine!;
+}
+
+export function readString(ptr: number, len: number): string {
+  return new TextDecoder().decode(new Uint8Array(abi().memory.buffer, ptr, len));
+}
+
+/** The typed error for the engine's last failure. */
+export function lastError(): KindlingError {
+  const a = abi();
+  const Cls = ERROR_CLASSES[a.kd_error_kind()] ?? KindlingError;
+  return new Cls(readString(a.kd_error_ptr(), a.kd_error_len()));
+}
+
+/** Throws the engine's error when a call returned the 0 handle. */
+export function check(h: number): number {
+  if (h === 0) throw lastError();
+  return h;
+}
+
+let scratchView: Int32Array | undefined;
+/** The scratch area as i32s (re-created when memory grows and detaches the old view). */
+export function scratch(): Int32Array {
+  const a = abi();
+  if (!scratchView || scratchView.buffer !== a.memory.buffer) {
+    scratchView = new Int32Array(a.memory.buffer, a.kd_scratch(), a.kd_scratch_len());
+  }
+  return scratchView;
+}
+
+/** Writes integers to scratch for the next call; returns their count. */
+export function putInts(xs: readonly number[]): number {
+  const s = scratch();
+  if (xs.length > s.length) throw new RangeError(`too many dims or tensors in one call (${xs.length})`);
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i];
+    if (!Number.isInteger(x)) throw new TypeError(`expected an integer, got ${x}`);
+    if (x > 0x7fffffff || x < -0x80000000) throw new RangeError(`integer ${x} is out of the int32 range`);
+    s[i] = x;
+  }
+  return xs.length;
+}

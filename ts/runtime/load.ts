@@ -1,0 +1,63 @@
+// Loads the engine's .wasm in Node (fs) or a browser (fetch), choosing the relaxed-SIMD build
+// where the runtime supports it. The .wasm files sit beside the bundle (dist/); from the
+// TypeScript sources (tests) they are found in ../../dist/.
+import { setEngine, readString, type Abi, type Engine } from "./abi.js";
+import { supportedVariant, type WasmVariant } from "./probe.js";
+
+export interface InitOptions {
+  /** Force a build ("simd" or "relaxed"); default: the best the runtime validates. */
+  variant?: WasmVariant;
+  /** Where the .wasm files are (a folder URL); default: beside this module. */
+  wasmBase?: string | URL;
+}
+
+const isNode = typeof process !== "undefined" && !!process.versions?.node;
+
+function candidates(file: string, base?: string | URL): URL[] {
+  if (base) return [new URL(file, base)];
+  return [new URL(`./${file}`, import.meta.url), new URL(`../../dist/${file}`, import.meta.url)];
+}
+
+async function readBytes(urls: URL[]): Promise<ArrayBuffer> {
+  const errors: string[] = [];
+  for (const url of urls) {
+    try {
+      if (isNode && url.protocol === "file:") {
+        const fs = await import("node:fs/promises");
+        const b = await fs.readFile(url);
+        return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+      }
+      const r = await fetch(url);
+      if (r.ok) return await r.arrayBuffer();
+      errors.push(`${url}: HTTP ${r.status}`);
+    } catch (e) {
+      errors.push(`${url}: ${(e as Error).message}`);
+    }
+  }
+  throw new Error(`Kindling could not load its engine:\n  ${errors.join("\n  ")}\nRun \`npm run build\`.`);
+}
+
+function parseOpTable(text: string): Engine["ops"] {
+  const ops: Engine["ops"] = {};
+  for (const fam of text.split(";").filter(Boolean)) {
+    const [name, list] = fam.split(":");
+    ops[name] = Object.fromEntries(list.split(",").map((op, i) => [op, i]));
+  }
+  return ops;
+}
+
+let loading: Promise<Engine> | undefined;
+
+export function init(opts: InitOptions = {}): Promise<Engine> {
+  loading ??= (async () => {
+    const variant = opts.variant ?? supportedVariant();
+    const bytes = await readBytes(candidates(`kindling.${variant}.wasm`, opts.wasmBase));
+    const { instance } = await WebAssembly.instantiate(bytes, {});
+    const abi = instance.exports as unknown as Abi;
+    const e: Engine = { abi, variant, ops: {} };
+    setEngine(e);
+    e.ops = parseOpTable(readString(abi.kd_op_table_ptr(), abi.kd_op_table_len()));
+    return e;
+  })();
+  return loading;
+}

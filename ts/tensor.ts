@@ -1,0 +1,570 @@
+// The Tensor: a handle to an engine tensor plus cached metadata. Every method is a thin call
+// into the engine's C ABI; the op itself (dtype rules, broadcasting, kernels, errors) is
+// defined once, in crates/engine.
+import { abi, check, getEngine, putInts, scratch } from "./runtime/abi.js";
+import { arrayFor, checkDType, DTYPES, dtypeCode, type AnyTypedArray, type DType } from "./dtype.js";
+import { DeviceError, DisposedError, IndexError, ValueError } from "./errors.js";
+import { formatTensor } from "./format.js";
+import { track, untrack } from "./memory.js";
+
+export type Scalar = number | boolean;
+export type Device = "cpu" | "webgpu";
+export type NestedArray = number | boolean | NestedArray[];
+export type ShapeArg = number[] | readonly number[];
+export interface ReduceOptions { dim?: number | number[]; keepdim?: boolean }
+export interface VarOptions extends ReduceOptions { correction?: number; unbiased?: boolean }
+/** A Python-style slice for `t.get(...)`: kd.slice(start, stop, step) or "start:stop:step". */
+export interface Slice { start?: number | null; stop?: number | null; step?: number | null }
+export type Index = number | string | Slice | null | Tensor;
+
+/** Engine op code for a family and name (the engine's op table is the single list). */
+export function opCode(family: string, name: string): number {
+  const code = getEngine().ops[family]?.[name];
+  if (code === undefined) throw new ValueError(`the engine has no ${family} op "${name}"`);
+  return code;
+}
+
+/** Wraps a fresh engine handle (or throws the engine's error for 0). */
+export function wrap(h: number): Tensor {
+  return new Tensor(check(h));
+}
+
+const isInt32 = (x: number) => Number.isInteger(x) && x >= -0x80000000 && x <= 0x7fffffff;
+
+/** Unary ops, by engine name; each becomes a method (camelCase) and a kd.* function. */
+export const UNARY_OPS = [
+  "neg", "abs", "exp", "log", "sqrt", "rsqrt", "sin", "cos", "tan", "atan", "tanh", "sigmoid", "relu",
+  "silu", "sign", "floor", "ceil", "round", "trunc", "square", "reciprocal", "log1p", "expm1", "erf",
+  "softplus", "log2", "exp2", "logical_not",
+] as const;
+type Camel<S extends string> = S extends `${infer A}_${infer B}` ? `${A}${Capitalize<Camel<B>>}` : S;
+export type UnaryName = Camel<(typeof UNARY_OPS)[number]>;
+type UnaryMethods = { [K in UnaryName]: () => Tensor };
+
+/** Binary ops with broadcasting, by engine name; each takes a tensor or a number. */
+export const BINARY_OPS = [
+  "add", "sub", "mul", "div", "pow", "maximum", "minimum", "remainder", "floor_divide", "eq", "ne", "lt",
+  "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "atan2",
+] as const;
+export type BinaryName = Camel<(typeof BINARY_OPS)[number]>;
+type BinaryMethods = { [K in BinaryName]: (other: Tensor | Scalar) => Tensor };
+
+export const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+export interface Tensor extends UnaryMethods, BinaryMethods {}
+
+export class Tensor {
+  #h: number;
+  #shape?: readonly number[];
+  #dtype?: DType;
+
+  /** Internal: use kd.tensor, kd.zeros... to create tensors. */
+  constructor(handle: number) {
+    this.#h = handle;
+    track(this, handle);
+  }
+
+  /** The engine handle; throws DisposedError after dispose(). */
+  get handle(): number {
+    if (this.#h === 0) throw new DisposedError("this tensor was disposed; it cannot be used any more");
+    return this.#h;
+  }
+
+  get isDisposed(): boolean {
+    return this.#h === 0;
+  }
+
+  /** Releases the engine memory now (views of it keep their storage alive). */
+  dispose(): void {
+    if (this.#h === 0) return;
+    untrack(this);
+    abi().kd_release(this.#h);
+    this.#h = 0;
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  get shape(): readonly number[] {
+    if (!this.#shape) {
+      const n = abi().kd_shape(this.handle);
+      this.#shape = Object.freeze(Array.from(scratch().subarray(0, n)));
+    }
+    return this.#shape;
+  }
+
+  /** t.size() is the shape; t.size(d) one dim (negative counts from the end). */
+  size(): readonly number[];
+  size(dim: number): number;
+  size(dim?: number): number | readonly number[] {
+    if (dim === undefined) return this.shape;
+    const n = this.ndim;
+    if (dim < -n || dim >= n) throw new IndexError(`Dimension out of range (expected to be in range of [${-n}, ${n - 1}], but got ${dim})`);
+    return this.shape[dim < 0 ? dim + n : dim];
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  dim(): number {
+    return this.ndim;
+  }
+
+  numel(): number {
+    return this.shape.reduce((a, b) => a * b, 1);
+  }
+
+  get dtype(): DType {
+    this.#dtype ??= DTYPES[abi().kd_dtype(this.handle)];
+    return this.#dtype;
+  }
+
+  get device(): Device {
+    return abi().kd_device(this.handle) === 0 ? "cpu" : "webgpu";
+  }
+
+  stride(): number[] {
+    const n = abi().kd_strides(this.handle);
+    return Array.from(scratch().subarray(0, n));
+  }
+
+  isContiguous(): boolean {
+    return abi().kd_is_contiguous(this.handle) === 1;
+  }
+
+  // ---- reading ------------------------------------------------------------------------
+
+  /** The elements in row-major order, as a new TypedArray (CPU only; use await t.data() anywhere). */
+  dataSync(): AnyTypedArray {
+    if (this.device !== "cpu") throw new DeviceError(`dataSync() cannot read a ${this.device} tensor synchronously; use await t.data()`);
+    const a = abi();
+    const c = a.kd_contiguous(this.handle);
+    check(c);
+    try {
+      const ptr = a.kd_data_ptr(c);
+      const n = this.numel();
+      return arrayFor(this.dtype, a.memory.buffer, ptr, n).slice();
+    } finally {
+      a.kd_release(c);
+    }
+  }
+
+  /** The elements, on any device. */
+  async data(): Promise<AnyTypedArray> {
+    return this.dataSync();
+  }
+
+  /** The value of a one-element tensor. */
+  item(): number | boolean {
+    const n = this.numel();
+    if (n !== 1) throw new ValueError(`a Tensor with ${n} elements cannot be converted to Scalar`);
+    const v = this.dataSync()[0];
+    return this.dtype === "bool" ? v !== 0 : v;
+  }
+
+  /** Nested arrays (numbers, or booleans for bool tensors), as torch's tolist(). */
+  tolist(): NestedArray {
+    const d = this.dataSync();
+    const isBool = this.dtype === "bool";
+    const shape = this.shape;
+    let i = 0;
+    const rec = (dim: number): NestedArray => {
+      if (dim === shape.length) {
+        const v = d[i++];
+        return isBool ? v !== 0 : v;
+      }
+      return Array.from({ length: shape[dim] }, () => rec(dim + 1));
+    };
+    return rec(0);
+  }
+
+  toString(): string {
+    if (this.isDisposed) return "tensor(<disposed>)";
+    return formatTensor(this.dataSync(), this.shape, this.dtype);
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  // ---- elementwise ----------------------------------------------------------------------
+
+  /** Binary op by engine name, with a tensor or a number (an integer number stays int32). */
+  binary(name: string, other: Tensor | Scalar, reverse = false): Tensor {
+    const code = opCode("binary", name);
+    if (other instanceof Tensor) {
+      return reverse ? wrap(abi().kd_binary(code, other.handle, this.handle)) : wrap(abi().kd_binary(code, this.handle, other.handle));
+    }
+    const v = typeof other === "boolean" ? Number(other) : other;
+    if (typeof v !== "number") throw new TypeError(`${name}(): expected a Tensor or a number, got ${typeof other}`);
+    return wrap(abi().kd_binary_scalar(code, this.handle, v, isInt32(v) ? 1 : 0, reverse ? 1 : 0));
+  }
+
+  unary(name: string): Tensor {
+    return wrap(abi().kd_unary(opCode("unary", name), this.handle));
+  }
+
+  /** other - this */
+  rsub(other: Tensor | Scalar): Tensor {
+    return this.binary("sub", other, true);
+  }
+
+  /** other / this */
+  rdiv(other: Tensor | Scalar): Tensor {
+    return this.binary("div", other, true);
+  }
+
+  /** Alias of sub / mul / div as torch names them. */
+  subtract(o: Tensor | Scalar): Tensor { return this.sub(o); }
+  multiply(o: Tensor | Scalar): Tensor { return this.mul(o); }
+  divide(o: Tensor | Scalar): Tensor { return this.div(o); }
+  negative(): Tensor { return this.neg(); }
+
+  clamp(min?: number | null, max?: number | null): Tensor {
+    const lo = min ?? NaN;
+    const hi = max ?? NaN;
+    return wrap(abi().kd_clamp(this.handle, lo, hi, min == null ? 0 : 1, max == null ? 0 : 1));
+  }
+
+  clip(min?: number | null, max?: number | null): Tensor {
+    return this.clamp(min, max);
+  }
+
+  leakyRelu(negativeSlope = 0.01): Tensor {
+    return wrap(abi().kd_leaky_relu(this.handle, negativeSlope));
+  }
+
+  /** GELU, exact (erf) or with approximate: "tanh". */
+  gelu(approximate: "none" | "tanh" = "none"): Tensor {
+    return this.unary(approximate === "tanh" ? "gelu_tanh" : "gelu");
+  }
+
+  // ---- reductions -----------------------------------------------------------------------
+
+  /** Reduction by engine name. `dim` may be a number, a list, or an options object. */
+  reduce(name: string, dim?: number | number[] | ReduceOptions | null, keepdim = false, correction = 1): Tensor {
+    let dims: number | number[] | undefined | null = dim as number | number[] | undefined;
+    if (dim !== null && typeof dim === "object" && !Array.isArray(dim)) {
+      dims = dim.dim;
+      keepdim = dim.keepdim ?? keepdim;
+    }
+    const list = dims == null ? null : Array.isArray(dims) ? dims : [dims];
+    const n = list === null ? -1 : putInts(list);
+    return wrap(abi().kd_reduce(opCode("reduce", name), this.handle, n, keepdim ? 1 : 0, correction));
+  }
+
+  sum(dim?: number | number[] | ReduceOptions | null, keepdim = false): Tensor { return this.reduce("sum", dim, keepdim); }
+  mean(dim?: number | number[] | ReduceOptions | null, keepdim = false): Tensor { return this.reduce("mean", dim, keepdim); }
+  prod(dim?: number | ReduceOptions | null, keepdim = false): Tensor { return this.reduce("prod", dim, keepdim); }
+  amax(dim?: number | number[] | ReduceOptions | null, keepdim = false): Tensor { return this.reduce("amax", dim, keepdim); }
+  amin(dim?: number | number[] | ReduceOptions | null, keepdim = false): Tensor { return this.reduce("amin", dim, keepdim); }
+  argmax(dim?: number | ReduceOptions | null, keepdim = false): Tensor { return this.reduce("argmax", dim, keepdim); }
+  argmin(dim?: number | ReduceOptions | null, keepdim = false): Tensor { return this.reduce("argmin", dim, keepdim); }
+  all(dim?: number | number[] | ReduceOptions | null, keepdim = false): Tensor { return this.reduce("all", dim, keepdim); }
+  any(dim?: number | number[] | ReduceOptions | null, keepdim = false): Tensor { return this.reduce("any", dim, keepdim); }
+  logsumexp(dim: number | number[], keepdim = false): Tensor { return this.reduce("logsumexp", dim, keepdim); }
+  countNonzero(dim?: number | number[] | null): Tensor { return this.reduce("count_nonzero", dim, false); }
+
+  /** Variance with Bessel's correction by default (correction: 1), as torch.var. */
+  var(dim?: number | number[] | VarOptions | null, keepdim = false): Tensor {
+    return this.reduce("var", dim, keepdim, varCorrection(dim));
+  }
+
+  std(dim?: number | number[] | VarOptions | null, keepdim = false): Tensor {
+    return this.reduce("std", dim, keepdim, varCorrection(dim));
+  }
+
+  /** t.max() is the largest element; t.max(dim) is {values, indices} along dim. */
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+  max(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+    return dim === undefined ? this.reduce("amax") : this.#extreme(dim, keepdim, true);
+  }
+
+  min(): Tensor;
+  min(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+  min(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+    return dim === undefined ? this.reduce("amin") : this.#extreme(dim, keepdim, false);
+  }
+
+  #extreme(dim: number, keepdim: boolean, wantMax: boolean): { values: Tensor; indices: Tensor } {
+    const v = wrap(abi().kd_extreme_dim(this.handle, dim, keepdim ? 1 : 0, wantMax ? 1 : 0));
+    return { values: v, indices: new Tensor(scratch()[0]) };
+  }
+
+  // ---- linear algebra, softmax, casts ----------------------------------------------------
+
+  matmul(other: Tensor): Tensor {
+    return wrap(abi().kd_matmul(this.handle, other.handle));
+  }
+
+  /** 2-D matrix product (torch.mm): both operands must be matrices. */
+  mm(other: Tensor): Tensor {
+    if (this.ndim !== 2 || other.ndim !== 2) throw new ValueError(`mm(): expected 2-D tensors, got ${this.ndim}-D and ${other.ndim}-D`);
+    return this.matmul(other);
+  }
+
+  softmax(dim: number): Tensor {
+    return wrap(abi().kd_softmax(this.handle, dim, 0));
+  }
+
+  logSoftmax(dim: number): Tensor {
+    return wrap(abi().kd_softmax(this.handle, dim, 1));
+  }
+
+  /** A cast (`t.to("int32")`) or a device move (`t.to("cpu")`). */
+  to(target: DType | Device | "float" | "int"): Tensor {
+    if (target === "cpu") return this.clone();
+    if (target === "webgpu") throw new DeviceError("the webgpu device is not available in this build yet");
+    return wrap(abi().kd_cast(this.handle, dtypeCode(checkDType(target))));
+  }
+
+  float(): Tensor { return this.to("float32"); }
+  int(): Tensor { return this.to("int32"); }
+  bool(): Tensor { return this.to("bool"); }
+
+  /** A contiguous copy with its own storage. */
+  clone(): Tensor {
+    return wrap(abi().kd_clone(this.handle));
+  }
+
+  contiguous(): Tensor {
+    return wrap(abi().kd_contiguous(this.handle));
+  }
+
+  // ---- views and shape ops -----------------------------------------------------------------
+
+  view(...shape: (number | ShapeArg)[]): Tensor {
+    return wrap(abi().kd_view(this.handle, putInts(flatShape(shape))));
+  }
+
+  reshape(...shape: (number | ShapeArg)[]): Tensor {
+    return wrap(abi().kd_reshape(this.handle, putInts(flatShape(shape))));
+  }
+
+  viewAs(other: Tensor): Tensor { return this.view(other.shape); }
+  reshapeAs(other: Tensor): Tensor { return this.reshape(other.shape); }
+
+  flatten(startDim = 0, endDim = -1): Tensor {
+    const n = this.ndim;
+    if (n === 0) return this.reshape([1]);
+    const s = startDim < 0 ? startDim + n : startDim;
+    const e = endDim < 0 ? endDim + n : endDim;
+    if (s < 0 || s >= n || e < 0 || e >= n) throw new IndexError(`Dimension out of range (expected to be in range of [${-n}, ${n - 1}], but got ${s < 0 || s >= n ? startDim : endDim})`);
+    if (s > e) throw new ValueError("flatten() has invalid args: start_dim cannot come after end_dim");
+    const sh = this.shape;
+    const mid = sh.slice(s, e + 1).reduce((a, b) => a * b, 1);
+    return this.reshape([...sh.slice(0, s), mid, ...sh.slice(e + 1)]);
+  }
+
+  /** Splits dim into the given sizes (one may be -1), as torch.unflatten. */
+  unflatten(dim: number, sizes: ShapeArg): Tensor {
+    const n = this.ndim;
+    const d = dim < 0 ? dim + n : dim;
+    if (d < 0 || d >= n) throw new IndexError(`Dimension out of range (expected to be in range of [${-n}, ${n - 1}], but got ${dim})`);
+    const sh = this.shape;
+    return this.view([...sh.slice(0, d), ...sizes, ...sh.slice(d + 1)]);
+  }
+
+  permute(...dims: (number | ShapeArg)[]): Tensor {
+    return wrap(abi().kd_permute(this.handle, putInts(flatShape(dims))));
+  }
+
+  transpose(dim0: number, dim1: number): Tensor {
+    return wrap(abi().kd_transpose(this.handle, dim0, dim1));
+  }
+
+  /** Transpose of a matrix (t.t()); 0-D and 1-D tensors come back as they are. */
+  t(): Tensor {
+    if (this.ndim > 2) throw new ValueError(`t() expects a tensor with <= 2 dimensions, but self is ${this.ndim}D`);
+    return this.ndim < 2 ? this.view(this.shape) : this.transpose(0, 1);
+  }
+
+  /** The last two dims swapped (torch's .mT). */
+  get mT(): Tensor {
+    return this.transpose(-2, -1);
+  }
+
+  unsqueeze(dim: number): Tensor {
+    return wrap(abi().kd_unsqueeze(this.handle, dim));
+  }
+
+  squeeze(dim?: number | number[]): Tensor {
+    const n = dim === undefined ? -1 : putInts(Array.isArray(dim) ? dim : [dim]);
+    return wrap(abi().kd_squeeze(this.handle, n));
+  }
+
+  expand(...sizes: (number | ShapeArg)[]): Tensor {
+    return wrap(abi().kd_expand(this.handle, putInts(flatShape(sizes))));
+  }
+
+  expandAs(other: Tensor): Tensor {
+    return this.expand(other.shape);
+  }
+
+  /** Python slice start:end:step along dim (a view). */
+  slice(dim: number, start: number | null = null, end: number | null = null, step = 1): Tensor {
+    const big = 2 ** 52;
+    return wrap(abi().kd_slice(this.handle, dim, start ?? 0, end ?? big, step));
+  }
+
+  /** length elements from start along dim (a view). */
+  narrow(dim: number, start: number, length: number): Tensor {
+    const size = this.size(dim);
+    const s = start < 0 ? start + size : start;
+    if (s < 0 || length < 0 || s + length > size) throw new IndexError(`start (${start}) + length (${length}) exceeds dimension size (${size}).`);
+    return this.slice(dim, s, s + length);
+  }
+
+  /** The slice at index along dim, with dim removed (a view). */
+  select(dim: number, index: number): Tensor {
+    return wrap(abi().kd_select(this.handle, dim, index));
+  }
+
+  /**
+   * Indexing as t[...] in PyTorch: numbers select, "a:b:c" strings or kd.slice() objects
+   * slice, null inserts a dim, "..." skips dims, an int32 tensor picks along a dim.
+   */
+  get(...indices: Index[]): Tensor {
+    const consumes = (i: Index) => i !== null && i !== "...";
+    const ellipsis = indices.filter((i) => i === "...").length;
+    if (ellipsis > 1) throw new IndexError("an index can only have a single ellipsis ('...')");
+    const used = indices.filter(consumes).length;
+    if (used > this.ndim) throw new IndexError(`too many indices for tensor of dimension ${this.ndim}`);
+    let cur: Tensor = this;
+    let dim = 0;
+    const step = (next: Tensor) => {
+      if (cur !== this) cur.dispose();
+      cur = next;
+    };
+    for (const idx of indices) {
+      if (idx === "...") dim += this.ndim - used;
+      else if (idx === null) step(cur.unsqueeze(dim++));
+      else if (typeof idx === "number") step(cur.select(dim, idx));
+      else if (idx instanceof Tensor) {
+        if (idx.dtype === "bool") throw new IndexError("boolean mask indexing is not supported yet; use t.maskedFill or kd.where");
+        step(idx.ndim === 0 ? cur.select(dim, idx.item() as number) : cur.indexSelect(dim++, idx));
+      } else {
+        const s = typeof idx === "string" ? parseSlice(idx) : idx;
+        step(cur.slice(dim++, s.start ?? null, s.stop ?? null, s.step ?? 1));
+      }
+    }
+    return cur === this ? this.view(this.shape) : cur;
+  }
+
+  /** Pieces of splitSize along dim (the last may be smaller), or pieces of the given sizes. */
+  split(splitSize: number | number[], dim = 0): Tensor[] {
+    const size = this.size(dim);
+    let sizes: number[];
+    if (Array.isArray(splitSize)) {
+      if (splitSize.reduce((a, b) => a + b, 0) !== size) throw new ValueError(`split_with_sizes expects split_sizes to sum exactly to ${size} (input tensor's size at dimension ${dim}), but got split_sizes=[${splitSize.join(", ")}]`);
+      sizes = splitSize;
+    } else {
+      if (!(splitSize > 0) && !(splitSize === 0 && size === 0)) throw new ValueError(`split expects split_size be non-negative, but got split_size=${splitSize}`);
+      sizes = [];
+      for (let at = 0; at < size; at += splitSize) sizes.push(Math.min(splitSize, size - at));
+      if (sizes.length === 0) sizes.push(0);
+    }
+    let at = 0;
+    return sizes.map((s) => {
+      const piece = this.slice(dim, at, at + s);
+      at += s;
+      return piece;
+    });
+  }
+
+  /** n pieces (the last may be smaller), as torch.chunk. */
+  chunk(chunks: number, dim = 0): Tensor[] {
+    if (!(chunks > 0)) throw new ValueError(`chunk expects \`chunks\` to be greater than 0, got: ${chunks}`);
+    const size = this.size(dim);
+    return this.split(Math.max(1, Math.ceil(size / chunks)), dim);
+  }
+
+  /** Tensors along dim with dim removed, as torch.unbind. */
+  unbind(dim = 0): Tensor[] {
+    return Array.from({ length: this.size(dim) }, (_, i) => this.select(dim, i));
+  }
+
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return wrap(abi().kd_index_select(this.handle, dim, index.handle));
+  }
+
+  gather(dim: number, index: Tensor): Tensor {
+    return wrap(abi().kd_gather(this.handle, dim, index.handle));
+  }
+
+  /** A copy of this with src added at index along dim (torch.scatter_add, out of place). */
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    return wrap(abi().kd_scatter_add(this.handle, dim, index.handle, src.handle));
+  }
+
+  maskedFill(mask: Tensor, value: number | boolean): Tensor {
+    return wrap(abi().kd_masked_fill(this.handle, mask.handle, Number(value)));
+  }
+
+  /** this where cond holds, other elsewhere (torch.Tensor.where). */
+  where(condition: Tensor, other: Tensor | Scalar): Tensor {
+    return whereOp(condition, this, other);
+  }
+}
+
+for (const name of UNARY_OPS) {
+  Object.defineProperty(Tensor.prototype, camel(name), {
+    value: function (this: Tensor) { return this.unary(name); },
+    writable: true,
+    configurable: true,
+  });
+}
+for (const name of BINARY_OPS) {
+  Object.defineProperty(Tensor.prototype, camel(name), {
+    value: function (this: Tensor, other: Tensor | Scalar) { return this.binary(name, other); },
+    writable: true,
+    configurable: true,
+  });
+}
+
+function varCorrection(dim: unknown): number {
+  if (dim !== null && typeof dim === "object" && !Array.isArray(dim)) {
+    const o = dim as VarOptions;
+    if (o.correction !== undefined) return o.correction;
+    if (o.unbiased !== undefined) return o.unbiased ? 1 : 0;
+  }
+  return 1;
+}
+
+export function flatShape(args: readonly (number | ShapeArg)[]): number[] {
+  if (args.length === 1 && typeof args[0] !== "number") return [...(args[0] as ShapeArg)];
+  for (const a of args) if (typeof a !== "number") throw new TypeError("shape: pass sizes as numbers or as one array");
+  return args as number[];
+}
+
+function parseSlice(s: string): Slice {
+  const parts = s.split(":");
+  if (parts.length < 2 || parts.length > 3) throw new IndexError(`invalid slice string "${s}": expected "start:stop" or "start:stop:step"`);
+  const num = (p: string | undefined) => {
+    if (p === undefined || p.trim() === "") return null;
+    const v = Number(p);
+    if (!Number.isInteger(v)) throw new IndexError(`invalid slice string "${s}"`);
+    return v;
+  };
+  return { start: num(parts[0]), stop: num(parts[1]), step: num(parts[2]) };
+}
+
+/** scalar -> 0-d tensor of the matching dtype, for ops that need tensors on both sides. */
+export function scalarTensor(v: Scalar, like?: Tensor): Tensor {
+  const dtype: DType = typeof v === "boolean" ? "bool" : like && like.dtype !== "bool" && isInt32(v) ? like.dtype : isInt32(v) && !like ? "int32" : "float32";
+  return wrap(abi().kd_full(dtypeCode(dtype), 0, Number(v)));
+}
+
+export function whereOp(condition: Tensor, a: Tensor | Scalar, b: Tensor | Scalar): Tensor {
+  const ta = a instanceof Tensor ? a : scalarTensor(a, b instanceof Tensor ? b : undefined);
+  const tb = b instanceof Tensor ? b : scalarTensor(b, ta);
+  try {
+    return wrap(abi().kd_where(condition.handle, ta.handle, tb.handle));
+  } finally {
+    if (ta !== a) ta.dispose();
+    if (tb !== b) tb.dispose();
+  }
+}
