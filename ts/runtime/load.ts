@@ -5,7 +5,8 @@ import { setEngine, readString, type Abi, type Engine } from "./abi.js";
 import { supportedVariant, type WasmVariant } from "./probe.js";
 
 export interface InitOptions {
-  /** Force a build ("simd" or "relaxed"); default: the best the runtime validates. */
+  /** Force a build ("simd" or "relaxed"); default: the best the runtime validates
+   * (in Node, the KINDLING_WASM environment variable can force it too). */
   variant?: WasmVariant;
   /** Where the .wasm files are (a folder URL); default: beside this module. */
   wasmBase?: string | URL;
@@ -50,7 +51,8 @@ let loading: Promise<Engine> | undefined;
 
 export function init(opts: InitOptions = {}): Promise<Engine> {
   loading ??= (async () => {
-    const variant = opts.variant ?? supportedVariant();
+    const forced = isNode ? (process.env.KINDLING_WASM as WasmVariant | undefined) : undefined;
+    const variant = opts.variant ?? forced ?? supportedVariant();
     const bytes = await readBytes(candidates(`kindling.${variant}.wasm`, opts.wasmBase));
     const { instance } = await WebAssembly.instantiate(bytes, {});
     const abi = instance.exports as unknown as Abi;

@@ -1,0 +1,62 @@
+// Shared bench plumbing: run a probe in a child process per engine (so each gets its own
+// flags and wasm build), collect JSON from its stdout, print a table, write results JSON.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+/** Runs `node [flags] script args`; the child prints one JSON line prefixed by "RESULT ". */
+export function runProbe(script, args = [], { flags = [], env = {} } = {}) {
+  const r = spawnSync(process.execPath, [...flags, script, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    maxBuffer: 1 << 26,
+  });
+  const line = r.stdout.split("\n").find((l) => l.startsWith("RESULT "));
+  if (r.status !== 0 || !line) {
+    return { error: (r.stderr || r.stdout || `exit ${r.status}`).trim().split("\n").slice(-3).join(" | ") };
+  }
+  return JSON.parse(line.slice(7));
+}
+
+export function printTable(title, columns, rows) {
+  const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => String(r[i]).length)));
+  const fmt = (cells) => "| " + cells.map((c, i) => String(c).padStart(widths[i])).join(" | ") + " |";
+  console.log(`\n${title}`);
+  console.log(fmt(columns));
+  console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
+  for (const r of rows) console.log(fmt(r));
+}
+
+export function writeResults(name, data) {
+  const dir = path.join(process.cwd(), "bench", "results");
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}.json`);
+  const payload = {
+    bench: name,
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+    ...data,
+  };
+  writeFileSync(file + ".tmp", JSON.stringify(payload, null, 2));
+  renameSync(file + ".tmp", file); // never leave a half-written results file
+  console.log(`\nwrote ${path.relative(process.cwd(), file)}`);
+}
+
+/** Best (minimum) seconds per call of fn over `reps` timed runs after warm-up. */
+export function bestTime(fn, { minTime = 0.3, reps = 5 } = {}) {
+  fn();
+  let best = Infinity;
+  for (let r = 0; r < reps; r++) {
+    let n = 0;
+    const t0 = performance.now();
+    let t;
+    do {
+      fn();
+      n++;
+      t = (performance.now() - t0) / 1000;
+    } while (t < minTime / reps);
+    best = Math.min(best, t / n);
+  }
+  return best;
+}
