@@ -1,6 +1,6 @@
 // Tensor factories, as torch names them: tensor, zeros, ones, full, arange, linspace, eye,
 // rand, randn, randint, randperm, *_like, manualSeed.
-import { abi, putInts } from "./runtime/abi.js";
+import { abi, intArg, putInts } from "./runtime/abi.js";
 import { arrayFor, checkDType, dtypeCode, type AnyTypedArray, type DType } from "./dtype.js";
 import { ValueError } from "./errors.js";
 import { flatShape, Tensor, wrap, type NestedArray, type ShapeArg } from "./tensor.js";
@@ -10,7 +10,7 @@ export interface CreateOptions { dtype?: DType | "float" | "int"; requiresGrad?:
 /** Copies `values` into a new engine tensor of `shape` (written straight into wasm memory). */
 export function fromArray(values: ArrayLike<number>, shape: readonly number[], dtype: DType): Tensor {
   const a = abi();
-  const t = wrap(a.kd_full(dtypeCode(dtype), putInts(shape as number[]), 0));
+  const t = wrap(a.kd_full(dtypeCode(dtype), putInts(shape as number[], "size"), 0));
   const n = values.length;
   if (n > 0) {
     const dst = arrayFor(dtype, a.memory.buffer, a.kd_data_ptr(t.handle), n);
@@ -55,13 +55,13 @@ export function tensor(data: NestedArray | AnyTypedArray | Tensor, opts: CreateO
     if (!(data instanceof Float32Array || data instanceof Int32Array || data instanceof Uint8Array || (data as unknown) instanceof Float64Array)) {
       throw new TypeError("tensor(): TypedArrays accepted are Float32Array, Float64Array, Int32Array and Uint8Array");
     }
-    return fromArray(data as ArrayLike<number>, [data.length], dtype);
+    return withGrad(fromArray(data as ArrayLike<number>, [data.length], dtype), opts);
   }
   const shape = inferShape(data);
   const flat: (number | boolean)[] = [];
   flatten(data, shape, flat);
   const dtype = opts.dtype ? checkDType(opts.dtype) : flat.length > 0 && flat.every((x) => typeof x === "boolean") ? "bool" : "float32";
-  return fromArray(flat.map(Number), shape, dtype);
+  return withGrad(fromArray(flat.map(Number), shape, dtype), opts);
 }
 
 /** A tensor sharing nothing with `data`: an alias of tensor() for TypedArrays (torch.from_numpy copies here). */
@@ -81,9 +81,14 @@ function splitArgs(args: SizeArgs): [number[], CreateOptions] {
   return [flatShape(args as (number | ShapeArg)[]), opts];
 }
 
+/** Applies {requiresGrad: true} from the options. */
+function withGrad(t: Tensor, opts: CreateOptions): Tensor {
+  return opts.requiresGrad ? t.requiresGrad_(true) : t;
+}
+
 export function full(shape: ShapeArg, value: number | boolean, opts: CreateOptions = {}): Tensor {
   const dtype = opts.dtype ? checkDType(opts.dtype) : typeof value === "boolean" ? "bool" : "float32";
-  return wrap(abi().kd_full(dtypeCode(dtype), putInts([...shape]), Number(value)));
+  return withGrad(wrap(abi().kd_full(dtypeCode(dtype), putInts([...shape], "size"), Number(value))), opts);
 }
 
 export function zeros(...args: SizeArgs): Tensor {
@@ -123,13 +128,13 @@ export function arange(a: number, b?: number, c?: number | CreateOptions, d?: Cr
 }
 
 export function linspace(start: number, end: number, steps: number): Tensor {
-  if (!Number.isInteger(steps)) throw new TypeError(`linspace(): steps must be an integer, got ${steps}`);
-  return wrap(abi().kd_linspace(start, end, steps));
+  if (!Number.isInteger(steps)) throw new ValueError(`linspace(): steps must be an integer, got ${steps}`);
+  return wrap(abi().kd_linspace(start, end, intArg(steps, "size")));
 }
 
 export function eye(n: number, m: number | CreateOptions = n, opts: CreateOptions = {}): Tensor {
   if (typeof m === "object") { opts = m; m = n; }
-  return wrap(abi().kd_eye(n, m, dtypeCode(checkDType(opts.dtype ?? "float32"))));
+  return wrap(abi().kd_eye(intArg(n, "size"), intArg(m, "size"), dtypeCode(checkDType(opts.dtype ?? "float32"))));
 }
 
 /** Seeds the engine's generator (rand, randn, randint, randperm, dropout, shuffling). */
@@ -139,13 +144,13 @@ export function manualSeed(seed: number): void {
 }
 
 export function rand(...args: SizeArgs): Tensor {
-  const [shape] = splitArgs(args);
-  return wrap(abi().kd_rand(putInts(shape)));
+  const [shape, opts] = splitArgs(args);
+  return withGrad(wrap(abi().kd_rand(putInts(shape, "size"))), opts);
 }
 
 export function randn(...args: SizeArgs): Tensor {
-  const [shape] = splitArgs(args);
-  return wrap(abi().kd_randn(putInts(shape)));
+  const [shape, opts] = splitArgs(args);
+  return withGrad(wrap(abi().kd_randn(putInts(shape, "size"))), opts);
 }
 
 /** Integers in [low, high) (int32); randint(high, shape) also works, as in torch. */
@@ -154,10 +159,10 @@ export function randint(low: number, high: number | ShapeArg, shape?: ShapeArg):
     if (typeof high === "number") throw new TypeError("randint(): missing the shape argument");
     return randint(0, low, high);
   }
-  if (!Number.isInteger(low) || !Number.isInteger(high)) throw new TypeError("randint(): low and high must be integers");
-  return wrap(abi().kd_randint(low, high as number, putInts([...shape])));
+  if (!Number.isInteger(low) || !Number.isInteger(high)) throw new ValueError(`randint(): low and high must be integers, got ${low} and ${high}`);
+  return wrap(abi().kd_randint(low, high as number, putInts([...shape], "size")));
 }
 
 export function randperm(n: number): Tensor {
-  return wrap(abi().kd_randperm(n));
+  return wrap(abi().kd_randperm(intArg(n, "size")));
 }

@@ -12,6 +12,7 @@ export * from "./errors.js";
 export * from "./creation.js";
 export { cat, concat, concatenate, stack, where, matmul, softmax, logSoftmax, clamp } from "./functional.js";
 export { tidy, memory } from "./memory.js";
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd.js";
 
 /** A Python slice for t.get(): kd.slice(1, null, 2) is 1::2. */
 export function slice(start: number | null = null, stop: number | null = null, step: number | null = null) {

@@ -1,7 +1,7 @@
 // The Tensor: a handle to an engine tensor plus cached metadata. Every method is a thin call
 // into the engine's C ABI; the op itself (dtype rules, broadcasting, kernels, errors) is
 // defined once, in crates/engine.
-import { abi, check, getEngine, putInts, scratch } from "./runtime/abi.js";
+import { abi, check, getEngine, intArg, lastError, putInts, scratch } from "./runtime/abi.js";
 import { arrayFor, checkDType, DTYPES, dtypeCode, type AnyTypedArray, type DType } from "./dtype.js";
 import { DeviceError, DisposedError, IndexError, ValueError } from "./errors.js";
 import { formatTensor } from "./format.js";
@@ -134,6 +134,113 @@ export class Tensor {
     return abi().kd_is_contiguous(this.handle) === 1;
   }
 
+  // ---- autograd -----------------------------------------------------------------------
+
+  get requiresGrad(): boolean {
+    return abi().kd_requires_grad(this.handle) === 1;
+  }
+
+  set requiresGrad(on: boolean) {
+    this.requiresGrad_(on);
+  }
+
+  /** Marks a leaf tensor as needing gradients (in place; returns this). */
+  requiresGrad_(on = true): this {
+    check(abi().kd_set_requires_grad(this.handle, on ? 1 : 0));
+    return this;
+  }
+
+  /** The accumulated gradient of a leaf (or a retained non-leaf), or null. */
+  get grad(): Tensor | null {
+    const h = abi().kd_grad(this.handle);
+    if (h === 0) {
+      if (abi().kd_error_kind() !== 0) throw lastError();
+      return null;
+    }
+    return new Tensor(h);
+  }
+
+  set grad(g: Tensor | null) {
+    if (abi().kd_set_grad(this.handle, g ? g.handle : 0) === 0) throw lastError();
+  }
+
+  get isLeaf(): boolean {
+    return abi().kd_is_leaf(this.handle) === 1;
+  }
+
+  /** The op that produced this tensor ({name: "MulBackward"}-like), or null for leaves. */
+  get gradFn(): { name: string } | null {
+    const n = abi().kd_grad_fn_name(this.handle);
+    if (n === 0) return null;
+    return { name: String.fromCharCode(...scratch().subarray(0, n)) };
+  }
+
+  /** Keep .grad on this non-leaf tensor during backward. */
+  retainGrad(): void {
+    if (abi().kd_retain_grad(this.handle) === 0) throw lastError();
+  }
+
+  /**
+   * Backpropagates from this tensor: a scalar, or any shape with `gradient` of the same shape.
+   * Saved tensors are freed afterwards unless retainGraph is true.
+   */
+  backward(gradient?: Tensor | null, opts: { retainGraph?: boolean } = {}): void {
+    if (abi().kd_backward(this.handle, gradient ? gradient.handle : 0, opts.retainGraph ? 1 : 0) === 0) throw lastError();
+  }
+
+  /** The same data with no autograd history. */
+  detach(): Tensor {
+    return wrap(abi().kd_detach(this.handle));
+  }
+
+  // ---- in place ------------------------------------------------------------------------
+
+  /** Copies src (broadcast, cast) into this tensor's elements. */
+  copy_(src: Tensor | Scalar): this {
+    const s = src instanceof Tensor ? src : scalarTensor(src, this);
+    try {
+      if (abi().kd_copy_(this.handle, s.handle) === 0) throw lastError();
+    } finally {
+      if (s !== src) s.dispose();
+    }
+    return this;
+  }
+
+  /** this = f(this), written in place. */
+  #inplace(result: Tensor): this {
+    try {
+      return this.copy_(result);
+    } finally {
+      result.dispose();
+    }
+  }
+
+  fill_(value: Scalar): this { return this.copy_(value); }
+  zero_(): this { return this.copy_(0); }
+  add_(other: Tensor | Scalar, alpha = 1): this {
+    if (alpha === 1) return this.#inplace(this.add(other));
+    const scaled = other instanceof Tensor ? other.mul(alpha) : Number(other) * alpha;
+    try { return this.#inplace(this.add(scaled)); } finally { if (scaled instanceof Tensor) scaled.dispose(); }
+  }
+  sub_(other: Tensor | Scalar, alpha = 1): this { return this.add_(other instanceof Tensor ? other : -Number(other), other instanceof Tensor ? -alpha : alpha); }
+  mul_(other: Tensor | Scalar): this { return this.#inplace(this.mul(other)); }
+  div_(other: Tensor | Scalar): this { return this.#inplace(this.div(other)); }
+  clamp_(min?: number | null, max?: number | null): this { return this.#inplace(this.clamp(min, max)); }
+  /** Fills with U(low, high) samples from the seeded generator. */
+  uniform_(low = 0, high = 1): this {
+    const r = wrap(abi().kd_rand(putInts(this.shape as number[])));
+    const s = r.mul(high - low).add(low);
+    r.dispose();
+    return this.#inplace(s);
+  }
+  /** Fills with N(mean, std²) samples from the seeded generator. */
+  normal_(mean = 0, std = 1): this {
+    const r = wrap(abi().kd_randn(putInts(this.shape as number[])));
+    const s = r.mul(std).add(mean);
+    r.dispose();
+    return this.#inplace(s);
+  }
+
   // ---- reading ------------------------------------------------------------------------
 
   /** The elements in row-major order, as a new TypedArray (CPU only; use await t.data() anywhere). */
@@ -251,7 +358,7 @@ export class Tensor {
       keepdim = dim.keepdim ?? keepdim;
     }
     const list = dims == null ? null : Array.isArray(dims) ? dims : [dims];
-    const n = list === null ? -1 : putInts(list);
+    const n = list === null ? -1 : putInts(list, "dim");
     return wrap(abi().kd_reduce(opCode("reduce", name), this.handle, n, keepdim ? 1 : 0, correction));
   }
 
@@ -290,7 +397,7 @@ export class Tensor {
   }
 
   #extreme(dim: number, keepdim: boolean, wantMax: boolean): { values: Tensor; indices: Tensor } {
-    const v = wrap(abi().kd_extreme_dim(this.handle, dim, keepdim ? 1 : 0, wantMax ? 1 : 0));
+    const v = wrap(abi().kd_extreme_dim(this.handle, intArg(dim, "dim"), keepdim ? 1 : 0, wantMax ? 1 : 0));
     return { values: v, indices: new Tensor(scratch()[0]) };
   }
 
@@ -307,11 +414,11 @@ export class Tensor {
   }
 
   softmax(dim: number): Tensor {
-    return wrap(abi().kd_softmax(this.handle, dim, 0));
+    return wrap(abi().kd_softmax(this.handle, intArg(dim, "dim"), 0));
   }
 
   logSoftmax(dim: number): Tensor {
-    return wrap(abi().kd_softmax(this.handle, dim, 1));
+    return wrap(abi().kd_softmax(this.handle, intArg(dim, "dim"), 1));
   }
 
   /** A cast (`t.to("int32")`) or a device move (`t.to("cpu")`). */
@@ -337,11 +444,11 @@ export class Tensor {
   // ---- views and shape ops -----------------------------------------------------------------
 
   view(...shape: (number | ShapeArg)[]): Tensor {
-    return wrap(abi().kd_view(this.handle, putInts(flatShape(shape))));
+    return wrap(abi().kd_view(this.handle, putInts(flatShape(shape), "size")));
   }
 
   reshape(...shape: (number | ShapeArg)[]): Tensor {
-    return wrap(abi().kd_reshape(this.handle, putInts(flatShape(shape))));
+    return wrap(abi().kd_reshape(this.handle, putInts(flatShape(shape), "size")));
   }
 
   viewAs(other: Tensor): Tensor { return this.view(other.shape); }
@@ -369,11 +476,11 @@ export class Tensor {
   }
 
   permute(...dims: (number | ShapeArg)[]): Tensor {
-    return wrap(abi().kd_permute(this.handle, putInts(flatShape(dims))));
+    return wrap(abi().kd_permute(this.handle, putInts(flatShape(dims), "dim")));
   }
 
   transpose(dim0: number, dim1: number): Tensor {
-    return wrap(abi().kd_transpose(this.handle, dim0, dim1));
+    return wrap(abi().kd_transpose(this.handle, intArg(dim0, "dim"), intArg(dim1, "dim")));
   }
 
   /** Transpose of a matrix (t.t()); 0-D and 1-D tensors come back as they are. */
@@ -388,16 +495,16 @@ export class Tensor {
   }
 
   unsqueeze(dim: number): Tensor {
-    return wrap(abi().kd_unsqueeze(this.handle, dim));
+    return wrap(abi().kd_unsqueeze(this.handle, intArg(dim, "dim")));
   }
 
   squeeze(dim?: number | number[]): Tensor {
-    const n = dim === undefined ? -1 : putInts(Array.isArray(dim) ? dim : [dim]);
+    const n = dim === undefined ? -1 : putInts(Array.isArray(dim) ? dim : [dim], "dim");
     return wrap(abi().kd_squeeze(this.handle, n));
   }
 
   expand(...sizes: (number | ShapeArg)[]): Tensor {
-    return wrap(abi().kd_expand(this.handle, putInts(flatShape(sizes))));
+    return wrap(abi().kd_expand(this.handle, putInts(flatShape(sizes), "size")));
   }
 
   expandAs(other: Tensor): Tensor {
@@ -407,7 +514,15 @@ export class Tensor {
   /** Python slice start:end:step along dim (a view). */
   slice(dim: number, start: number | null = null, end: number | null = null, step = 1): Tensor {
     const big = 2 ** 52;
-    return wrap(abi().kd_slice(this.handle, dim, start ?? 0, end ?? big, step));
+    // start/end may be any integer or ±Infinity (both clamp); NaN and fractions are errors.
+    const bound = (x: number | null, what: string) => {
+      if (x !== null && (typeof x !== "number" || !(Number.isInteger(x) || Math.abs(x) === Infinity))) throw new ValueError(`slice(): ${what} must be an integer or null, got ${x}`);
+      return x;
+    };
+    bound(start, "start");
+    bound(end, "end");
+    if (typeof step !== "number" || !Number.isInteger(step)) throw new ValueError(`slice(): step must be an integer, got ${step}`);
+    return wrap(abi().kd_slice(this.handle, intArg(dim, "dim"), start ?? 0, end ?? big, step));
   }
 
   /** length elements from start along dim (a view). */
@@ -420,7 +535,9 @@ export class Tensor {
 
   /** The slice at index along dim, with dim removed (a view). */
   select(dim: number, index: number): Tensor {
-    return wrap(abi().kd_select(this.handle, dim, index));
+    if (typeof index !== "number" || !Number.isInteger(index)) throw new ValueError(`select(): index must be an integer, got ${index}`);
+    if (!Number.isSafeInteger(index)) throw new IndexError(`index ${index} is out of bounds for dimension ${dim} with size ${this.size(dim)}`);
+    return wrap(abi().kd_select(this.handle, intArg(dim, "dim"), index));
   }
 
   /**
@@ -488,16 +605,16 @@ export class Tensor {
   }
 
   indexSelect(dim: number, index: Tensor): Tensor {
-    return wrap(abi().kd_index_select(this.handle, dim, index.handle));
+    return wrap(abi().kd_index_select(this.handle, intArg(dim, "dim"), index.handle));
   }
 
   gather(dim: number, index: Tensor): Tensor {
-    return wrap(abi().kd_gather(this.handle, dim, index.handle));
+    return wrap(abi().kd_gather(this.handle, intArg(dim, "dim"), index.handle));
   }
 
   /** A copy of this with src added at index along dim (torch.scatter_add, out of place). */
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
-    return wrap(abi().kd_scatter_add(this.handle, dim, index.handle, src.handle));
+    return wrap(abi().kd_scatter_add(this.handle, intArg(dim, "dim"), index.handle, src.handle));
   }
 
   maskedFill(mask: Tensor, value: number | boolean): Tensor {

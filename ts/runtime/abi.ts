@@ -1,6 +1,6 @@
 // The engine's C ABI as TypeScript sees it (crates/wasm/src/lib.rs), plus the few helpers
 // every call needs: checking the returned handle, reading the error, passing int arrays.
-import { ERROR_CLASSES, KindlingError } from "../errors.js";
+import { ERROR_CLASSES, IndexError, KindlingError, MemoryError, ValueError } from "../errors.js";
 
 export interface Abi {
   memory: WebAssembly.Memory;
@@ -58,6 +58,17 @@ export interface Abi {
   kd_scatter_add(h: number, dim: number, idx: number, src: number): number;
   kd_where(c: number, a: number, b: number): number;
   kd_masked_fill(h: number, mask: number, value: number): number;
+  kd_set_requires_grad(h: number, on: number): number;
+  kd_requires_grad(h: number): number;
+  kd_is_leaf(h: number): number;
+  kd_grad(h: number): number;
+  kd_set_grad(h: number, g: number): number;
+  kd_retain_grad(h: number): number;
+  kd_backward(h: number, g: number, retainGraph: number): number;
+  kd_set_grad_enabled(on: number): number;
+  kd_detach(h: number): number;
+  kd_grad_fn_name(h: number): number;
+  kd_copy_(dst: number, src: number): number;
 }
 
 export interface Engine {
@@ -110,15 +121,26 @@ export function scratch(): Int32Array {
   return scratchView;
 }
 
-/** Writes integers to scratch for the next call; returns their count. */
-export function putInts(xs: readonly number[]): number {
+/**
+ * Writes integers to scratch for the next call; returns their count. `what` names them in
+ * errors: a non-integer (NaN, Infinity, 1.5) is a ValueError; one outside int32 is a
+ * MemoryError for a "size", an IndexError for a "dim", a ValueError otherwise.
+ */
+export function putInts(xs: readonly number[], what: "size" | "dim" | "argument" = "argument"): number {
   const s = scratch();
-  if (xs.length > s.length) throw new RangeError(`too many dims or tensors in one call (${xs.length})`);
-  for (let i = 0; i < xs.length; i++) {
-    const x = xs[i];
-    if (!Number.isInteger(x)) throw new TypeError(`expected an integer, got ${x}`);
-    if (x > 0x7fffffff || x < -0x80000000) throw new RangeError(`integer ${x} is out of the int32 range`);
-    s[i] = x;
-  }
+  if (xs.length > s.length) throw new ValueError(`too many ${what}s in one call (${xs.length}; at most ${s.length})`);
+  for (let i = 0; i < xs.length; i++) s[i] = intArg(xs[i], what);
   return xs.length;
+}
+
+/** A number for an i32 ABI argument (a dim, a count), with putInts' checks; writes nothing. */
+export function intArg(x: number, what: "size" | "dim" | "argument" = "argument"): number {
+  if (typeof x !== "number" || !Number.isInteger(x)) throw new ValueError(`expected an integer ${what}, got ${typeof x === "number" ? x : typeof x}`);
+  if (x > 0x7fffffff || x < -0x80000000) {
+    if (what === "size" && x > 0) throw new MemoryError(`size ${x} is too large: a tensor dim must fit int32`);
+    if (what === "size") throw new ValueError(`Trying to create tensor with negative dimension ${x}`);
+    if (what === "dim") throw new IndexError(`Dimension out of range (got ${x})`);
+    throw new ValueError(`integer ${x} is out of the int32 range`);
+  }
+  return x;
 }

@@ -4,6 +4,7 @@
 #![no_std]
 extern crate alloc;
 
+pub mod autograd;
 pub mod dtype;
 pub mod error;
 pub mod iter;

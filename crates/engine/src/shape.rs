@@ -9,6 +9,9 @@ pub fn fmt_shape(s: &[usize]) -> alloc::string::String {
     alloc::format!("[{}]", parts.join(", "))
 }
 
+/// Most dims a tensor may have (the ABI passes shapes through a 4096-entry scratch area).
+pub const MAX_DIMS: usize = 4096;
+
 pub fn numel(shape: &[usize]) -> usize { shape.iter().product() }
 
 /// numel with overflow reported as an error instead of wrapping.
@@ -66,6 +69,7 @@ pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
             bail!(Shape, "The size of tensor a ({}) must match the size of tensor b ({}) at non-singleton dimension {}", da, db, i);
         };
     }
+    checked_numel(&out)?; // a broadcast of two small tensors can still overflow usize
     Ok(out)
 }
 

@@ -47,10 +47,12 @@ impl Buffer {
 pub struct Storage {
     pub buf: RefCell<Buffer>,
     pub device: Device,
+    /// Bumped by every in-place write, so autograd can tell a saved tensor was modified.
+    pub version: core::cell::Cell<u32>,
 }
 
 impl Storage {
-    pub fn new(buf: Buffer) -> Self { Storage { buf: RefCell::new(buf), device: Device::Cpu } }
+    pub fn new(buf: Buffer) -> Self { Storage { buf: RefCell::new(buf), device: Device::Cpu, version: core::cell::Cell::new(0) } }
     pub fn dtype(&self) -> DType { self.buf.borrow().dtype() }
     pub fn nbytes(&self) -> usize {
         let b = self.buf.borrow();

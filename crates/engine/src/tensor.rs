@@ -15,12 +15,14 @@ pub struct Tensor {
     pub shape: Vec<usize>,
     pub strides: Vec<usize>,
     pub offset: usize,
+    /// Autograd record (requires_grad, grad_fn, grad); None for plain tensors.
+    pub autograd: Option<Rc<crate::autograd::AutogradMeta>>,
 }
 
 impl Tensor {
     pub fn from_buffer(buf: Buffer, shape: Vec<usize>) -> Tensor {
         let strides = contiguous_strides(&shape);
-        Tensor { storage: Rc::new(Storage::new(buf)), shape, strides, offset: 0 }
+        Tensor { storage: Rc::new(Storage::new(buf)), shape, strides, offset: 0, autograd: None }
     }
 
     pub fn from_vec<T: Elem>(v: Vec<T>, shape: Vec<usize>) -> Tensor {
@@ -97,7 +99,7 @@ impl Tensor {
     }
 
     fn view_of(&self, shape: Vec<usize>, strides: Vec<usize>, offset: usize) -> Tensor {
-        Tensor { storage: self.storage.clone(), shape, strides, offset }
+        Tensor { storage: self.storage.clone(), shape, strides, offset, autograd: None }
     }
 
     pub fn view(&self, req: &[i64]) -> Result<Tensor> {
@@ -142,6 +144,7 @@ impl Tensor {
     }
 
     pub fn unsqueeze(&self, dim: i64) -> Result<Tensor> {
+        if self.ndim() >= MAX_DIMS { bail!(Shape, "unsqueeze(): a tensor can have at most {} dimensions", MAX_DIMS); }
         let d = wrap_dim(dim, self.ndim() + 1)?;
         let (mut sh, mut st) = (self.shape.clone(), self.strides.clone());
         let s = if d < self.ndim() { self.strides[d] * self.shape[d] } else { 1 };
@@ -171,7 +174,7 @@ impl Tensor {
         let mut st = Vec::with_capacity(req.len());
         for (i, &r) in req.iter().enumerate() {
             if i < off {
-                if r < 0 { bail!(Value, "expand: the expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension {}", i); }
+                if r < 0 { bail!(Value, "expand: the expanded size of the tensor ({}) isn't allowed in a leading, non-existing dimension {}", r, i); }
                 sh.push(r as usize);
                 st.push(0);
                 continue;
@@ -184,6 +187,7 @@ impl Tensor {
                 bail!(Shape, "The expanded size of the tensor ({}) must match the existing size ({}) at non-singleton dimension {}.  Target sizes: {}.  Tensor sizes: {}", want, cur, i, alloc::format!("{:?}", req), fmt_shape(&self.shape));
             }
         }
+        checked_numel(&sh)?; // every later numel() must fit usize
         Ok(self.view_of(sh, st, self.offset))
     }
 
@@ -195,11 +199,12 @@ impl Tensor {
         let n = self.shape[d] as i64;
         let clamp = |x: i64| { let x = if x < 0 { x + n } else { x }; x.clamp(0, n) };
         let (s, e) = (clamp(start), clamp(end));
-        let len = if e > s { ((e - s) + step - 1) / step } else { 0 } as usize;
+        let len = if e > s { (e - s - 1) / step + 1 } else { 0 } as usize; // no overflow for huge steps
         let mut sh = self.shape.clone();
         let mut st = self.strides.clone();
         sh[d] = len;
-        st[d] = self.strides[d] * step as usize;
+        // With len <= 1 the step may not fit usize; it never moves, so keep the stride.
+        st[d] = if len > 1 { self.strides[d] * step as usize } else { self.strides[d] };
         let offset = if len > 0 { self.offset + s as usize * self.strides[d] } else { self.offset };
         Ok(self.view_of(sh, st, offset))
     }

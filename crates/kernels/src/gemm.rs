@@ -248,38 +248,29 @@ unsafe fn kernel(
     let (mut c00, mut c01, mut c10, mut c11) = (z, z, z, z);
     let (mut c20, mut c21, mut c30, mut c31) = (z, z, z, z);
     let (mut pa, mut pb) = (a, b);
-    macro_rules! step {
-        ($u:expr) => {{
-            let b0 = F32x4::load(pb.add($u * NR));
-            let b1 = F32x4::load(pb.add($u * NR + 4));
-            let a0 = F32x4::load_splat(pa.add($u * MR));
-            c00 = c00.mul_add(a0, b0);
-            c01 = c01.mul_add(a0, b1);
-            let a1 = F32x4::load_splat(pa.add($u * MR + 1));
-            c10 = c10.mul_add(a1, b0);
-            c11 = c11.mul_add(a1, b1);
-            let a2 = F32x4::load_splat(pa.add($u * MR + 2));
-            c20 = c20.mul_add(a2, b0);
-            c21 = c21.mul_add(a2, b1);
-            let a3 = F32x4::load_splat(pa.add($u * MR + 3));
-            c30 = c30.mul_add(a3, b0);
-            c31 = c31.mul_add(a3, b1);
-        }};
-    }
-    // Unrolled by 4: fewer loop-carried pointer bumps and loop checks per k step, and the
-    // constant offsets fold into the loads' immediate offsets.
-    for _ in 0..kc / 4 {
-        step!(0);
-        step!(1);
-        step!(2);
-        step!(3);
-        pa = pa.add(4 * MR);
-        pb = pb.add(4 * NR);
-    }
-    for _ in 0..kc % 4 {
-        step!(0);
-        pa = pa.add(MR);
-        pb = pb.add(NR);
+    // One k step per iteration: the engine's compiler hoists the loads of an iteration ahead
+    // of its arithmetic, so unrolling would need more than the 15 vector registers it has
+    // (measured: unrolling by 2 or 4 spills and runs at half speed).
+    for _ in 0..kc {
+        let b0 = F32x4::load(pb);
+        let b1 = F32x4::load(pb.add(4));
+        let a0 = F32x4::load_splat(pa);
+        c00 = c00.mul_add(a0, b0);
+        c01 = c01.mul_add(a0, b1);
+        let a1 = F32x4::load_splat(pa.add(1));
+        c10 = c10.mul_add(a1, b0);
+        c11 = c11.mul_add(a1, b1);
+        let a2 = F32x4::load_splat(pa.add(2));
+        c20 = c20.mul_add(a2, b0);
+        c21 = c21.mul_add(a2, b1);
+        let a3 = F32x4::load_splat(pa.add(3));
+        c30 = c30.mul_add(a3, b0);
+        c31 = c31.mul_add(a3, b1);
+        // Bumped through an integer so that LLVM's loop strength reduction leaves the
+        // constant offsets above as load immediates instead of separate adds (each such add
+        // costs an extra instruction per load in the engine's code).
+        pa = (pa as usize + MR * 4) as *const f32;
+        pb = (pb as usize + NR * 4) as *const f32;
     }
     let acc = [[c00, c01], [c10, c11], [c20, c21], [c30, c31]];
     if mr == MR && nr == NR && csc == 1 {

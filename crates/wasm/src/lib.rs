@@ -3,7 +3,8 @@
 //! input and returns an error instead of panicking, so no call can trap the instance.
 mod state;
 
-use kd_engine::ops::{binary, cast, creation, index, matmul, reduce, softmax, unary};
+use kd_engine::ops::{binary, creation, index, matmul, reduce, softmax, unary, view};
+use kd_engine::autograd;
 
 use kd_engine::{DType, Error, ErrorKind, Result, Tensor};
 use state::{state, SCRATCH_LEN};
@@ -159,7 +160,7 @@ pub extern "C" fn kd_randperm(n: i32) -> u32 {
 pub extern "C" fn kd_unary(code: u32, h: u32) -> u32 {
     ret((|| {
         let (name, op, keeps_int) = unary::lookup(code).ok_or_else(|| err(ErrorKind::Value, format!("unknown unary op {}", code)))?;
-        unary::unary(op, name, keeps_int, &get(h)?)
+        unary::apply(op, name, keeps_int, &get(h)?)
     })())
 }
 
@@ -167,7 +168,7 @@ pub extern "C" fn kd_unary(code: u32, h: u32) -> u32 {
 pub extern "C" fn kd_binary(code: u32, a: u32, b: u32) -> u32 {
     ret((|| {
         let (name, op) = binary::lookup(code).ok_or_else(|| err(ErrorKind::Value, format!("unknown binary op {}", code)))?;
-        binary::binary(op, name, &get(a)?, &get(b)?)
+        binary::apply(op, name, &get(a)?, &get(b)?)
     })())
 }
 
@@ -182,7 +183,7 @@ pub extern "C" fn kd_binary_scalar(code: u32, a: u32, value: f64, is_int: u32, r
         } else {
             Tensor::from_vec(vec![value as f32], vec![])
         };
-        if reverse != 0 { binary::binary(op, name, &s, &t) } else { binary::binary(op, name, &t, &s) }
+        if reverse != 0 { binary::apply(op, name, &s, &t) } else { binary::apply(op, name, &t, &s) }
     })())
 }
 
@@ -192,14 +193,14 @@ pub extern "C" fn kd_reduce(code: u32, h: u32, ndims: i32, keepdim: u32, correct
     ret((|| {
         let (name, op) = reduce::lookup(code).ok_or_else(|| err(ErrorKind::Value, format!("unknown reduction {}", code)))?;
         let dims = if ndims < 0 { None } else { Some(scratch_dims(ndims)?) };
-        reduce::reduce(op, name, &get(h)?, dims.as_deref(), keepdim != 0, correction)
+        reduce::apply(op, name, &get(h)?, dims.as_deref(), keepdim != 0, correction)
     })())
 }
 
 /// torch.max/min(t, dim): returns the values handle; the indices handle goes to scratch[0].
 #[no_mangle]
 pub extern "C" fn kd_extreme_dim(h: u32, dim: i32, keepdim: u32, want_max: u32) -> u32 {
-    match (|| reduce::extreme_dim(&get(h)?, dim as i64, keepdim != 0, want_max != 0))() {
+    match (|| reduce::extreme_dim_apply(&get(h)?, dim as i64, keepdim != 0, want_max != 0))() {
         Ok((v, i)) => {
             let st = state();
             let vi = st.insert(v);
@@ -213,49 +214,49 @@ pub extern "C" fn kd_extreme_dim(h: u32, dim: i32, keepdim: u32, want_max: u32) 
 
 #[no_mangle]
 pub extern "C" fn kd_clamp(h: u32, lo: f64, hi: f64, has_lo: u32, has_hi: u32) -> u32 {
-    ret((|| unary::clamp(&get(h)?, (has_lo != 0).then_some(lo), (has_hi != 0).then_some(hi)))())
+    ret((|| unary::clamp_apply(&get(h)?, (has_lo != 0).then_some(lo), (has_hi != 0).then_some(hi)))())
 }
 #[no_mangle]
-pub extern "C" fn kd_leaky_relu(h: u32, slope: f64) -> u32 { ret((|| unary::leaky_relu(&get(h)?, slope as f32))()) }
+pub extern "C" fn kd_leaky_relu(h: u32, slope: f64) -> u32 { ret((|| unary::leaky_relu_apply(&get(h)?, slope as f32))()) }
 #[no_mangle]
-pub extern "C" fn kd_matmul(a: u32, b: u32) -> u32 { ret((|| matmul::matmul(&get(a)?, &get(b)?))()) }
+pub extern "C" fn kd_matmul(a: u32, b: u32) -> u32 { ret((|| matmul::apply(&get(a)?, &get(b)?))()) }
 #[no_mangle]
-pub extern "C" fn kd_softmax(h: u32, dim: i32, log: u32) -> u32 { ret((|| softmax::softmax(&get(h)?, dim as i64, log != 0))()) }
+pub extern "C" fn kd_softmax(h: u32, dim: i32, log: u32) -> u32 { ret((|| softmax::apply(&get(h)?, dim as i64, log != 0))()) }
 #[no_mangle]
-pub extern "C" fn kd_cast(h: u32, dt: u32) -> u32 { ret((|| cast::cast(&get(h)?, dtype(dt)?))()) }
+pub extern "C" fn kd_cast(h: u32, dt: u32) -> u32 { ret((|| view::cast(&get(h)?, dtype(dt)?))()) }
 #[no_mangle]
-pub extern "C" fn kd_contiguous(h: u32) -> u32 { ret((|| get(h)?.contiguous())()) }
+pub extern "C" fn kd_contiguous(h: u32) -> u32 { ret((|| view::copy(&get(h)?, false))()) }
 #[no_mangle]
-pub extern "C" fn kd_clone(h: u32) -> u32 { ret((|| get(h)?.deep_copy())()) }
+pub extern "C" fn kd_clone(h: u32) -> u32 { ret((|| view::copy(&get(h)?, true))()) }
 
 // ---- views ----------------------------------------------------------------------------------
 
 #[no_mangle]
-pub extern "C" fn kd_view(h: u32, ndim: i32) -> u32 { ret((|| get(h)?.view(&scratch_dims(ndim)?))()) }
+pub extern "C" fn kd_view(h: u32, ndim: i32) -> u32 { ret((|| view::view(&get(h)?, &scratch_dims(ndim)?))()) }
 #[no_mangle]
-pub extern "C" fn kd_reshape(h: u32, ndim: i32) -> u32 { ret((|| get(h)?.reshape(&scratch_dims(ndim)?))()) }
+pub extern "C" fn kd_reshape(h: u32, ndim: i32) -> u32 { ret((|| view::reshape(&get(h)?, &scratch_dims(ndim)?))()) }
 #[no_mangle]
-pub extern "C" fn kd_permute(h: u32, ndim: i32) -> u32 { ret((|| get(h)?.permute(&scratch_dims(ndim)?))()) }
+pub extern "C" fn kd_permute(h: u32, ndim: i32) -> u32 { ret((|| view::permute(&get(h)?, &scratch_dims(ndim)?))()) }
 #[no_mangle]
-pub extern "C" fn kd_expand(h: u32, ndim: i32) -> u32 { ret((|| get(h)?.expand(&scratch_dims(ndim)?))()) }
+pub extern "C" fn kd_expand(h: u32, ndim: i32) -> u32 { ret((|| view::expand(&get(h)?, &scratch_dims(ndim)?))()) }
 #[no_mangle]
-pub extern "C" fn kd_transpose(h: u32, d0: i32, d1: i32) -> u32 { ret((|| get(h)?.transpose(d0 as i64, d1 as i64))()) }
+pub extern "C" fn kd_transpose(h: u32, d0: i32, d1: i32) -> u32 { ret((|| view::transpose(&get(h)?, d0 as i64, d1 as i64))()) }
 #[no_mangle]
-pub extern "C" fn kd_unsqueeze(h: u32, d: i32) -> u32 { ret((|| get(h)?.unsqueeze(d as i64))()) }
+pub extern "C" fn kd_unsqueeze(h: u32, d: i32) -> u32 { ret((|| view::unsqueeze(&get(h)?, d as i64))()) }
 /// ndims < 0 squeezes every size-1 dim; else the dims in scratch.
 #[no_mangle]
 pub extern "C" fn kd_squeeze(h: u32, ndims: i32) -> u32 {
     ret((|| {
         let dims = if ndims < 0 { None } else { Some(scratch_dims(ndims)?) };
-        get(h)?.squeeze(dims.as_deref())
+        view::squeeze(&get(h)?, dims.as_deref())
     })())
 }
 #[no_mangle]
 pub extern "C" fn kd_slice(h: u32, dim: i32, start: f64, end: f64, step: f64) -> u32 {
-    ret((|| get(h)?.slice(dim as i64, start as i64, end as i64, step as i64))())
+    ret((|| view::slice(&get(h)?, dim as i64, start as i64, end as i64, step as i64))())
 }
 #[no_mangle]
-pub extern "C" fn kd_select(h: u32, dim: i32, index: f64) -> u32 { ret((|| get(h)?.select(dim as i64, index as i64))()) }
+pub extern "C" fn kd_select(h: u32, dim: i32, index: f64) -> u32 { ret((|| view::select(&get(h)?, dim as i64, index as i64))()) }
 
 // ---- indexing -------------------------------------------------------------------------------
 
@@ -265,21 +266,97 @@ pub extern "C" fn kd_cat(n: i32, dim: i32) -> u32 {
     ret((|| {
         let hs = scratch_i32(n)?;
         let ts: Vec<Tensor> = hs.iter().map(|&h| get(h as u32)).collect::<Result<_>>()?;
-        index::cat(&ts, dim as i64)
+        index::cat_apply(&ts, dim as i64)
     })())
 }
 #[no_mangle]
-pub extern "C" fn kd_index_select(h: u32, dim: i32, idx: u32) -> u32 { ret((|| index::index_select(&get(h)?, dim as i64, &get(idx)?))()) }
+pub extern "C" fn kd_index_select(h: u32, dim: i32, idx: u32) -> u32 { ret((|| index::index_select_apply(&get(h)?, dim as i64, &get(idx)?))()) }
 #[no_mangle]
-pub extern "C" fn kd_gather(h: u32, dim: i32, idx: u32) -> u32 { ret((|| index::gather(&get(h)?, dim as i64, &get(idx)?))()) }
+pub extern "C" fn kd_gather(h: u32, dim: i32, idx: u32) -> u32 { ret((|| index::gather_apply(&get(h)?, dim as i64, &get(idx)?))()) }
 #[no_mangle]
 pub extern "C" fn kd_scatter_add(h: u32, dim: i32, idx: u32, src: u32) -> u32 {
-    ret((|| index::scatter_add(&get(h)?, dim as i64, &get(idx)?, &get(src)?))())
+    ret((|| index::scatter_add_apply(&get(h)?, dim as i64, &get(idx)?, &get(src)?))())
 }
 #[no_mangle]
-pub extern "C" fn kd_where(c: u32, a: u32, b: u32) -> u32 { ret((|| index::where_(&get(c)?, &get(a)?, &get(b)?))()) }
+pub extern "C" fn kd_where(c: u32, a: u32, b: u32) -> u32 { ret((|| index::where_apply(&get(c)?, &get(a)?, &get(b)?))()) }
 #[no_mangle]
-pub extern "C" fn kd_masked_fill(h: u32, mask: u32, value: f64) -> u32 { ret((|| index::masked_fill(&get(h)?, &get(mask)?, value))()) }
+pub extern "C" fn kd_masked_fill(h: u32, mask: u32, value: f64) -> u32 { ret((|| index::masked_fill_apply(&get(h)?, &get(mask)?, value))()) }
 
 
 
+
+// ---- autograd -------------------------------------------------------------------------------
+
+#[no_mangle]
+pub extern "C" fn kd_set_requires_grad(h: u32, on: u32) -> u32 {
+    match state().get_mut(h).and_then(|t| t.set_requires_grad(on != 0)) {
+        Ok(()) => h,
+        Err(e) => fail(e),
+    }
+}
+#[no_mangle]
+pub extern "C" fn kd_requires_grad(h: u32) -> i32 { state().get(h).map_or(-1, |t| t.requires_grad() as i32) }
+#[no_mangle]
+pub extern "C" fn kd_is_leaf(h: u32) -> i32 { state().get(h).map_or(-1, |t| t.is_leaf() as i32) }
+/// The gradient as a new handle; 0 with error kind 0 when there is none.
+#[no_mangle]
+pub extern "C" fn kd_grad(h: u32) -> u32 {
+    match get(h) {
+        Ok(t) => match t.grad() {
+            Some(g) => state().insert(g),
+            None => { state().last_error = None; 0 }
+        },
+        Err(e) => fail(e),
+    }
+}
+/// Sets .grad (g = 0 clears it). Returns 1, or 0 on error.
+#[no_mangle]
+pub extern "C" fn kd_set_grad(h: u32, g: u32) -> u32 {
+    let r = (|| {
+        let g = if g == 0 { None } else { Some(get(g)?) };
+        get(h)?.set_grad(g)
+    })();
+    match r { Ok(()) => 1, Err(e) => fail(e) }
+}
+#[no_mangle]
+pub extern "C" fn kd_retain_grad(h: u32) -> u32 { match (|| get(h)?.retain_grad())() { Ok(()) => 1, Err(e) => fail(e) } }
+/// Backpropagates from h (gradient g, or 0 for an implicit 1 on a scalar). Returns 1, or 0 on error.
+#[no_mangle]
+pub extern "C" fn kd_backward(h: u32, g: u32, retain_graph: u32) -> u32 {
+    let r = (|| {
+        let grad = if g == 0 { None } else { Some(get(g)?) };
+        autograd::backward(&get(h)?, grad, retain_graph != 0)
+    })();
+    match r { Ok(()) => 1, Err(e) => fail(e) }
+}
+#[no_mangle]
+pub extern "C" fn kd_set_grad_enabled(on: u32) -> u32 { autograd::set_grad_enabled(on != 0) as u32 }
+#[no_mangle]
+pub extern "C" fn kd_detach(h: u32) -> u32 { ret((|| Ok(get(h)?.detach()))()) }
+/// The name of the op that made h ("" for leaves), in the error buffer's place: ptr then len.
+#[no_mangle]
+pub extern "C" fn kd_grad_fn_name(h: u32) -> u32 {
+    let name = state().get(h).ok().and_then(|t| t.grad_fn_name()).unwrap_or("");
+    let st = state();
+    let bytes = name.as_bytes();
+    let n = bytes.len().min(64);
+    for (i, b) in bytes[..n].iter().enumerate() { st.scratch[i] = *b as i32; }
+    n as u32
+}
+
+/// In-place copy (torch's copy_): src broadcast and cast into the view dst. Returns 1 or 0.
+#[no_mangle]
+pub extern "C" fn kd_copy_(dst: u32, src: u32) -> u32 {
+    let r = (|| {
+        let d = get(dst)?;
+        if autograd::grad_enabled() && d.requires_grad() {
+            return Err(err(ErrorKind::Autograd, if d.is_leaf() {
+                "a leaf Variable that requires grad is being used in an in-place operation.".into()
+            } else {
+                "in-place operations on tensors that require grad are not supported; use the out-of-place op".into()
+            }));
+        }
+        index::copy_into(&d, &get(src)?)
+    })();
+    match r { Ok(()) => 1, Err(e) => fail(e) }
+}

@@ -50,6 +50,13 @@ impl State {
         }
     }
 
+    pub fn get_mut(&mut self, h: u32) -> Result<&mut Tensor, Error> {
+        match self.slots.get_mut(h as usize) {
+            Some(Some(t)) if h != 0 => Ok(t),
+            _ => Err(Error { kind: kd_engine::ErrorKind::Handle, msg: format!("tensor handle {} is not live (was it disposed?)", h) }),
+        }
+    }
+
     pub fn remove(&mut self, h: u32) -> bool {
         match self.slots.get_mut(h as usize) {
             Some(slot @ Some(_)) if h != 0 => {

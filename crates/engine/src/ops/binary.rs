@@ -129,8 +129,9 @@ pub fn binary(op: BinaryOp, name: &str, a: &Tensor, b: &Tensor) -> Result<Tensor
                 Pow => zip::<i32, i32>(&ca, &cb, |x, y| x.wrapping_pow(y as u32)),
                 Maximum => zip::<i32, i32>(&ca, &cb, |x, y| x.max(y)),
                 Minimum => zip::<i32, i32>(&ca, &cb, |x, y| x.min(y)),
-                Remainder => zip::<i32, i32>(&ca, &cb, |x, y| x.wrapping_rem(y).wrapping_add(y).wrapping_rem(y)),
-                FloorDivide => zip::<i32, i32>(&ca, &cb, |x, y| { let q = x.wrapping_div(y); if (x % y != 0) && ((x < 0) != (y < 0)) { q - 1 } else { q } }),
+                // r + y cannot overflow: it only runs when r and y have opposite signs.
+                Remainder => zip::<i32, i32>(&ca, &cb, |x, y| { let r = x.wrapping_rem(y); if r != 0 && ((r < 0) != (y < 0)) { r + y } else { r } }),
+                FloorDivide => zip::<i32, i32>(&ca, &cb, |x, y| { let q = x.wrapping_div(y); if (x.wrapping_rem(y) != 0) && ((x < 0) != (y < 0)) { q - 1 } else { q } }),
                 _ => unreachable!(),
             }
         }
@@ -155,4 +156,76 @@ fn atan2(y: f32, x: f32) -> f32 {
     }
     let r = m::atan(y / x);
     if x > 0.0 { r } else if y >= 0.0 { r + PI } else { r - PI }
+}
+
+// ---- autograd -------------------------------------------------------------------------------
+
+/// The differentiable binary op: forward, plus its backward rule when recording.
+/// Gradients of broadcast inputs are summed back to each input's shape.
+pub fn apply(op: BinaryOp, name: &'static str, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    use crate::autograd::{record, Saved};
+    use crate::ops::prim::*;
+    use BinaryOp::*;
+    let y = binary(op, name, a, b)?;
+    if !y.dtype().is_float() || matches!(op, FloorDivide) { return Ok(y); }
+    let (sa, sb, sy) = (Saved::new(a), Saved::new(b), Saved::new(&y));
+    let (sha, shb) = (a.shape.clone(), b.shape.clone());
+    let (need_a, need_b) = (a.requires_grad(), b.requires_grad());
+    Ok(record(name, &[a, b], y, move |g| {
+        let (ga, gb): (Option<Tensor>, Option<Tensor>) = match op {
+            Add => (Some(g.clone()), Some(g.clone())),
+            Sub => (Some(g.clone()), if need_b { Some(neg(g)?) } else { None }),
+            Mul => (
+                if need_a { Some(mul(g, sb.get()?)?) } else { None },
+                if need_b { Some(mul(g, sa.get()?)?) } else { None },
+            ),
+            Div => (
+                if need_a { Some(div(g, sb.get()?)?) } else { None },
+                if need_b { Some(neg(&div(&mul(g, sy.get()?)?, sb.get()?)?)?) } else { None },
+            ),
+            Pow => {
+                let (x, e) = (to_f32(sa.get()?)?, to_f32(sb.get()?)?);
+                let ga = if need_a {
+                    // e * x^(e-1), defined as 0 where e == 0 (so 0^0 has gradient 0, as in torch)
+                    let d = zip::<f32, f32>(&x, &e, |x, e| if e == 0.0 { 0.0 } else { e * pow_f32(x, e - 1.0) })?;
+                    Some(mul(g, &d)?)
+                } else { None };
+                let gb = if need_b {
+                    let d = zip::<f32, f32>(&x, sy.get()?, |x, y| if x > 0.0 { y * m::ln(x) } else if x == 0.0 { 0.0 } else { f32::NAN })?;
+                    Some(mul(g, &d)?)
+                } else { None };
+                (ga, gb)
+            }
+            Maximum | Minimum => {
+                let (x, z) = (to_f32(sa.get()?)?, to_f32(sb.get()?)?);
+                let pick = |first: bool| -> Result<Tensor> {
+                    let w = zip::<f32, f32>(&x, &z, move |p, q| {
+                        let win = if op == Maximum { p > q } else { p < q };
+                        let lose = if op == Maximum { p < q } else { p > q };
+                        let (mine, theirs) = if first { (win, lose) } else { (lose, win) };
+                        if mine { 1.0 } else if theirs { 0.0 } else { 0.5 } // ties share the gradient
+                    })?;
+                    mul(g, &w)
+                };
+                (if need_a { Some(pick(true)?) } else { None }, if need_b { Some(pick(false)?) } else { None })
+            }
+            Remainder => {
+                let q = zip::<f32, f32>(&to_f32(sa.get()?)?, &to_f32(sb.get()?)?, |x, y| -m::floor(x / y))?;
+                (Some(g.clone()), if need_b { Some(mul(g, &q)?) } else { None })
+            }
+            Atan2 => {
+                let (x, z) = (to_f32(sa.get()?)?, to_f32(sb.get()?)?);
+                let den = zip::<f32, f32>(&x, &z, |p, q| p * p + q * q)?;
+                (
+                    if need_a { Some(div(&mul(g, &z)?, &den)?) } else { None },
+                    if need_b { Some(neg(&div(&mul(g, &x)?, &den)?)?) } else { None },
+                )
+            }
+            _ => (None, None),
+        };
+        Ok(alloc::vec![
+            match ga { Some(t) if need_a => Some(sum_to(&t, &sha)?), _ => None },
+            match gb { Some(t) if need_b => Some(sum_to(&t, &shb)?), _ => None },
+        ])
+    }))
 }

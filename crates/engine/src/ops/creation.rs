@@ -20,6 +20,7 @@ pub fn full(shape: &[usize], value: f64, dtype: DType) -> Result<Tensor> {
 
 pub fn arange(start: f64, end: f64, step: f64, dtype: DType) -> Result<Tensor> {
     if step == 0.0 { bail!(Value, "arange(): step must be nonzero"); }
+    if !step.is_finite() { bail!(Value, "arange(): step must be finite, got {}", step); }
     if !(start.is_finite() && end.is_finite()) { bail!(Value, "arange(): unsupported range: {} -> {}", start, end); }
     if (step > 0.0 && end < start) || (step < 0.0 && end > start) {
         bail!(Value, "arange(): upper bound and larger bound inconsistent with step sign");

@@ -101,6 +101,9 @@ pub fn index_select(t: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
     let d = wrap_dim(dim, t.ndim())?;
     let size = if t.ndim() == 0 { 1 } else { t.shape[d] };
     let idx = checked_indices(index, size, d, "index_select")?;
+    if t.ndim() == 0 && idx.len() != 1 {
+        bail!(Index, "index_select(): Index to scalar can have only 1 value, got {} value(s)", idx.len());
+    }
     match t.dtype() {
         DType::F32 => index_select_typed::<f32>(t, d, &idx),
         DType::I32 => index_select_typed::<i32>(t, d, &idx),
@@ -170,6 +173,9 @@ pub fn scatter_add(t: &Tensor, dim: i64, index: &Tensor, src: &Tensor) -> Result
     t.check_device(src, "scatter_add")?;
     let d = wrap_dim(dim, t.ndim())?;
     check_gather_shapes(t, d, index, "scatter_add")?;
+    if src.ndim() != index.ndim() && !(t.ndim() == 0 && src.ndim() <= 1) {
+        bail!(Shape, "scatter_add(): Index tensor must have the same number of dimensions as src tensor");
+    }
     for k in 0..index.ndim() {
         if index.shape[k] > src.shape.get(k).copied().unwrap_or(1) {
             bail!(Shape, "scatter_add(): Expected index {} to be smaller than src {} apart from dimension {}", fmt_shape(&index.shape), fmt_shape(&src.shape), d);
@@ -244,4 +250,114 @@ pub fn masked_fill(t: &Tensor, mask: &Tensor, value: f64) -> Result<Tensor> {
         DType::Bool => Tensor::from_vec(alloc::vec![(value != 0.0) as u8], alloc::vec![]),
     };
     where_(mask, &v, t)
+}
+
+/// Writes `src` (broadcast to dst's shape, cast to dst's dtype) into the view `dst`, in place
+/// (torch's copy_). Bumps the storage version so autograd notices.
+pub fn copy_into(dst: &Tensor, src: &Tensor) -> Result<()> {
+    dst.check_device(src, "copy_")?;
+    let shape = broadcast_shapes(&dst.shape, &src.shape)?;
+    if shape != dst.shape {
+        bail!(Shape, "output with shape {} doesn't match the broadcast shape {}", fmt_shape(&dst.shape), fmt_shape(&shape));
+    }
+    let mut src = cast(src, dst.dtype())?;
+    if alloc::rc::Rc::ptr_eq(&src.storage, &dst.storage) { src = src.deep_copy()?; }
+    let ss = broadcast_strides(&src.shape, &src.strides, &shape);
+    fn go<T: Elem>(dst: &Tensor, src: &Tensor, ss: &[usize]) {
+        let sb = src.storage.buf.borrow();
+        let s = T::slice(&sb);
+        let mut db = dst.storage.buf.borrow_mut();
+        let d = T::slice_mut(&mut db);
+        for_each_row(&dst.shape, [&dst.strides, ss], [dst.offset, src.offset], |o, len, st| {
+            for i in 0..len { d[o[0] + i * st[0]] = s[o[1] + i * st[1]]; }
+        });
+    }
+    match dst.dtype() {
+        DType::F32 => go::<f32>(dst, &src, &ss),
+        DType::I32 => go::<i32>(dst, &src, &ss),
+        DType::Bool => go::<u8>(dst, &src, &ss),
+    }
+    dst.storage.version.set(dst.storage.version.get().wrapping_add(1));
+    Ok(())
+}
+
+// ---- autograd -------------------------------------------------------------------------------
+
+use crate::autograd::{record, Saved};
+
+pub fn cat_apply(ts: &[Tensor], dim: i64) -> Result<Tensor> {
+    let y = cat(ts, dim)?;
+    if !y.dtype().is_float() { return Ok(y); }
+    let d = wrap_dim(dim, y.ndim())? as i64;
+    let sizes: Vec<usize> = ts.iter().map(|t| if t.ndim() == 1 && t.shape[0] == 0 { 0 } else { t.shape[d as usize] }).collect();
+    let refs: Vec<&Tensor> = ts.iter().collect();
+    Ok(record("cat", &refs, y, move |g| {
+        let mut at = 0i64;
+        sizes.iter().map(|&s| {
+            let piece = g.slice(d, at, at + s as i64, 1)?;
+            at += s as i64;
+            Ok(Some(piece))
+        }).collect()
+    }))
+}
+
+/// An index tensor for `dim` of `shape`: idx along dim, broadcast along the others.
+fn spread_index(idx: &Tensor, shape: &[usize], dim: usize) -> Result<Tensor> {
+    let mut view = alloc::vec![1i64; shape.len()];
+    view[dim] = idx.numel() as i64;
+    idx.reshape(&view)?.expand(&shape.iter().map(|&s| s as i64).collect::<Vec<_>>())?.contiguous()
+}
+
+pub fn index_select_apply(t: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
+    let y = index_select(t, dim, index)?;
+    if !y.dtype().is_float() { return Ok(y); }
+    let shape = t.shape.clone();
+    let idx = index.detach();
+    Ok(record("index_select", &[t], y, move |g| {
+        if shape.is_empty() { return Ok(alloc::vec![Some(crate::ops::prim::sum_to(g, &shape)?)]); }
+        let d = wrap_dim(dim, shape.len())?;
+        let full = spread_index(&idx, &g.shape, d)?;
+        Ok(alloc::vec![Some(scatter_add(&Tensor::zeros(&shape, DType::F32)?, d as i64, &full, g)?)])
+    }))
+}
+
+pub fn gather_apply(t: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
+    let y = gather(t, dim, index)?;
+    if !y.dtype().is_float() { return Ok(y); }
+    let shape = t.shape.clone();
+    let idx = index.detach();
+    Ok(record("gather", &[t], y, move |g| Ok(alloc::vec![Some(scatter_add(&Tensor::zeros(&shape, DType::F32)?, dim, &idx, g)?)])))
+}
+
+pub fn scatter_add_apply(t: &Tensor, dim: i64, index: &Tensor, src: &Tensor) -> Result<Tensor> {
+    let y = scatter_add(t, dim, index, src)?;
+    let idx = index.detach();
+    let need_src = src.requires_grad();
+    Ok(record("scatter_add", &[t, src], y, move |g| {
+        Ok(alloc::vec![Some(g.clone()), if need_src { Some(gather(g, dim, &idx)?) } else { None }])
+    }))
+}
+
+pub fn where_apply(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let y = where_(cond, a, b)?;
+    if !y.dtype().is_float() { return Ok(y); }
+    let c = Saved::new(cond);
+    let (sha, shb) = (a.shape.clone(), b.shape.clone());
+    Ok(record("where", &[a, b], y, move |g| {
+        let z = crate::ops::prim::scalar(0.0);
+        let c = c.get()?;
+        Ok(alloc::vec![
+            Some(crate::ops::prim::sum_to(&where_(c, g, &z)?, &sha)?),
+            Some(crate::ops::prim::sum_to(&where_(c, &z, g)?, &shb)?),
+        ])
+    }))
+}
+
+pub fn masked_fill_apply(t: &Tensor, mask: &Tensor, value: f64) -> Result<Tensor> {
+    let y = masked_fill(t, mask, value)?;
+    if !y.dtype().is_float() { return Ok(y); }
+    let m = Saved::new(mask);
+    Ok(record("masked_fill", &[t], y, move |g| {
+        Ok(alloc::vec![Some(where_(m.get()?, &crate::ops::prim::scalar(0.0), g)?)])
+    }))
 }

@@ -63,3 +63,35 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let t = Tensor::from_vec(out, shape);
     if out_dtype == DType::I32 { cast(&t, DType::I32) } else { Ok(t) }
 }
+
+// ---- autograd -------------------------------------------------------------------------------
+
+/// The differentiable matmul: dA = dC·Bᵀ, dB = Aᵀ·dC, with 1-D operands treated as the
+/// matrices they were promoted to and broadcast batch dims summed away.
+pub fn apply(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    use crate::autograd::{record, Saved};
+    use crate::ops::prim::sum_to;
+    let y = matmul(a, b)?;
+    if !y.dtype().is_float() { return Ok(y); }
+    let (sa, sb) = (Saved::new(a), Saved::new(b));
+    let (need_a, need_b) = (a.requires_grad(), b.requires_grad());
+    Ok(record("matmul", &[a, b], y, move |g| {
+        let (a, b) = (sa.get()?, sb.get()?);
+        let a2 = if a.ndim() == 1 { a.unsqueeze(0)? } else { a.clone() };
+        let b2 = if b.ndim() == 1 { b.unsqueeze(1)? } else { b.clone() };
+        let mut g2 = g.clone();
+        if a.ndim() == 1 { g2 = g2.unsqueeze(if b.ndim() == 1 { 0 } else { g2.ndim() as i64 - 1 })?; }
+        if b.ndim() == 1 { g2 = g2.unsqueeze(-1)?; }
+        let ga = if need_a {
+            let t = matmul(&g2, &b2.transpose(-1, -2)?)?;
+            let t = sum_to(&t, &a2.shape)?;
+            Some(t.reshape(&a.shape.iter().map(|&d| d as i64).collect::<Vec<_>>())?)
+        } else { None };
+        let gb = if need_b {
+            let t = matmul(&a2.transpose(-1, -2)?, &g2)?;
+            let t = sum_to(&t, &b2.shape)?;
+            Some(t.reshape(&b.shape.iter().map(|&d| d as i64).collect::<Vec<_>>())?)
+        } else { None };
+        Ok(alloc::vec![ga, gb])
+    }))
+}

@@ -6,9 +6,11 @@ pub mod cast;
 pub mod creation;
 pub mod index;
 pub mod matmul;
+pub mod prim;
 pub mod reduce;
 pub mod softmax;
 pub mod unary;
+pub mod view;
 
 use alloc::string::String;
 

@@ -141,3 +141,103 @@ pub fn extreme_dim(t: &Tensor, dim: i64, keepdim: bool, want_max: bool) -> Resul
     let i = reduce(iop, name, t, Some(&[dim]), keepdim, 0.0)?;
     Ok((v, i))
 }
+
+// ---- autograd -------------------------------------------------------------------------------
+
+/// The gradient of a reduction's output, reshaped with the reduced dims kept as size 1 so it
+/// broadcasts against the input.
+fn keep_shape(g: &Tensor, in_shape: &[usize], red: &[usize]) -> Result<Tensor> {
+    let shape: Vec<i64> = (0..in_shape.len()).map(|i| if red.contains(&i) { 1 } else { in_shape[i] as i64 }).collect();
+    g.reshape(&shape)
+}
+
+/// d prod / d x_i = product of the other elements of its run (exact with zeros present).
+fn prod_grad(x: &Tensor, red: &[usize]) -> Result<Tensor> {
+    let kept: Vec<usize> = (0..x.ndim()).filter(|i| !red.contains(i)).collect();
+    let perm: Vec<i64> = kept.iter().chain(red.iter()).map(|&d| d as i64).collect();
+    let p = x.permute(&perm)?;
+    let r: usize = red.iter().map(|&d| x.shape[d]).product();
+    let mut v = p.contiguous()?.to_vec::<f32>()?;
+    if r > 0 {
+        for run in v.chunks_mut(r) {
+            let mut prefix = 1.0f32;
+            let mut out = alloc::vec![0f32; r];
+            for i in 0..r { out[i] = prefix; prefix *= run[i]; }
+            let mut suffix = 1.0f32;
+            for i in (0..r).rev() { out[i] *= suffix; suffix *= run[i]; }
+            run.copy_from_slice(&out);
+        }
+    }
+    let t = Tensor::from_vec(v, p.shape.clone());
+    let mut inv = alloc::vec![0i64; perm.len()];
+    for (i, &d) in perm.iter().enumerate() { inv[d as usize] = i as i64; }
+    t.permute(&inv)?.contiguous()
+}
+
+/// The differentiable reduction: forward, plus its backward rule when recording.
+pub fn apply(op: ReduceOp, name: &'static str, x: &Tensor, dims: Option<&[i64]>, keepdim: bool, correction: f64) -> Result<Tensor> {
+    use crate::autograd::{record, Saved};
+    use crate::ops::prim::*;
+    use ReduceOp::*;
+    let y = reduce(op, name, x, dims, keepdim, correction)?;
+    if !y.dtype().is_float() || !matches!(op, Sum | Mean | Prod | Amax | Amin | Var | Std | Logsumexp) {
+        return Ok(y);
+    }
+    let (red, _) = plan(x, dims, keepdim)?;
+    let (sx, sy) = (Saved::new(x), Saved::new(&y));
+    let shape = x.shape.clone();
+    let n: usize = red.iter().map(|&d| shape[d]).product();
+    Ok(record(name, &[x], y, move |g| {
+        let gk = keep_shape(g, &shape, &red)?;
+        let gx = match op {
+            Sum => gk.expand(&shape.iter().map(|&d| d as i64).collect::<Vec<_>>())?,
+            Mean => mul_s(&gk.expand(&shape.iter().map(|&d| d as i64).collect::<Vec<_>>())?, 1.0 / n as f32)?,
+            Prod => mul(&gk, &prod_grad(sx.get()?, &red)?)?,
+            Amax | Amin => {
+                // The gradient is shared evenly by every element equal to the extreme.
+                let yk = keep_shape(sy.get()?, &shape, &red)?;
+                let mask = to_f32(&eq(sx.get()?, &yk)?)?;
+                let count = sum_dims(&mask, &red.iter().map(|&d| d as i64).collect::<Vec<_>>(), true)?;
+                mul(&mask, &div(&gk, &count)?)?
+            }
+            Var | Std => {
+                let x = sx.get()?;
+                let rd: Vec<i64> = red.iter().map(|&d| d as i64).collect();
+                let mean = mul_s(&sum_dims(x, &rd, true)?, 1.0 / n as f32)?;
+                let centered = sub(x, &mean)?;
+                let denom = (n as f64 - correction).max(0.0) as f32;
+                if op == Var {
+                    mul(&gk, &mul_s(&centered, 2.0 / denom)?)?
+                } else {
+                    let yk = keep_shape(sy.get()?, &shape, &red)?;
+                    div(&mul(&gk, &mul_s(&centered, 1.0 / denom)?)?, &yk)?
+                }
+            }
+            Logsumexp => {
+                let yk = keep_shape(sy.get()?, &shape, &red)?;
+                mul(&gk, &un(crate::ops::unary::UnaryOp::Exp, &sub(sx.get()?, &yk)?)?)?
+            }
+            _ => unreachable!(),
+        };
+        Ok(alloc::vec![Some(gx)])
+    }))
+}
+
+/// torch.max/min(t, dim) with autograd on the values (the gradient goes to the indices).
+pub fn extreme_dim_apply(x: &Tensor, dim: i64, keepdim: bool, want_max: bool) -> Result<(Tensor, Tensor)> {
+    use crate::autograd::record;
+    let (v, i) = extreme_dim(x, dim, keepdim, want_max)?;
+    if !v.dtype().is_float() { return Ok((v, i)); }
+    let d = crate::shape::wrap_dim(dim, x.ndim())?;
+    let shape = x.shape.clone();
+    let idx = i.clone();
+    let v = record(if want_max { "max" } else { "min" }, &[x], v, move |g| {
+        let red = [d];
+        let (gk, ik) = if x_ndim_ok(&shape) { (keep_shape(g, &shape, &red)?, keep_shape(&idx, &shape, &red)?) } else { (g.clone(), idx.clone()) };
+        let z = Tensor::zeros(&shape, DType::F32)?;
+        Ok(alloc::vec![Some(crate::ops::index::scatter_add(&z, d as i64, &ik, &gk)?)])
+    });
+    Ok((v, i))
+}
+
+fn x_ndim_ok(shape: &[usize]) -> bool { !shape.is_empty() }

@@ -36,3 +36,24 @@ pub fn softmax(t: &Tensor, dim: i64, log: bool) -> Result<Tensor> {
     let out = Tensor::from_vec(v, moved.shape.clone());
     out.transpose(d as i64, last)?.contiguous()
 }
+
+/// The differentiable softmax / log_softmax along `dim`.
+pub fn apply(t: &Tensor, dim: i64, log: bool) -> Result<Tensor> {
+    use crate::autograd::{record, Saved};
+    use crate::ops::prim::*;
+    let y = softmax(t, dim, log)?;
+    let sy = Saved::new(&y);
+    Ok(record(if log { "log_softmax" } else { "softmax" }, &[t], y, move |g| {
+        let y = sy.get()?;
+        let gx = if log {
+            // g - softmax * sum(g)
+            let s = sum_dims(g, &[dim], true)?;
+            sub(g, &mul(&un(crate::ops::unary::UnaryOp::Exp, y)?, &s)?)?
+        } else {
+            // y * (g - sum(g * y))
+            let s = sum_dims(&mul(g, y)?, &[dim], true)?;
+            mul(y, &sub(g, &s)?)?
+        };
+        Ok(alloc::vec![Some(gx)])
+    }))
+}

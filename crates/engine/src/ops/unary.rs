@@ -160,3 +160,89 @@ pub fn clamp(t: &Tensor, lo: Option<f64>, hi: Option<f64>) -> Result<Tensor> {
 pub fn leaky_relu(t: &Tensor, slope: f32) -> Result<Tensor> {
     map_f32(t, move |x| if x > 0.0 { x } else { x * slope })
 }
+
+// ---- autograd -------------------------------------------------------------------------------
+
+/// d(op)/dx as a function of (x, y = op(x)), times the incoming gradient g.
+fn derivative(op: UnaryOp) -> Option<fn(f32, f32, f32) -> f32> {
+    use core::f32::consts::{FRAC_2_SQRT_PI, LN_2};
+    use UnaryOp::*;
+    const INV_SQRT_2PI: f32 = 0.398_942_3;
+    Some(match op {
+        Neg => |_, _, g| -g,
+        Abs => |x, _, g| if x > 0.0 { g } else if x < 0.0 { -g } else { 0.0 },
+        Exp => |_, y, g| g * y,
+        Log => |x, _, g| g / x,
+        Sqrt => |_, y, g| g / (2.0 * y),
+        Rsqrt => |_, y, g| -0.5 * g * y * y * y,
+        Sin => |x, _, g| g * m::cos(x),
+        Cos => |x, _, g| -g * m::sin(x),
+        Tan => |_, y, g| g * (1.0 + y * y),
+        Atan => |x, _, g| g / (1.0 + x * x),
+        Tanh => |_, y, g| g * (1.0 - y * y),
+        Sigmoid => |_, y, g| g * y * (1.0 - y),
+        Relu => |_, y, g| if y > 0.0 { g } else { 0.0 },
+        Gelu => |x, _, g| {
+            let cdf = 0.5 * (1.0 + m::erf(x * core::f32::consts::FRAC_1_SQRT_2));
+            g * (cdf + x * INV_SQRT_2PI * m::exp(-0.5 * x * x))
+        },
+        GeluTanh => |x, _, g| {
+            const K: f32 = 0.797_884_6;
+            let inner = K * (x + 0.044715 * x * x * x);
+            let t = m::tanh(inner);
+            g * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * K * (1.0 + 3.0 * 0.044715 * x * x))
+        },
+        Silu => |x, _, g| { let s = sigmoid(x); g * s * (1.0 + x * (1.0 - s)) },
+        Sign | Floor | Ceil | Round | Trunc => |_, _, _| 0.0,
+        Square => |x, _, g| 2.0 * x * g,
+        Reciprocal => |_, y, g| -g * y * y,
+        Log1p => |x, _, g| g / (1.0 + x),
+        Expm1 => |_, y, g| g * (y + 1.0),
+        Erf => |x, _, g| g * FRAC_2_SQRT_PI * m::exp(-x * x),
+        Softplus => |x, _, g| if x > 20.0 { g } else { g * sigmoid(x) },
+        Log2 => |x, _, g| g / (x * LN_2),
+        Exp2 => |_, y, g| g * y * LN_2,
+        LogicalNot => return None,
+    })
+}
+
+/// f(x, y, g) elementwise over three same-shaped tensors, into a new float tensor.
+pub fn map3(x: &Tensor, y: &Tensor, g: &Tensor, f: impl Fn(f32, f32, f32) -> f32) -> Result<Tensor> {
+    let (x, y, g) = (cast(x, DType::F32)?, cast(y, DType::F32)?, cast(g, DType::F32)?);
+    let xs = x.contiguous()?.to_vec::<f32>()?;
+    let ys = y.contiguous()?.to_vec::<f32>()?;
+    let out = g.with_contiguous::<f32, _>(|gs| {
+        let mut o = alloc::vec::Vec::with_capacity(gs.len());
+        o.extend(xs.iter().zip(&ys).zip(gs).map(|((&a, &b), &c)| f(a, b, c)));
+        o
+    })?;
+    Ok(Tensor::from_vec(out, x.shape.clone()))
+}
+
+/// The differentiable unary op: forward, plus its backward rule when recording.
+pub fn apply(op: UnaryOp, name: &'static str, keeps_int: bool, x: &Tensor) -> Result<Tensor> {
+    let y = unary(op, name, keeps_int, x)?;
+    let Some(d) = derivative(op) else { return Ok(y) };
+    if !y.dtype().is_float() { return Ok(y); }
+    let (sx, sy) = (crate::autograd::Saved::new(x), crate::autograd::Saved::new(&y));
+    Ok(crate::autograd::record(name, &[x], y, move |g| Ok(alloc::vec![Some(map3(sx.get()?, sy.get()?, g, d)?)])))
+}
+
+pub fn clamp_apply(x: &Tensor, lo: Option<f64>, hi: Option<f64>) -> Result<Tensor> {
+    let y = clamp(x, lo, hi)?;
+    let sx = crate::autograd::Saved::new(x);
+    let (l, h) = (lo.map_or(f32::NEG_INFINITY, |v| v as f32), hi.map_or(f32::INFINITY, |v| v as f32));
+    Ok(crate::autograd::record("clamp", &[x], y, move |g| {
+        let x = sx.get()?;
+        Ok(alloc::vec![Some(map3(x, x, g, move |x, _, g| if x >= l && x <= h { g } else { 0.0 })?)])
+    }))
+}
+
+pub fn leaky_relu_apply(x: &Tensor, slope: f32) -> Result<Tensor> {
+    let y = leaky_relu(x, slope)?;
+    let sx = crate::autograd::Saved::new(x);
+    Ok(crate::autograd::record("leaky_relu", &[x], y, move |g| {
+        let x = sx.get()?;
+        Ok(alloc::vec![Some(map3(x, x, g, move |x, _, g| if x > 0.0 { g } else { g * slope })?)])
+    }))
+}
