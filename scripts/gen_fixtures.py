@@ -50,6 +50,17 @@ def enc_float(v, digits):
     return r
 
 
+def enc_args(a):
+    """Arguments with NaN/inf floats as their string forms (the test decodes them back)."""
+    if isinstance(a, float) and not math.isfinite(a):
+        return enc_float(a, 8)
+    if isinstance(a, dict):
+        return {k: enc_args(v) for k, v in a.items()}
+    if isinstance(a, list):
+        return [enc_args(v) for v in a]
+    return a
+
+
 def dtype_name(t):
     if t.dtype in (torch.int64, torch.int32):
         return "int32"
@@ -187,7 +198,7 @@ def add(name, op, inputs, args, fn, tol="exact", k=1):
         raise AssertionError(f"{name}: torch raised {type(e).__name__}: {e}") from e
     if isinstance(out, torch.Tensor):
         out = [out]
-    CASES.append({"name": name, "op": op, "inputs": [d for d, _ in inputs], "args": args, "tol": tol,
+    CASES.append({"name": name, "op": op, "inputs": [d for d, _ in inputs], "args": enc_args(args), "tol": tol,
                   "k": int(k), "out": [enc_tensor(o) for o in out]})
 
 
@@ -202,7 +213,7 @@ def add_err(name, op, inputs, args, error, fn):
         pass
     else:
         raise AssertionError(f"{name}: torch did not raise")
-    CASES.append({"name": name, "op": op, "inputs": [d for d, _ in inputs], "args": args, "error": error})
+    CASES.append({"name": name, "op": op, "inputs": [d for d, _ in inputs], "args": enc_args(args), "error": error})
 
 
 def shp(s):
@@ -549,7 +560,9 @@ def where_masked():
     add("masked_fill/scalar_mask", "masked_fill", [inp([2, 3]), inp([], "bool", values=[True])], {"value": 0},
         lambda t, m: t.masked_fill(m, 0))
     add_err("masked_fill/float_mask", "masked_fill", [inp([3]), inp([3])], {"value": 0}, "DTypeError", lambda t, m: t.masked_fill(m, 0))
-    add_err("masked_fill/mask_too_big", "masked_fill", [inp([3]), inp([2, 3], "bool")], {"value": 0}, "ShapeError",
+    # out of place, torch broadcasts self and mask both ways
+    add("masked_fill/mask_bigger", "masked_fill", [inp([3]), inp([2, 3], "bool")], {"value": 0}, lambda t, m: t.masked_fill(m, 0))
+    add_err("masked_fill/shape_mismatch", "masked_fill", [inp([3]), inp([2], "bool")], {"value": 0}, "ShapeError",
             lambda t, m: t.masked_fill(m, 0))
 
 
@@ -585,9 +598,13 @@ def reductions():
         "any": (lambda t, d, k: ((t != 0).sum(tdim(t, d), keepdim=k) > 0), "exact"),
         "count_nonzero": (lambda t, d, k: torch.count_nonzero(t, tdim(t, d)), "exact"),
     }
+    def dims_for(shape):
+        # the 257-wide case is big: reduce it along the long dim and over everything only
+        return [None, -1, [0, 1]] if 257 in shape else dim_sets[len(shape)]
+
     for name, (fn, tol) in fam.items():
         for shape, view in shapes:
-            for dim in dim_sets[len(shape)]:
+            for dim in dims_for(shape):
                 for keep in ([False, True] if name != "count_nonzero" else [False]):
                     if name == "logsumexp" and dim is None:
                         continue  # logsumexp needs a dim
@@ -604,7 +621,7 @@ def reductions():
                         {"dim": dim, "keepdim": keep}, lambda t, d=dim, k=keep: fn(t, d, k), tol, red_k(shape, dim))
     # single-dim-only reductions: prod, argmax, argmin, max/min with dim
     for shape, view in shapes:
-        for dim in [None, 0, -1] + ([1] if len(shape) > 2 else []):
+        for dim in ([None, -1] if 257 in shape else [None, 0, -1] + ([1] if len(shape) > 2 else [])):
             for keep in (False, True):
                 tag = "all" if dim is None else str(dim)
                 sfx = f"{shp(shape)}{'_' + view if view else ''}/dim{tag}{'_keep' if keep else ''}"
@@ -626,7 +643,7 @@ def reductions():
     # var / std with correction 0 and 1
     for op in ("var", "std"):
         for shape, view in shapes:
-            for dim in dim_sets[len(shape)]:
+            for dim in dims_for(shape):
                 for corr in (0, 1):
                     keep = corr == 1 and dim is not None
                     tag = "all" if dim is None else (",".join(map(str, dim)) if isinstance(dim, list) else str(dim))
@@ -712,7 +729,7 @@ def matmul_softmax_cast():
         ("1d_2d", [5], None, [5, 3], None),
         ("2d_1d", [4, 6], None, [6], None),
         ("2d_2d", [3, 4], None, [4, 5], None),
-        ("33x257_257x7", [33, 257], None, [257, 7], None),
+        ("5x257_257x3", [5, 257], None, [257, 3], None),
         ("1x1", [1, 1], None, [1, 1], None),
         ("batched", [2, 3, 4], None, [2, 4, 5], None),
         ("bcast_batch", [2, 1, 3, 4], None, [5, 4, 2], None),
@@ -720,7 +737,7 @@ def matmul_softmax_cast():
         ("2d_batched", [5, 4], None, [3, 4, 2], None),
         ("1d_batched", [4], None, [2, 4, 3], None),
         ("batched_1d", [2, 3, 4], None, [4], None),
-        ("T_T", [6, 5], "T", [7, 6], "T"),
+        ("T_T", [6, 5], "T", [5, 7], "T"),
         ("T_2d", [8, 9], "T", [9, 4], None),
         ("step_T", [4, 6], "step", [6, 5], "T"),
         ("batched_perm", [3, 4, 5], "perm", [3, 5, 2], "T"),
@@ -787,7 +804,7 @@ def shape_ops():
     add("reshape/0x3", "reshape", [inp([0, 3])], {"shape": [3, 0, 2]}, lambda t: t.reshape(3, 0, 2))
     add("reshape/0x3_infer", "reshape", [inp([0, 3])], {"shape": [-1, 3]}, lambda t: t.reshape(-1, 3))
     add("reshape/int", "reshape", [inp([2, 3], "int32")], {"shape": [3, 2]}, lambda t: t.reshape(3, 2))
-    add("view/T_compatible", "view", [inp([2, 3, 4], view="T")], {"shape": [6, 3]}, lambda t: t.view(6, 3))
+    add("view/T_compatible", "view", [inp([2, 3, 4], view="T")], {"shape": [2, 3, 2, 2]}, lambda t: t.view(2, 3, 2, 2))
     add("view/expand_compatible", "view", [inp([4, 6], view="expand")], {"shape": [2, 2, 6]}, lambda t: t.view(2, 2, 6))
     add_err("view/T_incompatible", "view", [inp([3, 4], view="T")], {"shape": [12]}, "ShapeError", lambda t: t.view(12))
     add_err("view/bad_numel", "view", [inp([3, 4])], {"shape": [5, 3]}, "ShapeError", lambda t: t.view(5, 3))
@@ -833,7 +850,7 @@ def shape_ops():
     add_err("t/3d", "t", [x], {}, "ValueError", lambda t: t.t())
     for s, base in [([3, 4], [3, 1]), ([2, 3, 4], [3, 1]), ([3, -1], [3, 4]), ([-1, 5], [1, 5]), ([2, 0, 4], [1, 4]), ([4, 2], [])]:
         add(f"expand/{shp(base)}_to_{shp(s)}", "expand", [inp(base)], {"sizes": s}, lambda t, s=s: t.expand(s))
-    add("expand/T", "expand", [inp([1, 3], view="T")], {"sizes": [3, 4]}, lambda t: t.expand(3, 4))
+    add("expand/T", "expand", [inp([1, 3], view="T")], {"sizes": [4, 3]}, lambda t: t.expand(4, 3))
     add("expand_as/int", "expand_as", [inp([4, 1], "int32"), inp([4, 3])], {}, lambda a, b: a.expand_as(b))
     add("view_as/2x6", "view_as", [inp([3, 4]), inp([2, 6])], {}, lambda a, b: a.view_as(b))
     add("reshape_as/T", "reshape_as", [inp([3, 4], view="T"), inp([2, 6])], {}, lambda a, b: a.reshape_as(b))
@@ -935,7 +952,6 @@ def shape_ops():
         lambda t, i: t[i, 1::2])
     add_err("get/out_of_range", "get", [xg], {"indices": [4]}, "IndexError", lambda t: t[4])
     add_err("get/too_many", "get", [inp([2, 3])], {"indices": [0, 0, 0]}, "IndexError", lambda t: t[0, 0, 0])
-    add_err("get/two_ellipsis", "get", [xg], {"indices": ["...", 0, "..."]}, "IndexError", lambda t: t[..., 0, ...])
     add_err("get/tensor_out_of_range", "get", [xg, inp([2], "int32", values=[0, 4])], {"indices": [{"input": 1}]},
             "IndexError", lambda t, i: t[i])
 

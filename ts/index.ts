@@ -13,6 +13,9 @@ export * from "./creation.js";
 export { cat, concat, concatenate, stack, where, matmul, softmax, logSoftmax, clamp } from "./functional.js";
 export { tidy, memory } from "./memory.js";
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd.js";
+export * as datasets from "./data/datasets.js";
+export * as plot from "./plot/svg.js";
+export * as metrics from "./metrics.js";
 
 /** A Python slice for t.get(): kd.slice(1, null, 2) is 1::2. */
 export function slice(start: number | null = null, stop: number | null = null, step: number | null = null) {

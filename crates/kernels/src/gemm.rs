@@ -16,7 +16,7 @@
 //! multiply-adds (fused under relaxed SIMD). Edge tiles compute on zero-padded panels and
 //! write back only their valid part. m == 1 and n == 1 (matrix-vector) skip packing.
 
-use alloc::vec;
+use alloc::vec::Vec;
 use crate::simd::F32x4;
 
 /// Micro-tile rows (broadcast A values).
@@ -96,8 +96,10 @@ unsafe fn packed(
     accumulate: bool,
 ) {
     let kc_max = k.min(KC);
-    let mut abuf = vec![0.0f32; round_up(m, MR).min(MC) * kc_max];
-    let mut bbuf = vec![0.0f32; round_up(n, NR).min(NC) * kc_max];
+    // Packing buffers, used only through raw pointers: every element a kernel reads was
+    // written by pack_a / pack_b first (padding included), so they need no zeroing.
+    let mut abuf: Vec<f32> = Vec::with_capacity(round_up(m, MR).min(MC) * kc_max);
+    let mut bbuf: Vec<f32> = Vec::with_capacity(round_up(n, NR).min(NC) * kc_max);
     let (ap, bp) = (abuf.as_mut_ptr(), bbuf.as_mut_ptr());
     let mut jc = 0;
     while jc < n {
@@ -321,7 +323,7 @@ unsafe fn gemv(
         let xv = if xs == 1 {
             x
         } else {
-            xc = (0..k).map(|p| *x.add(p * xs)).collect::<alloc::vec::Vec<f32>>();
+            xc = (0..k).map(|p| *x.add(p * xs)).collect::<Vec<f32>>();
             xc.as_ptr()
         };
         let k4 = k & !3;
@@ -417,7 +419,6 @@ unsafe fn gemv(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::vec::Vec;
 
     /// Small deterministic generator (xorshift), values in [-1, 1).
     struct Gen(u64);
