@@ -1,8 +1,8 @@
 // Standalone single-thread timing of kd_matmul straight on the .wasm (no TS library).
-// Usage: node bench/gemm-probe.mjs [simd|relaxed] [N ...]
+// Usage: node bench/gemm-probe.mjs [simd|relaxed|path/to/module.wasm] [N ...]
 //   relaxed needs: node --experimental-wasm-relaxed-simd bench/gemm-probe.mjs relaxed
 // Prints GFLOP/s = 2N^3 / time, best of several repetitions (the machine is noisy).
-// Env: CHECK=1 also compares one product per N against a JS f64 reference.
+// Env: SAMPLES=n timing samples per size (default 7); CHECK=1 also compares one product per N against a JS f64 reference.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -11,8 +11,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const variant = process.argv[2] ?? "simd";
 const sizes = process.argv.slice(3).map(Number);
 const Ns = sizes.length ? sizes : [128, 256, 512, 1024];
+const SAMPLES = Number(process.env.SAMPLES ?? 7);
 
-const bytes = readFileSync(path.join(root, "dist", `kindling.${variant}.wasm`));
+const file = variant.endsWith(".wasm") ? variant : path.join(root, "dist", `kindling.${variant}.wasm`);
+const bytes = readFileSync(file);
 const { instance } = await WebAssembly.instantiate(bytes, {});
 const x = instance.exports;
 
@@ -51,17 +53,24 @@ for (const N of Ns) {
   // Repeat each timing sample until it lasts ~50 ms; warm up first so TurboFan code runs.
   const reps = Math.max(1, Math.round(5e7 / flop * 20));
   for (let w = 0; w < 3; w++) x.kd_release(x.kd_matmul(a, b));
-  let best = Infinity;
-  for (let s = 0; s < 7; s++) {
+  // Best wall time and best CPU time (user+system of this process) per product: on a busy
+  // machine the CPU time is the steadier of the two, since it leaves out time descheduled.
+  let best = Infinity, bestCpu = Infinity;
+  for (let s = 0; s < SAMPLES; s++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     for (let r = 0; r < reps; r++) x.kd_release(x.kd_matmul(a, b));
-    best = Math.min(best, (performance.now() - t0) / reps);
+    const t1 = performance.now();
+    const c1 = process.cpuUsage(c0);
+    best = Math.min(best, (t1 - t0) / reps);
+    bestCpu = Math.min(bestCpu, (c1.user + c1.system) / 1000 / reps);
   }
   x.kd_release(a); x.kd_release(b);
   const gf = flop / (best * 1e6);
-  const row = { N, ms: +best.toFixed(3), gflops: +gf.toFixed(1) };
+  const gfCpu = flop / (bestCpu * 1e6);
+  const row = { N, ms: +best.toFixed(3), gflops: +gf.toFixed(1), gflopsCpu: +gfCpu.toFixed(1) };
   if (process.env.CHECK) row.maxErr = check(N);
   rows.push(row);
-  console.log(`${variant} N=${N}: ${best.toFixed(3)} ms  ${gf.toFixed(1)} GFLOP/s${row.maxErr !== undefined ? `  err/sqrtN ${row.maxErr.toExponential(2)}` : ""}`);
+  console.log(`${variant} N=${N}: ${best.toFixed(3)} ms  ${gf.toFixed(1)} GFLOP/s (cpu-time ${gfCpu.toFixed(1)})${row.maxErr !== undefined ? `  err/sqrtN ${row.maxErr.toExponential(2)}` : ""}`);
 }
 if (x.kd_live_tensors() !== 0) console.log(`warning: ${x.kd_live_tensors()} live tensors left`);

@@ -246,9 +246,12 @@ def creation():
     add("full/int", "full", [], {"shape": [3, 1], "value": -4, "dtype": "int32"}, lambda: torch.full((3, 1), -4))
     add("full/bool", "full", [], {"shape": [2], "value": True}, lambda: torch.full((2,), True))
     add("full/scalar", "full", [], {"shape": [], "value": -1.25}, lambda: torch.full((), -1.25))
+    add("full/int_float_value", "full", [], {"shape": [2], "value": 2.9, "dtype": "int32"},
+        lambda: torch.full((2,), 2.9).to(torch.int64))
     add("full/nan", "full", [], {"shape": [2], "value": float("nan")}, lambda: torch.full((2,), float("nan")))
     for a in [[5], [2, 9], [1, 10, 3], [10, 0, -3], [-4, 4, 2], [0, 0], [3, 3, 1], [0, 1, 0.1], [-1, 1, 0.3],
-              [0.5, 3], [1, 2.5, 0.5], [2, -1, -0.25], [0, 257], [3.5], [0, 0.9, 0.3]]:
+              [0.5, 3], [1, 2.5, 0.5], [2, -1, -0.25], [0, 257], [3.5], [0, 0.9, 0.3],
+              [0.1, 0.4, 0.1], [1, 2, 0.1], [0, 1, 1 / 3], [-5, 5, 1.25], [10, 9.5, -0.1]]:
         args = {"args": [v if not isinstance(v, float) or v != int(v) else v for v in a]}
         tag = "_".join(str(v).replace("-", "m") for v in a)
         ints = all(isinstance(v, int) for v in a)
@@ -265,6 +268,7 @@ def creation():
     add("eye/2x4", "eye", [], {"n": 2, "m": 4}, lambda: torch.eye(2, 4))
     add("eye/4x2", "eye", [], {"n": 4, "m": 2}, lambda: torch.eye(4, 2))
     add("eye/0", "eye", [], {"n": 0}, lambda: torch.eye(0))
+    add("eye/3x0", "eye", [], {"n": 3, "m": 0}, lambda: torch.eye(3, 0))
     add("eye/int", "eye", [], {"n": 3, "dtype": "int32"}, lambda: torch.eye(3, dtype=torch.int64))
     add("eye/bool", "eye", [], {"n": 2, "m": 3, "dtype": "bool"}, lambda: torch.eye(2, 3, dtype=torch.bool))
     # *_like factories
@@ -296,6 +300,12 @@ def creation():
             t = torch.randint(args.get("low", 0), args["high"], shape, generator=g).float()
         elif op == "rand_like":
             t = torch.rand(shape, generator=g)
+        elif op == "randn_like":
+            t = torch.randn(shape, generator=g)
+        elif op == "randint_like":
+            t = torch.randint(args["low"], args["high"], shape, generator=g).float()
+        elif op in ("empty", "empty_like"):
+            t = torch.zeros(shape)
         else:
             t = torch.randperm(args["n"], generator=g).float()
         if n:
@@ -308,6 +318,13 @@ def creation():
           math.sqrt((10**2 - 1) / 12), True)
     stats("randint/high_only", "randint", {"high": 5, "shape": [4000]}, [4000], "int32", 0, 4, 2.0, math.sqrt((25 - 1) / 12), True)
     stats("randperm/257", "randperm", {"n": 257}, [257], "int32", 0, 256, 128.0, math.sqrt((257**2 - 1) / 12), True)
+    stats("randn_like/4000", "randn_like", {"shape": [40, 100]}, [40, 100], "float32", None, None, 0.0, 1.0)
+    stats("randint_like/0_3", "randint_like", {"shape": [4000], "low": 0, "high": 3}, [4000], "int32", 0, 2, 1.0,
+          math.sqrt(8 / 12), True)
+    # empty/empty_like are uninitialised in torch: shape and dtype only
+    stats("empty/2x3", "empty", {"shape": [2, 3]}, [2, 3], "float32", None, None, 0.0, 0.0, mean_tol=1e30, std_tol=1e30)
+    stats("empty_like/int", "empty_like", {"shape": [4], "dtype": "int32"}, [4], "int32", None, None, 0.0, 0.0,
+          mean_tol=1e30, std_tol=1e30)
     # 6 samples: range and dtype only
     stats("rand_like/2x3", "rand_like", {"shape": [2, 3]}, [2, 3], "float32", 0.0, 1.0, 0.5, math.sqrt(1 / 12),
           mean_tol=0.5, std_tol=1.0)
@@ -387,6 +404,11 @@ def elementwise():
         lambda t: torch.clamp(t, -2, 2.5), "elementwise")
     add("clamp/int", "clamp", [inp([9], "int32")], {"min": -3, "max": 4}, lambda t: torch.clamp(t, -3, 4))
     add("clamp/int_min", "clamp", [inp([2, 4], "int32", view="T")], {"min": 0}, lambda t: torch.clamp(t, min=0))
+    # a non-integer bound promotes an int tensor to float, as a float scalar does in torch
+    add("clamp/int_float_bound", "clamp", [inp([9], "int32")], {"min": 0.5}, lambda t: torch.clamp(t, min=0.5), "elementwise")
+    add("clamp/int_float_both", "clamp", [inp([9], "int32")], {"min": -2.5, "max": 3.25},
+        lambda t: torch.clamp(t, -2.5, 3.25), "elementwise")
+    add("clamp/bool", "clamp", [inp([6], "bool")], {"min": 0, "max": 0}, lambda t: torch.clamp(t.long(), 0, 0))
     add("clamp/scalar", "clamp", [inp([])], {"min": 0.1, "max": 0.2}, lambda t: torch.clamp(t, 0.1, 0.2), "elementwise")
     add("clip/expand", "clip", [inp([3, 4], view="expand")], {"min": -0.3, "max": 0.3},
         lambda t: torch.clip(t, -0.3, 0.3), "elementwise")
@@ -579,7 +601,8 @@ def red_k(shape, dim):
 
 
 def reductions():
-    shapes = [([7], None), ([3, 257], "T"), ([2, 3, 4], "perm"), ([4, 5], "step"), ([5, 6], "expand"), ([33, 4], None)]
+    shapes = [([7], None), ([3, 257], "T"), ([2, 3, 4], "perm"), ([4, 5], "step"), ([5, 6], "expand"), ([33, 4], None),
+              ([4, 3, 2], "step0"), ([3, 5], "T0")]
     dim_sets = {1: [None, 0, -1], 2: [None, 0, 1, -1, [0, 1], [-1, 0]], 3: [None, 0, 1, -1, [0, 2], [1, -1], [0, 1, 2]]}
 
     def all_dims(t):
@@ -745,6 +768,10 @@ def matmul_softmax_cast():
         ("0x3_3x4", [0, 3], None, [3, 4], None),
         ("2x0_0x3", [2, 0], None, [0, 3], None),
         ("17x33_33x65", [17, 33], None, [33, 65], None),
+        ("129x3_3x5", [129, 3], None, [3, 5], "T"),  # more rows than one MC block
+        ("2x3_3x2049", [2, 3], None, [3, 2049], None),  # more columns than one NC block
+        ("1x257_257x2_T0", [1, 257], None, [257, 2], "T0"),
+        ("batched_step0", [2, 3, 4], "step0", [4, 2], None),
     ]
     for name, sa, va, sb, vb in mm_cases:
         k = sa[-1]
@@ -772,7 +799,7 @@ def matmul_softmax_cast():
         add_err(f"{op}/int", op, [inp([3], "int32")], {"dim": 0}, "DTypeError", lambda t, tf=tf: tf(t, 0))
         add_err(f"{op}/bad_dim", op, [inp([2, 3])], {"dim": 2}, "IndexError", lambda t, tf=tf: tf(t, 2))
 
-    truncs = [2.7, -2.7, 0.5, -0.5, 0.0, -0.0, 1e6, -123.99, 7.0, 2147483520.0]
+    truncs = [2.7, -2.7, 0.5, -0.5, 0.0, -0.0, 1e6, -123.99, 7.0, 1234567.0, -16777216.0]  # in int32 range
     add("to/float_int_trunc", "to", [inp([len(truncs)], values=truncs)], {"dtype": "int32"}, lambda t: t.to(torch.int64))
     add("to/float_bool", "to", [inp([len(SPECIAL)], values=SPECIAL)], {"dtype": "bool"}, lambda t: t.to(torch.bool))
     add("to/int_float", "to", [inp([3, 4], "int32", view="T")], {"dtype": "float32"}, lambda t: t.float())
@@ -1000,8 +1027,136 @@ def shape_ops():
             {"dim": 0}, "ShapeError", lambda t, i, s: t.scatter_add(0, i, s))
 
 
+def inplace_and_forms():
+    """In-place methods, functional forms (kd.exp, kd.add...), aliases, item/tolist."""
+    def ip(method, *args, **kw):
+        def f(x, *rest):
+            y = x.clone()
+            getattr(y, method)(*rest, *args, **kw)
+            return y
+        return f
+    add("add_/same", "add_", [inp([3, 4]), inp([3, 4])], {}, ip("add_"), "elementwise")
+    add("add_/bcast_alpha", "add_", [inp([3, 4], view="T"), inp([4])], {"alpha": 2.5}, ip("add_", alpha=2.5), "elementwise")
+    add("add_/scalar", "add_", [inp([5])], {"scalar": 1.5}, lambda x: x.clone().add_(1.5), "elementwise")
+    add("add_/int_int", "add_", [inp([5], "int32"), inp([5], "int32")], {}, ip("add_"))
+    add("add_/float_int", "add_", [inp([5]), inp([5], "int32")], {}, ip("add_"), "elementwise")
+    add("sub_/alpha", "sub_", [inp([2, 3]), inp([2, 3], view="step")], {"alpha": 0.5}, ip("sub_", alpha=0.5), "elementwise")
+    add("sub_/scalar", "sub_", [inp([2, 3])], {"scalar": 2}, lambda x: x.clone().sub_(2), "elementwise")
+    add("mul_/tensor", "mul_", [inp([2, 3]), inp([3])], {}, ip("mul_"), "elementwise")
+    add("mul_/scalar", "mul_", [inp([2, 3], view="T")], {"scalar": -3}, lambda x: x.clone().mul_(-3), "elementwise")
+    add("div_/tensor", "div_", [inp([2, 3]), inp([2, 1])], {}, ip("div_"), "elementwise")
+    add("div_/scalar", "div_", [inp([4])], {"scalar": 4}, lambda x: x.clone().div_(4), "elementwise")
+    add("clamp_/both", "clamp_", [inp([9])], {"min": -0.5, "max": 0.5}, lambda x: x.clone().clamp_(-0.5, 0.5), "elementwise")
+    add("fill_/float", "fill_", [inp([2, 3])], {"value": 2.5}, lambda x: x.clone().fill_(2.5))
+    add("fill_/int", "fill_", [inp([4], "int32")], {"value": 7}, lambda x: x.clone().fill_(7))
+    add("fill_/bool", "fill_", [inp([4], "bool")], {"value": True}, lambda x: x.clone().fill_(True))
+    add("zero_/T", "zero_", [inp([3, 2], view="T")], {}, lambda x: x.clone().zero_())
+    add("copy_/bcast", "copy_", [inp([3, 4]), inp([4])], {}, lambda x, y: x.clone().copy_(y))
+    add("copy_/int_to_float", "copy_", [inp([2, 3]), inp([2, 3], "int32")], {}, lambda x, y: x.clone().copy_(y))
+    add("copy_/float_to_int", "copy_", [inp([4], "int32"), inp([4], kind="wide")], {}, lambda x, y: x.clone().copy_(y))
+    add("copy_/noncontig_src", "copy_", [inp([3, 4]), inp([3, 4], view="T")], {}, lambda x, y: x.clone().copy_(y))
+    add_err("copy_/bad_bcast", "copy_", [inp([4]), inp([3, 4])], {}, "ShapeError", lambda x, y: x.clone().copy_(y))
+    add_err("add_/bad_bcast", "add_", [inp([4]), inp([3, 4])], {}, "ShapeError", lambda x, y: x.clone().add_(y))
+    # torch refuses in-place results it cannot cast back (float into int, int into bool)
+    add_err("add_/int_float", "add_", [inp([3], "int32"), inp([3])], {}, "DTypeError", lambda x, y: x.clone().add_(y))
+    add_err("div_/int", "div_", [inp([3], "int32")], {"scalar": 2}, "DTypeError", lambda x: x.clone().div_(2))
+    add_err("mul_/int_by_float_scalar", "mul_", [inp([3], "int32")], {"scalar": 0.5}, "DTypeError", lambda x: x.clone().mul_(0.5))
+    add_err("add_/bool_int", "add_", [inp([3], "bool"), inp([3], "int32")], {}, "DTypeError", lambda x, y: x.clone().add_(y))
+    # writing into overlapping memory (a broadcast view) is refused
+    add_err("add_/expanded_self", "add_", [inp([3, 4], view="expand"), inp([3, 4])], {}, "ValueError", lambda x, y: x.add_(y))
+    # ...but filling one value into it is fine (torch's fill_ does not check overlap)
+    add("fill_/expanded_self", "fill_", [inp([3, 4], view="expand")], {"value": 1}, lambda x: x.fill_(1))
+
+    # in place through a view writes into the base tensor: returns the base
+    for name, recipe, method, sv in [("T_mul", [["transpose", 0, 1]], "mul_", 2), ("step_add", [["slice", 1, 1, None, 2]], "add_", 1.5),
+                                     ("narrow_fill", [["slice", 0, 1, 3, 1]], "fill_", -1), ("perm_zero", [["permute", [1, 0]]], "zero_", None)]:
+        def f(x, recipe=recipe, method=method, sv=sv):
+            b = x.clone()
+            v = apply_view(b, recipe)
+            getattr(v, method)(*([] if sv is None else [sv]))
+            return b
+        add(f"view_inplace/{name}", "view_inplace", [inp([4, 6])], {"view": recipe, "method": method, "scalar": sv}, f, "elementwise")
+
+    # functional forms kd.<op>(...) for every unary and binary op
+    for name, (fn, tol, kind, _) in UNARY.items():
+        add(f"fn/{name}", "fn_unary", [inp([7], kind=kind)], {"name": name}, fn, tol)
+    for name, (fn, tol, ka, kb) in BINARY.items():
+        add(f"fn/{name}", "fn_binary", [inp([2, 3], kind=fkind(ka)), inp([3], kind=fkind(kb))], {"name": name}, fn, tol)
+        add(f"fn/{name}/scalar", "fn_binary", [inp([4], kind=fkind(ka))], {"name": name, "scalar": 0.75},
+            lambda t, fn=fn: with_scalar(fn, t, 0.75), tol)
+    add("fn/matmul", "fn_matmul", [inp([2, 3]), inp([3, 4])], {}, torch.matmul, "matmul", 3)
+    add("fn/clamp", "fn_clamp", [inp([6])], {"min": -0.1, "max": None}, lambda t: torch.clamp(t, min=-0.1), "elementwise")
+    add("fn/concat", "concat", [inp([2]), inp([3])], {"dim": 0}, lambda a, b: torch.cat([a, b]))
+    add("fn/concatenate", "concatenate", [inp([2, 1]), inp([2, 2])], {"dim": 1}, lambda a, b: torch.cat([a, b], 1))
+    add("fn/where_scalars", "where", [inp([5], "bool")], {"a": 1.5, "b": -2.5}, lambda c: torch.where(c, 1.5, -2.5))
+    add("fn/from_typed_array", "from_typed_array", [], {"data": [1, 2.5, -3, 4, 5, 6], "shape": [2, 3]},
+        lambda: torch.tensor([1, 2.5, -3, 4, 5, 6]).reshape(2, 3))
+    # item / tolist, round-tripped into a tensor of the same dtype
+    add("item/float", "item", [inp([1, 1])], {}, lambda t: t.reshape(1))
+    add("item/int", "item", [inp([], "int32")], {}, lambda t: t.reshape(1))
+    add("item/bool", "item", [inp([1], "bool")], {}, lambda t: t.reshape(1))
+    add_err("item/many", "item", [inp([2])], {}, "ValueError", lambda t: t.item())
+    add("tolist/3d_T", "tolist", [inp([2, 3, 2], view="T")], {}, lambda t: t.contiguous())
+    add("tolist/bool", "tolist", [inp([2, 2], "bool")], {}, lambda t: t.contiguous())
+    add("tolist/int_scalar", "tolist", [inp([], "int32")], {}, lambda t: t.contiguous())
+
+
+def edge_cases():
+    """Corners that have bitten before or differ easily between implementations."""
+    add("chunk/empty", "chunk", [inp([0])], {"chunks": 3, "dim": 0}, lambda t: t.chunk(3))
+    add("chunk/0x4_dim0", "chunk", [inp([0, 4])], {"chunks": 2, "dim": 0}, lambda t: t.chunk(2))
+    add("split/empty_size0", "split", [inp([0, 2])], {"size": 0, "dim": 0}, lambda t: t.split(0))
+    add_err("split/size0", "split", [inp([7])], {"size": 0, "dim": 0}, "ValueError", lambda t: t.split(0))
+    for op in ("var", "std"):
+        add(f"{op}/c2", op, [inp([3, 4])], {"dim": 1, "correction": 2},
+            lambda t, op=op: getattr(torch, op)(t, 1, correction=2), "reduction", 4)
+        add(f"{op}/c_ge_n", op, [inp([3, 2])], {"dim": 1, "correction": 2},
+            lambda t, op=op: getattr(torch, op)(t, 1, correction=2), "reduction", 2)
+        add(f"{op}/0x3_dim0", op, [inp([0, 3])], {"dim": 0, "correction": 1},
+            lambda t, op=op: getattr(torch, op)(t, 0), "reduction", 1)
+        add(f"{op}/0d_c1", op, [inp([])], {}, lambda t, op=op: getattr(torch, op)(t), "reduction", 1)
+    add_err("max/empty", "max", [inp([3, 0])], {}, "IndexError", lambda t: t.max())
+    add_err("min/empty", "min", [inp([0])], {}, "IndexError", lambda t: t.min())
+    add("sum/2x3x0_dims02", "sum", [inp([2, 3, 0])], {"dim": [0, 2]}, lambda t: t.sum((0, 2)))
+    add("sum/0d_list", "sum", [inp([])], {"dim": [0]}, lambda t: t.sum([0]))
+    add("amax/0d_keep", "amax", [inp([])], {"dim": 0, "keepdim": True}, lambda t: t.amax(0, keepdim=True))
+    add("argmax/0d_keep", "argmax", [inp([])], {"dim": 0, "keepdim": True}, lambda t: t.argmax(0, keepdim=True))
+    xi = inp([2, 3, 4], "int32")
+    add("all/int_dims", "all", [xi], {"dim": [0, 2]}, lambda t: (t == 0).sum((0, 2)) == 0)
+    add("any/int_dims_keep", "any", [xi], {"dim": [-1, 1], "keepdim": True}, lambda t: (t != 0).sum((1, 2), keepdim=True) > 0)
+    add("amax/int_dims", "amax", [xi], {"dim": [0, 1]}, lambda t: t.amax((0, 1)))
+    add("amin/bool_dims", "amin", [inp([3, 4], "bool")], {"dim": [0, 1]}, lambda t: t.amin((0, 1)))
+    add("sum/int_dims_T", "sum", [inp([3, 4, 5], "int32", view="T")], {"dim": [0, -1]}, lambda t: t.sum((0, -1)))
+    add("prod/int_T", "prod", [inp([3, 4], "int32", view="T")], {"dim": 0}, lambda t: t.prod(0))
+    add("count_nonzero/bool_all", "count_nonzero", [inp([5, 3], "bool", view="T")], {}, torch.count_nonzero)
+    add("unsqueeze/0d_neg", "unsqueeze", [inp([])], {"dim": -1}, lambda t: t.unsqueeze(-1))
+    add("flatten/0d_dims", "flatten", [inp([])], {"start": 0, "end": -1}, lambda t: t.flatten(0, -1))
+    add("view/0d_infer", "view", [inp([])], {"shape": [-1]}, lambda t: t.view(-1))
+    add("reshape/T_infer_middle", "reshape", [inp([4, 6], view="T")], {"shape": [2, -1, 2]}, lambda t: t.reshape(2, -1, 2))
+    add_err("reshape/negative", "reshape", [inp([3, 4])], {"shape": [-2, 6]}, "ValueError", lambda t: t.reshape(-2, 6))
+    add_err("expand/new_dim_infer", "expand", [inp([3])], {"sizes": [-1, 3]}, "ValueError", lambda t: t.expand(-1, 3))
+    add_err("slice/step0", "slice", [inp([5])], {"dim": 0, "start": None, "end": None, "step": 0}, "ValueError", lambda t: t[::0])
+    add_err("get/negative_step", "get", [inp([5])], {"indices": ["::-1"]}, "ValueError", lambda t: t[::-1])
+    add_err("full/negative_size", "full", [], {"shape": [2, -1], "value": 1.0}, "ValueError", lambda: torch.full((2, -1), 1.0))
+    add_err("zeros/negative_size", "zeros", [], {"shape": [-3]}, "ValueError", lambda: torch.zeros(-3))
+    add_err("eye/negative", "eye", [], {"n": -1}, "ValueError", lambda: torch.eye(-1))
+    add_err("randint/empty_range", "randint", [], {"low": 3, "high": 3, "shape": [2]}, "ValueError",
+            lambda: torch.randint(3, 3, (2,)))
+    add("cat/bool_float_T", "cat", [inp([2, 3], "bool", view="T"), inp([2, 2])], {"dim": -1}, lambda *ts: torch.cat(ts, -1))
+    add("stack/0x3", "stack", [inp([0, 3]), inp([0, 3])], {"dim": 1}, lambda *ts: torch.stack(ts, 1))
+    add("where/scalar_bool", "where", [inp([4], "bool"), inp([4], "bool")], {"b": False}, lambda c, a: torch.where(c, a, False))
+    add("gather/0x3_index", "gather", [inp([2, 3]), inp([0, 3], "int32")], {"dim": 0}, lambda t, i: t.gather(0, i))
+    add("index_select/3d_dim1_perm", "index_select", [inp([2, 3, 4], view="perm"), inp([5], "int32", values=[2, 0, 1, 1, 2])],
+        {"dim": 1}, lambda t, i: t.index_select(1, i))
+    # batched matmul with an empty inner dim (K = 0): zeros
+    add("matmul/batched_k0", "matmul", [inp([2, 4, 0]), inp([1, 0, 1])], {}, torch.matmul, "matmul", 1)
+    add("matmul/2d_k0_bcast", "matmul", [inp([4, 0]), inp([3, 0, 2])], {}, torch.matmul, "matmul", 1)
+
+
 def main():
     creation()
+    edge_cases()
+    inplace_and_forms()
     elementwise()
     binary()
     where_masked()

@@ -1,7 +1,7 @@
 // torch.* functional forms. Each calls the Tensor method of the same op (defined once there),
 // plus the ops that take several tensors: cat, stack, where, broadcastTensors.
 import { abi, intArg, putInts } from "./runtime/abi.js";
-import { ValueError } from "./errors.js";
+import { ShapeError, ValueError } from "./errors.js";
 import { BINARY_OPS, UNARY_OPS, camel, Tensor, whereOp, wrap, type BinaryName, type Scalar, type UnaryName } from "./tensor.js";
 
 export function cat(tensors: Tensor[], dim = 0): Tensor {
@@ -17,7 +17,7 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
   const shape = tensors[0].shape;
   tensors.forEach((t, i) => {
     if (t.shape.length !== shape.length || t.shape.some((s, k) => s !== shape[k])) {
-      throw new ValueError(`stack expects each tensor to be equal size, but got [${shape.join(", ")}] at entry 0 and [${t.shape.join(", ")}] at entry ${i}`);
+      throw new ShapeError(`stack expects each tensor to be equal size, but got [${shape.join(", ")}] at entry 0 and [${t.shape.join(", ")}] at entry ${i}`);
     }
   });
   const parts = tensors.map((t) => t.unsqueeze(dim < 0 ? dim + shape.length + 1 : dim));

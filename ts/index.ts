@@ -13,6 +13,8 @@ export * from "./creation.js";
 export { cat, concat, concatenate, stack, where, matmul, softmax, logSoftmax, clamp } from "./functional.js";
 export { tidy, memory } from "./memory.js";
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd.js";
+export * as nn from "./nn/index.js";
+export * as optim from "./optim/index.js";
 export * as datasets from "./data/datasets.js";
 export * as plot from "./plot/svg.js";
 export * as metrics from "./metrics.js";

@@ -24,6 +24,18 @@ export function untrack(t: Owned): void {
   registry.unregister(t);
 }
 
+/**
+ * Takes t out of every open tidy scope, so that it lives until disposed (or collected):
+ * nn.Parameter and module buffers use it, so a model built inside kd.tidy survives it.
+ */
+export function keep<T extends Owned>(t: T): T {
+  for (const s of scopes) {
+    const i = s.lastIndexOf(t);
+    if (i >= 0) s.splice(i, 1);
+  }
+  return t;
+}
+
 /** Collects the tensors inside a value returned from tidy (tensor, array, plain object). */
 function kept(v: unknown, out: Set<unknown>, depth = 0): void {
   if (v === null || typeof v !== "object" || depth > 8) return;

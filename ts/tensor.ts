@@ -3,7 +3,7 @@
 // defined once, in crates/engine.
 import { abi, check, getEngine, intArg, lastError, putInts, scratch } from "./runtime/abi.js";
 import { arrayFor, checkDType, DTYPES, dtypeCode, type AnyTypedArray, type DType } from "./dtype.js";
-import { DeviceError, DisposedError, IndexError, ValueError } from "./errors.js";
+import { DeviceError, DisposedError, DTypeError, IndexError, ValueError } from "./errors.js";
 import { formatTensor } from "./format.js";
 import { track, untrack } from "./memory.js";
 
@@ -209,6 +209,12 @@ export class Tensor {
   /** this = f(this), written in place. */
   #inplace(result: Tensor): this {
     try {
+      // As torch: the result must cast back to this dtype within its kind (no float into
+      // int32, no number into bool).
+      const kind = { bool: 0, int32: 1, float32: 2 } as const;
+      if (kind[result.dtype] > kind[this.dtype]) {
+        throw new DTypeError(`result type ${result.dtype} can't be cast to the desired output type ${this.dtype}`);
+      }
       return this.copy_(result);
     } finally {
       result.dispose();
@@ -229,15 +235,19 @@ export class Tensor {
   /** Fills with U(low, high) samples from the seeded generator. */
   uniform_(low = 0, high = 1): this {
     const r = wrap(abi().kd_rand(putInts(this.shape as number[])));
-    const s = r.mul(high - low).add(low);
+    const m = r.mul(high - low);
     r.dispose();
+    const s = m.add(low);
+    m.dispose();
     return this.#inplace(s);
   }
   /** Fills with N(mean, std²) samples from the seeded generator. */
   normal_(mean = 0, std = 1): this {
     const r = wrap(abi().kd_randn(putInts(this.shape as number[])));
-    const s = r.mul(std).add(mean);
+    const m = r.mul(std);
     r.dispose();
+    const s = m.add(mean);
+    m.dispose();
     return this.#inplace(s);
   }
 
@@ -304,8 +314,16 @@ export class Tensor {
     if (other instanceof Tensor) {
       return reverse ? wrap(abi().kd_binary(code, other.handle, this.handle)) : wrap(abi().kd_binary(code, this.handle, other.handle));
     }
-    const v = typeof other === "boolean" ? Number(other) : other;
+    if (typeof other === "boolean") {
+      // A bool scalar is a bool operand, as in torch (bool tensor + True stays bool).
+      const s = scalarTensor(other);
+      try { return this.binary(name, s, reverse); } finally { s.dispose(); }
+    }
+    const v = other;
     if (typeof v !== "number") throw new TypeError(`${name}(): expected a Tensor or a number, got ${typeof other}`);
+    if (name === "pow" && !reverse && this.dtype !== "float32" && isInt32(v) && v < 0) {
+      throw new ValueError("Integers to negative integer powers are not allowed.");
+    }
     return wrap(abi().kd_binary_scalar(code, this.handle, v, isInt32(v) ? 1 : 0, reverse ? 1 : 0));
   }
 
@@ -596,6 +614,8 @@ export class Tensor {
   chunk(chunks: number, dim = 0): Tensor[] {
     if (!(chunks > 0)) throw new ValueError(`chunk expects \`chunks\` to be greater than 0, got: ${chunks}`);
     const size = this.size(dim);
+    // torch: an empty dim gives `chunks` empty pieces
+    if (size === 0) return Array.from({ length: chunks }, () => this.slice(dim, 0, 0));
     return this.split(Math.max(1, Math.ceil(size / chunks)), dim);
   }
 

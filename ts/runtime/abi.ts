@@ -69,6 +69,16 @@ export interface Abi {
   kd_detach(h: number): number;
   kd_grad_fn_name(h: number): number;
   kd_copy_(dst: number, src: number): number;
+  kd_conv2d(x: number, w: number, b: number): number;
+  kd_conv_transpose2d(x: number, w: number, b: number): number;
+  kd_max_pool2d(x: number): number;
+  kd_avg_pool2d(x: number, countIncludePad: number, divisor: number): number;
+  kd_adaptive_avg_pool2d(x: number, oh: number, ow: number): number;
+  // fused optimizer steps (kd.optim): 1 on success, 0 with the error set; state handle 0 = none
+  kd_sgd_step(param: number, grad: number, buf: number, lr: number, momentum: number, dampening: number, weightDecay: number, flags: number): number;
+  kd_adam_step(param: number, grad: number, expAvg: number, expAvgSq: number, maxExpAvgSq: number, step: number, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, flags: number): number;
+  kd_rmsprop_step(param: number, grad: number, squareAvg: number, gradAvg: number, momentumBuffer: number, lr: number, alpha: number, eps: number, weightDecay: number, momentum: number, flags: number): number;
+  kd_adagrad_step(param: number, grad: number, sum: number, step: number, lr: number, lrDecay: number, weightDecay: number, eps: number, flags: number): number;
 }
 
 export interface Engine {

@@ -20,6 +20,8 @@ pub struct Node {
     pub name: &'static str,
     /// One entry per op input: the input's autograd record when it requires grad.
     pub inputs: Vec<Option<Rc<AutogradMeta>>>,
+    /// Each input's shape: a rule's gradient must have it (checked, as torch's validate_outputs).
+    shapes: Vec<Vec<usize>>,
     backward: RefCell<Option<BackwardFn>>,
 }
 
@@ -91,6 +93,9 @@ impl Tensor {
             bail!(Autograd, "cannot assign .grad to a tensor that does not require grad; call requires_grad_() first");
         };
         if let Some(g) = &g {
+            if g.dtype() != self.dtype() {
+                bail!(DType, "assigned grad has data of a different type: grad {} vs tensor {}", g.dtype().name(), self.dtype().name());
+            }
             if g.shape != self.shape {
                 bail!(Shape, "assigned grad has data of a different size: grad {} vs tensor {}", fmt_shape(&g.shape), fmt_shape(&self.shape));
             }
@@ -116,6 +121,7 @@ pub fn record(name: &'static str, inputs: &[&Tensor], out: Tensor, backward: imp
     let node = Rc::new(Node {
         name,
         inputs: inputs.iter().map(|t| t.autograd.clone().filter(|m| m.requires_grad)).collect(),
+        shapes: inputs.iter().map(|t| t.shape.clone()).collect(),
         backward: RefCell::new(Some(Box::new(backward))),
     });
     let mut out = out.detach();
@@ -142,7 +148,8 @@ pub fn backward(root: &Tensor, grad: Option<Tensor>, retain_graph: bool) -> Resu
             if g.shape != root.shape {
                 bail!(Shape, "Mismatch in shape: grad_output[0] has a shape of {} and output[0] has a shape of {}.", fmt_shape(&g.shape), fmt_shape(&root.shape));
             }
-            g.detach()
+            // torch casts the given gradient to the root's dtype (an int gradient is allowed)
+            crate::ops::cast::cast(&g.detach(), root.dtype())?
         }
         None => {
             if numel(&root.shape) != 1 {
@@ -180,27 +187,44 @@ fn run_backward(root: &Rc<AutogradMeta>, g: Tensor, retain_graph: bool) -> Resul
     let mut ready = alloc::vec![root_node];
     while let Some(node) = ready.pop() {
         let (_, grad) = pending.remove(&key(&node)).ok_or_else(|| err!(Autograd, "internal: missing gradient for {}", node.name))?;
-        let Some(grad) = grad else { continue };
-        let grads = {
-            let slot = node.backward.borrow();
-            let f = slot.as_ref().ok_or_else(|| err!(Autograd, "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward."))?;
-            f(&grad)?
+        // A node that got no gradient on any edge still releases its inputs' dependency
+        // counts, so a node fed by it and by another path is not left waiting forever.
+        let grads = match grad {
+            Some(grad) => {
+                let grads = {
+                    let slot = node.backward.borrow();
+                    let f = slot.as_ref().ok_or_else(|| err!(Autograd, "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward."))?;
+                    f(&grad)?
+                };
+                if !retain_graph { node.backward.borrow_mut().take(); }
+                grads
+            }
+            None => Vec::new(),
         };
-        if !retain_graph { node.backward.borrow_mut().take(); }
-        for (meta, gi) in node.inputs.iter().zip(grads) {
-            let (Some(meta), Some(gi)) = (meta, gi) else { continue };
+        let mut grads = grads.into_iter();
+        for (i, meta) in node.inputs.iter().enumerate() {
+            let gi = grads.next().flatten();
+            let Some(meta) = meta else { continue };
+            if let Some(gi) = &gi {
+                if gi.shape != node.shapes[i] {
+                    bail!(Autograd, "Function {}Backward returned an invalid gradient at index {} - got {} but expected shape compatible with {}", node.name, i, fmt_shape(&gi.shape), fmt_shape(&node.shapes[i]));
+                }
+            }
             match &meta.grad_fn {
                 Some(next) => {
-                    if meta.retains_grad.get() { accumulate(&meta.grad, gi.clone())?; }
                     let entry = pending.entry(key(next)).or_insert_with(|| (next.clone(), None));
-                    let slot = RefCell::new(entry.1.take());
-                    accumulate(&slot, gi)?;
-                    entry.1 = slot.into_inner();
+                    if let Some(gi) = gi {
+                        if meta.retains_grad.get() { accumulate(&meta.grad, gi.clone())?; }
+                        let slot = RefCell::new(entry.1.take());
+                        accumulate(&slot, gi)?;
+                        entry.1 = slot.into_inner();
+                    }
                     let d = deps.get_mut(&key(next)).ok_or_else(|| err!(Autograd, "internal: unknown node {}", next.name))?;
                     *d -= 1;
                     if *d == 0 { ready.push(next.clone()); }
                 }
                 None => {
+                    let Some(gi) = gi else { continue };
                     // A leaf keeps a gradient of its own: never a view shared with another grad.
                     let gi = if meta.grad.borrow().is_none() { gi.deep_copy()? } else { gi };
                     accumulate(&meta.grad, gi)?

@@ -9,3 +9,4 @@ pub mod simd;
 pub mod gemm;
 pub mod rng;
 pub mod math;
+pub mod optim;

@@ -360,3 +360,128 @@ pub extern "C" fn kd_copy_(dst: u32, src: u32) -> u32 {
     })();
     match r { Ok(()) => 1, Err(e) => fail(e) }
 }
+
+// ---- fused optimizer steps (kd.optim) -------------------------------------------------------
+// Each updates the parameter and its state tensors in place and returns 1, or 0 with the
+// error set. A state handle of 0 means "none" (used only when the option needs it).
+// flags: bit 0 maximize; SGD bit 1 nesterov, bit 2 first step (the buffer takes the grad);
+// Adam bit 1 amsgrad, bit 2 decoupled weight decay (AdamW); RMSprop bit 1 centered.
+
+fn opt_state(h: u32) -> Result<Option<Tensor>> { if h == 0 { Ok(None) } else { get(h).map(Some) } }
+fn opt_ret(r: Result<()>) -> u32 { match r { Ok(()) => 1, Err(e) => fail(e) } }
+
+#[no_mangle]
+pub extern "C" fn kd_sgd_step(param: u32, grad: u32, buf: u32, lr: f64, momentum: f64, dampening: f64, weight_decay: f64, flags: u32) -> u32 {
+    use kd_engine::ops::optim;
+    opt_ret((|| {
+        let h = optim::Sgd { lr, momentum, dampening, weight_decay, nesterov: flags & 2 != 0, maximize: flags & 1 != 0 };
+        optim::sgd_step(&get(param)?, &get(grad)?, opt_state(buf)?.as_ref(), flags & 4 != 0, &h)
+    })())
+}
+
+#[no_mangle]
+pub extern "C" fn kd_adam_step(param: u32, grad: u32, exp_avg: u32, exp_avg_sq: u32, max_exp_avg_sq: u32, step: f64, lr: f64, beta1: f64, beta2: f64, eps: f64, weight_decay: f64, flags: u32) -> u32 {
+    use kd_engine::ops::optim;
+    opt_ret((|| {
+        let decoupled = flags & 4 != 0;
+        let step = optim::step_count(if decoupled { "adamw" } else { "adam" }, step)?;
+        let h = optim::Adam { lr, beta1, beta2, eps, weight_decay, step, amsgrad: flags & 2 != 0, maximize: flags & 1 != 0, decoupled };
+        optim::adam_step(&get(param)?, &get(grad)?, &get(exp_avg)?, &get(exp_avg_sq)?, opt_state(max_exp_avg_sq)?.as_ref(), &h)
+    })())
+}
+
+#[no_mangle]
+pub extern "C" fn kd_rmsprop_step(param: u32, grad: u32, square_avg: u32, grad_avg: u32, momentum_buffer: u32, lr: f64, alpha: f64, eps: f64, weight_decay: f64, momentum: f64, flags: u32) -> u32 {
+    use kd_engine::ops::optim;
+    opt_ret((|| {
+        let h = optim::RmsProp { lr, alpha, eps, weight_decay, momentum, centered: flags & 2 != 0, maximize: flags & 1 != 0 };
+        optim::rmsprop_step(&get(param)?, &get(grad)?, &get(square_avg)?, opt_state(grad_avg)?.as_ref(), opt_state(momentum_buffer)?.as_ref(), &h)
+    })())
+}
+
+#[no_mangle]
+pub extern "C" fn kd_adagrad_step(param: u32, grad: u32, sum: u32, step: f64, lr: f64, lr_decay: f64, weight_decay: f64, eps: f64, flags: u32) -> u32 {
+    use kd_engine::ops::optim;
+    opt_ret((|| {
+        let step = optim::step_count("adagrad", step)?;
+        let h = optim::Adagrad { lr, lr_decay, weight_decay, eps, step, maximize: flags & 1 != 0 };
+        optim::adagrad_step(&get(param)?, &get(grad)?, &get(sum)?, &h)
+    })())
+}
+
+// ---- convolution and pooling ------------------------------------------------------------------
+
+fn usize_arg(v: i32, what: &str) -> Result<usize> {
+    if v < 0 { return Err(err(ErrorKind::Value, format!("{} must be non-negative, got {}", what, v))); }
+    Ok(v as usize)
+}
+
+/// scratch: [stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, groups, out_pad_h, out_pad_w]
+fn conv_args() -> Result<(kd_engine::ops::conv::ConvArgs, [usize; 2])> {
+    let v = scratch_i32(9)?;
+    let u = |i: usize, w: &str| usize_arg(v[i], w);
+    Ok((kd_engine::ops::conv::ConvArgs {
+        stride: [u(0, "stride")?, u(1, "stride")?],
+        padding: [u(2, "padding")?, u(3, "padding")?],
+        dilation: [u(4, "dilation")?, u(5, "dilation")?],
+        groups: u(6, "groups")?,
+    }, [u(7, "output_padding")?, u(8, "output_padding")?]))
+}
+
+/// conv2d(x, w, bias or 0) with the arguments in scratch (see conv_args).
+#[no_mangle]
+pub extern "C" fn kd_conv2d(x: u32, w: u32, b: u32) -> u32 {
+    ret((|| {
+        let (a, _) = conv_args()?;
+        let bias = if b == 0 { None } else { Some(get(b)?) };
+        kd_engine::ops::conv::conv2d(&get(x)?, &get(w)?, bias.as_ref(), a)
+    })())
+}
+
+#[no_mangle]
+pub extern "C" fn kd_conv_transpose2d(x: u32, w: u32, b: u32) -> u32 {
+    ret((|| {
+        let (a, op) = conv_args()?;
+        let bias = if b == 0 { None } else { Some(get(b)?) };
+        kd_engine::ops::conv::conv_transpose2d(&get(x)?, &get(w)?, bias.as_ref(), a, op)
+    })())
+}
+
+/// scratch: [kh, kw, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, ceil_mode]
+fn pool_args() -> Result<kd_engine::ops::pool::PoolArgs> {
+    let v = scratch_i32(9)?;
+    let u = |i: usize, w: &str| usize_arg(v[i], w);
+    Ok(kd_engine::ops::pool::PoolArgs {
+        kernel: [u(0, "kernel_size")?, u(1, "kernel_size")?],
+        stride: [u(2, "stride")?, u(3, "stride")?],
+        padding: [u(4, "padding")?, u(5, "padding")?],
+        dilation: [u(6, "dilation")?, u(7, "dilation")?],
+        ceil_mode: v[8] != 0,
+    })
+}
+
+/// max_pool2d: returns the values handle; the indices handle goes to scratch[0].
+#[no_mangle]
+pub extern "C" fn kd_max_pool2d(x: u32) -> u32 {
+    match (|| kd_engine::ops::pool::max_pool2d(&get(x)?, pool_args()?))() {
+        Ok((v, i)) => {
+            let st = state();
+            let vi = st.insert(v);
+            let ii = st.insert(i);
+            st.scratch[0] = ii as i32;
+            vi
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// divisor <= 0 means none.
+#[no_mangle]
+pub extern "C" fn kd_avg_pool2d(x: u32, count_include_pad: u32, divisor: i32) -> u32 {
+    ret((|| kd_engine::ops::pool::avg_pool2d(&get(x)?, pool_args()?, count_include_pad != 0, (divisor > 0).then_some(divisor as usize)))())
+}
+
+#[no_mangle]
+pub extern "C" fn kd_adaptive_avg_pool2d(x: u32, oh: i32, ow: i32) -> u32 {
+    ret((|| kd_engine::ops::pool::adaptive_avg_pool2d(&get(x)?, usize_arg(oh, "output_size")?, usize_arg(ow, "output_size")?))())
+}

@@ -94,8 +94,9 @@ pub fn binary(op: BinaryOp, name: &str, a: &Tensor, b: &Tensor) -> Result<Tensor
             DType::Bool => cmp::<u8>(op, &ca, &cb),
         };
     }
-    if pd == DType::Bool && op == Sub {
-        bail!(DType, "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.");
+    // PyTorch refuses `-` when either operand is bool (bool - int, float - bool... too).
+    if op == Sub && (a.dtype() == DType::Bool || b.dtype() == DType::Bool) {
+        bail!(DType, "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
     }
     // True division and float-only functions compute in float whatever the inputs.
     let compute = if matches!(op, Div | Atan2) { DType::F32 } else if pd == DType::Bool { DType::I32 } else { pd };
@@ -110,23 +111,22 @@ pub fn binary(op: BinaryOp, name: &str, a: &Tensor, b: &Tensor) -> Result<Tensor
             Maximum => zip::<f32, f32>(&ca, &cb, fmax),
             Minimum => zip::<f32, f32>(&ca, &cb, fmin),
             // Python's modulo: the result has the divisor's sign.
-            Remainder => zip::<f32, f32>(&ca, &cb, |x, y| { let r = x - m::floor(x / y) * y; r }),
-            FloorDivide => zip::<f32, f32>(&ca, &cb, |x, y| m::floor(x / y)),
+            Remainder => zip::<f32, f32>(&ca, &cb, remainder_f32),
+            FloorDivide => zip::<f32, f32>(&ca, &cb, floor_divide_f32),
             Atan2 => zip::<f32, f32>(&ca, &cb, atan2),
             _ => unreachable!(),
         },
         _ => {
+            // Shapes first (as torch's iterator), then the zero check.
+            broadcast_shapes(&ca.shape, &cb.shape)?;
             if matches!(op, Remainder | FloorDivide) && contains_zero(&cb)? {
                 bail!(Value, "ZeroDivisionError: integer {} by zero", name);
-            }
-            if op == Pow && has_negative(&cb)? {
-                bail!(Value, "Integers to negative integer powers are not allowed.");
             }
             match op {
                 Add => zip::<i32, i32>(&ca, &cb, |x, y| x.wrapping_add(y)),
                 Sub => zip::<i32, i32>(&ca, &cb, |x, y| x.wrapping_sub(y)),
                 Mul => zip::<i32, i32>(&ca, &cb, |x, y| x.wrapping_mul(y)),
-                Pow => zip::<i32, i32>(&ca, &cb, |x, y| x.wrapping_pow(y as u32)),
+                Pow => zip::<i32, i32>(&ca, &cb, pow_i32),
                 Maximum => zip::<i32, i32>(&ca, &cb, |x, y| x.max(y)),
                 Minimum => zip::<i32, i32>(&ca, &cb, |x, y| x.min(y)),
                 // r + y cannot overflow: it only runs when r and y have opposite signs.
@@ -136,12 +136,37 @@ pub fn binary(op: BinaryOp, name: &str, a: &Tensor, b: &Tensor) -> Result<Tensor
             }
         }
     }?;
-    // bool (+, *, max, min) bool stays bool in PyTorch.
-    if pd == DType::Bool { cast(&out, DType::Bool) } else { Ok(out) }
+    // bool (+, *, max, min) bool stays bool in PyTorch; bool / bool is float.
+    if pd == DType::Bool && compute != DType::F32 { cast(&out, DType::Bool) } else { Ok(out) }
 }
 
 fn contains_zero(t: &Tensor) -> Result<bool> { t.with_contiguous::<i32, _>(|s| s.contains(&0)) }
-fn has_negative(t: &Tensor) -> Result<bool> { t.with_contiguous::<i32, _>(|s| s.iter().any(|&x| x < 0)) }
+
+/// Integer power as PyTorch computes it: a negative exponent gives 0, except for bases 1 and -1
+/// (a negative *scalar* exponent is refused before this, in the TypeScript layer, as torch does).
+fn pow_i32(x: i32, y: i32) -> i32 {
+    if y >= 0 { return x.wrapping_pow(y as u32); }
+    match x { 1 => 1, -1 => if y & 1 == 1 { -1 } else { 1 }, _ => 0 }
+}
+
+/// PyTorch's float remainder: fmod, moved to the divisor's sign. (x - floor(x / y) * y
+/// cancels badly, and gets NaN where fmod is exact, e.g. 1 % inf.)
+fn remainder_f32(x: f32, y: f32) -> f32 {
+    let r = x % y;
+    if r != 0.0 && (y < 0.0) != (r < 0.0) { r + y } else { r }
+}
+
+/// PyTorch's float floor division (c10 div_floor_floating), which Python's // also follows:
+/// exact for representable quotients, NaN for inf // finite.
+fn floor_divide_f32(x: f32, y: f32) -> f32 {
+    if y == 0.0 { return x / y; }
+    let r = x % y;
+    let mut div = (x - r) / y;
+    if r != 0.0 && (y < 0.0) != (r < 0.0) { div -= 1.0; }
+    if div == 0.0 { return 0.0f32.copysign(x / y); }
+    let f = m::floor(div);
+    if div - f > 0.5 { f + 1.0 } else { f }
+}
 
 #[inline]
 fn pow_f32(x: f32, y: f32) -> f32 {
@@ -150,10 +175,16 @@ fn pow_f32(x: f32, y: f32) -> f32 {
 }
 
 fn atan2(y: f32, x: f32) -> f32 {
-    use core::f32::consts::PI;
-    if x == 0.0 {
-        return if y == 0.0 { if x.is_sign_negative() { PI.copysign(y) } else { y } } else { (PI / 2.0).copysign(y) };
+    use core::f32::consts::{FRAC_PI_2, FRAC_PI_4, PI};
+    // The C99 special cases, then atan of the quotient moved to the right quadrant.
+    if x.is_nan() || y.is_nan() { return f32::NAN; }
+    if y.is_infinite() {
+        let a = if x == f32::INFINITY { FRAC_PI_4 } else if x == f32::NEG_INFINITY { 3.0 * FRAC_PI_4 } else { FRAC_PI_2 };
+        return a.copysign(y);
     }
+    if x.is_infinite() { return if x > 0.0 { 0.0f32.copysign(y) } else { PI.copysign(y) }; }
+    if y == 0.0 { return if x.is_sign_negative() { PI.copysign(y) } else { y }; }
+    if x == 0.0 { return FRAC_PI_2.copysign(y); }
     let r = m::atan(y / x);
     if x > 0.0 { r } else if y >= 0.0 { r + PI } else { r - PI }
 }
@@ -191,7 +222,9 @@ pub fn apply(op: BinaryOp, name: &'static str, a: &Tensor, b: &Tensor) -> Result
                     Some(mul(g, &d)?)
                 } else { None };
                 let gb = if need_b {
-                    let d = zip::<f32, f32>(&x, sy.get()?, |x, y| if x > 0.0 { y * m::ln(x) } else if x == 0.0 { 0.0 } else { f32::NAN })?;
+                    // y * ln(x), as torch: 0 at a zero base when e >= 0 (there y = 0^e is finite),
+                    // ±inf when e < 0 (y = inf), NaN for negative bases.
+                    let d = zip::<f32, f32>(&x, sy.get()?, |x, y| if x == 0.0 && y.is_finite() { 0.0 } else { y * m::ln(x) })?;
                     Some(mul(g, &d)?)
                 } else { None };
                 (ga, gb)

@@ -45,6 +45,7 @@ pub fn linspace(start: f64, end: f64, steps: i64) -> Result<Tensor> {
     if steps < 0 { bail!(Value, "linspace(): number of steps must be non-negative"); }
     let n = steps as usize;
     let mut v = try_with_capacity::<f32>(n)?;
+    if n == 1 { v.push(start as f32); return Ok(Tensor::from_vec(v, alloc::vec![1])); } // torch: [start]
     let step = if n > 1 { (end - start) / (n - 1) as f64 } else { 0.0 };
     // Fill symmetrically from both ends as PyTorch does, so the end point is exact.
     let half = n / 2;

@@ -183,12 +183,20 @@ pub fn scatter_add(t: &Tensor, dim: i64, index: &Tensor, src: &Tensor) -> Result
     }
     let size = if t.ndim() == 0 { 1 } else { t.shape[d] };
     let idx = checked_indices(index, size, d, "scatter_add")?;
-    let base = cast(t, DType::F32)?.to_vec::<f32>()?;
-    let src = cast(src, DType::F32)?;
-    let mut out = base;
+    // The result keeps self's dtype, as torch's (int stays int).
+    let src = cast(src, t.dtype())?;
+    match t.dtype() {
+        DType::F32 => scatter_add_typed::<f32>(t, d, index, &idx, &src, |a, b| a + b),
+        DType::I32 => scatter_add_typed::<i32>(t, d, index, &idx, &src, |a, b| a.wrapping_add(b)),
+        DType::Bool => scatter_add_typed::<u8>(t, d, index, &idx, &src, |a, b| a | b),
+    }
+}
+
+fn scatter_add_typed<T: Elem>(t: &Tensor, d: usize, index: &Tensor, idx: &[usize], src: &Tensor, add: impl Fn(T, T) -> T) -> Result<Tensor> {
+    let mut out = t.to_vec::<T>()?;
     let strides = contiguous_strides(&t.shape);
     let b = src.storage.buf.borrow();
-    let s = <f32 as Elem>::slice(&b);
+    let s = T::slice(&b);
     let mut n = 0;
     for_each_index(&index.shape, |ix| {
         let mut off = 0;
@@ -197,7 +205,7 @@ pub fn scatter_add(t: &Tensor, dim: i64, index: &Tensor, src: &Tensor) -> Result
             off += if k == d { idx[n] } else { ix[k] } * strides[k];
             soff += ix[k] * src.strides[k];
         }
-        out[off] += s[soff];
+        out[off] = add(out[off], s[soff]);
         n += 1;
     });
     Ok(Tensor::from_vec(out, t.shape.clone()))
@@ -240,10 +248,8 @@ pub fn masked_fill(t: &Tensor, mask: &Tensor, value: f64) -> Result<Tensor> {
     if mask.dtype() != DType::Bool {
         bail!(DType, "masked_fill_ only supports boolean masks, but got mask with dtype {}", mask.dtype().name());
     }
-    let shape = broadcast_shapes(&t.shape, &mask.shape)?;
-    if shape != t.shape {
-        bail!(Shape, "The size of the mask {} must be broadcastable to the size of the tensor {}", fmt_shape(&mask.shape), fmt_shape(&t.shape));
-    }
+    // Out of place, torch broadcasts both ways: the result has the broadcast shape.
+    broadcast_shapes(&t.shape, &mask.shape)?;
     let v = match t.dtype() {
         DType::F32 => Tensor::from_vec(alloc::vec![value as f32], alloc::vec![]),
         DType::I32 => Tensor::from_vec(alloc::vec![value as i32], alloc::vec![]),
@@ -259,6 +265,11 @@ pub fn copy_into(dst: &Tensor, src: &Tensor) -> Result<()> {
     let shape = broadcast_shapes(&dst.shape, &src.shape)?;
     if shape != dst.shape {
         bail!(Shape, "output with shape {} doesn't match the broadcast shape {}", fmt_shape(&dst.shape), fmt_shape(&shape));
+    }
+    // A broadcast view (stride 0) would take several values in one element: torch refuses it,
+    // except for filling in a single value.
+    if src.numel() != 1 && dst.shape.iter().zip(&dst.strides).any(|(&n, &s)| n > 1 && s == 0) {
+        bail!(Value, "unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.");
     }
     let mut src = cast(src, dst.dtype())?;
     if alloc::rc::Rc::ptr_eq(&src.storage, &dst.storage) { src = src.deep_copy()?; }
@@ -289,11 +300,13 @@ pub fn cat_apply(ts: &[Tensor], dim: i64) -> Result<Tensor> {
     let y = cat(ts, dim)?;
     if !y.dtype().is_float() { return Ok(y); }
     let d = wrap_dim(dim, y.ndim())? as i64;
-    let sizes: Vec<usize> = ts.iter().map(|t| if t.ndim() == 1 && t.shape[0] == 0 { 0 } else { t.shape[d as usize] }).collect();
+    // None: a legacy 1-D empty input, skipped by the forward; its gradient is empty too.
+    let sizes: Vec<Option<usize>> = ts.iter().map(|t| if t.ndim() == 1 && t.shape[0] == 0 { None } else { Some(t.shape[d as usize]) }).collect();
     let refs: Vec<&Tensor> = ts.iter().collect();
     Ok(record("cat", &refs, y, move |g| {
         let mut at = 0i64;
         sizes.iter().map(|&s| {
+            let Some(s) = s else { return Ok(Some(Tensor::zeros(&[0], DType::F32)?)) };
             let piece = g.slice(d, at, at + s as i64, 1)?;
             at += s as i64;
             Ok(Some(piece))
@@ -331,6 +344,7 @@ pub fn gather_apply(t: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
 
 pub fn scatter_add_apply(t: &Tensor, dim: i64, index: &Tensor, src: &Tensor) -> Result<Tensor> {
     let y = scatter_add(t, dim, index, src)?;
+    if !y.dtype().is_float() { return Ok(y); } // an int self gives an int result: no gradient
     let idx = index.detach();
     let need_src = src.requires_grad();
     Ok(record("scatter_add", &[t, src], y, move |g| {
@@ -357,7 +371,8 @@ pub fn masked_fill_apply(t: &Tensor, mask: &Tensor, value: f64) -> Result<Tensor
     let y = masked_fill(t, mask, value)?;
     if !y.dtype().is_float() { return Ok(y); }
     let m = Saved::new(mask);
+    let sh = t.shape.clone();
     Ok(record("masked_fill", &[t], y, move |g| {
-        Ok(alloc::vec![Some(where_(m.get()?, &crate::ops::prim::scalar(0.0), g)?)])
+        Ok(alloc::vec![Some(crate::ops::prim::sum_to(&where_(m.get()?, &crate::ops::prim::scalar(0.0), g)?, &sh)?)])
     }))
 }

@@ -43,17 +43,33 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
         let (xa, xb) = (<f32 as crate::dtype::Elem>::slice(&bufa), <f32 as crate::dtype::Elem>::slice(&bufb));
         let (rsa, csa) = (a2.strides[a2.ndim() - 2], a2.strides[a2.ndim() - 1]);
         let (rsb, csb) = (b2.strides[b2.ndim() - 2], b2.strides[b2.ndim() - 1]);
-        let mut idx = alloc::vec![0usize; batch.len()];
-        for bi in 0..nb {
-            let oa = a2.offset + idx.iter().zip(&sa).map(|(i, s)| i * s).sum::<usize>();
-            let ob = b2.offset + idx.iter().zip(&sb).map(|(i, s)| i * s).sum::<usize>();
-            if m > 0 && n > 0 {
-                sgemm(m, n, k, &xa[oa..], rsa, csa, &xb[ob..], rsb, csb, &mut out[bi * m * n..], n, 1, false);
-            }
+        // B shared by every batch (stride 0) and A's batches evenly spaced m rows apart
+        // (e.g. a contiguous [.., m, k] input times a weight): one GEMM over nb*m rows, so B
+        // is packed once instead of once per batch.
+        let fold = nb > 1 && m > 0 && n > 0 && sb.iter().all(|&s| s == 0) && {
+            let mut step = m * rsa;
+            let mut ok = true;
             for d in (0..batch.len()).rev() {
-                idx[d] += 1;
-                if idx[d] < batch[d] { break; }
-                idx[d] = 0;
+                if batch[d] != 1 && sa[d] != step { ok = false; break; }
+                step = step.saturating_mul(batch[d]);
+            }
+            ok
+        };
+        if fold {
+            sgemm(nb * m, n, k, &xa[a2.offset..], rsa, csa, &xb[b2.offset..], rsb, csb, &mut out, n, 1, false);
+        } else {
+            let mut idx = alloc::vec![0usize; batch.len()];
+            for bi in 0..nb {
+                let oa = a2.offset + idx.iter().zip(&sa).map(|(i, s)| i * s).sum::<usize>();
+                let ob = b2.offset + idx.iter().zip(&sb).map(|(i, s)| i * s).sum::<usize>();
+                if m > 0 && n > 0 {
+                    sgemm(m, n, k, &xa[oa..], rsa, csa, &xb[ob..], rsb, csb, &mut out[bi * m * n..], n, 1, false);
+                }
+                for d in (0..batch.len()).rev() {
+                    idx[d] += 1;
+                    if idx[d] < batch[d] { break; }
+                    idx[d] = 0;
+                }
             }
         }
     }
@@ -94,4 +110,68 @@ pub fn apply(a: &Tensor, b: &Tensor) -> Result<Tensor> {
         } else { None };
         Ok(alloc::vec![ga, gb])
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    fn seq(n: usize, scale: f32) -> Vec<f32> { (0..n).map(|i| ((i * 7 + 3) % 11) as f32 * scale - 0.4).collect() }
+
+    /// Reference: out[b, i, j] = sum_p A[b, i, p] B[b, p, j] on logical (broadcast) indices.
+    fn naive(a: &Tensor, b: &Tensor) -> Vec<f32> {
+        let (av, bv) = (a.contiguous().unwrap().to_vec::<f32>().unwrap(), b.contiguous().unwrap().to_vec::<f32>().unwrap());
+        let (m, k) = (a.shape[a.ndim() - 2], a.shape[a.ndim() - 1]);
+        let n = b.shape[b.ndim() - 1];
+        let batch = broadcast_shapes(&a.shape[..a.ndim() - 2], &b.shape[..b.ndim() - 2]).unwrap();
+        let (na, nbb) = (numel(&a.shape[..a.ndim() - 2]), numel(&b.shape[..b.ndim() - 2]));
+        let nb = numel(&batch);
+        let mut out = vec![0f32; nb * m * n];
+        for bi in 0..nb {
+            // Only the shapes used below: each side's batch is either full or a single matrix.
+            let (oa, ob) = (if na == 1 { 0 } else { bi * m * k }, if nbb == 1 { 0 } else { bi * k * n });
+            for i in 0..m {
+                for j in 0..n {
+                    let s: f64 = (0..k).map(|p| av[oa + i * k + p] as f64 * bv[ob + p * n + j] as f64).sum();
+                    out[bi * m * n + i * n + j] = s as f32;
+                }
+            }
+        }
+        out
+    }
+
+    fn close(got: &[f32], want: &[f32]) {
+        assert_eq!(got.len(), want.len());
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() <= 1e-4 * (1.0 + w.abs()), "{g} vs {w}");
+        }
+    }
+
+    #[test]
+    fn batched_shared_weight_folds_and_matches() {
+        // [2, 3, 5, 7] @ [7, 4]: B broadcast over a contiguous batch (one folded GEMM).
+        let a = Tensor::from_vec(seq(2 * 3 * 5 * 7, 0.1), vec![2, 3, 5, 7]);
+        let b = Tensor::from_vec(seq(7 * 4, 0.2), vec![7, 4]);
+        let c = matmul(&a, &b).unwrap();
+        assert_eq!(c.shape, vec![2, 3, 5, 4]);
+        close(&c.to_vec::<f32>().unwrap(), &naive(&a.reshape(&[6, 5, 7]).unwrap(), &b));
+        // Transposed weight view ([4, 7] stored, used as [7, 4]).
+        let w = Tensor::from_vec(seq(4 * 7, 0.3), vec![4, 7]);
+        let c = matmul(&a, &w.transpose(0, 1).unwrap()).unwrap();
+        close(&c.to_vec::<f32>().unwrap(), &naive(&a.reshape(&[6, 5, 7]).unwrap(), &w.transpose(0, 1).unwrap()));
+    }
+
+    #[test]
+    fn batched_not_foldable_matches() {
+        // A's batch not evenly spaced (a transposed batch view), and B batched: per-batch path.
+        let base = Tensor::from_vec(seq(5 * 3 * 7, 0.1), vec![5, 3, 7]);
+        let a = base.transpose(0, 1).unwrap(); // [3, 5, 7], batch stride 7, rows stride 21
+        let b = Tensor::from_vec(seq(7 * 4, 0.2), vec![7, 4]);
+        let c = matmul(&a, &b).unwrap();
+        close(&c.to_vec::<f32>().unwrap(), &naive(&a, &b));
+        let bb = Tensor::from_vec(seq(3 * 7 * 4, 0.2), vec![3, 7, 4]);
+        let c = matmul(&a, &bb).unwrap();
+        close(&c.to_vec::<f32>().unwrap(), &naive(&a, &bb));
+    }
 }

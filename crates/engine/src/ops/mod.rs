@@ -3,9 +3,12 @@
 //! conformance suite all read the same list.
 pub mod binary;
 pub mod cast;
+pub mod conv;
 pub mod creation;
 pub mod index;
 pub mod matmul;
+pub mod optim;
+pub mod pool;
 pub mod prim;
 pub mod reduce;
 pub mod softmax;

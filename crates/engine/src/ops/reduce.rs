@@ -203,14 +203,18 @@ pub fn apply(op: ReduceOp, name: &'static str, x: &Tensor, dims: Option<&[i64]>,
             Var | Std => {
                 let x = sx.get()?;
                 let rd: Vec<i64> = red.iter().map(|&d| d as i64).collect();
-                let mean = mul_s(&sum_dims(x, &rd, true)?, 1.0 / n as f32)?;
+                // the forward's mean (f64 accumulation): exact for constant runs, so their
+                // deviations are exactly 0
+                let mean = reduce(Mean, "mean", x, Some(&rd), true, 0.0)?;
                 let centered = sub(x, &mean)?;
                 let denom = (n as f64 - correction).max(0.0) as f32;
                 if op == Var {
                     mul(&gk, &mul_s(&centered, 2.0 / denom)?)?
                 } else {
                     let yk = keep_shape(sy.get()?, &shape, &red)?;
-                    div(&mul(&gk, &mul_s(&centered, 1.0 / denom)?)?, &yk)?
+                    let gx = div(&mul(&gk, &mul_s(&centered, 1.0 / denom)?)?, &yk)?;
+                    // torch defines the gradient of std as 0 where std is 0 (not 0/0)
+                    crate::ops::index::where_(&eq(&yk, &scalar(0.0))?, &scalar(0.0), &gx)?
                 }
             }
             Logsumexp => {

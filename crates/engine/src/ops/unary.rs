@@ -143,6 +143,8 @@ pub fn clamp(t: &Tensor, lo: Option<f64>, hi: Option<f64>) -> Result<Tensor> {
                 y
             })
         }
+        // A non-integer bound is a float scalar: it promotes an int tensor to float, as in torch.
+        _ if lo.into_iter().chain(hi).any(|x| m::floor64(x) != x) => clamp(&cast(t, DType::F32)?, lo, hi),
         _ => {
             let i = cast(t, DType::I32)?;
             let (l, h) = (lo.map(|x| m::floor64(x) as i32), hi.map(|x| m::floor64(x) as i32));

@@ -1,0 +1,17 @@
+// kd.nn: modules, layers, losses, initialisers and the functional forms, as torch.nn.
+//   import * as kd from "kindling";
+//   const { nn } = kd; const F = nn.functional;
+//   const model = new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 10));
+export { Module, Parameter, StateDictError, type StateDictOptions, type LoadResult } from "./module.js";
+export { Linear, Identity } from "./layers/linear.js";
+export { Sequential, ModuleList, ModuleDict } from "./layers/containers.js";
+export { ReLU, LeakyReLU, GELU, SiLU, Sigmoid, Tanh, Softplus, LogSigmoid, Softmax, LogSoftmax } from "./layers/activation.js";
+export { Dropout } from "./layers/dropout.js";
+export { Flatten, Unflatten } from "./layers/shape.js";
+export {
+  Loss, WeightedLoss, L1Loss, MSELoss, HuberLoss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, NLLLoss, CrossEntropyLoss,
+} from "./loss.js";
+export * as functional from "./functional.js";
+export * as F from "./functional.js";
+export * as init from "./init.js";
+export type { Reduction } from "./functional.js";

@@ -1,0 +1,57 @@
+// torch.optim.SGD: momentum (with dampening), Nesterov, L2 weight decay, maximize.
+import { Tensor } from "../tensor.js";
+import { ValueError } from "../errors.js";
+import { abi, checkBool, checkNumber, engineStep, handleOf, Optimizer, required, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+
+export interface SGDOptions {
+  /** Learning rate (required, as in torch 1.13). */
+  lr?: number;
+  momentum?: number;
+  dampening?: number;
+  /** L2 penalty added to the gradient. */
+  weightDecay?: number;
+  nesterov?: boolean;
+  maximize?: boolean;
+}
+
+/**
+ * Stochastic gradient descent, torch's formulation: with momentum μ, the buffer is
+ * b = μ·b + (1 − dampening)·g (b = g on the first step) and p −= lr·b (Nesterov: lr·(g + μ·b)).
+ */
+export class SGD extends Optimizer {
+  constructor(params: Params, options: SGDOptions = {}) {
+    super("SGD", params, { lr: required, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false }, options);
+  }
+
+  protected validate(g: Record<string, unknown>, where: string, keys?: string[]): void {
+    const want = (k: string) => !keys || keys.includes(k);
+    if (want("lr")) checkNumber(where, "lr", g.lr, { min: 0 });
+    if (want("momentum")) checkNumber(where, "momentum", g.momentum, { min: 0 });
+    if (want("dampening")) checkNumber(where, "dampening", g.dampening);
+    if (want("weightDecay")) checkNumber(where, "weight_decay", g.weightDecay, { min: 0 });
+    if (want("nesterov")) checkBool(where, "nesterov", g.nesterov);
+    if (want("maximize")) checkBool(where, "maximize", g.maximize);
+    if ((!keys || keys.includes("nesterov")) && g.nesterov === true && (!((g.momentum as number) > 0) || g.dampening !== 0)) {
+      throw new ValueError(`${where}: Nesterov momentum requires a momentum and zero dampening`);
+    }
+  }
+
+  protected update(p: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): void {
+    const momentum = group.momentum as number;
+    let buf = state.momentum_buffer instanceof Tensor ? state.momentum_buffer : null;
+    let first = false;
+    if (momentum !== 0 && !buf) {
+      buf = this.zerosFor(p);
+      first = true;
+    }
+    const flags = (group.maximize ? 1 : 0) | (group.nesterov ? 2 : 0) | (first ? 4 : 0);
+    try {
+      engineStep(abi().kd_sgd_step(p.handle, grad.handle, momentum !== 0 ? handleOf(buf) : 0, group.lr, momentum,
+        group.dampening as number, group.weightDecay as number, flags));
+    } catch (e) {
+      if (first) buf?.dispose();
+      throw e;
+    }
+    state.momentum_buffer = buf;
+  }
+}
