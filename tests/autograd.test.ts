@@ -430,6 +430,7 @@ describe("autograd: semantics", () => {
     w.sum().backward();
     near(vals(w.grad), [1, 1, 1]);
     expect(() => { w.grad = kd.zeros([2]); }).toThrow(kd.ShapeError);
+    expect(() => { w.grad = kd.zeros([3], { dtype: "int32" }); }).toThrow(kd.DTypeError);
   });
 
   it("kd.noGrad disables recording", () => {
@@ -517,6 +518,14 @@ describe("autograd: semantics", () => {
     expect(() => y.backward(kd.ones([2]))).toThrow(kd.ShapeError);
     y.backward(kd.tensor([1, 0.5, -1]));
     near(vals(w.grad), [2, 1, -2]);
+    // an int gradient is cast to the root's dtype, as torch does
+    w.grad = null;
+    w.mul(2).backward(kd.tensor([1, 2, 3], { dtype: "int32" }));
+    expect(w.grad!.dtype).toBe("float32");
+    near(vals(w.grad), [2, 4, 6]);
+    const leaf = kd.tensor([1, 2], { requiresGrad: true });
+    leaf.backward(kd.tensor([4, 5], { dtype: "int32" }));
+    expect(leaf.grad!.dtype).toBe("float32");
     // a one-element non-0-d root is fine without a gradient (as in torch)
     const v = kd.tensor([[2]], { requiresGrad: true });
     v.mul(3).backward();
@@ -583,7 +592,8 @@ describe("autograd: semantics", () => {
 
   it("integer and boolean results carry no gradient", () => {
     const w = kd.tensor([1.5, -2.5, 3], { requiresGrad: true });
-    for (const t of [w.gt(0), w.argmax(), w.max(0).indices, w.logicalNot(), w.eq(w), w.floorDivide(2).int()]) {
+    const intSelf = kd.zeros([3], { dtype: "int32" }).scatterAdd(0, kd.tensor([0, 2, 2], { dtype: "int32" }), w);
+    for (const t of [w.gt(0), w.argmax(), w.max(0).indices, w.logicalNot(), w.eq(w), w.floorDivide(2).int(), intSelf]) {
       expect(t.requiresGrad).toBe(false);
     }
   });

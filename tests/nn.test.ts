@@ -481,6 +481,22 @@ describe("init", () => {
   });
 });
 
+describe("loss edge cases", () => {
+  it("binaryCrossEntropy keeps gradients finite where a sigmoid saturates to 0 or 1", () => {
+    const z = kd.tensor([30, -30, 0.5, 120]).requiresGrad_();
+    const loss = F.binaryCrossEntropy(z.sigmoid(), kd.tensor([1, 0, 1, 0]));
+    expect(loss.item()).toBeCloseTo((Math.log1p(Math.exp(-0.5)) + 100) / 4, 4);
+    loss.backward();
+    expect(vals(z.grad!).every(Number.isFinite)).toBe(true);
+  });
+
+  it("a loss on a model output inside tidy backpropagates after the intermediates are gone", () => {
+    const lin = new nn.Linear(3, 2);
+    kd.tidy(() => F.mseLoss(lin.forward(kd.randn(4, 3)), kd.zeros(4, 2))).backward();
+    expect(lin.weight.grad!.shape).toEqual([2, 3]);
+  });
+});
+
 describe("loss argument checks", () => {
   const x = kd.randn(3, 4);
   it("reductions, shapes and dtypes", () => {
