@@ -1,6 +1,9 @@
 import { defineConfig } from "vitest/config";
+import { fileURLToPath } from "node:url";
 
 export default defineConfig({
+  // Examples and tests import "kindling" as users do; here it is the TypeScript source.
+  resolve: { alias: { kindling: fileURLToPath(new URL("./ts/index.ts", import.meta.url)) } },
   test: {
     include: ["tests/**/*.test.ts"],
     testTimeout: 120_000,

@@ -12,5 +12,5 @@ if (!file) {
   console.error(`usage: npm run example -- <${names.join("|")}>`);
   process.exit(2);
 }
-const r = spawnSync(process.execPath, [path.join(root, "node_modules/vite-node/vite-node.mjs"), path.join(root, "examples/run.ts"), file, ...rest], { stdio: "inherit", cwd: root });
+const r = spawnSync(process.execPath, [path.join(root, "node_modules/vite-node/vite-node.mjs"), "--config", path.join(root, "vitest.config.ts"), path.join(root, "examples/run.ts"), file, ...rest], { stdio: "inherit", cwd: root });
 process.exit(r.status ?? 1);

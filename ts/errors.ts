@@ -12,6 +12,8 @@ export class IndexError extends KindlingError { override name = "IndexError"; }
 export class DTypeError extends KindlingError { override name = "DTypeError"; }
 /** A bad argument value. */
 export class ValueError extends KindlingError { override name = "ValueError"; }
+/** A dataset file that is missing, truncated, corrupt or inconsistent (names the file and what is wrong). */
+export class DatasetError extends ValueError { override name = "DatasetError"; }
 /** Tensors on different devices, or a sync read of a device that only reads async. */
 export class DeviceError extends KindlingError { override name = "DeviceError"; }
 /** An allocation the engine refused or could not make. */

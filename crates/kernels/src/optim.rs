@@ -59,7 +59,7 @@ pub fn sgd(param: &mut [f32], grad: &[f32], buf: Option<&mut [f32]>, init_buf: b
                 let p = param[i];
                 let mut d = signed(grad[i], h.maximize);
                 if use_wd { d += wd * p; }
-                let b = if init_buf { one_minus_damp * d } else { buf[i] * mom + one_minus_damp * d };
+                let b = if init_buf { d } else { buf[i] * mom + one_minus_damp * d };
                 buf[i] = b;
                 let step = if h.nesterov { d + mom * b } else { b };
                 param[i] = p + neg_lr * step;

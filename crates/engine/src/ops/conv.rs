@@ -1,5 +1,11 @@
 //! conv2d and conv_transpose2d lowered to the packed GEMM through im2col (per sample, per
 //! group), with their backward passes as GEMMs too: dW = dY·colsᵀ, dcols = Wᵀ·dY then col2im.
+//!
+//! conv_transpose2d is the input-gradient of a conv2d run forward, so both ops share three
+//! raw kernels on one `Geom` (the conv2d view of the op): `conv_raw` (x, w -> y),
+//! `grad_input_raw` (dy, w -> dx) and `grad_weight_raw` (x, dy -> dw). The geometry is given
+//! explicitly (not recomputed from sizes), because a transposed convolution's output_padding
+//! can make its conv2d view's output one row shorter than the size formula gives.
 use alloc::vec::Vec;
 
 use crate::autograd::{record, Saved};
@@ -18,13 +24,16 @@ pub struct ConvArgs {
     pub groups: usize,
 }
 
-/// Geometry of one convolution: input (c, h, w), kernel (kh, kw), output (oh, ow).
+/// The conv2d view of an op: n samples, input (c = channels per group, h, w), `o` output
+/// channels in all, kernel (kh, kw), output (oh, ow).
 #[derive(Clone, Copy)]
-struct Geom { c: usize, h: usize, w: usize, kh: usize, kw: usize, oh: usize, ow: usize, a: ConvArgs }
+struct Geom { n: usize, c: usize, h: usize, w: usize, o: usize, kh: usize, kw: usize, oh: usize, ow: usize, a: ConvArgs }
 
 impl Geom {
     fn ckk(&self) -> usize { self.c * self.kh * self.kw }
     fn l(&self) -> usize { self.oh * self.ow }
+    fn og(&self) -> usize { self.o / self.a.groups }
+    fn in_plane(&self) -> usize { self.c * self.a.groups * self.h * self.w }
 }
 
 fn out_size(n: usize, k: usize, s: usize, p: usize, d: usize, what: &str) -> Result<usize> {
@@ -35,10 +44,17 @@ fn out_size(n: usize, k: usize, s: usize, p: usize, d: usize, what: &str) -> Res
     Ok((n + 2 * p - eff) / s + 1)
 }
 
-fn check_args(a: &ConvArgs) -> Result<()> {
-    if a.stride.contains(&0) { bail!(Value, "conv2d: stride should be greater than zero, got {:?}", a.stride); }
-    if a.dilation.contains(&0) { bail!(Value, "conv2d: dilation should be greater than zero, got {:?}", a.dilation); }
-    if a.groups == 0 { bail!(Value, "conv2d: non-positive groups is not supported"); }
+fn check_args(a: &ConvArgs, what: &str) -> Result<()> {
+    if a.stride.contains(&0) { bail!(Value, "{}: stride should be greater than zero, got ({}, {})", what, a.stride[0], a.stride[1]); }
+    if a.dilation.contains(&0) { bail!(Value, "{}: dilation should be greater than zero, got ({}, {})", what, a.dilation[0], a.dilation[1]); }
+    if a.groups == 0 { bail!(Value, "{}: non-positive groups is not supported", what); }
+    Ok(())
+}
+
+fn check_f32(what: &str, ts: &[(&str, &Tensor)]) -> Result<()> {
+    for (name, t) in ts {
+        if t.dtype() != DType::F32 { bail!(DType, "{}: expected {} of dtype float32, got {}", what, name, t.dtype().name()); }
+    }
     Ok(())
 }
 
@@ -89,134 +105,172 @@ fn col2im(cols: &[f32], g: &Geom, c0: usize, dx: &mut [f32]) {
     }
 }
 
-fn f32_data(t: &Tensor) -> Result<Vec<f32>> { crate::ops::cast::cast(t, DType::F32)?.contiguous()?.to_vec::<f32>() }
+fn f32_data(t: &Tensor) -> Result<Vec<f32>> { t.contiguous()?.to_vec::<f32>() }
 
-fn geometry(x: &Tensor, w: &Tensor, a: &ConvArgs) -> Result<(usize, usize, Geom)> {
-    check_args(a)?;
+/// y [n, o, oh, ow] = conv(x [n, c*groups, h, w], w [o, c, kh, kw]).
+fn conv_raw(xs: &[f32], ws: &[f32], g: &Geom) -> Result<Vec<f32>> {
+    let (og, ckk, l, in_plane) = (g.og(), g.ckk(), g.l(), g.in_plane());
+    let mut out = alloc_vec::<f32>(g.n * g.o * l)?;
+    if l == 0 || og == 0 { return Ok(out); }
+    let mut cols = alloc_vec::<f32>(ckk * l)?;
+    for s in 0..g.n {
+        let xin = &xs[s * in_plane..(s + 1) * in_plane];
+        for gi in 0..g.a.groups {
+            im2col(xin, g, gi * g.c, &mut cols);
+            let dst = &mut out[(s * g.o + gi * og) * l..];
+            sgemm(og, l, ckk, &ws[gi * og * ckk..], ckk, 1, &cols, l, 1, dst, l, 1, false);
+        }
+    }
+    Ok(out)
+}
+
+/// dx [n, c*groups, h, w] from dy [n, o, oh, ow] and w [o, c, kh, kw].
+fn grad_input_raw(gys: &[f32], ws: &[f32], g: &Geom) -> Result<Vec<f32>> {
+    let (og, ckk, l, in_plane) = (g.og(), g.ckk(), g.l(), g.in_plane());
+    let mut dx = alloc_vec::<f32>(g.n * in_plane)?;
+    if l == 0 || ckk == 0 { return Ok(dx); }
+    let mut cols = alloc_vec::<f32>(ckk * l)?;
+    for s in 0..g.n {
+        for gi in 0..g.a.groups {
+            // dcols = W_gᵀ [ckk x og] · dY_g [og x l]
+            let gys_g = &gys[(s * g.o + gi * og) * l..];
+            sgemm(ckk, l, og, &ws[gi * og * ckk..], 1, ckk, gys_g, l, 1, &mut cols, l, 1, false);
+            col2im(&cols, g, gi * g.c, &mut dx[s * in_plane..(s + 1) * in_plane]);
+        }
+    }
+    Ok(dx)
+}
+
+/// dw [o, c, kh, kw] from x [n, c*groups, h, w] and dy [n, o, oh, ow].
+fn grad_weight_raw(xs: &[f32], gys: &[f32], g: &Geom) -> Result<Vec<f32>> {
+    let (og, ckk, l, in_plane) = (g.og(), g.ckk(), g.l(), g.in_plane());
+    let mut dw = alloc_vec::<f32>(g.o * ckk)?;
+    if l == 0 || og == 0 || ckk == 0 { return Ok(dw); }
+    let mut cols = alloc_vec::<f32>(ckk * l)?;
+    for s in 0..g.n {
+        for gi in 0..g.a.groups {
+            im2col(&xs[s * in_plane..(s + 1) * in_plane], g, gi * g.c, &mut cols);
+            // dW_g += dY_g [og x l] · colsᵀ [l x ckk]
+            let gys_g = &gys[(s * g.o + gi * og) * l..];
+            sgemm(og, ckk, l, gys_g, l, 1, &cols, 1, l, &mut dw[gi * og * ckk..], ckk, 1, true);
+        }
+    }
+    Ok(dw)
+}
+
+fn check_bias(b: Option<&Tensor>, o: usize, what: &str) -> Result<()> {
+    if let Some(b) = b {
+        if b.dtype() != DType::F32 { bail!(DType, "{}: expected bias of dtype float32, got {}", what, b.dtype().name()); }
+        if b.shape != [o] { bail!(Shape, "{}: expected bias of shape [{}] (one per output channel), got {}", what, o, fmt_shape(&b.shape)); }
+    }
+    Ok(())
+}
+
+fn add_bias(out: &mut [f32], b: Option<&Tensor>, o: usize, plane: usize) -> Result<()> {
+    let Some(b) = b else { return Ok(()) };
+    if plane == 0 { return Ok(()); }
+    let bs = f32_data(b)?;
+    for (i, chunk) in out.chunks_mut(plane).enumerate() {
+        let v = bs[i % o];
+        for y in chunk.iter_mut() { *y += v; }
+    }
+    Ok(())
+}
+
+fn geometry(x: &Tensor, w: &Tensor, a: &ConvArgs) -> Result<Geom> {
+    check_args(a, "conv2d")?;
     if x.ndim() != 4 {
         bail!(Shape, "Expected 4D (batched) input to conv2d, but got input of size: {}", fmt_shape(&x.shape));
     }
-    if w.ndim() != 4 { bail!(Shape, "conv2d: weight must be 4-D [out, in/groups, kh, kw], got {}", fmt_shape(&w.shape)); }
+    if w.ndim() != 4 { bail!(Shape, "conv2d: weight must be 4-D [out_channels, in_channels/groups, kH, kW], got {}", fmt_shape(&w.shape)); }
     let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]);
     let (o, cg, kh, kw) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3]);
-    if c % a.groups != 0 || o % a.groups != 0 {
-        bail!(Value, "conv2d: in_channels ({}) and out_channels ({}) must both be divisible by groups ({})", c, o, a.groups);
+    if o % a.groups != 0 {
+        bail!(Value, "conv2d: out_channels ({}) (weight {}) must be divisible by groups ({})", o, fmt_shape(&w.shape), a.groups);
     }
     if cg * a.groups != c {
         bail!(Shape, "Given groups={}, weight of size {}, expected input{} to have {} channels, but got {} channels instead", a.groups, fmt_shape(&w.shape), fmt_shape(&x.shape), cg * a.groups, c);
     }
-    if kh == 0 || kw == 0 { bail!(Shape, "conv2d: kernel size must be positive, got {}x{}", kh, kw); }
+    if kh == 0 || kw == 0 { bail!(Shape, "conv2d: kernel size must be positive, got weight {}", fmt_shape(&w.shape)); }
     let oh = out_size(h, kh, a.stride[0], a.padding[0], a.dilation[0], "conv2d")?;
     let ow = out_size(wd, kw, a.stride[1], a.padding[1], a.dilation[1], "conv2d")?;
-    Ok((n, o, Geom { c: cg, h, w: wd, kh, kw, oh, ow, a: *a }))
+    crate::shape::checked_numel(&[n, o, oh, ow])?;
+    Ok(Geom { n, c: cg, h, w: wd, o, kh, kw, oh, ow, a: *a })
 }
 
 pub fn conv2d_forward(x: &Tensor, w: &Tensor, b: Option<&Tensor>, a: &ConvArgs) -> Result<Tensor> {
     x.check_device(w, "conv2d")?;
-    let (n, o, g) = geometry(x, w, a)?;
-    if let Some(b) = b {
-        if b.shape != [o] { bail!(Shape, "conv2d: bias must have shape [{}], got {}", o, fmt_shape(&b.shape)); }
-    }
-    let (xs, ws) = (f32_data(x)?, f32_data(w)?);
-    let og = o / a.groups;
-    let (ckk, l) = (g.ckk(), g.l());
-    let mut out = alloc_vec::<f32>(n * o * l)?;
-    let mut cols = alloc_vec::<f32>(ckk * l)?;
-    let in_plane = g.c * a.groups * g.h * g.w;
-    for s in 0..n {
-        let xin = &xs[s * in_plane..(s + 1) * in_plane];
-        for gi in 0..a.groups {
-            im2col(xin, &g, gi * g.c, &mut cols);
-            let dst = &mut out[(s * o + gi * og) * l..];
-            sgemm(og, l, ckk, &ws[gi * og * ckk..], ckk, 1, &cols, l, 1, dst, l, 1, false);
-        }
-    }
-    if let Some(b) = b {
-        let bs = f32_data(b)?;
-        for (i, chunk) in out.chunks_mut(l).enumerate() {
-            let v = bs[i % o];
-            for y in chunk.iter_mut() { *y += v; }
-        }
-    }
-    Ok(Tensor::from_vec(out, alloc::vec![n, o, g.oh, g.ow]))
-}
-
-/// Gradients of conv2d for the input and the weight (either may be skipped).
-fn conv2d_backward(x: &Tensor, w: &Tensor, gy: &Tensor, a: &ConvArgs, need_x: bool, need_w: bool) -> Result<(Option<Tensor>, Option<Tensor>)> {
-    let (n, o, g) = geometry(x, w, a)?;
-    let (xs, ws, gys) = (f32_data(x)?, f32_data(w)?, f32_data(gy)?);
-    let og = o / a.groups;
-    let (ckk, l) = (g.ckk(), g.l());
-    let in_plane = g.c * a.groups * g.h * g.w;
-    let mut cols = alloc_vec::<f32>(ckk * l)?;
-    let mut dw = if need_w { Some(alloc_vec::<f32>(o * ckk)?) } else { None };
-    let mut dx = if need_x { Some(alloc_vec::<f32>(n * in_plane)?) } else { None };
-    for s in 0..n {
-        for gi in 0..a.groups {
-            let gys_g = &gys[(s * o + gi * og) * l..];
-            if let Some(dw) = dw.as_mut() {
-                im2col(&xs[s * in_plane..(s + 1) * in_plane], &g, gi * g.c, &mut cols);
-                // dW_g += dY_g [og x l] · colsᵀ [l x ckk]
-                sgemm(og, ckk, l, gys_g, l, 1, &cols, 1, l, &mut dw[gi * og * ckk..], ckk, 1, true);
-            }
-            if let Some(dx) = dx.as_mut() {
-                // dcols = W_gᵀ [ckk x og] · dY_g [og x l]
-                sgemm(ckk, l, og, &ws[gi * og * ckk..], 1, ckk, gys_g, l, 1, &mut cols, l, 1, false);
-                col2im(&cols, &g, gi * g.c, &mut dx[s * in_plane..(s + 1) * in_plane]);
-            }
-        }
-    }
-    Ok((dx.map(|v| Tensor::from_vec(v, x.shape.clone())), dw.map(|v| Tensor::from_vec(v, w.shape.clone()))))
+    check_f32("conv2d", &[("input", x), ("weight", w)])?;
+    let g = geometry(x, w, a)?;
+    check_bias(b, g.o, "conv2d")?;
+    let mut out = conv_raw(&f32_data(x)?, &f32_data(w)?, &g)?;
+    add_bias(&mut out, b, g.o, g.l())?;
+    Ok(Tensor::from_vec(out, alloc::vec![g.n, g.o, g.oh, g.ow]))
 }
 
 /// The differentiable conv2d.
 pub fn conv2d(x: &Tensor, w: &Tensor, b: Option<&Tensor>, a: ConvArgs) -> Result<Tensor> {
     let y = conv2d_forward(x, w, b, &a)?;
+    let g = geometry(x, w, &a)?;
     let (sx, sw) = (Saved::new(x), Saved::new(w));
     let (need_x, need_w) = (x.requires_grad(), w.requires_grad());
     let need_b = b.is_some_and(|b| b.requires_grad());
     let mut inputs: Vec<&Tensor> = alloc::vec![x, w];
     if let Some(b) = b { inputs.push(b); }
     Ok(record("conv2d", &inputs, y, move |gy| {
-        let (dx, dw) = conv2d_backward(sx.get()?, sw.get()?, gy, &a, need_x, need_w)?;
-        let mut grads = alloc::vec![dx, dw];
-        if need_b { grads.push(Some(crate::ops::prim::sum_dims(gy, &[0, 2, 3], false)?)); } else { grads.push(None); }
-        Ok(grads)
+        let (x, w) = (sx.get()?, sw.get()?);
+        let gys = f32_data(gy)?;
+        let dx = if need_x { Some(Tensor::from_vec(grad_input_raw(&gys, &f32_data(w)?, &g)?, x.shape.clone())) } else { None };
+        let dw = if need_w { Some(Tensor::from_vec(grad_weight_raw(&f32_data(x)?, &gys, &g)?, w.shape.clone())) } else { None };
+        let db = if need_b { Some(crate::ops::prim::sum_dims(gy, &[0, 2, 3], false)?) } else { None };
+        Ok(alloc::vec![dx, dw, db])
     }))
 }
 
 /// conv_transpose2d: the input-gradient of conv2d used as a forward op.
 /// `w` is [in, out/groups, kh, kw] as in PyTorch; output_padding adds rows/cols at the end.
 pub fn conv_transpose2d(x: &Tensor, w: &Tensor, b: Option<&Tensor>, a: ConvArgs, output_padding: [usize; 2]) -> Result<Tensor> {
-    check_args(&a)?;
-    if x.ndim() != 4 || w.ndim() != 4 {
-        bail!(Shape, "conv_transpose2d: expected 4-D input and weight, got {} and {}", fmt_shape(&x.shape), fmt_shape(&w.shape));
+    const WHAT: &str = "conv_transpose2d";
+    check_args(&a, WHAT)?;
+    x.check_device(w, WHAT)?;
+    check_f32(WHAT, &[("input", x), ("weight", w)])?;
+    if x.ndim() != 4 {
+        bail!(Shape, "Expected 4D (batched) input to conv_transpose2d, but got input of size: {}", fmt_shape(&x.shape));
     }
+    if w.ndim() != 4 { bail!(Shape, "conv_transpose2d: weight must be 4-D [in_channels, out_channels/groups, kH, kW], got {}", fmt_shape(&w.shape)); }
     let (n, cin, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]);
     let (wi, og, kh, kw) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3]);
-    if wi != cin || cin % a.groups != 0 {
-        bail!(Shape, "conv_transpose2d: weight {} does not match input {} with groups={}", fmt_shape(&w.shape), fmt_shape(&x.shape), a.groups);
+    if wi != cin {
+        bail!(Shape, "Given transposed=1, weight of size {}, expected input{} to have {} channels, but got {} channels instead", fmt_shape(&w.shape), fmt_shape(&x.shape), wi, cin);
     }
+    if cin % a.groups != 0 {
+        bail!(Value, "conv_transpose2d: in_channels ({}) must be divisible by groups ({})", cin, a.groups);
+    }
+    if kh == 0 || kw == 0 { bail!(Shape, "conv_transpose2d: kernel size must be positive, got weight {}", fmt_shape(&w.shape)); }
     for k in 0..2 {
-        if output_padding[k] >= a.stride[k].max(a.dilation[k]) {
-            bail!(Value, "conv_transpose2d: output padding must be smaller than either stride or dilation, got output_padding={:?}", output_padding);
+        if output_padding[k] >= a.stride[k] && output_padding[k] >= a.dilation[k] {
+            bail!(Value, "conv_transpose2d: output padding must be smaller than either stride or dilation, but got output_padding=({}, {}), stride=({}, {}), dilation=({}, {})",
+                output_padding[0], output_padding[1], a.stride[0], a.stride[1], a.dilation[0], a.dilation[1]);
         }
+    }
+    if h == 0 || wd == 0 {
+        bail!(Shape, "conv_transpose2d: input spatial size must be positive, got input {}", fmt_shape(&x.shape));
     }
     let oh_full = (h - 1) * a.stride[0] + a.dilation[0] * (kh - 1) + 1 + output_padding[0];
     let ow_full = (wd - 1) * a.stride[1] + a.dilation[1] * (kw - 1) + 1 + output_padding[1];
-    if oh_full < 2 * a.padding[0] + 1 || ow_full < 2 * a.padding[1] + 1 {
-        bail!(Shape, "conv_transpose2d: padding {:?} leaves no output for input {}", a.padding, fmt_shape(&x.shape));
+    if oh_full <= 2 * a.padding[0] || ow_full <= 2 * a.padding[1] {
+        bail!(Shape, "conv_transpose2d: given input size per channel: ({} x {}), padding ({}, {}) makes the calculated output size per channel non-positive: ({} x {})",
+            h, wd, a.padding[0], a.padding[1], oh_full as isize - 2 * a.padding[0] as isize, ow_full as isize - 2 * a.padding[1] as isize);
     }
     let (oh, ow) = (oh_full - 2 * a.padding[0], ow_full - 2 * a.padding[1]);
     let o = og * a.groups;
-    // y is the conv2d input whose conv2d (weight w viewed as [cin, og, kh, kw]) has the shape of x.
-    let y_like = Tensor::zeros(&[n, o, oh, ow], DType::F32)?;
-    let (gx, _) = conv2d_backward(&y_like, w, x, &a, true, false)?;
-    let mut y = gx.ok_or_else(|| crate::error::err!(Value, "conv_transpose2d: internal"))?;
-    if let Some(b) = b {
-        let bias = b.reshape(&[1, o as i64, 1, 1])?;
-        y = crate::ops::binary::binary(crate::ops::binary::BinaryOp::Add, "add", &y, &bias)?;
-    }
+    check_bias(b, o, WHAT)?;
+    crate::shape::checked_numel(&[n, o, oh, ow])?;
+    // The conv2d view: input Y [n, o, oh, ow], weight w as [cin (conv out), og (conv in/groups), kh, kw], output x.
+    let g = Geom { n, c: og, h: oh, w: ow, o: cin, kh, kw, oh: h, ow: wd, a };
+    let mut y = grad_input_raw(&f32_data(x)?, &f32_data(w)?, &g)?;
+    add_bias(&mut y, b, o, oh * ow)?;
+    let y = Tensor::from_vec(y, alloc::vec![n, o, oh, ow]);
     let (sx, sw) = (Saved::new(x), Saved::new(w));
     let (need_x, need_w) = (x.requires_grad(), w.requires_grad());
     let need_b = b.is_some_and(|b| b.requires_grad());
@@ -224,9 +278,10 @@ pub fn conv_transpose2d(x: &Tensor, w: &Tensor, b: Option<&Tensor>, a: ConvArgs,
     if let Some(b) = b { inputs.push(b); }
     Ok(record("conv_transpose2d", &inputs, y, move |gy| {
         let (x, w) = (sx.get()?, sw.get()?);
-        // d/dx of conv_transpose = conv2d(gy, w); d/dw from conv2d's weight gradient with roles swapped.
-        let dx = if need_x { Some(conv2d_forward(gy, w, None, &a)?) } else { None };
-        let dw = if need_w { conv2d_backward(gy, w, x, &a, false, true)?.1 } else { None };
+        let gys = f32_data(gy)?;
+        // d/dx of conv_transpose = conv2d(gy, w); d/dw is conv2d's weight gradient with gy as its input.
+        let dx = if need_x { Some(Tensor::from_vec(conv_raw(&gys, &f32_data(w)?, &g)?, x.shape.clone())) } else { None };
+        let dw = if need_w { Some(Tensor::from_vec(grad_weight_raw(&gys, &f32_data(x)?, &g)?, w.shape.clone())) } else { None };
         let db = if need_b { Some(crate::ops::prim::sum_dims(gy, &[0, 2, 3], false)?) } else { None };
         Ok(alloc::vec![dx, dw, db])
     }))

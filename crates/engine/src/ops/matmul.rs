@@ -46,7 +46,7 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
         // B shared by every batch (stride 0) and A's batches evenly spaced m rows apart
         // (e.g. a contiguous [.., m, k] input times a weight): one GEMM over nb*m rows, so B
         // is packed once instead of once per batch.
-        let fold = nb > 1 && m > 0 && n > 0 && sb.iter().all(|&s| s == 0) && {
+        let fold = nb > 1 && m > 0 && n > 0 && k > 0 && sb.iter().all(|&s| s == 0) && {
             let mut step = m * rsa;
             let mut ok = true;
             for d in (0..batch.len()).rev() {
@@ -62,7 +62,8 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
             for bi in 0..nb {
                 let oa = a2.offset + idx.iter().zip(&sa).map(|(i, s)| i * s).sum::<usize>();
                 let ob = b2.offset + idx.iter().zip(&sb).map(|(i, s)| i * s).sum::<usize>();
-                if m > 0 && n > 0 {
+                // k == 0: the product is the zeros `out` already holds (the kernel needs k >= 1)
+                if m > 0 && n > 0 && k > 0 {
                     sgemm(m, n, k, &xa[oa..], rsa, csa, &xb[ob..], rsb, csb, &mut out[bi * m * n..], n, 1, false);
                 }
                 for d in (0..batch.len()).rev() {

@@ -11,6 +11,7 @@ pub mod optim;
 pub mod pool;
 pub mod prim;
 pub mod reduce;
+pub mod resize;
 pub mod softmax;
 pub mod unary;
 pub mod view;

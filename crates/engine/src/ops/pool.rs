@@ -79,7 +79,8 @@ pub fn max_pool2d(x: &Tensor, a: PoolArgs) -> Result<(Tensor, Tensor)> {
                         if xx < 0 || xx >= w as isize { continue; }
                         let k = y as usize * w + xx as usize;
                         let v = plane[k];
-                        if v > best || v.is_nan() || bi < 0 { best = v; bi = k as i64; if v.is_nan() { break; } }
+                        // PyTorch's rule: a NaN always wins (the last one in the window).
+                        if v > best || v.is_nan() || bi < 0 { best = v; bi = k as i64; }
                     }
                 }
                 let o = (p * oh + oy) * ow + ox;
@@ -120,7 +121,8 @@ pub fn avg_pool2d(x: &Tensor, a: PoolArgs, count_include_pad: bool, divisor: Opt
         let ye = (ys + a.kernel[0] as isize).min(h as isize + p0);
         let xe = (xs + a.kernel[1] as isize).min(w as isize + p1);
         let pool_size = ((ye - ys) * (xe - xs)) as usize;
-        let (y0, x0, y1, x1) = (ys.max(0) as usize, xs.max(0) as usize, ye.min(h as isize) as usize, xe.min(w as isize) as usize);
+        let (y0, x0) = (ys.max(0) as usize, xs.max(0) as usize);
+        let (y1, x1) = ((ye.min(h as isize).max(0) as usize).max(y0), (xe.min(w as isize).max(0) as usize).max(x0));
         let div = divisor.unwrap_or(if count_include_pad { pool_size } else { (y1 - y0) * (x1 - x0) });
         (y0, y1, x0, x1, div.max(1) as f32)
     };

@@ -1,0 +1,33 @@
+// The workflow examples run in CI and must reach the course's results.
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+
+const out = mkdtempSync(path.join(tmpdir(), "kd-examples-"));
+const svgOk = (f: string) => existsSync(f) && readFileSync(f, "utf8").startsWith("<svg") && readFileSync(f, "utf8").includes("</svg>");
+
+describe("examples", () => {
+  it("01 linear regression learns weight 0.7 and bias 0.3 within 0.01", async () => {
+    const { main } = await import("../examples/01-linear-regression.js");
+    const r = await main({ out });
+    expect(Math.abs(r.weight - 0.7)).toBeLessThan(0.01);
+    expect(Math.abs(r.bias - 0.3)).toBeLessThan(0.01);
+    for (const f of r.files) expect(svgOk(f)).toBe(true);
+  });
+
+  it("02 circles: linear stays near 50%, with ReLU reaches >= 99%", async () => {
+    const { main } = await import("../examples/02-circles.js");
+    const r = await main({ out });
+    expect(r.linearTestAcc).toBeLessThan(0.6);
+    expect(r.nonlinearTestAcc).toBeGreaterThanOrEqual(0.99);
+    for (const f of r.files) expect(svgOk(f)).toBe(true);
+  });
+
+  it("03 blobs: 4 classes, >= 99% test accuracy", async () => {
+    const { main } = await import("../examples/03-blobs.js");
+    const r = await main({ out });
+    expect(r.testAcc).toBeGreaterThanOrEqual(0.99);
+    for (const f of r.files) expect(svgOk(f)).toBe(true);
+  });
+});
