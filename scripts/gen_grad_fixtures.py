@@ -678,6 +678,8 @@ def edge_cases():
     case("edge/prod_1d", "reduce", {"fn": "prod", "dim": 0, "keepdim": False}, [F([4], "unit")], lambda t: t.prod(0))
     case("edge/matmul_1x1", "matmul", {}, [F([1, 1]), F([1])], torch.matmul)
     case("edge/matmul_k1", "matmul", {}, [F([3, 1]), F([1, 2], view="T")], torch.matmul)
+    case("edge/matmul_k0_batched", "matmul", {}, [F([0]), F([2, 0, 2])], torch.matmul)
+    case("edge/matmul_k0_2d", "matmul", {}, [F([3, 0]), F([0, 2])], torch.matmul)
     # std where the spread is exactly 0: torch defines the gradient as 0 there
     for name in ("std", "var"):
         case(f"edge/{name}_constant_row", "reduce", {"fn": name, "dim": 1, "keepdim": False, "correction": 1},

@@ -9,7 +9,7 @@
 //    sum_i (out_i * gout_i).sum().backward()) must give torch's gradients.
 //
 //    Tolerance: |actual - expected| <= atol + rtol * |expected| per element, rtol 1e-4 and
-//    atol 1e-5 unless a case states its own. torch computes the reference in float64 from the
+//    atol 1e-5 unless a case states its own (none does today, the large/ cases included). torch computes the reference in float64 from the
 //    very float32 inputs Kindling gets, so the tolerance is Kindling's float32 error alone:
 //    each forward and backward value goes through a handful of float32 ops (a few ulp, ~1e-6
 //    relative), a reduction of up to 24 terms, or a cancellation such as softmax's

@@ -332,6 +332,11 @@ describe(`conformance with torch ${fixture.torch}`, () => {
     for (const n of [...UNARY_OPS, ...BINARY_OPS]) expect(ops.has(n), n).toBe(true);
   });
 
+  it("names only existing cases in DEVIATIONS and KNOWN_BUGS", () => {
+    const names = new Set(fixture.cases.map((c) => c.name));
+    for (const n of [...Object.keys(DEVIATIONS), ...Object.keys(KNOWN_BUGS)]) expect(names.has(n), n).toBe(true);
+  });
+
   const cases = fixture.cases.filter((c) => !DEVIATIONS[c.name] && !KNOWN_BUGS[c.name]).map((c) => [c.name, c] as const);
   it.each(cases)("%s", (_, c) => run(c));
   for (const [name, why] of Object.entries(DEVIATIONS)) it.skip(`${name} (deviation: ${why})`, () => {});

@@ -8,7 +8,7 @@
 // order; torch's vectorised add_ uses fused multiply-adds), and 20 steps carry that forward.
 // Measured worst case over all cases: 2.4e-7 absolute (a few float32 ulps), i.e. under 1/8
 // of the bound, which leaves room for another summation order in the matmul kernels while
-// still catching any formula slip (a wrong dampening, bias correction or eps placement moves
+// still catching formula slips (a wrong dampening, momentum init or bias correction moves
 // parameters by 1e-4 or more). Adam-type updates divide by sqrt(v) and so amplify relative
 // gradient error where a gradient is tiny; the atol covers those elements. Schedules are
 // computed in float64 as in Python, so lrs are held to 1e-12 relative.

@@ -1,16 +1,35 @@
 // Convolution and pooling entry points (NCHW). nn.functional and the Conv2d/Pool layers call
 // these; the kernels and their backward passes are in crates/engine/src/ops/{conv,pool}.rs.
-import { abi, putInts, scratch } from "./runtime/abi.js";
-import { ValueError } from "./errors.js";
+import { abi, lastError, putInts, scratch } from "./runtime/abi.js";
+import { ShapeError, ValueError } from "./errors.js";
 import { dtypeCode } from "./dtype.js";
 import { Tensor, wrap } from "./tensor.js";
 
 export type Pair = number | [number, number];
-const pair = (v: Pair, what: string): [number, number] => {
+export const pair = (v: Pair, what: string): [number, number] => {
   const p = typeof v === "number" ? [v, v] : v;
-  if (p.length !== 2 || !p.every(Number.isInteger)) throw new ValueError(`${what} must be an integer or a pair of integers, got ${JSON.stringify(v)}`);
-  return p as [number, number];
+  if (!Array.isArray(p) || p.length !== 2 || !p.every(Number.isInteger)) throw new ValueError(`${what} must be an integer or a pair of integers, got ${JSON.stringify(v)}`);
+  return [p[0], p[1]];
 };
+const nonNegative = (p: [number, number], what: string): [number, number] => {
+  if (p[0] < 0 || p[1] < 0) throw new ValueError(`negative ${what} is not supported, got (${p[0]}, ${p[1]})`);
+  return p;
+};
+
+/** Runs a 4-D (batched) op on a 3-D (unbatched, [C, H, W]) input by adding and removing the batch dim, as PyTorch does. */
+function unbatched(x: Tensor, what: string, f: (x4: Tensor) => Tensor): Tensor {
+  if (x.ndim === 4) return f(x);
+  if (x.ndim !== 3) throw new ShapeError(`Expected 3D (unbatched) or 4D (batched) input to ${what}, but got input of size: [${x.shape.join(", ")}]`);
+  const x4 = x.unsqueeze(0);
+  let y4: Tensor | undefined;
+  try {
+    y4 = f(x4);
+    return y4.squeeze(0);
+  } finally {
+    x4.dispose();
+    y4?.dispose();
+  }
+}
 
 export interface Conv2dOptions {
   stride?: Pair;
@@ -24,11 +43,14 @@ export interface Conv2dOptions {
 function resolvePadding(x: Tensor, w: Tensor, o: Conv2dOptions): { x: Tensor; pad: [number, number] } {
   const p = o.padding ?? 0;
   if (p === "valid") return { x, pad: [0, 0] };
-  if (p !== "same") return { x, pad: pair(p, "padding") };
+  if (typeof p === "string" && p !== "same") throw new ValueError(`Invalid padding string '${p}', should be one of ["valid", "same"]`);
+  if (p !== "same") return { x, pad: nonNegative(pair(p, "padding"), "padding") };
   const [sh, sw] = pair(o.stride ?? 1, "stride");
   if (sh !== 1 || sw !== 1) throw new ValueError("padding='same' is not supported for strided convolutions");
   const [dh, dw] = pair(o.dilation ?? 1, "dilation");
+  if (w.ndim !== 4) throw new ShapeError(`conv2d: weight must be 4-D [out_channels, in_channels/groups, kH, kW], got [${w.shape.join(", ")}]`);
   const total = [dh * (w.shape[2] - 1), dw * (w.shape[3] - 1)];
+  if (total[0] < 0 || total[1] < 0) return { x, pad: [0, 0] }; // an empty kernel: the engine reports it
   if (total[0] % 2 === 0 && total[1] % 2 === 0) return { x, pad: [total[0] / 2, total[1] / 2] };
   // Odd total: pad the remainder at the bottom/right first, then the symmetric part in the conv.
   const extra = [total[0] % 2, total[1] % 2];
@@ -36,34 +58,58 @@ function resolvePadding(x: Tensor, w: Tensor, o: Conv2dOptions): { x: Tensor; pa
   return { x: padded, pad: [(total[0] - extra[0]) / 2, (total[1] - extra[1]) / 2] };
 }
 
+function checkGroups(g: number): number {
+  if (!Number.isInteger(g) || g <= 0) throw new ValueError(`non-positive groups is not supported, got groups=${g}`);
+  return g;
+}
+
+/** 2-D convolution of [N, C, H, W] (or unbatched [C, H, W]) input with weight [O, C/groups, kH, kW]. */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, o: Conv2dOptions = {}): Tensor {
-  const { x: xin, pad } = resolvePadding(x, weight, o);
-  try {
-    putInts([...pair(o.stride ?? 1, "stride"), ...pad, ...pair(o.dilation ?? 1, "dilation"), o.groups ?? 1, 0, 0]);
-    return wrap(abi().kd_conv2d(xin.handle, weight.handle, bias ? bias.handle : 0));
-  } finally {
-    if (xin !== x) xin.dispose();
-  }
+  return unbatched(x, "conv2d", (x4) => {
+    const stride = nonNegative(pair(o.stride ?? 1, "stride"), "stride");
+    const dilation = nonNegative(pair(o.dilation ?? 1, "dilation"), "dilation");
+    const groups = checkGroups(o.groups ?? 1);
+    const { x: xin, pad } = resolvePadding(x4, weight, o);
+    try {
+      putInts([...stride, ...pad, ...dilation, groups, 0, 0]);
+      return wrap(abi().kd_conv2d(xin.handle, weight.handle, bias ? bias.handle : 0));
+    } finally {
+      if (xin !== x4) xin.dispose();
+    }
+  });
 }
 
 export interface ConvTranspose2dOptions { stride?: Pair; padding?: Pair; outputPadding?: Pair; dilation?: Pair; groups?: number }
 
+/** Transposed 2-D convolution of [N, C, H, W] (or [C, H, W]) input with weight [C, O/groups, kH, kW]. */
 export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, o: ConvTranspose2dOptions = {}): Tensor {
-  putInts([...pair(o.stride ?? 1, "stride"), ...pair(o.padding ?? 0, "padding"), ...pair(o.dilation ?? 1, "dilation"), o.groups ?? 1, ...pair(o.outputPadding ?? 0, "output_padding")]);
-  return wrap(abi().kd_conv_transpose2d(x.handle, weight.handle, bias ? bias.handle : 0));
+  return unbatched(x, "conv_transpose2d", (x4) => {
+    const args = [
+      ...nonNegative(pair(o.stride ?? 1, "stride"), "stride"), ...nonNegative(pair(o.padding ?? 0, "padding"), "padding"),
+      ...nonNegative(pair(o.dilation ?? 1, "dilation"), "dilation"), checkGroups(o.groups ?? 1),
+      ...nonNegative(pair(o.outputPadding ?? 0, "output_padding"), "output_padding"),
+    ];
+    putInts(args);
+    return wrap(abi().kd_conv_transpose2d(x4.handle, weight.handle, bias ? bias.handle : 0));
+  });
 }
 
 export interface Pool2dOptions { stride?: Pair | null; padding?: Pair; dilation?: Pair; ceilMode?: boolean }
 
 function putPool(kernel: Pair, o: Pool2dOptions): void {
-  const k = pair(kernel, "kernel_size");
-  putInts([...k, ...pair(o.stride ?? k, "stride"), ...pair(o.padding ?? 0, "padding"), ...pair(o.dilation ?? 1, "dilation"), o.ceilMode ? 1 : 0]);
+  const k = nonNegative(pair(kernel, "kernel_size"), "kernel_size");
+  // stride null (or [], PyTorch's default) means the kernel size
+  const stride = o.stride == null || (o.stride as readonly number[]).length === 0 ? k : pair(o.stride, "stride");
+  putInts([...k, ...nonNegative(stride, "stride"), ...nonNegative(pair(o.padding ?? 0, "padding"), "padding"), ...nonNegative(pair(o.dilation ?? 1, "dilation"), "dilation"), o.ceilMode ? 1 : 0]);
 }
 
+/** max_pool2d's values and, for each, the flat index (h * W + w) of the maximum in its input plane. */
 export function maxPool2dWithIndices(x: Tensor, kernel: Pair, o: Pool2dOptions = {}): { values: Tensor; indices: Tensor } {
   putPool(kernel, o);
-  const v = wrap(abi().kd_max_pool2d(x.handle));
-  return { values: v, indices: new Tensor(scratch()[0]) };
+  const h = abi().kd_max_pool2d(x.handle);
+  if (h === 0) throw lastError();
+  const ih = scratch()[0];
+  return { values: new Tensor(h), indices: new Tensor(ih) };
 }
 
 export function maxPool2d(x: Tensor, kernel: Pair, o: Pool2dOptions = {}): Tensor {
@@ -73,27 +119,49 @@ export function maxPool2d(x: Tensor, kernel: Pair, o: Pool2dOptions = {}): Tenso
 }
 
 export function avgPool2d(x: Tensor, kernel: Pair, o: Pool2dOptions & { countIncludePad?: boolean; divisorOverride?: number | null } = {}): Tensor {
+  const d = o.divisorOverride;
+  if (d != null && (!Number.isInteger(d) || d <= 0)) throw new ValueError(`avg_pool2d: divisor_override must be a positive integer (divisor must be not zero), got ${d}`);
   putPool(kernel, { ...o, dilation: 1 });
   return wrap(abi().kd_avg_pool2d(x.handle, o.countIncludePad ?? true ? 1 : 0, o.divisorOverride ?? 0));
 }
 
-export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
-  const [oh, ow] = pair(outputSize, "output_size");
+/** An adaptive pool's output size: a number, or a pair where null keeps that input dim. */
+export type OutputSize2d = number | [number | null, number | null];
+
+export function adaptiveAvgPool2d(x: Tensor, outputSize: OutputSize2d): Tensor {
+  const req = typeof outputSize === "number" ? [outputSize, outputSize] : outputSize;
+  if (!Array.isArray(req) || req.length !== 2 || !req.every((v) => v === null || (Number.isInteger(v) && v >= 0))) {
+    throw new ValueError(`adaptive_avg_pool2d: output_size must be a non-negative integer or a pair of them (or null), got ${JSON.stringify(outputSize)}`);
+  }
+  if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError(`adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got [${x.shape.join(", ")}]`);
+  const oh = req[0] ?? x.shape[x.ndim - 2];
+  const ow = req[1] ?? x.shape[x.ndim - 1];
   return wrap(abi().kd_adaptive_avg_pool2d(x.handle, oh, ow));
 }
 
 /**
- * Constant padding as F.pad: `pads` lists (before, after) pairs starting from the LAST dim.
- * Built from differentiable ops: a filled tensor and a cat on each padded dim.
+ * Constant padding as F.pad: `pads` lists (before, after) pairs starting from the LAST dim;
+ * a negative amount crops. Built from differentiable ops: slices, a filled tensor and a cat
+ * on each padded dim.
  */
 export function padConstant(x: Tensor, pads: number[], value = 0): Tensor {
-  if (pads.length % 2 !== 0 || pads.length / 2 > x.ndim) throw new ValueError(`pad: padding length must be even and at most 2 * ndim, got ${pads.length} for a ${x.ndim}-D input`);
+  if (pads.length % 2 !== 0 || pads.length / 2 > x.ndim) throw new ValueError(`Padding length must be divisible by 2 and at most twice the number of dims, got ${pads.length} for a ${x.ndim}-D input`);
+  if (!pads.every(Number.isInteger)) throw new ValueError(`pad: padding sizes must be integers, got [${pads.join(", ")}]`);
   let cur = x;
+  const step = (next: Tensor) => {
+    if (cur !== x) cur.dispose();
+    cur = next;
+  };
   for (let i = 0; i < pads.length / 2; i++) {
     const dim = x.ndim - 1 - i;
     const [before, after] = [pads[2 * i], pads[2 * i + 1]];
-    if (before < 0 || after < 0) throw new ValueError("pad: negative padding is not supported");
-    if (before === 0 && after === 0) continue;
+    const size = cur.shape[dim];
+    if (size + before + after < 0) {
+      throw new ValueError(`The input size ${size}, plus negative padding ${before} and ${after} resulted in a negative output size, which is invalid. Check dimension ${dim} of your input.`);
+    }
+    if (before < 0 || after < 0) step(cur.slice(dim, Math.max(0, -before), size - Math.max(0, -after)));
+    const [b, a] = [Math.max(0, before), Math.max(0, after)];
+    if (b === 0 && a === 0) continue;
     const parts: Tensor[] = [];
     const side = (n: number) => {
       const shape = [...cur.shape];
@@ -102,12 +170,13 @@ export function padConstant(x: Tensor, pads: number[], value = 0): Tensor {
       parts.push(t);
       return t;
     };
-    const pieces = [before > 0 ? side(before) : null, cur, after > 0 ? side(after) : null].filter((t): t is Tensor => t !== null);
-    putInts(pieces.map((t) => t.handle));
-    const next = wrap(abi().kd_cat(pieces.length, dim));
-    for (const p of parts) p.dispose();
-    if (cur !== x) cur.dispose();
-    cur = next;
+    try {
+      const pieces = [b > 0 ? side(b) : null, cur, a > 0 ? side(a) : null].filter((t): t is Tensor => t !== null);
+      putInts(pieces.map((t) => t.handle));
+      step(wrap(abi().kd_cat(pieces.length, dim)));
+    } finally {
+      for (const p of parts) p.dispose();
+    }
   }
   return cur === x ? x.view(x.shape) : cur;
 }

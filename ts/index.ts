@@ -16,6 +16,8 @@ export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd.js
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
 export * as datasets from "./data/datasets.js";
+export * as data from "./data/index.js";
+export * as transforms from "./data/transforms.js";
 export * as plot from "./plot/svg.js";
 export * as metrics from "./metrics.js";
 

@@ -1,2 +1,3 @@
-// kd.datasets: the toy datasets of the classification chapters (real datasets join them here).
+// kd.datasets: the toy datasets of the classification chapters and the real image datasets.
 export { makeCircles, makeBlobs, type Toy } from "./synthetic.js";
+export { MNIST, FashionMNIST, downloadFile, type MNISTOptions, type MNISTData } from "./mnist.js";

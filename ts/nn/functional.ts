@@ -306,3 +306,6 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
     return nll.mul(1 - eps).add(ret.mul(eps / C));
   });
 }
+
+// ---- vision and normalisation (conv, pooling, norms, dropout2d, embedding, pad, interpolate)
+export * from "./functional_cv.js";

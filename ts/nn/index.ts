@@ -6,7 +6,11 @@ export { Module, Parameter, StateDictError, type StateDictOptions, type LoadResu
 export { Linear, Identity } from "./layers/linear.js";
 export { Sequential, ModuleList, ModuleDict } from "./layers/containers.js";
 export { ReLU, LeakyReLU, GELU, SiLU, Sigmoid, Tanh, Softplus, LogSigmoid, Softmax, LogSoftmax } from "./layers/activation.js";
-export { Dropout } from "./layers/dropout.js";
+export { Dropout, Dropout2d } from "./layers/dropout.js";
+export { Conv2d, ConvTranspose2d, type Conv2dLayerOptions, type ConvTranspose2dLayerOptions, type PaddingMode } from "./layers/conv.js";
+export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from "./layers/pooling.js";
+export { BatchNorm, BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm } from "./layers/normalization.js";
+export { Embedding } from "./layers/sparse.js";
 export { Flatten, Unflatten } from "./layers/shape.js";
 export {
   Loss, WeightedLoss, L1Loss, MSELoss, HuberLoss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, NLLLoss, CrossEntropyLoss,

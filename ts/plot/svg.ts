@@ -113,3 +113,6 @@ export function sideBySide(svgs: string[], opts: { title?: string } = {}): strin
   });
   return frame(w, h, opts.title, body);
 }
+
+// Figures for image classifiers (confusion matrix, image grids with predictions).
+export { confusionMatrixSvg, imageGridSvg, type ConfusionMatrixSvgOptions, type ImageGridSvgOptions } from "./images.js";

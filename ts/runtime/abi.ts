@@ -74,6 +74,7 @@ export interface Abi {
   kd_max_pool2d(x: number): number;
   kd_avg_pool2d(x: number, countIncludePad: number, divisor: number): number;
   kd_adaptive_avg_pool2d(x: number, oh: number, ow: number): number;
+  kd_upsample2d(x: number, mode: number, oh: number, ow: number, scaleH: number, scaleW: number, alignCorners: number): number;
   // fused optimizer steps (kd.optim): 1 on success, 0 with the error set; state handle 0 = none
   kd_sgd_step(param: number, grad: number, buf: number, lr: number, momentum: number, dampening: number, weightDecay: number, flags: number): number;
   kd_adam_step(param: number, grad: number, expAvg: number, expAvgSq: number, maxExpAvgSq: number, step: number, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, flags: number): number;

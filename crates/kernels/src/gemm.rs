@@ -293,7 +293,7 @@ unsafe fn kernel(
             row[0].store(t[i].as_mut_ptr());
             row[1].store(t[i].as_mut_ptr().add(4));
         }
-        for (i, trow) in t.iter().enumerate().take(mr.min(3)) {
+        for (i, trow) in t.iter().enumerate().take(mr) {
             for (j, &v) in trow.iter().enumerate().take(nr) {
                 let d = c.add(i * rsc + j * csc);
                 *d = if beta { *d + v } else { v };

@@ -485,3 +485,16 @@ pub extern "C" fn kd_avg_pool2d(x: u32, count_include_pad: u32, divisor: i32) ->
 pub extern "C" fn kd_adaptive_avg_pool2d(x: u32, oh: i32, ow: i32) -> u32 {
     ret((|| kd_engine::ops::pool::adaptive_avg_pool2d(&get(x)?, usize_arg(oh, "output_size")?, usize_arg(ow, "output_size")?))())
 }
+
+// ---- resampling (F.interpolate) ---------------------------------------------------------------
+
+/// mode: 0 nearest, 1 nearest-exact, 2 bilinear. A scale <= 0 means none (the size was given).
+#[no_mangle]
+pub extern "C" fn kd_upsample2d(x: u32, mode: u32, oh: i32, ow: i32, scale_h: f64, scale_w: f64, align_corners: u32) -> u32 {
+    use kd_engine::ops::resize;
+    ret((|| {
+        let m = resize::ResizeMode::from_code(mode, align_corners != 0)?;
+        let s = |v: f64| (v > 0.0).then_some(v);
+        resize::upsample2d(&get(x)?, m, usize_arg(oh, "output size")?, usize_arg(ow, "output size")?, s(scale_h), s(scale_w))
+    })())
+}

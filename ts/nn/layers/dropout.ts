@@ -13,3 +13,14 @@ export class Dropout extends Module {
   override forward(input: Tensor): Tensor { return F.dropout(input, this.p, this.training); }
   override extraRepr(): string { return `p=${pyFloat(this.p)}, inplace=False`; }
 }
+
+/** Channel dropout (nn.Dropout2d): zeroes whole channels of [N, C, H, W] or [C, H, W] input in training mode. */
+export class Dropout2d extends Module {
+  constructor(readonly p = 0.5) {
+    super();
+    if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new ValueError(`dropout probability has to be between 0 and 1, but got ${p}`);
+  }
+
+  override forward(input: Tensor): Tensor { return F.dropout2d(input, this.p, this.training); }
+  override extraRepr(): string { return `p=${pyFloat(this.p)}, inplace=False`; }
+}

@@ -1,0 +1,650 @@
+// kd.transforms: torchvision.transforms for images.
+//
+//   const t = new kd.transforms.Compose([
+//     new kd.transforms.RandomCrop(28, { padding: 4 }),
+//     new kd.transforms.RandomHorizontalFlip(),
+//     new kd.transforms.ToTensor(),
+//     new kd.transforms.Normalize([0.2860], [0.3530]),
+//   ]);
+//   t.apply(image)  // a Tensor [1, 28, 28]
+//
+// Images are RawImage (uint8, height x width x channels, what datasets give before ToTensor, and
+// what a browser ImageData is) or float tensors [C, H, W] / [H, W] (a batch [B, C, H, W] works
+// for the deterministic transforms and gets one draw of the random ones, as torchvision does).
+// Geometric transforms keep the kind they are given: RawImage in, RawImage out.
+// Random transforms draw from their `generator` when given one, else from the engine's generator,
+// so kd.manualSeed(n) makes an augmentation pipeline reproducible, as torch.manual_seed does.
+import { fromArray, rand, zeros } from "../creation.js";
+import { abi } from "../runtime/abi.js";
+import { DTypeError, ShapeError, ValueError } from "../errors.js";
+import { Tensor } from "../tensor.js";
+import type { Generator } from "./generator.js";
+
+/** An 8-bit image, rows of pixels of `channels` interleaved values (HWC); channels defaults to 4 (ImageData). */
+export interface RawImage {
+  data: Uint8Array | Uint8ClampedArray;
+  height: number;
+  width: number;
+  channels?: number;
+}
+
+export type Image = RawImage | Tensor;
+export type Interpolation = "nearest" | "bilinear";
+export type PaddingMode = "constant" | "edge" | "reflect" | "symmetric";
+export type TransformLike = Transform | ((x: any) => any); // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export abstract class Transform<I = any, O = any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** True when apply() on a batch [B, C, H, W] is apply() on each image (deterministic transforms). */
+  readonly batchable: boolean = false;
+  abstract apply(x: I): O;
+  /** torchvision's repr, e.g. "Normalize(mean=[0.5], std=[0.5])". */
+  toString(): string {
+    return `${this.constructor.name}()`;
+  }
+}
+
+/** Applies a transform or a function. */
+export function applyTransform(t: TransformLike, x: unknown): unknown {
+  return t instanceof Transform ? t.apply(x) : (t as (x: unknown) => unknown)(x);
+}
+
+/** Several transforms in order. */
+export class Compose extends Transform {
+  readonly transforms: readonly TransformLike[];
+  constructor(transforms: TransformLike[]) {
+    super();
+    this.transforms = transforms.slice();
+    (this as { batchable: boolean }).batchable = this.transforms.every((t) => t instanceof Transform && t.batchable);
+  }
+  apply(x: unknown): unknown {
+    let v = x;
+    for (const t of this.transforms) {
+      const next = applyTransform(t, v);
+      // Tensors made between two steps are the pipeline's own: free them (not the input).
+      if (v instanceof Tensor && v !== x && v !== next) v.dispose();
+      v = next;
+    }
+    return v;
+  }
+  override toString(): string {
+    return `Compose(\n${this.transforms.map((t) => `    ${t instanceof Transform ? t.toString() : "Lambda()"}`).join("\n")}\n)`;
+  }
+}
+
+/** A function as a transform. */
+export class Lambda extends Transform {
+  constructor(readonly fn: (x: any) => any) { // eslint-disable-line @typescript-eslint/no-explicit-any
+    super();
+  }
+  apply(x: unknown): unknown {
+    return this.fn(x);
+  }
+}
+
+// ---- ToTensor, Normalize ----------------------------------------------------------------------
+
+/** uint8 HWC (RawImage / ImageData) to a float32 tensor [C, H, W] in [0, 1]. */
+export class ToTensor extends Transform<RawImage, Tensor> {
+  apply(img: RawImage): Tensor {
+    if (img instanceof Tensor) throw new TypeError("ToTensor: the input is already a Tensor (ToTensor takes a RawImage: uint8 data, height, width, channels)");
+    const { h, w, c } = rawDims(img, "ToTensor");
+    const out = new Float32Array(c * h * w);
+    const d = img.data;
+    const hw = h * w;
+    if (c === 1) for (let i = 0; i < hw; i++) out[i] = d[i] / 255;
+    else for (let i = 0; i < hw; i++) for (let k = 0; k < c; k++) out[k * hw + i] = d[i * c + k] / 255;
+    return fromArray(out, [c, h, w], "float32");
+  }
+
+  /** A batch at once: `n` images of uint8 CHW (= HWC for one channel) pixels to [n, c, h, w]. */
+  static batch(pixels: Uint8Array, n: number, c: number, h: number, w: number): Tensor {
+    const m = n * c * h * w;
+    if (pixels.length < m) throw new ShapeError(`ToTensor.batch: ${pixels.length} bytes for ${n}x${c}x${h}x${w}`);
+    return bytesToUnitTensor(pixels, [n, c, h, w]);
+  }
+}
+
+const UNIT = Float32Array.from({ length: 256 }, (_, i) => i / 255);
+
+/** A float32 tensor of `shape` holding bytes / 255, written straight into engine memory. */
+export function bytesToUnitTensor(pixels: ArrayLike<number>, shape: number[]): Tensor {
+  const m = shape.reduce((a, b) => a * b, 1);
+  const t = zeros(shape);
+  if (m === 0) return t;
+  const a = abi();
+  const dst = new Float32Array(a.memory.buffer, a.kd_data_ptr(t.handle), m);
+  for (let i = 0; i < m; i++) dst[i] = UNIT[pixels[i]];
+  return t;
+}
+
+/** (x - mean[c]) / std[c] per channel, for [C, H, W] or [B, C, H, W] float tensors. */
+export class Normalize extends Transform<Tensor, Tensor> {
+  override readonly batchable = true;
+  readonly mean: readonly number[];
+  readonly std: readonly number[];
+  constructor(mean: number | number[], std: number | number[]) {
+    super();
+    this.mean = typeof mean === "number" ? [mean] : mean.slice();
+    this.std = typeof std === "number" ? [std] : std.slice();
+    if (this.std.some((s) => s === 0)) throw new ValueError(`Normalize: std evaluated to zero after conversion, leading to division by zero (std=[${this.std.join(", ")}])`);
+    if (this.mean.length !== this.std.length) throw new ValueError(`Normalize: mean has ${this.mean.length} values and std ${this.std.length}`);
+  }
+  apply(x: Tensor): Tensor {
+    if (!(x instanceof Tensor)) throw new TypeError("Normalize: the input should be a Tensor (use ToTensor first)");
+    if (x.dtype !== "float32") throw new DTypeError(`Normalize: input tensor should be a float tensor, got ${x.dtype}`);
+    if (x.ndim < 3) throw new ShapeError(`Normalize: expected a tensor image of size (..., C, H, W), got [${x.shape.join(", ")}]`);
+    const c = x.shape[x.ndim - 3];
+    const k = this.mean.length;
+    if (k !== 1 && k !== c) throw new ShapeError(`Normalize: ${k} means/stds for an image of ${c} channels`);
+    const m = fromArray(this.mean, [k, 1, 1], "float32");
+    const s = fromArray(this.std, [k, 1, 1], "float32");
+    const d = x.sub(m);
+    try {
+      return d.div(s);
+    } finally {
+      m.dispose();
+      s.dispose();
+      d.dispose();
+    }
+  }
+  override toString(): string {
+    return `Normalize(mean=[${this.mean.join(", ")}], std=[${this.std.join(", ")}])`;
+  }
+}
+
+// ---- geometry on planes ---------------------------------------------------------------------
+
+/** Float planes [c, h, w] (c folds every leading dim) plus how to turn them back. */
+interface Planes {
+  data: Float32Array;
+  c: number;
+  h: number;
+  w: number;
+  back: (p: Planes) => Image;
+}
+
+function rawDims(img: RawImage, who: string): { h: number; w: number; c: number } {
+  if (!img || !(img.data instanceof Uint8Array || img.data instanceof Uint8ClampedArray)) {
+    throw new TypeError(`${who}: expected a RawImage {data: Uint8Array, height, width, channels} or a Tensor`);
+  }
+  const c = img.channels ?? 4;
+  const { height: h, width: w } = img;
+  if (!(Number.isInteger(h) && Number.isInteger(w) && h > 0 && w > 0 && Number.isInteger(c) && c > 0)) {
+    throw new ValueError(`${who}: bad image dims ${h}x${w}x${c}`);
+  }
+  if (img.data.length !== h * w * c) throw new ShapeError(`${who}: image data has ${img.data.length} bytes, expected ${h}x${w}x${c} = ${h * w * c}`);
+  return { h, w, c };
+}
+
+function toPlanes(img: Image, who: string): Planes {
+  if (img instanceof Tensor) {
+    if (img.dtype !== "float32") throw new DTypeError(`${who}: expected a float32 tensor image, got ${img.dtype}`);
+    if (img.ndim < 2) throw new ShapeError(`${who}: expected a tensor image [..., H, W], got [${img.shape.join(", ")}]`);
+    const shape = img.shape.slice();
+    const h = shape[shape.length - 2];
+    const w = shape[shape.length - 1];
+    const c = shape.slice(0, -2).reduce((a, b) => a * b, 1);
+    const lead = shape.slice(0, -2);
+    return {
+      data: img.dataSync() as Float32Array,
+      c,
+      h,
+      w,
+      back: (p) => fromArray(p.data, [...lead, p.h, p.w], "float32"),
+    };
+  }
+  const { h, w, c } = rawDims(img, who);
+  const data = new Float32Array(c * h * w);
+  const hw = h * w;
+  for (let i = 0; i < hw; i++) for (let k = 0; k < c; k++) data[k * hw + i] = img.data[i * c + k];
+  const clamped = img.data instanceof Uint8ClampedArray;
+  return {
+    data,
+    c,
+    h,
+    w,
+    back: (p) => {
+      const n = p.h * p.w;
+      const out = clamped ? new Uint8ClampedArray(n * p.c) : new Uint8Array(n * p.c);
+      for (let i = 0; i < n; i++) for (let k = 0; k < p.c; k++) out[i * p.c + k] = Math.min(255, Math.max(0, Math.round(p.data[k * n + i])));
+      return { data: out, height: p.h, width: p.w, channels: p.c } as RawImage;
+    },
+  };
+}
+
+/** Height and width of an image. */
+export function imageSize(img: Image): [number, number] {
+  if (img instanceof Tensor) return [img.shape[img.ndim - 2], img.shape[img.ndim - 1]];
+  return [img.height, img.width];
+}
+
+/** Python's round(): halves to even. */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** The source index for `i` when the image is padded by reading outside [0, n). -1 means fill. */
+function padIndex(i: number, n: number, mode: PaddingMode): number {
+  if (i >= 0 && i < n) return i;
+  switch (mode) {
+    case "constant":
+      return -1;
+    case "edge":
+      return i < 0 ? 0 : n - 1;
+    case "reflect": {
+      if (n === 1) return 0;
+      const p = 2 * (n - 1);
+      let k = ((i % p) + p) % p;
+      if (k >= n) k = p - k;
+      return k;
+    }
+    case "symmetric": {
+      const p = 2 * n;
+      let k = ((i % p) + p) % p;
+      if (k >= n) k = p - 1 - k;
+      return k;
+    }
+  }
+}
+
+/** A window [top, top+h) x [left, left+w) of p; outside the image it reads padding. */
+function cropPlanes(p: Planes, top: number, left: number, h: number, w: number, fill: number[] | number = 0, mode: PaddingMode = "constant"): Planes {
+  const out = new Float32Array(p.c * h * w);
+  const fills = typeof fill === "number" ? [fill] : fill;
+  for (let k = 0; k < p.c; k++) {
+    const fv = fills[k % fills.length];
+    const src = k * p.h * p.w;
+    const dst = k * h * w;
+    for (let y = 0; y < h; y++) {
+      const sy = padIndex(top + y, p.h, mode);
+      for (let x = 0; x < w; x++) {
+        const sx = padIndex(left + x, p.w, mode);
+        out[dst + y * w + x] = sy < 0 || sx < 0 ? fv : p.data[src + sy * p.w + sx];
+      }
+    }
+  }
+  return { ...p, data: out, h, w };
+}
+
+function flipPlanes(p: Planes, horizontal: boolean): Planes {
+  const out = new Float32Array(p.data.length);
+  const { h, w } = p;
+  for (let k = 0; k < p.c; k++) {
+    const o = k * h * w;
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      out[o + y * w + x] = horizontal ? p.data[o + y * w + (w - 1 - x)] : p.data[o + (h - 1 - y) * w + x];
+    }
+  }
+  return { ...p, data: out };
+}
+
+/** Resampling as torch.nn.functional.interpolate (align_corners=False, no antialias). */
+function resizePlanes(p: Planes, oh: number, ow: number, mode: Interpolation): Planes {
+  const out = new Float32Array(p.c * oh * ow);
+  const { h, w } = p;
+  const sh = h / oh;
+  const sw = w / ow;
+  if (mode === "nearest") {
+    const ys = Int32Array.from({ length: oh }, (_, y) => Math.min(Math.floor(y * sh), h - 1));
+    const xs = Int32Array.from({ length: ow }, (_, x) => Math.min(Math.floor(x * sw), w - 1));
+    for (let k = 0; k < p.c; k++) {
+      const s = k * h * w;
+      const d = k * oh * ow;
+      for (let y = 0; y < oh; y++) for (let x = 0; x < ow; x++) out[d + y * ow + x] = p.data[s + ys[y] * w + xs[x]];
+    }
+    return { ...p, data: out, h: oh, w: ow };
+  }
+  const axis = (n: number, on: number, scale: number) => {
+    const i0 = new Int32Array(on);
+    const i1 = new Int32Array(on);
+    const l = new Float32Array(on);
+    for (let o = 0; o < on; o++) {
+      const src = Math.max((o + 0.5) * scale - 0.5, 0);
+      const a = Math.min(Math.floor(src), n - 1);
+      i0[o] = a;
+      i1[o] = Math.min(a + 1, n - 1);
+      l[o] = src - a;
+    }
+    return { i0, i1, l };
+  };
+  const Y = axis(h, oh, sh);
+  const X = axis(w, ow, sw);
+  for (let k = 0; k < p.c; k++) {
+    const s = k * h * w;
+    const d = k * oh * ow;
+    for (let y = 0; y < oh; y++) {
+      const r0 = s + Y.i0[y] * w;
+      const r1 = s + Y.i1[y] * w;
+      const ly = Y.l[y];
+      for (let x = 0; x < ow; x++) {
+        const lx = X.l[x];
+        const a = p.data[r0 + X.i0[x]] * (1 - lx) + p.data[r0 + X.i1[x]] * lx;
+        const b = p.data[r1 + X.i0[x]] * (1 - lx) + p.data[r1 + X.i1[x]] * lx;
+        out[d + y * ow + x] = a * (1 - ly) + b * ly;
+      }
+    }
+  }
+  return { ...p, data: out, h: oh, w: ow };
+}
+
+/**
+ * Rotation by `angle` degrees counter-clockwise about `center` (x, y; torchvision's convention:
+ * the image centre by default), as torchvision's rotate on tensors: the inverse map of each output
+ * pixel centre, sampled nearest (half to even) or bilinear, and `fill` outside the image.
+ */
+function rotatePlanes(p: Planes, angle: number, mode: Interpolation, fill: number[] | number, center?: [number, number]): Planes {
+  const { h, w } = p;
+  const out = new Float32Array(p.data.length);
+  const th = (angle * Math.PI) / 180;
+  const cos = Math.cos(th);
+  const sin = Math.sin(th);
+  const cx = center ? center[0] - 0.5 : (w - 1) / 2;
+  const cy = center ? center[1] - 0.5 : (h - 1) / 2;
+  const fills = typeof fill === "number" ? [fill] : fill;
+  for (let k = 0; k < p.c; k++) {
+    const fv = fills[k % fills.length];
+    const o = k * h * w;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const dx = x - cx;
+        const dy = y - cy;
+        const sx = cos * dx - sin * dy + cx;
+        const sy = sin * dx + cos * dy + cy;
+        let v: number;
+        if (mode === "nearest") {
+          const ix = roundHalfEven(sx);
+          const iy = roundHalfEven(sy);
+          v = ix >= 0 && ix < w && iy >= 0 && iy < h ? p.data[o + iy * w + ix] : fv;
+        } else {
+          const x0 = Math.floor(sx);
+          const y0 = Math.floor(sy);
+          const fx = sx - x0;
+          const fy = sy - y0;
+          let acc = 0;
+          let mask = 0;
+          for (const [yy, wy] of [[y0, 1 - fy], [y0 + 1, fy]]) {
+            for (const [xx, wx] of [[x0, 1 - fx], [x0 + 1, fx]]) {
+              if (xx >= 0 && xx < w && yy >= 0 && yy < h) {
+                acc += p.data[o + yy * w + xx] * wx * wy;
+                mask += wx * wy;
+              }
+            }
+          }
+          v = acc * mask + (1 - mask) * fv; // torchvision blends the zero-padded sample by its mask
+        }
+        out[o + y * w + x] = v;
+      }
+    }
+  }
+  return { ...p, data: out };
+}
+
+// ---- random numbers ---------------------------------------------------------------------------
+
+/** `n` uniforms in [0, 1): from the generator, or from the engine's (kd.manualSeed) generator. */
+function uniforms(gen: Generator | undefined, n: number): number[] {
+  if (gen) return Array.from({ length: n }, () => gen.random());
+  const t = rand([n]);
+  try {
+    return Array.from(t.dataSync());
+  } finally {
+    t.dispose();
+  }
+}
+
+// ---- transform classes ----------------------------------------------------------------------
+
+function pair(size: number | [number, number] | number[], who: string): [number, number] {
+  const s: number[] = typeof size === "number" ? [size, size] : size.length === 1 ? [size[0], size[0]] : size;
+  if (s.length !== 2 || !s.every((v) => Number.isInteger(v) && v > 0)) throw new ValueError(`${who}: size should be a positive integer or a [h, w] pair, got ${JSON.stringify(size)}`);
+  return [s[0], s[1]];
+}
+
+/** Padding as torchvision takes it: n (all sides), [lr, tb], or [left, top, right, bottom]. */
+function ltrb(padding: number | number[], who: string): [number, number, number, number] {
+  const p = typeof padding === "number" ? [padding] : padding;
+  if (!p.every((v) => Number.isInteger(v) && v >= 0)) throw new ValueError(`${who}: padding should be non-negative integers, got ${JSON.stringify(padding)}`);
+  if (p.length === 1) return [p[0], p[0], p[0], p[0]];
+  if (p.length === 2) return [p[0], p[1], p[0], p[1]];
+  if (p.length === 4) return [p[0], p[1], p[2], p[3]];
+  throw new ValueError(`${who}: padding must be a number or a list of 1, 2 or 4 numbers, got ${p.length}`);
+}
+
+function padPlanes(p: Planes, [l, t, r, b]: [number, number, number, number], fill: number | number[], mode: PaddingMode): Planes {
+  if (mode === "reflect" && (l >= p.w || r >= p.w || t >= p.h || b >= p.h)) {
+    throw new ValueError(`Pad: reflect padding (${[l, t, r, b].join(", ")}) must be smaller than the image (${p.h}x${p.w})`);
+  }
+  return cropPlanes(p, -t, -l, p.h + t + b, p.w + l + r, fill, mode);
+}
+
+/**
+ * Resize to `size`: [h, w], or a number that the shorter edge is matched to (keeping the aspect
+ * ratio; `maxSize` caps the longer edge), as torchvision. Bilinear (default) or nearest, as
+ * F.interpolate computes them (align_corners=False, no antialias).
+ */
+export class Resize extends Transform<Image, Image> {
+  override readonly batchable = true;
+  readonly interpolation: Interpolation;
+  readonly maxSize?: number;
+  constructor(readonly size: number | [number, number], opts: { interpolation?: Interpolation; maxSize?: number } = {}) {
+    super();
+    if (typeof size !== "number") pair(size, "Resize");
+    else if (!(Number.isInteger(size) && size > 0)) throw new ValueError(`Resize: size should be a positive integer, got ${size}`);
+    this.interpolation = opts.interpolation ?? "bilinear";
+    if (this.interpolation !== "bilinear" && this.interpolation !== "nearest") throw new ValueError(`Resize: interpolation must be "bilinear" or "nearest", got ${JSON.stringify(this.interpolation)}`);
+    this.maxSize = opts.maxSize;
+  }
+  outputSize(h: number, w: number): [number, number] {
+    if (typeof this.size !== "number") return pair(this.size, "Resize");
+    const [short, long] = h <= w ? [h, w] : [w, h];
+    let ns = this.size;
+    let nl = Math.floor((this.size * long) / short);
+    if (this.maxSize !== undefined) {
+      if (this.maxSize <= this.size) throw new ValueError(`Resize: maxSize = ${this.maxSize} must be strictly greater than the requested size ${this.size}`);
+      if (nl > this.maxSize) {
+        ns = Math.floor((this.maxSize * ns) / nl);
+        nl = this.maxSize;
+      }
+    }
+    return h <= w ? [ns, nl] : [nl, ns];
+  }
+  apply(img: Image): Image {
+    const p = toPlanes(img, "Resize");
+    const [oh, ow] = this.outputSize(p.h, p.w);
+    return p.back(resizePlanes(p, oh, ow, this.interpolation));
+  }
+  override toString(): string {
+    return `Resize(size=${JSON.stringify(this.size)}, interpolation=${this.interpolation})`;
+  }
+}
+
+/** The centre window of `size` (padded with zeros when the image is smaller), as torchvision. */
+export class CenterCrop extends Transform<Image, Image> {
+  override readonly batchable = true;
+  readonly size: [number, number];
+  constructor(size: number | [number, number]) {
+    super();
+    this.size = pair(size, "CenterCrop");
+  }
+  apply(img: Image): Image {
+    const p = toPlanes(img, "CenterCrop");
+    const [ch, cw] = this.size;
+    const top = ch > p.h ? -Math.floor((ch - p.h) / 2) : roundHalfEven((p.h - ch) / 2);
+    const left = cw > p.w ? -Math.floor((cw - p.w) / 2) : roundHalfEven((p.w - cw) / 2);
+    return p.back(cropPlanes(p, top, left, ch, cw, 0));
+  }
+  override toString(): string {
+    return `CenterCrop(size=(${this.size.join(", ")}))`;
+  }
+}
+
+/** Pads the borders: constant (fill), edge, reflect or symmetric, as torchvision's Pad. */
+export class Pad extends Transform<Image, Image> {
+  override readonly batchable = true;
+  readonly padding: [number, number, number, number];
+  constructor(padding: number | number[], readonly fill: number | number[] = 0, readonly paddingMode: PaddingMode = "constant") {
+    super();
+    this.padding = ltrb(padding, "Pad");
+  }
+  apply(img: Image): Image {
+    const p = toPlanes(img, "Pad");
+    return p.back(padPlanes(p, this.padding, this.fill, this.paddingMode));
+  }
+}
+
+export interface RandomOptions {
+  /** The generator to draw from (default: the engine's, seeded by kd.manualSeed). */
+  generator?: Generator;
+}
+
+/**
+ * A random window of `size`, after optional `padding` (torchvision's RandomCrop: padIfNeeded pads
+ * images smaller than the crop, fill and paddingMode as in Pad).
+ */
+export class RandomCrop extends Transform<Image, Image> {
+  readonly size: [number, number];
+  readonly padding?: [number, number, number, number];
+  readonly padIfNeeded: boolean;
+  readonly fill: number | number[];
+  readonly paddingMode: PaddingMode;
+  readonly generator?: Generator;
+  constructor(size: number | [number, number], opts: RandomOptions & { padding?: number | number[]; padIfNeeded?: boolean; fill?: number | number[]; paddingMode?: PaddingMode } = {}) {
+    super();
+    this.size = pair(size, "RandomCrop");
+    this.padding = opts.padding !== undefined ? ltrb(opts.padding, "RandomCrop") : undefined;
+    this.padIfNeeded = !!opts.padIfNeeded;
+    this.fill = opts.fill ?? 0;
+    this.paddingMode = opts.paddingMode ?? "constant";
+    this.generator = opts.generator;
+  }
+  apply(img: Image): Image {
+    let p = toPlanes(img, "RandomCrop");
+    if (this.padding) p = padPlanes(p, this.padding, this.fill, this.paddingMode);
+    const [th, tw] = this.size;
+    if (this.padIfNeeded && p.w < tw) p = padPlanes(p, [tw - p.w, 0, tw - p.w, 0], this.fill, this.paddingMode);
+    if (this.padIfNeeded && p.h < th) p = padPlanes(p, [0, th - p.h, 0, th - p.h], this.fill, this.paddingMode);
+    if (p.h < th || p.w < tw) throw new ValueError(`RandomCrop: required crop size (${th}, ${tw}) is larger than the input image size (${p.h}, ${p.w})`);
+    const [u, v] = uniforms(this.generator, 2);
+    const top = Math.floor(u * (p.h - th + 1));
+    const left = Math.floor(v * (p.w - tw + 1));
+    return p.back(cropPlanes(p, top, left, th, tw));
+  }
+  override toString(): string {
+    return `RandomCrop(size=(${this.size.join(", ")}), padding=${this.padding ? `[${this.padding.join(", ")}]` : "None"})`;
+  }
+}
+
+/** Mirrors left-right with probability p. */
+export class RandomHorizontalFlip extends Transform<Image, Image> {
+  readonly generator?: Generator;
+  constructor(readonly p = 0.5, opts: RandomOptions = {}) {
+    super();
+    if (!(p >= 0 && p <= 1)) throw new ValueError(`RandomHorizontalFlip: p should be in [0, 1], got ${p}`);
+    this.generator = opts.generator;
+  }
+  apply(img: Image): Image {
+    const [u] = uniforms(this.generator, 1);
+    const pl = toPlanes(img, "RandomHorizontalFlip");
+    return pl.back(u < this.p ? flipPlanes(pl, true) : pl);
+  }
+  override toString(): string {
+    return `RandomHorizontalFlip(p=${this.p})`;
+  }
+}
+
+/** Mirrors top-bottom with probability p. */
+export class RandomVerticalFlip extends Transform<Image, Image> {
+  readonly generator?: Generator;
+  constructor(readonly p = 0.5, opts: RandomOptions = {}) {
+    super();
+    if (!(p >= 0 && p <= 1)) throw new ValueError(`RandomVerticalFlip: p should be in [0, 1], got ${p}`);
+    this.generator = opts.generator;
+  }
+  apply(img: Image): Image {
+    const [u] = uniforms(this.generator, 1);
+    const pl = toPlanes(img, "RandomVerticalFlip");
+    return pl.back(u < this.p ? flipPlanes(pl, false) : pl);
+  }
+}
+
+/**
+ * Rotates by an angle drawn uniformly from [-degrees, degrees] (or [min, max]), counter-clockwise,
+ * about the centre (or `center`, x-y), nearest (default, as torchvision) or bilinear, `fill` outside.
+ */
+export class RandomRotation extends Transform<Image, Image> {
+  readonly degrees: [number, number];
+  readonly interpolation: Interpolation;
+  readonly fill: number | number[];
+  readonly center?: [number, number];
+  readonly generator?: Generator;
+  constructor(degrees: number | [number, number], opts: RandomOptions & { interpolation?: Interpolation; fill?: number | number[]; center?: [number, number] } = {}) {
+    super();
+    if (typeof degrees === "number") {
+      if (degrees < 0) throw new ValueError(`RandomRotation: if degrees is a single number, it must be positive, got ${degrees}`);
+      this.degrees = [-degrees, degrees];
+    } else {
+      if (degrees.length !== 2 || degrees[0] > degrees[1]) throw new ValueError(`RandomRotation: degrees should be a number or a [min, max] pair, got ${JSON.stringify(degrees)}`);
+      this.degrees = [degrees[0], degrees[1]];
+    }
+    this.interpolation = opts.interpolation ?? "nearest";
+    this.fill = opts.fill ?? 0;
+    this.center = opts.center;
+    this.generator = opts.generator;
+  }
+  apply(img: Image): Image {
+    const [u] = uniforms(this.generator, 1);
+    const angle = this.degrees[0] + u * (this.degrees[1] - this.degrees[0]);
+    const p = toPlanes(img, "RandomRotation");
+    return p.back(rotatePlanes(p, angle, this.interpolation, this.fill, this.center));
+  }
+  override toString(): string {
+    return `RandomRotation(degrees=[${this.degrees.join(", ")}], interpolation=${this.interpolation})`;
+  }
+}
+
+/** The functional forms (torchvision.transforms.functional), on RawImage or tensor images. */
+export const functional = {
+  resize: (img: Image, size: number | [number, number], interpolation: Interpolation = "bilinear") => new Resize(size, { interpolation }).apply(img),
+  centerCrop: (img: Image, size: number | [number, number]) => new CenterCrop(size).apply(img),
+  crop: (img: Image, top: number, left: number, height: number, width: number) => {
+    const p = toPlanes(img, "crop");
+    return p.back(cropPlanes(p, top, left, height, width));
+  },
+  pad: (img: Image, padding: number | number[], fill: number | number[] = 0, mode: PaddingMode = "constant") => new Pad(padding, fill, mode).apply(img),
+  hflip: (img: Image) => {
+    const p = toPlanes(img, "hflip");
+    return p.back(flipPlanes(p, true));
+  },
+  vflip: (img: Image) => {
+    const p = toPlanes(img, "vflip");
+    return p.back(flipPlanes(p, false));
+  },
+  rotate: (img: Image, angle: number, opts: { interpolation?: Interpolation; fill?: number | number[]; center?: [number, number] } = {}) => {
+    const p = toPlanes(img, "rotate");
+    return p.back(rotatePlanes(p, angle, opts.interpolation ?? "nearest", opts.fill ?? 0, opts.center));
+  },
+  toTensor: (img: RawImage) => new ToTensor().apply(img),
+  normalize: (t: Tensor, mean: number | number[], std: number | number[]) => new Normalize(mean, std).apply(t),
+};
+
+/**
+ * When `t` can run on a whole uint8 batch at once (ToTensor, then only batchable transforms),
+ * the function that does it; else null (datasets then transform item by item).
+ */
+export function batchPlan(t: TransformLike | undefined): ((pixels: Uint8Array, n: number, c: number, h: number, w: number) => Tensor) | null {
+  if (!t) return null;
+  const steps = t instanceof Compose ? t.transforms : [t];
+  if (!(steps[0] instanceof ToTensor)) return null;
+  const rest = steps.slice(1);
+  if (!rest.every((s) => s instanceof Transform && s.batchable)) return null;
+  return (pixels, n, c, h, w) => {
+    let x: unknown = ToTensor.batch(pixels, n, c, h, w);
+    for (const s of rest) {
+      const next = (s as Transform).apply(x);
+      if (x instanceof Tensor && x !== next) x.dispose();
+      x = next;
+    }
+    return x as Tensor;
+  };
+}
