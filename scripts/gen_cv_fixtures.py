@@ -128,6 +128,24 @@ def conv2d_cases():
     conv_case("conv2d_same_odd_total", 2, 3, 5, 6, 2, 4, 3, 1, "same", 1, 1, True)
     conv_case("conv2d_valid", 1, 2, 6, 5, 3, 3, 3, 1, "valid", 1, 1, True)
     conv_case("conv2d_wide", 1, 1, 3, 11, 1, 1, 5, 2, 2, 1, 1, True)
+    # unbatched [C, H, W] input
+    x, wt, b = randn(3, 6, 5), randn(4, 3, 3, 2, scale=0.3), randn(4)
+    add("conv2d_unbatched", "conv2d", {"stride": 1, "padding": 1, "dilation": 1, "groups": 1}, {"input": x, "weight": wt, "bias": b},
+        ["input", "weight", "bias"], lambda input, weight, bias: F.conv2d(input, weight, bias, padding=1))
+    # the nn.Conv2d module with each padding mode (non-zeros modes pad with F.pad first)
+    for mode, padding, stride in (("zeros", 1, 1), ("reflect", 2, 1), ("replicate", (1, 2), 2), ("circular", 1, 2), ("reflect", "same", 1), ("circular", "same", 1)):
+        torch.manual_seed(len(CASES))
+        m = nn.Conv2d(2, 3, (3, 2), stride=stride, padding=padding, padding_mode=mode, dilation=(1, 2) if padding == "same" else 1)
+        with torch.no_grad():
+            m.weight.copy_(fin(m.weight))
+            m.bias.copy_(fin(m.bias))
+        x = randn(2, 2, 6, 7)
+        args = {"inChannels": 2, "outChannels": 3, "kernelSize": [3, 2], "stride": stride, "padding": pair(padding), "paddingMode": mode,
+                "dilation": [1, 2] if padding == "same" else 1, "repr": repr(m)}
+        add(f"conv2d_module_{mode}_p{padding}_s{stride}", "conv2d_module", args,
+            {"input": x, "weight": m.weight.detach().clone(), "bias": m.bias.detach().clone()}, ["input", "weight", "bias"],
+            lambda input, weight, bias, m=m: F.conv2d(F.pad(input, m._reversed_padding_repeated_twice, mode=m.padding_mode), weight, bias, m.stride, 0, m.dilation)
+            if m.padding_mode != "zeros" else F.conv2d(input, weight, bias, m.stride, m.padding, m.dilation))
 
 
 def conv_case(name, n, cin, h, w, cout, kh, kw, stride, padding, dilation, groups, bias):
@@ -172,6 +190,20 @@ def conv_transpose2d_cases():
             return F.conv_transpose2d(input, weight, bias, stride=stride, padding=padding, output_padding=opad, groups=groups, dilation=dil)
 
         add(f"conv_transpose2d_{name}", "conv_transpose2d", args, inputs, list(inputs), call)
+    x, wt = randn(2, 3, 4), randn(2, 3, 3, 3, scale=0.3)
+    add("conv_transpose2d_unbatched", "conv_transpose2d", {"stride": 2, "padding": 1, "outputPadding": 1, "groups": 1, "dilation": 1},
+        {"input": x, "weight": wt}, ["input", "weight"], lambda input, weight: F.conv_transpose2d(input, weight, stride=2, padding=1, output_padding=1))
+    # ConvTranspose2d(output_size=...) picks the output padding
+    torch.manual_seed(7)
+    m = nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)
+    with torch.no_grad():
+        m.weight.copy_(fin(m.weight))
+        m.bias.copy_(fin(m.bias))
+    x = randn(1, 2, 4, 5)
+    add("conv_transpose2d_module_output_size", "conv_transpose2d_module",
+        {"inChannels": 2, "outChannels": 3, "kernelSize": 3, "stride": 2, "padding": 1, "outputSize": [8, 10], "repr": repr(m)},
+        {"input": x, "weight": m.weight.detach().clone(), "bias": m.bias.detach().clone()}, ["input", "weight", "bias"],
+        lambda input, weight, bias: F.conv_transpose2d(input, weight, bias, stride=2, padding=1, output_padding=(1, 1)))
 
 
 # ---- pooling ------------------------------------------------------------------------------
@@ -204,6 +236,16 @@ def pool_cases():
     x = fin(randint(0, 3, 1, 2, 6, 6).float())
     add("max_pool2d_ties", "max_pool2d", {"kernelSize": 3, "stride": 1, "padding": 1, "dilation": 1, "ceilMode": False}, {"input": x}, ["input"],
         lambda input: (lambda r: (r[0], {"indices": r[1]}))(F.max_pool2d(input, 3, 1, 1, return_indices=True)))
+
+    # NaN wins over every number; with several NaNs in a window the last one (in scan order) is the index
+    x = randn(1, 1, 6, 6)
+    x[0, 0, 0, 1] = float("nan")
+    x[0, 0, 1, 0] = float("nan")
+    x[0, 0, 4, 4] = float("nan")
+    x[0, 0, 2, 3] = float("inf")
+    x[0, 0, 5, 2] = float("-inf")
+    add("max_pool2d_nan_inf", "max_pool2d", {"kernelSize": 3, "stride": 2, "padding": 1, "dilation": 1, "ceilMode": True}, {"input": x}, ["input"],
+        lambda input: (lambda r: (r[0], {"indices": r[1]}))(F.max_pool2d(input, 3, 2, 1, ceil_mode=True, return_indices=True)))
 
     ap = [  # name, shape, kernel, stride, padding, ceil, count_include_pad, divisor_override
         ("k2", (2, 3, 6, 6), 2, None, 0, False, True, None),
@@ -413,15 +455,21 @@ def interpolate_cases():
         ("nearest_1d", (2, 3, 5), 8, None, "nearest", None),
         ("linear_1d", (2, 2, 4), None, 2.5, "linear", False),
         ("linear_1d_ac", (1, 2, 5), 9, None, "linear", True),
+        ("area_down", (1, 2, 7, 6), (3, 4), None, "area", None),
+        ("area_scale", (2, 1, 6, 6), None, 0.5, "area", None),
+        ("nearest_recompute", (1, 1, 5, 4), None, 1.3, "nearest", None),
     ]
     for name, shape, size, sf, mode, ac in cases:
         x = randn(*shape)
+        rsf = True if name.endswith("recompute") else None
         args = {"size": pair(size), "scaleFactor": pair(sf), "mode": mode}
         if ac is not None:
             args["alignCorners"] = ac
+        if rsf:
+            args["recomputeScaleFactor"] = True
 
-        def call(input, size=size, sf=sf, mode=mode, ac=ac):
-            return F.interpolate(input, size=size, scale_factor=sf, mode=mode, align_corners=ac)
+        def call(input, size=size, sf=sf, mode=mode, ac=ac, rsf=rsf):
+            return F.interpolate(input, size=size, scale_factor=sf, mode=mode, align_corners=ac, recompute_scale_factor=rsf)
 
         add(f"interpolate_{name}", "interpolate", args, {"input": x}, ["input"], call)
 

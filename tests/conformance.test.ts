@@ -227,12 +227,7 @@ const DEVIATIONS: Record<string, string> = {
  * Kindling bugs found by this suite that belong to code another owner is changing; each is
  * skipped (a wasm trap would take the engine down for the cases after it) until fixed there.
  */
-const KNOWN_BUGS: Record<string, string> = {
-  // crates/engine/src/ops/matmul.rs: with K = 0 and a broadcast batch, `&xa[oa..]` indexes past
-  // the empty buffer and panics; sgemm should be skipped when k == 0 (the output stays zeros).
-  "matmul/batched_k0": "matmul traps for K = 0 with batch dims (matmul.rs)",
-  "matmul/2d_k0_bcast": "matmul traps for K = 0 with batch dims (matmul.rs)",
-};
+const KNOWN_BUGS: Record<string, string> = {};
 
 function tolerance(c: Case): [number, number] | null {
   const sk = Math.sqrt(Math.max(1, c.k ?? 1));

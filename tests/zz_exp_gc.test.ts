@@ -10,8 +10,8 @@ it("gc experiment", async () => {
       if (i % N === 0) {
         await new Promise((r) => setImmediate(r));
       }
-      const m = kd.memory();
-      hw = Math.max(hw, m.wasmBytes); hwLive = Math.max(hwLive, m.liveTensors);
+      if (i % N === 0) { const m = kd.memory();
+      hw = Math.max(hw, m.wasmBytes); hwLive = Math.max(hwLive, m.liveTensors); }
     }
     await new Promise((r) => setImmediate(r));
     console.log("N", N, "SZ", SZ, "ms", Date.now() - t0, "wasmMB", (hw / 2 ** 20).toFixed(1), "maxLive", hwLive, "end", JSON.stringify(kd.memory()));
