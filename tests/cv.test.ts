@@ -74,13 +74,30 @@ const FNS: Record<string, (i: Inputs, a: Args) => Tensor | [Tensor, Tensor]> = {
   interpolate: (i, a) => F.interpolate(i.input, a),
 };
 
+/** A conv layer built from the fixture's settings and loaded with torch's weights; its repr must be torch's. */
+function convModule(c: Case): (i: Inputs, a: Args) => Tensor {
+  return (i, a) => {
+    const m = c.fn === "conv2d_module"
+      ? new nn.Conv2d(a.inChannels, a.outChannels, a.kernelSize, a)
+      : new nn.ConvTranspose2d(a.inChannels, a.outChannels, a.kernelSize, a);
+    expect(m.toString()).toBe(a.repr);
+    m.loadStateDict({ weight: i.weight, bias: i.bias });
+    // route the module's parameter gradients back to the fixture's names
+    const y = m instanceof nn.ConvTranspose2d ? m.forward(i.input, a.outputSize) : m.forward(i.input);
+    moduleParams.set(c.name, m);
+    return y;
+  };
+}
+const moduleParams = new Map<string, kd.nn.Module>();
+
 function replay(c: Case): void {
   const inputs: Inputs = {};
   for (const [k, v] of Object.entries(c.inputs)) {
     inputs[k] = decode(v);
     if (k in c.grads) inputs[k].requiresGrad_(true);
   }
-  const res = FNS[c.fn](inputs, c.args);
+  const isModule = c.fn.endsWith("_module");
+  const res = isModule ? convModule(c)(inputs, c.args) : FNS[c.fn](inputs, c.args);
   const out = Array.isArray(res) ? res[0] : res;
   expectClose(`${c.name} out`, out, c.out);
   if (c.indices) {
@@ -96,7 +113,12 @@ function replay(c: Case): void {
   }
   if (c.grad_out) {
     out.backward(decode(c.grad_out));
+    const m = moduleParams.get(c.name);
     for (const [k, g] of Object.entries(c.grads)) {
+      if (m && k !== "input") {
+        expectClose(`${c.name} grad ${k}`, m.getParameter(k).grad, g!);
+        continue;
+      }
       if (g === null) expect(inputs[k].grad, `${c.name} grad ${k}`).toBeNull();
       else expectClose(`${c.name} grad ${k}`, inputs[k].grad, g);
     }

@@ -164,7 +164,7 @@ describe("IDX files: clear errors", () => {
     (await import("node:fs")).mkdirSync(d);
     const s = makeSplit(10);
     const z = gzipSync(s.images);
-    const bad = z.slice();
+    const bad = Uint8Array.from(z); // (Buffer.slice would share memory)
     bad.fill(0x55, 12, 40);
     writeFileSync(join(d, "train-images-idx3-ubyte.gz"), bad);
     writeFileSync(join(d, "train-labels-idx1-ubyte.gz"), gzipSync(s.labels));

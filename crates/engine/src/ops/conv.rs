@@ -286,3 +286,92 @@ pub fn conv_transpose2d(x: &Tensor, w: &Tensor, b: Option<&Tensor>, a: ConvArgs,
         Ok(alloc::vec![dx, dw, db])
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    fn seq(n: usize, scale: f32) -> Vec<f32> { (0..n).map(|i| ((i * 7 + 3) % 11) as f32 * scale - 0.4).collect() }
+
+    /// Direct definition: y[s, oc, oy, ox] = Σ w[oc, ci, i, j] x[s, g*c + ci, oy*s - p + i*d, ox*s - p + j*d].
+    fn naive(x: &Tensor, w: &Tensor, a: &ConvArgs) -> (Vec<usize>, Vec<f32>) {
+        let g = geometry(x, w, a).unwrap();
+        let (xs, ws) = (x.to_vec::<f32>().unwrap(), w.to_vec::<f32>().unwrap());
+        let og = g.o / a.groups;
+        let mut out = vec![0f32; g.n * g.o * g.oh * g.ow];
+        for s in 0..g.n { for oc in 0..g.o { for oy in 0..g.oh { for ox in 0..g.ow {
+            let gi = oc / og;
+            let mut acc = 0f64;
+            for ci in 0..g.c { for i in 0..g.kh { for j in 0..g.kw {
+                let y = (oy * a.stride[0] + i * a.dilation[0]) as isize - a.padding[0] as isize;
+                let xx = (ox * a.stride[1] + j * a.dilation[1]) as isize - a.padding[1] as isize;
+                if y < 0 || xx < 0 || y >= g.h as isize || xx >= g.w as isize { continue; }
+                let xv = xs[((s * g.c * a.groups + gi * g.c + ci) * g.h + y as usize) * g.w + xx as usize];
+                acc += xv as f64 * ws[((oc * g.c + ci) * g.kh + i) * g.kw + j] as f64;
+            }}}
+            out[((s * g.o + oc) * g.oh + oy) * g.ow + ox] = acc as f32;
+        }}}}
+        (vec![g.n, g.o, g.oh, g.ow], out)
+    }
+
+    fn dot(a: &[f32], b: &[f32]) -> f64 { a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum() }
+
+    #[test]
+    fn conv2d_matches_the_definition_and_its_transpose_is_the_adjoint() {
+        for &(n, c, h, w, o, kh, kw, s, p, d, groups) in &[
+            (2, 4, 7, 5, 6, 3, 2, [1, 2], [1, 0], [1, 2], 2),
+            (1, 3, 6, 6, 3, 3, 3, [2, 2], [1, 1], [1, 1], 3),
+            (3, 2, 5, 8, 4, 2, 3, [1, 1], [2, 2], [2, 1], 1),
+        ] {
+            let a = ConvArgs { stride: s, padding: p, dilation: d, groups };
+            let x = Tensor::from_vec(seq(n * c * h * w, 0.1), vec![n, c, h, w]);
+            let wt = Tensor::from_vec(seq(o * (c / groups) * kh * kw, 0.2), vec![o, c / groups, kh, kw]);
+            let y = conv2d_forward(&x, &wt, None, &a).unwrap();
+            let (shape, want) = naive(&x, &wt, &a);
+            assert_eq!(y.shape, shape);
+            for (g, e) in y.to_vec::<f32>().unwrap().iter().zip(&want) { assert!((g - e).abs() <= 1e-4 * (1.0 + e.abs()), "{g} vs {e}"); }
+            // <conv(x), r> = <x, conv_transpose(r)> with the same weight (as [in, out/groups] of the transpose).
+            let r = Tensor::from_vec(seq(y.numel(), 0.3), y.shape.clone());
+            let xt = conv_transpose2d(&r, &wt, None, a, [0, 0]).unwrap();
+            // conv_transpose's output may be smaller than x (rows the conv never reads): compare on x's shape.
+            assert!(xt.shape[2] <= h && xt.shape[3] <= w);
+            let xv = x.to_vec::<f32>().unwrap();
+            let xtv = xt.to_vec::<f32>().unwrap();
+            let (th, tw) = (xt.shape[2], xt.shape[3]);
+            let mut lhs_x = vec![0f32; xtv.len()];
+            for i in 0..n * c { for yy in 0..th { for xx in 0..tw { lhs_x[(i * th + yy) * tw + xx] = xv[(i * h + yy) * w + xx]; } } }
+            let lhs = dot(&y.to_vec::<f32>().unwrap(), &r.to_vec::<f32>().unwrap());
+            let rhs = dot(&lhs_x, &xtv);
+            assert!((lhs - rhs).abs() <= 1e-3 * (1.0 + lhs.abs()), "{lhs} vs {rhs}");
+        }
+    }
+
+    #[test]
+    fn transpose_output_padding_below_dilation_has_the_padded_size() {
+        // stride 1, dilation 2, output_padding 1: the conv2d view's output is one row shorter than
+        // the size formula gives; the op must still produce (h - 1) + 2 (k - 1) + 1 + 1 rows.
+        let a = ConvArgs { stride: [1, 1], padding: [0, 0], dilation: [2, 2], groups: 1 };
+        let x = Tensor::from_vec(seq(2 * 3 * 4, 0.1), vec![1, 2, 3, 4]);
+        let w = Tensor::from_vec(seq(2 * 2 * 2 * 3, 0.1), vec![2, 2, 2, 3]);
+        let y = conv_transpose2d(&x, &w, None, a, [1, 1]).unwrap();
+        assert_eq!(y.shape, vec![1, 2, 3 + 2 + 1, 4 + 4 + 1]);
+        // the extra last row and column get nothing
+        let v = y.to_vec::<f32>().unwrap();
+        for ch in 0..2 { for xx in 0..9 { assert_eq!(v[(ch * 6 + 5) * 9 + xx], 0.0); } }
+    }
+
+    #[test]
+    fn bad_arguments_are_errors_not_panics() {
+        let x = Tensor::from_vec(seq(2 * 3 * 4 * 4, 0.1), vec![2, 3, 4, 4]);
+        let w = Tensor::from_vec(seq(4 * 3 * 5 * 5, 0.1), vec![4, 3, 5, 5]);
+        let a = ConvArgs { stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1 };
+        assert!(conv2d_forward(&x, &w, None, &a).is_err()); // kernel bigger than input
+        let w = Tensor::from_vec(seq(4 * 2 * 3 * 3, 0.1), vec![4, 2, 3, 3]);
+        assert!(conv2d_forward(&x, &w, None, &a).is_err()); // wrong channels
+        assert!(conv2d_forward(&x, &w, None, &ConvArgs { groups: 0, ..a }).is_err());
+        assert!(conv2d_forward(&x, &w, None, &ConvArgs { stride: [0, 1], ..a }).is_err());
+        assert!(conv_transpose2d(&x, &w, None, ConvArgs { stride: [2, 2], ..a }, [2, 0]).is_err()); // output_padding >= stride
+        assert!(conv_transpose2d(&x, &w, None, ConvArgs { padding: [9, 9], ..a }, [0, 0]).is_err()); // nothing left
+    }
+}

@@ -138,3 +138,30 @@ pub fn upsample2d(x: &Tensor, mode: ResizeMode, oh: usize, ow: usize, scale_h: O
         Ok(alloc::vec![Some(Tensor::from_vec(dx, ishape.clone()))])
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    #[test]
+    fn nearest_follows_pytorchs_floor_rule() {
+        // 3 -> 5: src = floor(o * 3/5) = 0, 0, 1, 1, 2
+        let t = axis_table(ResizeMode::Nearest, 3, 5, None);
+        assert_eq!(t.iter().map(|e| e.0).collect::<Vec<_>>(), vec![0, 0, 1, 1, 2]);
+        // nearest-exact: floor((o + 0.5) * 3/5) = 0, 0, 1, 2, 2
+        let t = axis_table(ResizeMode::NearestExact, 3, 5, None);
+        assert_eq!(t.iter().map(|e| e.0).collect::<Vec<_>>(), vec![0, 0, 1, 2, 2]);
+    }
+
+    #[test]
+    fn bilinear_align_corners_hits_the_corners() {
+        let x = Tensor::from_vec(vec![0.0f32, 1.0, 2.0, 3.0], vec![1, 1, 2, 2]);
+        let y = upsample2d(&x, ResizeMode::Bilinear { align_corners: true }, 3, 3, None, None).unwrap();
+        assert_eq!(y.to_vec::<f32>().unwrap(), vec![0.0, 0.5, 1.0, 1.0, 1.5, 2.0, 2.0, 2.5, 3.0]);
+        let y = upsample2d(&x, ResizeMode::Bilinear { align_corners: false }, 4, 4, Some(2.0), Some(2.0)).unwrap();
+        let v = y.to_vec::<f32>().unwrap();
+        assert_eq!(&v[..4], &[0.0, 0.25, 0.75, 1.0]);
+        assert!(upsample2d(&x, ResizeMode::Nearest, 0, 3, None, None).is_err());
+    }
+}
