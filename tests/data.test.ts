@@ -285,6 +285,23 @@ describe("DataLoader", () => {
     expect(stored.every((t) => !t.isDisposed)).toBe(true);
   });
 
+  it("raises a dataset's error at its batch and frees what was prefetched", async () => {
+    const ds = new Counting(20);
+    const bad = { length: 20, getItem: (i: number) => { if (i === 9) throw new RangeError("bad item 9"); return ds.getItem(i); } };
+    const before = live();
+    const got: number[] = [];
+    await expect((async () => {
+      for await (const [x, y] of new data.DataLoader(bad, { batchSize: 4, prefetch: 2 })) {
+        got.push(x.shape[0]);
+        disposeBatch([x, y]);
+      }
+    })()).rejects.toThrow("bad item 9");
+    expect(got).toEqual([4, 4]);
+    await tick();
+    await tick();
+    expectNoLeak(before);
+  });
+
   it("batches iterable datasets (sync and async), without shuffle", async () => {
     const it1 = data.IterableDataset.from(function* () {
       for (let i = 0; i < 7; i++) yield i;
@@ -309,6 +326,7 @@ describe("DataLoader", () => {
     expect(sizes).toEqual([2, 2]);
     expectNoLeak(before);
     expect(() => new data.DataLoader(it1, { shuffle: true })).toThrow(/IterableDataset/);
+    expect([...new data.DataLoader(it1, { batchSize: 4 })].map((t) => vals(t as Tensor))).toEqual([[0, 1, 2, 3], [4, 5, 6]]);
     const sync = [...new data.DataLoader({ *[Symbol.iterator]() { yield 1; yield 2; yield 3; } }, { batchSize: 2 })];
     expect(sync.map((t) => vals(t as Tensor))).toEqual([[1, 2], [3]]);
   });

@@ -6,16 +6,21 @@
 // The backstop alone does not bound memory: a Tensor is a small JS object, its storage lives
 // in wasm memory, which V8's GC heuristics do not see, so V8 may not collect for a long time
 // while the wasm heap grows (measured: 100k iterations of randn([4096]) ops grew it past
-// 250 MB). So the engine asks for a collection itself when wasm memory had to grow (the
-// allocator found no free space): in Node through a gc function obtained at run time (no
-// node flag needed), or globalThis.gc where the host exposes one. Freed handles are released
-// when the event loop next turns; after that, garbage no longer grows memory.
+// 400 MB). So Kindling asks for a collection itself, the way V8 does for its own heap: when
+// the bytes held by live storages (or the live handle count) doubled since the last cleanup,
+// with floors of 16 MB and 16384 handles. It gets a gc function in Node at run time (no node
+// flag needed), or uses globalThis.gc where a host exposes one; with neither (browsers) this
+// is off. Freed handles are released when the event loop next turns, so a loop that awaits
+// a macrotask now and then stays bounded.
 import { abi } from "./runtime/abi.js";
 
 type GcFn = () => void;
 let gcFn: GcFn | null | undefined; // undefined: not looked up yet; null: none available
-/** Wasm memory size (bytes) whose reaching triggers the next collection. */
-let collectAt = 0;
+const MIN_BYTES = 16 << 20;
+const MIN_HANDLES = 16384;
+/** Live storage bytes / live handles whose reaching triggers the next collection. */
+let bytesMark = MIN_BYTES;
+let handlesMark = MIN_HANDLES;
 let collections = 0;
 
 function findGc(): GcFn | null {
@@ -37,22 +42,32 @@ function findGc(): GcFn | null {
 }
 
 /**
- * Called for every new tensor: when wasm memory grew past the mark, run a full GC so the
- * FinalizationRegistry can release unreachable tensors at the next turn of the event loop.
- * After a collection the mark is 1.5x the current size (so a loop that never yields does not
- * collect at every growth); it drops back to "any growth" once finalizers have run.
+ * Called for every new tensor (two O(1) engine reads): past either mark, run a full GC so the
+ * FinalizationRegistry releases the unreachable tensors at the next turn of the event loop.
+ * Until that cleanup the marks double (a loop that never yields collects O(log n) times, as
+ * nothing can be freed before it yields); the cleanup resets them to twice what is left.
  */
 function maybeCollect(): void {
-  const bytes = abi().memory.buffer.byteLength;
-  if (bytes < collectAt) return;
+  const a = abi();
+  const bytes = a.kd_live_bytes();
+  const handles = a.kd_live_tensors();
+  if (bytes < bytesMark && handles < handlesMark) return;
   gcFn ??= findGc();
   if (!gcFn) {
-    collectAt = Infinity;
+    bytesMark = handlesMark = Infinity;
     return;
   }
-  collectAt = bytes * 1.5;
+  bytesMark = Math.max(MIN_BYTES, 2 * bytes);
+  handlesMark = Math.max(MIN_HANDLES, 2 * handles);
   collections++;
   gcFn();
+}
+
+function resetMarks(): void {
+  if (bytesMark === Infinity) return;
+  const a = abi();
+  bytesMark = Math.max(MIN_BYTES, 2 * a.kd_live_bytes());
+  handlesMark = Math.max(MIN_HANDLES, 2 * a.kd_live_tensors());
 }
 
 interface Owned {
@@ -62,14 +77,13 @@ interface Owned {
 
 const registry = new FinalizationRegistry<number>((h) => {
   abi().kd_release(h);
-  if (collectAt !== Infinity) collectAt = abi().memory.buffer.byteLength + 1;
+  resetMarks();
 });
 
 const scopes: Owned[][] = [];
 
 export function track(t: Owned, handle: number): void {
-  if (collectAt === 0) collectAt = abi().memory.buffer.byteLength + 1; // first tensor: take the baseline
-  else maybeCollect();
+  maybeCollect();
   registry.register(t, handle, t);
   scopes.at(-1)?.push(t);
 }

@@ -42,10 +42,13 @@ export interface DataLoaderOptions<T, B> {
   prefetch?: number;
 }
 
-type Dataset<T> = MapDataset<T> | IterableDataset<T>;
+/** What a DataLoader loads: a map-style dataset (sync or async getItem) or a stream of items. */
+export type DataSource<T> = MapDataset<T | Promise<T>> | IterableDataset<T> | Iterable<T> | AsyncIterable<T>;
 
-/** The item type a dataset yields. */
-type ItemOf<D> = D extends MapDataset<infer T> ? T : D extends IterableDataset<infer T> ? T : unknown;
+interface Stream<T> {
+  [Symbol.iterator]?(): Iterator<T>;
+  [Symbol.asyncIterator]?(): AsyncIterator<T>;
+}
 
 /** The batch type defaultCollate gives for an item type. */
 export type Collated<T> = T extends Tensor | number | boolean
@@ -59,7 +62,7 @@ export type Collated<T> = T extends Tensor | number | boolean
         : unknown;
 
 export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B>, Iterable<B> {
-  readonly dataset: Dataset<T>;
+  readonly dataset: DataSource<T>;
   readonly batchSize: number | null;
   readonly shuffle: boolean;
   readonly dropLast: boolean;
@@ -70,7 +73,7 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
   readonly #customCollate: boolean;
   #asyncItems = false;
 
-  constructor(dataset: Dataset<T>, opts: DataLoaderOptions<T, B> = {}) {
+  constructor(dataset: DataSource<T>, opts: DataLoaderOptions<T, B> = {}) {
     const bs = opts.batchSize === undefined ? 1 : opts.batchSize;
     if (bs !== null && (!Number.isInteger(bs) || bs <= 0)) throw new ValueError(`batchSize should be a positive integer value, but got batchSize=${bs}`);
     const iterable = isIterableDataset(dataset);
@@ -92,20 +95,20 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
     const collate = opts.collate ?? opts.collateFn;
     this.#customCollate = !!collate;
     this.collate = collate ?? (bs === null ? ((items: T[]) => items[0] as unknown as B) : (defaultCollate as (items: T[]) => B));
-    this.#asyncItems = !iterable && (dataset as MapDataset<T>).getItem.constructor?.name === "AsyncFunction";
+    this.#asyncItems = !iterable && (dataset as MapDataset).getItem.constructor?.name === "AsyncFunction";
   }
 
   /** Number of batches in an epoch (map-style datasets). */
   get length(): number {
     if (isIterableDataset(this.dataset)) throw new TypeError("DataLoader over an IterableDataset has no length");
-    const n = this.sampler ? samplerLength(this.sampler) : (this.dataset as MapDataset<T>).length;
+    const n = this.sampler ? samplerLength(this.sampler) : (this.dataset as MapDataset).length;
     if (this.batchSize === null) return n;
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
   /** The batches' index lists of one epoch (draws the shuffle order now). */
   *batchIndices(): Generator_<number[]> {
-    const ds = this.dataset as MapDataset<T>;
+    const ds = this.dataset as MapDataset;
     let order: Iterable<number>;
     if (this.sampler) order = this.sampler;
     else if (this.shuffle) order = (this.generator ?? new Generator(Generator.seedFromEngine())).randperm(ds.length);
@@ -127,8 +130,9 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
   /** Synchronous batches (no prefetch): map-style datasets whose getItem is synchronous. */
   *[Symbol.iterator](): Iterator<B> {
     if (isIterableDataset(this.dataset)) {
-      if (!this.dataset[Symbol.iterator]) throw new TypeError("this IterableDataset is asynchronous: iterate the DataLoader with for await");
-      yield* this.#syncStream(this.dataset[Symbol.iterator]!());
+      const ds = this.dataset as Stream<T>;
+      if (!ds[Symbol.iterator]) throw new TypeError("this IterableDataset is asynchronous: iterate the DataLoader with for await");
+      yield* this.#syncStream(ds[Symbol.iterator]!());
       return;
     }
     if (this.#asyncItems) throw new TypeError("this dataset's getItem is asynchronous: iterate the DataLoader with for await");
@@ -166,7 +170,7 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
 
   /** One batch built inside a tidy; a promise among the items aborts with the pending items. */
   #buildSync(indices: number[]): { batch: B } | { pending: (T | Promise<T>)[] } {
-    const ds = this.dataset as MapDataset<T>;
+    const ds = this.dataset as MapDataset<T | Promise<T>>;
     return tidy(() => {
       if (!this.#customCollate && this.batchSize !== null && typeof ds.getBatch === "function") {
         const b = ds.getBatch(indices);
@@ -219,7 +223,7 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
       this.#asyncItems = true; // later batches skip the synchronous attempt
       return this.#collateOwned(await Promise.all(r.pending));
     }
-    const ds = this.dataset as MapDataset<T>;
+    const ds = this.dataset as MapDataset<T | Promise<T>>;
     return this.#collateOwned(await Promise.all(indices.map((i) => ds.getItem(i))));
   }
 
@@ -240,8 +244,9 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
   }
 
   async *#asyncStream(): AsyncGenerator<B> {
-    const ds = this.dataset as IterableDataset<T>;
+    const ds = this.dataset as Stream<T>;
     const bs = this.batchSize;
+    if (!ds[Symbol.iterator] && !ds[Symbol.asyncIterator]) throw new TypeError("this IterableDataset has neither [Symbol.iterator] nor [Symbol.asyncIterator]");
     if (ds[Symbol.iterator] && !ds[Symbol.asyncIterator]) {
       const it = ds[Symbol.iterator]!();
       try {
@@ -302,7 +307,7 @@ function isMapDataset(d: unknown): d is MapDataset {
   return d !== null && typeof d === "object" && typeof (d as MapDataset).getItem === "function" && typeof (d as MapDataset).length === "number";
 }
 
-function isIterableDataset(d: unknown): d is IterableDataset<unknown> {
+function isIterableDataset(d: unknown): boolean {
   if (d instanceof IterableDataset) return true;
   return !isMapDataset(d) && d !== null && typeof d === "object" && (Symbol.iterator in d || Symbol.asyncIterator in d);
 }

@@ -13,7 +13,8 @@ import { Generator } from "./generator.js";
 /** What the DataLoader needs from a map-style dataset (Dataset subclasses and plain objects alike). */
 export interface MapDataset<T = unknown> {
   readonly length: number;
-  getItem(index: number): T | Promise<T>;
+  /** Item `index` (an async dataset returns a Promise: MapDataset<Promise<X>>). */
+  getItem(index: number): T;
   /**
    * Optional fast path: the collated batch for `indices` in one go (what
    * defaultCollate(indices.map(getItem)) would give), synchronous. The DataLoader uses it when
@@ -25,7 +26,7 @@ export interface MapDataset<T = unknown> {
 /** A map-style dataset: subclasses give `length` and `getItem(i)` (torch's __len__ and __getitem__). */
 export abstract class Dataset<T = unknown> implements MapDataset<T> {
   abstract get length(): number;
-  abstract getItem(index: number): T | Promise<T>;
+  abstract getItem(index: number): T;
 
   /** The concatenation of this dataset and `other` (torch's dataset + other). */
   concat(other: MapDataset<T>): ConcatDataset<T> {
@@ -35,11 +36,7 @@ export abstract class Dataset<T = unknown> implements MapDataset<T> {
   /** Items in order (synchronous datasets only). */
   *[Symbol.iterator](): Iterator<T> {
     const n = this.length;
-    for (let i = 0; i < n; i++) {
-      const v = this.getItem(i);
-      if (isPromise(v)) throw new TypeError("this dataset's getItem is asynchronous: iterate it with a DataLoader and for await");
-      yield v as T;
-    }
+    for (let i = 0; i < n; i++) yield this.getItem(i);
   }
 }
 
@@ -48,21 +45,26 @@ export abstract class Dataset<T = unknown> implements MapDataset<T> {
  * [Symbol.asyncIterator]. The DataLoader batches consecutive items; shuffling is the stream's job.
  */
 export abstract class IterableDataset<T = unknown> {
+  /** Marks the item type (no value at run time). */
+  declare readonly __item?: T;
   /** An iterable dataset from a function returning a fresh (async) iterable each epoch. */
   static from<T>(make: () => Iterable<T> | AsyncIterable<T>): IterableDataset<T> {
     return new FnIterableDataset(make);
   }
-}
-export interface IterableDataset<T> {
-  [Symbol.iterator]?(): Iterator<T>;
-  [Symbol.asyncIterator]?(): AsyncIterator<T>;
 }
 
 class FnIterableDataset<T> extends IterableDataset<T> {
   constructor(private readonly make: () => Iterable<T> | AsyncIterable<T>) {
     super();
   }
-  override [Symbol.asyncIterator](): AsyncIterator<T> {
+  /** Synchronous iteration, when the function gives a synchronous iterable. */
+  [Symbol.iterator](): Iterator<T> {
+    const src = this.make();
+    if (!(Symbol.iterator in src)) throw new TypeError("this IterableDataset is asynchronous: iterate the DataLoader with for await");
+    return (src as Iterable<T>)[Symbol.iterator]();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
     const src = this.make();
     if (Symbol.asyncIterator in src) return (src as AsyncIterable<T>)[Symbol.asyncIterator]();
     const it = (src as Iterable<T>)[Symbol.iterator]();
@@ -142,7 +144,7 @@ export class Subset<T = unknown> extends Dataset<T> {
     return this.indices.length;
   }
 
-  getItem(index: number): T | Promise<T> {
+  getItem(index: number): T {
     return this.dataset.getItem(this.indices[checkIndex(index, this.indices.length, "subset")]);
   }
 }
@@ -164,7 +166,7 @@ export class ConcatDataset<T = unknown> extends Dataset<T> {
     return this.cumulativeSizes.at(-1)!;
   }
 
-  getItem(index: number): T | Promise<T> {
+  getItem(index: number): T {
     const i = checkIndex(index, this.length);
     const c = this.cumulativeSizes;
     let lo = 0;

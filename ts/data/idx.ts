@@ -99,9 +99,12 @@ export function encodeIdx(data: Uint8Array | Int32Array, dims: number[]): Uint8A
 
 const isNode = () => typeof process !== "undefined" && !!process.versions?.node;
 
-/** Gunzips bytes: node:zlib in Node (off the main thread), DecompressionStream in browsers. */
-export async function gunzip(bytes: Uint8Array, name = "<gzip data>"): Promise<Uint8Array> {
-  if (isNode()) {
+/**
+ * Gunzips bytes: node:zlib in Node (off the main thread), DecompressionStream in browsers
+ * (`webStreams: true` picks it in Node too).
+ */
+export async function gunzip(bytes: Uint8Array, name = "<gzip data>", opts: { webStreams?: boolean } = {}): Promise<Uint8Array> {
+  if (isNode() && !opts.webStreams) {
     const zlib = await import("node:zlib");
     return new Promise((resolve, reject) => {
       zlib.gunzip(bytes, { maxOutputLength: 2 ** 31 - 1 }, (err, out) => {

@@ -28,15 +28,15 @@ import { defaultCollate } from "./dataloader.js";
 import { decodeIdx, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, readBytes, type IdxArray } from "./idx.js";
 import { applyTransform, batchPlan, bytesToUnitTensor, Transform, type RawImage, type TransformLike } from "./transforms.js";
 
-export interface MNISTOptions {
+export interface MNISTOptions<I = RawImage, L = number> {
   /** Folder (Node) or URL prefix (browsers) holding the IDX files. */
   root?: string;
   /** The 60,000-image training split (default) or the 10,000-image test split. */
   train?: boolean;
   /** Applied to each image (a RawImage): e.g. new transforms.ToTensor(). */
-  transform?: TransformLike;
+  transform?: Transform<RawImage, I> | ((image: RawImage) => I);
   /** Applied to each label (a number). */
-  targetTransform?: (label: number) => unknown;
+  targetTransform?: (label: number) => L;
   /** Fetch missing files: true for the canonical address, or {baseUrl} (one or several mirrors). */
   download?: boolean | { baseUrl?: string | string[] };
 }
@@ -51,8 +51,11 @@ export interface MNISTData {
 
 const isNode = () => typeof process !== "undefined" && !!process.versions?.node;
 
-/** Handwritten digits 0-9 (torchvision.datasets.MNIST). */
-export class MNIST extends Dataset<[unknown, unknown]> {
+/**
+ * Handwritten digits 0-9 (torchvision.datasets.MNIST). Items are [image, label]: I is RawImage
+ * without a transform (Tensor after ToTensor), L the label type (number).
+ */
+export class MNIST<I = RawImage, L = number> extends Dataset<[I, L]> {
   static readonly classes: readonly string[] = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine"];
   /** Base URLs tried in order by download: true. */
   static readonly mirrors: readonly string[] = ["https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/"];
@@ -68,12 +71,12 @@ export class MNIST extends Dataset<[unknown, unknown]> {
   readonly root: string | undefined;
   readonly train: boolean;
   readonly transform: TransformLike | undefined;
-  readonly targetTransform: ((label: number) => unknown) | undefined;
+  readonly targetTransform: ((label: number) => L) | undefined;
   readonly classes: readonly string[];
   #plan: ReturnType<typeof batchPlan> | undefined;
 
   /** From arrays already in memory (load() reads the files and calls this). */
-  constructor(data: MNISTData, opts: Omit<MNISTOptions, "root" | "download"> = {}) {
+  constructor(data: MNISTData, opts: Omit<MNISTOptions<I, L>, "root" | "download"> = {}) {
     super();
     const cls = this.constructor as typeof MNIST;
     const n = data.labels.length;
@@ -92,7 +95,7 @@ export class MNIST extends Dataset<[unknown, unknown]> {
   }
 
   /** Reads the split's files (see the top of this file for where from). */
-  static async load<C extends typeof MNIST>(this: C, opts: MNISTOptions = {}): Promise<InstanceType<C>> {
+  static async load<I = RawImage, L = number>(opts: MNISTOptions<I, L> = {}): Promise<MNIST<I, L>> {
     const train = opts.train ?? true;
     const split = train ? "train" : "t10k";
     const names = { images: `${split}-images-idx3-ubyte`, labels: `${split}-labels-idx1-ubyte` };
@@ -102,7 +105,7 @@ export class MNIST extends Dataset<[unknown, unknown]> {
       files.labels.bytes.then((b) => decodeIdx(b, files.labels.path, IDX_LABELS_MAGIC)),
     ]);
     const data = this.check(images, labels, files.images.path, files.labels.path);
-    return new this({ ...data, root: files.root }, { train, transform: opts.transform, targetTransform: opts.targetTransform }) as InstanceType<C>;
+    return new this<I, L>({ ...data, root: files.root }, { train, transform: opts.transform, targetTransform: opts.targetTransform });
   }
 
   /** Checks the parsed files against each other and against the classes. */
@@ -120,7 +123,7 @@ export class MNIST extends Dataset<[unknown, unknown]> {
   }
 
   /** Where the two files are (and a promise of their bytes), downloading them if asked to. */
-  static async locate(names: { images: string; labels: string }, opts: MNISTOptions): Promise<{ root: string; images: { path: string; bytes: Promise<Uint8Array> }; labels: { path: string; bytes: Promise<Uint8Array> } }> {
+  static async locate(names: { images: string; labels: string }, opts: MNISTOptions<unknown, unknown>): Promise<{ root: string; images: { path: string; bytes: Promise<Uint8Array> }; labels: { path: string; bytes: Promise<Uint8Array> } }> {
     const mirrors = typeof opts.download === "object" && opts.download.baseUrl !== undefined ? [opts.download.baseUrl].flat() : this.mirrors.slice();
     if (!isNode()) {
       // Browsers: a URL prefix; try the gzipped name, then the plain one.
@@ -192,11 +195,11 @@ export class MNIST extends Dataset<[unknown, unknown]> {
   }
 
   /** [image, label], each through its transform (torchvision's __getitem__). */
-  getItem(index: number): [unknown, unknown] {
+  getItem(index: number): [I, L] {
     const i = checkIndex(index, this.length);
     const img = this.rawImage(i);
     const label = this.labels[i];
-    return [this.transform ? applyTransform(this.transform, img) : img, this.targetTransform ? this.targetTransform(label) : label];
+    return [(this.transform ? applyTransform(this.transform, img) : img) as I, (this.targetTransform ? this.targetTransform(label) : label) as L];
   }
 
   /**
@@ -240,11 +243,15 @@ export class MNIST extends Dataset<[unknown, unknown]> {
 }
 
 /** Zalando's article images, 10 classes of clothing (torchvision.datasets.FashionMNIST). */
-export class FashionMNIST extends MNIST {
+export class FashionMNIST<I = RawImage, L = number> extends MNIST<I, L> {
   static override readonly classes: readonly string[] = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
   static override readonly mirrors: readonly string[] = ["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"];
   static override readonly systemRoots: readonly string[] = ["/usr/share/datasets/fashion-mnist"];
   static override readonly cacheName: string = "fashion-mnist";
+
+  static override async load<I = RawImage, L = number>(opts: MNISTOptions<I, L> = {}): Promise<FashionMNIST<I, L>> {
+    return (await super.load(opts)) as FashionMNIST<I, L>;
+  }
 }
 
 function joinUrl(base: string, name: string): string {

@@ -88,11 +88,11 @@ export class ToTensor extends Transform<RawImage, Tensor> {
   apply(img: RawImage): Tensor {
     if (img instanceof Tensor) throw new TypeError("ToTensor: the input is already a Tensor (ToTensor takes a RawImage: uint8 data, height, width, channels)");
     const { h, w, c } = rawDims(img, "ToTensor");
-    const out = new Float32Array(c * h * w);
     const d = img.data;
+    if (c === 1) return bytesToUnitTensor(d, [1, h, w]); // HWC is CHW for one channel
+    const out = new Float32Array(c * h * w);
     const hw = h * w;
-    if (c === 1) for (let i = 0; i < hw; i++) out[i] = d[i] / 255;
-    else for (let i = 0; i < hw; i++) for (let k = 0; k < c; k++) out[k * hw + i] = d[i * c + k] / 255;
+    for (let i = 0; i < hw; i++) for (let k = 0; k < c; k++) out[k * hw + i] = UNIT[d[i * c + k]];
     return fromArray(out, [c, h, w], "float32");
   }
 

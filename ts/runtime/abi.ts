@@ -14,6 +14,7 @@ export interface Abi {
   kd_release(h: number): number;
   kd_live_tensors(): number;
   kd_storage_bytes(): number;
+  kd_live_bytes(): number;
   kd_alias(h: number): number;
   kd_shape(h: number): number;
   kd_strides(h: number): number;

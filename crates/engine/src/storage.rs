@@ -51,8 +51,21 @@ pub struct Storage {
     pub version: core::cell::Cell<u32>,
 }
 
+/// Bytes held by every storage alive (kept by Storage::new and Drop): an O(1) figure the JS
+/// side polls on each new tensor to decide when to ask for a garbage collection.
+static LIVE_BYTES: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+pub fn live_bytes() -> usize { LIVE_BYTES.load(core::sync::atomic::Ordering::Relaxed) }
+
+impl Drop for Storage {
+    fn drop(&mut self) { LIVE_BYTES.fetch_sub(self.nbytes(), core::sync::atomic::Ordering::Relaxed); }
+}
+
 impl Storage {
-    pub fn new(buf: Buffer) -> Self { Storage { buf: RefCell::new(buf), device: Device::Cpu, version: core::cell::Cell::new(0) } }
+    pub fn new(buf: Buffer) -> Self {
+        LIVE_BYTES.fetch_add(buf.len() * buf.dtype().size(), core::sync::atomic::Ordering::Relaxed);
+        Storage { buf: RefCell::new(buf), device: Device::Cpu, version: core::cell::Cell::new(0) }
+    }
     pub fn dtype(&self) -> DType { self.buf.borrow().dtype() }
     pub fn nbytes(&self) -> usize {
         let b = self.buf.borrow();

@@ -76,6 +76,9 @@ pub extern "C" fn kd_release(h: u32) -> u32 { state().remove(h) as u32 }
 pub extern "C" fn kd_live_tensors() -> usize { state().live }
 #[no_mangle]
 pub extern "C" fn kd_storage_bytes() -> usize { state().storage_bytes() }
+/// Bytes held by all live storages (handles, autograd graphs, temporaries), in O(1).
+#[no_mangle]
+pub extern "C" fn kd_live_bytes() -> usize { kd_engine::storage::live_bytes() }
 
 /// A second handle to the same view (shares storage).
 #[no_mangle]

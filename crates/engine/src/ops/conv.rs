@@ -333,14 +333,11 @@ mod tests {
             for (g, e) in y.to_vec::<f32>().unwrap().iter().zip(&want) { assert!((g - e).abs() <= 1e-4 * (1.0 + e.abs()), "{g} vs {e}"); }
             // <conv(x), r> = <x, conv_transpose(r)> with the same weight (as [in, out/groups] of the transpose).
             let r = Tensor::from_vec(seq(y.numel(), 0.3), y.shape.clone());
-            let xt = conv_transpose2d(&r, &wt, None, a, [0, 0]).unwrap();
-            // conv_transpose's output may be smaller than x (rows the conv never reads): compare on x's shape.
-            assert!(xt.shape[2] <= h && xt.shape[3] <= w);
-            let xv = x.to_vec::<f32>().unwrap();
-            let xtv = xt.to_vec::<f32>().unwrap();
-            let (th, tw) = (xt.shape[2], xt.shape[3]);
-            let mut lhs_x = vec![0f32; xtv.len()];
-            for i in 0..n * c { for yy in 0..th { for xx in 0..tw { lhs_x[(i * th + yy) * tw + xx] = xv[(i * h + yy) * w + xx]; } } }
+            // output_padding = the rows/cols the size formula's floor dropped, so the transpose has x's shape
+            let rem = |k: usize| ([h, w][k] + 2 * p[k] - d[k] * ([kh, kw][k] - 1) - 1) % s[k];
+            let xt = conv_transpose2d(&r, &wt, None, a, [rem(0), rem(1)]).unwrap();
+            assert_eq!(xt.shape, x.shape);
+            let (lhs_x, xtv) = (x.to_vec::<f32>().unwrap(), xt.to_vec::<f32>().unwrap());
             let lhs = dot(&y.to_vec::<f32>().unwrap(), &r.to_vec::<f32>().unwrap());
             let rhs = dot(&lhs_x, &xtv);
             assert!((lhs - rhs).abs() <= 1e-3 * (1.0 + lhs.abs()), "{lhs} vs {rhs}");
