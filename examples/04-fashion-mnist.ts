@@ -101,9 +101,9 @@ export async function main(opts: Record<string, string> = {}) {
   }
 
   const classes = testData.classes;
-  const cm = kd.metrics.confusionMatrix(kd.tensor(last.preds, { dtype: "int32" }), kd.tensor(last.targets, { dtype: "int32" }), classes.length);
+  const cm = kd.metrics.confusionMatrix(last.preds, last.targets, classes.length);
   console.log("confusion matrix (rows: true class, columns: predicted):");
-  const rows = cm.tolist() as number[][];
+  const rows = cm;
   const w = 6;
   console.log(" ".repeat(14) + rows.map((_, j) => String(j).padStart(w)).join(""));
   rows.forEach((r, i) => console.log(classes[i].padEnd(14) + r.map((v) => String(v).padStart(w)).join("")));

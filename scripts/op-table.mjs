@@ -9,6 +9,7 @@ const other = {
   "shape and views": ["view", "reshape", "flatten", "unflatten", "squeeze", "unsqueeze", "permute", "transpose", "expand", "slice", "narrow", "select", "get (indexing)", "contiguous", "clone"],
   indexing: ["cat", "stack", "split", "chunk", "unbind", "index_select", "gather", "scatter_add", "where", "masked_fill"],
   "linear algebra": ["matmul"],
+  vision: ["conv2d", "conv_transpose2d", "max_pool2d (indices)", "avg_pool2d", "adaptive_avg_pool2d", "upsample nearest / nearest-exact / bilinear"],
   activation: ["softmax", "log_softmax", "clamp", "leaky_relu", "gelu (tanh)"],
   casts: ["float32", "int32", "bool"],
 };

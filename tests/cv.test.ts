@@ -275,8 +275,26 @@ describe("layers", () => {
       [new nn.Embedding(10, 3, { paddingIdx: -1, maxNorm: 1 }), "Embedding(10, 3, padding_idx=9, max_norm=1.0)"],
       [new nn.Dropout2d(), "Dropout2d(p=0.5, inplace=False)"],
       [new nn.Dropout2d(0.25), "Dropout2d(p=0.25, inplace=False)"],
+      [new nn.Upsample({ scaleFactor: 2 }), "Upsample(scale_factor=2.0, mode=nearest)"],
+      [new nn.Upsample({ size: [4, 5], mode: "bilinear", alignCorners: true }), "Upsample(size=(4, 5), mode=bilinear)"],
+      [new nn.Upsample({ scaleFactor: [2, 1.5], mode: "nearest-exact" }), "Upsample(scale_factor=(2.0, 1.5), mode=nearest-exact)"],
     ];
     for (const [m, want] of cases) expect(m.toString()).toBe(want);
+  });
+
+  it("MaxPool2d with returnIndices returns [output, indices]", () => {
+    const x = kd.tensor([[[[1, 5, 2, 0], [3, 4, 9, 1]]]]);
+    const [y, idx] = new nn.MaxPool2d(2, { returnIndices: true }).forward(x);
+    expect(Array.from(y.dataSync())).toEqual([5, 9]);
+    expect(Array.from(idx.dataSync())).toEqual([1, 6]);
+    expect(new nn.MaxPool2d(2).forward(x).relu().shape).toEqual([1, 1, 1, 2]);
+  });
+
+  it("Upsample is F.interpolate", () => {
+    const x = kd.randn([1, 2, 2, 3]);
+    const up = new nn.Upsample({ scaleFactor: 2, mode: "bilinear" });
+    expect(Array.from(up.forward(x).dataSync())).toEqual(Array.from(F.interpolate(x, { scaleFactor: 2, mode: "bilinear" }).dataSync()));
+    expect(up.forward(x).shape).toEqual([1, 2, 4, 6]);
   });
 
   it("use PyTorch's state dict keys and shapes", () => {
@@ -462,7 +480,7 @@ describe("bad input raises typed errors that name the sizes", () => {
     expect(() => F.conv2d(x, kd.randn([4, 2, 3, 3]))).toThrow("Given groups=1, weight of size [4, 2, 3, 3], expected input[2, 3, 8, 8] to have 2 channels, but got 3 channels instead");
     expect(() => new nn.Conv2d(4, 4, 3).forward(x)).toThrow("expected input[2, 3, 8, 8] to have 4 channels, but got 3 channels instead");
     expect(() => F.conv2d(x, kd.randn([4, 3, 9, 3]))).toThrow(kd.ShapeError);
-    expect(() => F.conv2d(x, kd.randn([4, 3, 9, 3]))).toThrow("calculated padded input size per channel: (8). Kernel size: (9). Kernel size can't be greater than actual input size");
+    expect(() => F.conv2d(x, kd.randn([4, 3, 9, 3]))).toThrow("Calculated padded input size per channel: (8 x 8). Kernel size: (9 x 3). Kernel size can't be greater than actual input size");
     expect(() => F.conv2d(x, kd.randn([4, 1, 3, 3]), null, { groups: 2 })).toThrow("Given groups=2, weight of size [4, 1, 3, 3], expected input[2, 3, 8, 8] to have 2 channels, but got 3 channels instead");
     expect(() => F.conv2d(x, kd.randn([3, 1, 3, 3]), null, { groups: 2 })).toThrow(kd.ValueError);
     expect(() => new nn.Conv2d(3, 4, 3, { groups: 2 })).toThrow("in_channels must be divisible by groups (in_channels=3, groups=2)");

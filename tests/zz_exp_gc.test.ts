@@ -14,5 +14,5 @@ it("gc experiment", async () => {
       hw = Math.max(hw, m.wasmBytes); hwLive = Math.max(hwLive, m.liveTensors); }
     }
     await new Promise((r) => setImmediate(r));
-    console.log("N", N, "SZ", SZ, "ms", Date.now() - t0, "wasmMB", (hw / 2 ** 20).toFixed(1), "maxLive", hwLive, "end", JSON.stringify(kd.memory()));
+    console.log("N", N, "SZ", SZ, "ms", Date.now() - t0, "wasmMB", (hw / 2 ** 20).toFixed(1), "maxLive", hwLive, "end", JSON.stringify(kd.memory()), "hwFinal", (kd.memory().wasmBytes/2**20).toFixed(1));
 });

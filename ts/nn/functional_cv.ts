@@ -135,7 +135,7 @@ export function batchNorm(
     if (training) {
       const mean = input.mean(dims, true);
       const centered = input.sub(mean);
-      const v = centered.square().mean(dims, true);
+      const v = centered.mul(centered).mean(dims, true);
       xhat = centered.mul(v.add(eps).rsqrt());
       if (runningMean && runningVar) {
         noGrad(() => {
@@ -172,7 +172,7 @@ export function layerNorm(input: Tensor, normalizedShape: number | readonly numb
   const dims = Array.from({ length: k }, (_, i) => input.ndim - k + i);
   return tidy(() => {
     const centered = input.sub(input.mean(dims, true));
-    let y = centered.mul(centered.square().mean(dims, true).add(eps).rsqrt());
+    let y = centered.mul(centered.mul(centered).mean(dims, true).add(eps).rsqrt());
     if (weight) y = y.mul(weight);
     if (bias) y = y.add(bias);
     return y;
@@ -195,7 +195,7 @@ export function groupNorm(input: Tensor, numGroups: number, weight: Tensor | nul
   return tidy(() => {
     const g = input.reshape([N, numGroups, -1]);
     const centered = g.sub(g.mean(2, true));
-    let y = centered.mul(centered.square().mean(2, true).add(eps).rsqrt()).reshape(input.shape);
+    let y = centered.mul(centered.mul(centered).mean(2, true).add(eps).rsqrt()).reshape(input.shape);
     if (weight) y = y.mul(perChannel(weight, input.ndim));
     if (bias) y = y.add(perChannel(bias, input.ndim));
     return y;

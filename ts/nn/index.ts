@@ -11,6 +11,7 @@ export { Conv2d, ConvTranspose2d, type Conv2dLayerOptions, type ConvTranspose2dL
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from "./layers/pooling.js";
 export { BatchNorm, BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm } from "./layers/normalization.js";
 export { Embedding } from "./layers/sparse.js";
+export { Upsample } from "./layers/upsampling.js";
 export { Flatten, Unflatten } from "./layers/shape.js";
 export {
   Loss, WeightedLoss, L1Loss, MSELoss, HuberLoss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, NLLLoss, CrossEntropyLoss,

@@ -15,18 +15,21 @@ function checkPair(v: Pair, what: string, min: number): void {
   if (p.some((x) => x < min)) throw new ValueError(`${what} must be ${min > 0 ? "positive" : "non-negative"}, got ${pyTuple(p)}`);
 }
 
-export interface MaxPool2dLayerOptions {
+export interface MaxPool2dLayerOptions<I extends boolean = boolean> {
   /** Defaults to kernelSize. */
   stride?: Pair | null;
   padding?: Pair;
   dilation?: Pair;
-  /** forward returns [output, indices]. */
-  returnIndices?: boolean;
+  /** forward returns [output, indices] (typed so when given as the literal true). */
+  returnIndices?: I;
   ceilMode?: boolean;
 }
 
-/** 2-D max pooling (torch.nn.MaxPool2d): MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False). */
-export class MaxPool2d extends Module {
+/**
+ * 2-D max pooling (torch.nn.MaxPool2d): MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False).
+ * With returnIndices: true, forward returns [output, indices] as PyTorch's tuple.
+ */
+export class MaxPool2d<I extends boolean = false> extends Module {
   readonly kernelSize: Pair;
   readonly stride: Pair;
   readonly padding: Pair;
@@ -34,7 +37,7 @@ export class MaxPool2d extends Module {
   readonly returnIndices: boolean;
   readonly ceilMode: boolean;
 
-  constructor(kernelSize: Pair, opts: MaxPool2dLayerOptions = {}) {
+  constructor(kernelSize: Pair, opts: MaxPool2dLayerOptions<I> = {}) {
     super();
     this.kernelSize = kernelSize;
     this.stride = opts.stride ?? kernelSize;
@@ -48,9 +51,10 @@ export class MaxPool2d extends Module {
     checkPair(this.dilation, "dilation", 1);
   }
 
-  override forward(input: Tensor): Tensor | [Tensor, Tensor] {
+  override forward(input: Tensor): I extends true ? [Tensor, Tensor] : Tensor {
     const opts = { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode };
-    return this.returnIndices ? F.maxPool2d(input, this.kernelSize, { ...opts, returnIndices: true }) : F.maxPool2d(input, this.kernelSize, opts);
+    const out = this.returnIndices ? F.maxPool2d(input, this.kernelSize, { ...opts, returnIndices: true }) : F.maxPool2d(input, this.kernelSize, opts);
+    return out as I extends true ? [Tensor, Tensor] : Tensor;
   }
 
   override extraRepr(): string {

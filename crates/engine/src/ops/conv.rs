@@ -36,12 +36,14 @@ impl Geom {
     fn in_plane(&self) -> usize { self.c * self.a.groups * self.h * self.w }
 }
 
-fn out_size(n: usize, k: usize, s: usize, p: usize, d: usize, what: &str) -> Result<usize> {
-    let eff = d * (k - 1) + 1;
-    if n + 2 * p < eff {
-        bail!(Shape, "{}: calculated padded input size per channel: ({}). Kernel size: ({}). Kernel size can't be greater than actual input size", what, n + 2 * p, eff);
+/// Output (oh, ow) of a convolution over (h, w), or PyTorch's error naming both sizes.
+fn out_size(h: usize, w: usize, k: [usize; 2], a: &ConvArgs, what: &str) -> Result<(usize, usize)> {
+    let eff = [a.dilation[0] * (k[0] - 1) + 1, a.dilation[1] * (k[1] - 1) + 1];
+    let padded = [h + 2 * a.padding[0], w + 2 * a.padding[1]];
+    if padded[0] < eff[0] || padded[1] < eff[1] {
+        bail!(Shape, "{}: Calculated padded input size per channel: ({} x {}). Kernel size: ({} x {}). Kernel size can't be greater than actual input size", what, padded[0], padded[1], eff[0], eff[1]);
     }
-    Ok((n + 2 * p - eff) / s + 1)
+    Ok(((padded[0] - eff[0]) / a.stride[0] + 1, (padded[1] - eff[1]) / a.stride[1] + 1))
 }
 
 fn check_args(a: &ConvArgs, what: &str) -> Result<()> {
@@ -192,8 +194,7 @@ fn geometry(x: &Tensor, w: &Tensor, a: &ConvArgs) -> Result<Geom> {
         bail!(Shape, "Given groups={}, weight of size {}, expected input{} to have {} channels, but got {} channels instead", a.groups, fmt_shape(&w.shape), fmt_shape(&x.shape), cg * a.groups, c);
     }
     if kh == 0 || kw == 0 { bail!(Shape, "conv2d: kernel size must be positive, got weight {}", fmt_shape(&w.shape)); }
-    let oh = out_size(h, kh, a.stride[0], a.padding[0], a.dilation[0], "conv2d")?;
-    let ow = out_size(wd, kw, a.stride[1], a.padding[1], a.dilation[1], "conv2d")?;
+    let (oh, ow) = out_size(h, wd, [kh, kw], a, "conv2d")?;
     crate::shape::checked_numel(&[n, o, oh, ow])?;
     Ok(Geom { n, c: cg, h, w: wd, o, kh, kw, oh, ow, a: *a })
 }

@@ -38,41 +38,42 @@ pub fn sigmoid(x: f32) -> f32 {
     if x >= 0.0 { 1.0 / (1.0 + m::exp(-x)) } else { let e = m::exp(x); e / (1.0 + e) }
 }
 
-#[inline]
-fn f32_fn(op: UnaryOp) -> fn(f32) -> f32 {
+/// Applies op to a float tensor. Each arm passes its own closure, so every op gets a
+/// monomorphised loop (a table of fn pointers costs an indirect call per element).
+fn map_op(op: UnaryOp, t: &Tensor) -> Result<Tensor> {
     use UnaryOp::*;
     match op {
-        Neg => |x| -x,
-        Abs => |x: f32| x.abs(),
-        Exp => m::exp,
-        Log => m::ln,
-        Sqrt => m::sqrt,
-        Rsqrt => |x| 1.0 / m::sqrt(x),
-        Sin => m::sin,
-        Cos => m::cos,
-        Tan => |x| m::sin(x) / m::cos(x),
-        Atan => m::atan,
-        Tanh => m::tanh,
-        Sigmoid => sigmoid,
-        Relu => |x| if x > 0.0 { x } else if x.is_nan() { x } else { 0.0 },
-        Gelu => |x| 0.5 * x * (1.0 + m::erf(x * core::f32::consts::FRAC_1_SQRT_2)),
-        GeluTanh => |x| 0.5 * x * (1.0 + m::tanh(0.797_884_6 * (x + 0.044715 * x * x * x))),
-        Silu => |x| x * sigmoid(x),
-        Sign => |x: f32| if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { x * 0.0 },
-        Floor => m::floor,
-        Ceil => m::ceil,
-        Round => m::round_half_even,
-        Trunc => m::trunc,
-        Square => |x| x * x,
-        Reciprocal => |x| 1.0 / x,
-        Log1p => m::ln_1p,
-        Expm1 => m::exp_m1,
-        Erf => m::erf,
+        Neg => map_f32(t, |x| -x),
+        Abs => map_f32(t, |x: f32| x.abs()),
+        Exp => map_f32(t, m::exp),
+        Log => map_f32(t, m::ln),
+        Sqrt => map_f32(t, m::sqrt),
+        Rsqrt => map_f32(t, |x| 1.0 / m::sqrt(x)),
+        Sin => map_f32(t, m::sin),
+        Cos => map_f32(t, m::cos),
+        Tan => map_f32(t, |x| m::sin(x) / m::cos(x)),
+        Atan => map_f32(t, m::atan),
+        Tanh => map_f32(t, m::tanh),
+        Sigmoid => map_f32(t, sigmoid),
+        Relu => map_f32(t, |x| if x > 0.0 { x } else if x.is_nan() { x } else { 0.0 }),
+        Gelu => map_f32(t, |x| 0.5 * x * (1.0 + m::erf(x * core::f32::consts::FRAC_1_SQRT_2))),
+        GeluTanh => map_f32(t, |x| 0.5 * x * (1.0 + m::tanh(0.797_884_6 * (x + 0.044715 * x * x * x)))),
+        Silu => map_f32(t, |x| x * sigmoid(x)),
+        Sign => map_f32(t, |x: f32| if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { x * 0.0 }),
+        Floor => map_f32(t, m::floor),
+        Ceil => map_f32(t, m::ceil),
+        Round => map_f32(t, m::round_half_even),
+        Trunc => map_f32(t, m::trunc),
+        Square => map_f32(t, |x| x * x),
+        Reciprocal => map_f32(t, |x| 1.0 / x),
+        Log1p => map_f32(t, m::ln_1p),
+        Expm1 => map_f32(t, m::exp_m1),
+        Erf => map_f32(t, m::erf),
         // PyTorch's softplus (beta 1, threshold 20): linear above the threshold.
-        Softplus => |x| if x > 20.0 { x } else { m::ln_1p(m::exp(x)) },
-        Log2 => |x| m::ln(x) * core::f32::consts::LOG2_E,
-        Exp2 => |x| m::pow(2.0, x),
-        LogicalNot => |x| (x == 0.0) as u8 as f32,
+        Softplus => map_f32(t, |x| if x > 20.0 { x } else { m::ln_1p(m::exp(x)) }),
+        Log2 => map_f32(t, |x| m::ln(x) * core::f32::consts::LOG2_E),
+        Exp2 => map_f32(t, |x| m::pow(2.0, x)),
+        LogicalNot => map_f32(t, |x| (x == 0.0) as u8 as f32),
     }
 }
 
@@ -123,7 +124,7 @@ pub fn unary(op: UnaryOp, name: &str, keeps_int: bool, t: &Tensor) -> Result<Ten
         }
         DType::F32 | DType::I32 | DType::Bool => {
             let _ = name;
-            map_f32(t, f32_fn(op))
+            map_op(op, t)
         }
     }
 }
@@ -165,69 +166,72 @@ pub fn leaky_relu(t: &Tensor, slope: f32) -> Result<Tensor> {
 
 // ---- autograd -------------------------------------------------------------------------------
 
-/// d(op)/dx as a function of (x, y = op(x)), times the incoming gradient g.
-fn derivative(op: UnaryOp) -> Option<fn(f32, f32, f32) -> f32> {
+/// The gradient of op at x (with y = op(x)) for the incoming gradient g; None where op has
+/// no derivative. One closure per arm, so each rule is an inlined loop.
+fn derivative(op: UnaryOp, x: &Tensor, y: &Tensor, g: &Tensor) -> Result<Option<Tensor>> {
     use core::f32::consts::{FRAC_2_SQRT_PI, LN_2};
     use UnaryOp::*;
     const INV_SQRT_2PI: f32 = 0.398_942_3;
-    Some(match op {
-        Neg => |_, _, g| -g,
-        Abs => |x, _, g| if x > 0.0 { g } else if x < 0.0 { -g } else { 0.0 },
-        Exp => |_, y, g| g * y,
-        Log => |x, _, g| g / x,
-        Sqrt => |_, y, g| g / (2.0 * y),
-        Rsqrt => |_, y, g| -0.5 * g * y * y * y,
-        Sin => |x, _, g| g * m::cos(x),
-        Cos => |x, _, g| -g * m::sin(x),
-        Tan => |_, y, g| g * (1.0 + y * y),
-        Atan => |x, _, g| g / (1.0 + x * x),
-        Tanh => |_, y, g| g * (1.0 - y * y),
-        Sigmoid => |_, y, g| g * y * (1.0 - y),
-        Relu => |_, y, g| if y > 0.0 { g } else { 0.0 },
-        Gelu => |x, _, g| {
+    Ok(Some(match op {
+        Neg => map3(x, y, g, |_, _, g| -g),
+        Abs => map3(x, y, g, |x, _, g| if x > 0.0 { g } else if x < 0.0 { -g } else { 0.0 }),
+        Exp => map3(x, y, g, |_, y, g| g * y),
+        Log => map3(x, y, g, |x, _, g| g / x),
+        Sqrt => map3(x, y, g, |_, y, g| g / (2.0 * y)),
+        Rsqrt => map3(x, y, g, |_, y, g| -0.5 * g * y * y * y),
+        Sin => map3(x, y, g, |x, _, g| g * m::cos(x)),
+        Cos => map3(x, y, g, |x, _, g| -g * m::sin(x)),
+        Tan => map3(x, y, g, |_, y, g| g * (1.0 + y * y)),
+        Atan => map3(x, y, g, |x, _, g| g / (1.0 + x * x)),
+        Tanh => map3(x, y, g, |_, y, g| g * (1.0 - y * y)),
+        Sigmoid => map3(x, y, g, |_, y, g| g * y * (1.0 - y)),
+        Relu => map3(x, y, g, |_, y, g| if y > 0.0 { g } else { 0.0 }),
+        Gelu => map3(x, y, g, |x, _, g| {
             let cdf = 0.5 * (1.0 + m::erf(x * core::f32::consts::FRAC_1_SQRT_2));
             g * (cdf + x * INV_SQRT_2PI * m::exp(-0.5 * x * x))
-        },
-        GeluTanh => |x, _, g| {
+        }),
+        GeluTanh => map3(x, y, g, |x, _, g| {
             const K: f32 = 0.797_884_6;
             let inner = K * (x + 0.044715 * x * x * x);
             let t = m::tanh(inner);
             g * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * K * (1.0 + 3.0 * 0.044715 * x * x))
-        },
-        Silu => |x, _, g| { let s = sigmoid(x); g * s * (1.0 + x * (1.0 - s)) },
-        Sign | Floor | Ceil | Round | Trunc => |_, _, _| 0.0,
-        Square => |x, _, g| 2.0 * x * g,
-        Reciprocal => |_, y, g| -g * y * y,
-        Log1p => |x, _, g| g / (1.0 + x),
-        Expm1 => |_, y, g| g * (y + 1.0),
-        Erf => |x, _, g| g * FRAC_2_SQRT_PI * m::exp(-x * x),
-        Softplus => |x, _, g| if x > 20.0 { g } else { g * sigmoid(x) },
-        Log2 => |x, _, g| g / (x * LN_2),
-        Exp2 => |_, y, g| g * y * LN_2,
-        LogicalNot => return None,
-    })
+        }),
+        Silu => map3(x, y, g, |x, _, g| { let s = sigmoid(x); g * s * (1.0 + x * (1.0 - s)) }),
+        Sign | Floor | Ceil | Round | Trunc => map3(x, y, g, |_, _, _| 0.0),
+        Square => map3(x, y, g, |x, _, g| 2.0 * x * g),
+        Reciprocal => map3(x, y, g, |_, y, g| -g * y * y),
+        Log1p => map3(x, y, g, |x, _, g| g / (1.0 + x)),
+        Expm1 => map3(x, y, g, |_, y, g| g * (y + 1.0)),
+        Erf => map3(x, y, g, |x, _, g| g * FRAC_2_SQRT_PI * m::exp(-x * x)),
+        Softplus => map3(x, y, g, |x, _, g| if x > 20.0 { g } else { g * sigmoid(x) }),
+        Log2 => map3(x, y, g, |x, _, g| g / (x * LN_2)),
+        Exp2 => map3(x, y, g, |_, y, g| g * y * LN_2),
+        LogicalNot => return Ok(None),
+    }?))
 }
 
-/// f(x, y, g) elementwise over three same-shaped tensors, into a new float tensor.
+/// f(x, y, g) elementwise over three same-shaped tensors, into a new float tensor
+/// (contiguous inputs are read in place, without a copy).
 pub fn map3(x: &Tensor, y: &Tensor, g: &Tensor, f: impl Fn(f32, f32, f32) -> f32) -> Result<Tensor> {
     let (x, y, g) = (cast(x, DType::F32)?, cast(y, DType::F32)?, cast(g, DType::F32)?);
-    let xs = x.contiguous()?.to_vec::<f32>()?;
-    let ys = y.contiguous()?.to_vec::<f32>()?;
-    let out = g.with_contiguous::<f32, _>(|gs| {
-        let mut o = alloc::vec::Vec::with_capacity(gs.len());
-        o.extend(xs.iter().zip(&ys).zip(gs).map(|((&a, &b), &c)| f(a, b, c)));
-        o
-    })?;
+    let out = x.with_contiguous::<f32, _>(|xs| {
+        y.with_contiguous::<f32, _>(|ys| {
+            g.with_contiguous::<f32, _>(|gs| {
+                let mut o = try_with_capacity::<f32>(gs.len())?;
+                o.extend(xs.iter().zip(ys).zip(gs).map(|((&a, &b), &c)| f(a, b, c)));
+                Ok::<_, crate::error::Error>(o)
+            })
+        })
+    })????;
     Ok(Tensor::from_vec(out, x.shape.clone()))
 }
 
 /// The differentiable unary op: forward, plus its backward rule when recording.
 pub fn apply(op: UnaryOp, name: &'static str, keeps_int: bool, x: &Tensor) -> Result<Tensor> {
     let y = unary(op, name, keeps_int, x)?;
-    let Some(d) = derivative(op) else { return Ok(y) };
-    if !y.dtype().is_float() { return Ok(y); }
+    if op == UnaryOp::LogicalNot || !y.dtype().is_float() { return Ok(y); }
     let (sx, sy) = (crate::autograd::Saved::new(x), crate::autograd::Saved::new(&y));
-    Ok(crate::autograd::record(name, &[x], y, move |g| Ok(alloc::vec![Some(map3(sx.get()?, sy.get()?, g, d)?)])))
+    Ok(crate::autograd::record(name, &[x], y, move |g| Ok(alloc::vec![derivative(op, sx.get()?, sy.get()?, g)?])))
 }
 
 pub fn clamp_apply(x: &Tensor, lo: Option<f64>, hi: Option<f64>) -> Result<Tensor> {
