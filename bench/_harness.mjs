@@ -6,8 +6,8 @@ import os from "node:os";
 import path from "node:path";
 
 /** Runs `node [flags] script args`; the child prints one JSON line prefixed by "RESULT ". */
-export function runProbe(script, args = [], { flags = [], env = {} } = {}) {
-  const r = spawnSync(process.execPath, [...flags, script, ...args], {
+export function runProbe(script, args = [], { flags = [], env = {}, cmd = process.execPath } = {}) {
+  const r = spawnSync(cmd, [...flags, script, ...args], {
     encoding: "utf8",
     env: { ...process.env, ...env },
     maxBuffer: 1 << 26,

@@ -1,7 +1,7 @@
 // torch.* functional forms. Each calls the Tensor method of the same op (defined once there),
 // plus the ops that take several tensors: cat, stack, where, broadcastTensors.
 import { abi, intArg, putInts } from "./runtime/abi.js";
-import { ShapeError, ValueError } from "./errors.js";
+import { IndexError, ShapeError, ValueError } from "./errors.js";
 import { BINARY_OPS, UNARY_OPS, camel, Tensor, whereOp, wrap, type BinaryName, type Scalar, type UnaryName } from "./tensor.js";
 
 export function cat(tensors: Tensor[], dim = 0): Tensor {
@@ -20,9 +20,14 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
       throw new ShapeError(`stack expects each tensor to be equal size, but got [${shape.join(", ")}] at entry 0 and [${t.shape.join(", ")}] at entry ${i}`);
     }
   });
-  const parts = tensors.map((t) => t.unsqueeze(dim < 0 ? dim + shape.length + 1 : dim));
+  // the new dim is in [-(n+1), n]; wrap it once here, so an out-of-range one is not wrapped twice
+  const n = shape.length + 1;
+  intArg(dim, "dim");
+  if (dim < -n || dim >= n) throw new IndexError(`Dimension out of range (expected to be in range of [${-n}, ${n - 1}], but got ${dim})`);
+  const d = dim < 0 ? dim + n : dim;
+  const parts = tensors.map((t) => t.unsqueeze(d));
   try {
-    return cat(parts, dim < 0 ? dim + shape.length + 1 : dim);
+    return cat(parts, d);
   } finally {
     for (const p of parts) p.dispose();
   }

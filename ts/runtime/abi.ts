@@ -70,6 +70,9 @@ export interface Abi {
   kd_detach(h: number): number;
   kd_grad_fn_name(h: number): number;
   kd_copy_(dst: number, src: number): number;
+  kd_profile(on: number): void;
+  kd_profile_report(): number;
+  kd_profile_ptr(): number;
   kd_conv2d(x: number, w: number, b: number): number;
   kd_conv_transpose2d(x: number, w: number, b: number): number;
   kd_max_pool2d(x: number): number;

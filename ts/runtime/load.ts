@@ -54,7 +54,8 @@ export function init(opts: InitOptions = {}): Promise<Engine> {
     const forced = isNode ? (process.env.KINDLING_WASM as WasmVariant | undefined) : undefined;
     const variant = opts.variant ?? forced ?? supportedVariant();
     const bytes = await readBytes(candidates(`kindling.${variant}.wasm`, opts.wasmBase));
-    const { instance } = await WebAssembly.instantiate(bytes, {});
+    // The engine imports one function: a clock for its opt-in profiler.
+    const { instance } = await WebAssembly.instantiate(bytes, { env: { kd_now: () => performance.now() } });
     const abi = instance.exports as unknown as Abi;
     const e: Engine = { abi, variant, ops: {} };
     setEngine(e);

@@ -194,7 +194,7 @@ fn run_backward(root: &Rc<AutogradMeta>, g: Tensor, retain_graph: bool) -> Resul
                 let grads = {
                     let slot = node.backward.borrow();
                     let f = slot.as_ref().ok_or_else(|| err!(Autograd, "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward."))?;
-                    f(&grad)?
+                    crate::profile::span(node.name, || f(&grad))?
                 };
                 if !retain_graph { node.backward.borrow_mut().take(); }
                 grads

@@ -9,6 +9,7 @@ pub mod dtype;
 pub mod error;
 pub mod iter;
 pub mod ops;
+pub mod profile;
 pub mod shape;
 pub mod storage;
 pub mod tensor;

@@ -501,3 +501,34 @@ pub extern "C" fn kd_upsample2d(x: u32, mode: u32, oh: i32, ow: i32, scale_h: f6
         resize::upsample2d(&get(x)?, m, usize_arg(oh, "output size")?, usize_arg(ow, "output size")?, s(scale_h), s(scale_w))
     })())
 }
+
+// ---- profiler ---------------------------------------------------------------------------------
+
+#[link(wasm_import_module = "env")]
+extern "C" {
+    /// performance.now(), imported from JS only for the profiler.
+    #[link_name = "kd_now"]
+    fn js_now() -> f64;
+}
+
+fn now() -> f64 { unsafe { js_now() } }
+
+/// on != 0 starts profiling backward rules (clearing the table); 0 stops.
+#[no_mangle]
+pub extern "C" fn kd_profile(on: u32) { kd_engine::profile::set_clock(if on != 0 { Some(now) } else { None }); }
+
+static mut PROFILE_TEXT: String = String::new();
+
+/// "name,calls,ms;..." for the backward rules run while profiling; its length is returned,
+/// its address by kd_profile_ptr.
+#[no_mangle]
+pub extern "C" fn kd_profile_report() -> usize {
+    let text: Vec<String> = kd_engine::profile::rows().iter().map(|(n, c, ms)| format!("{},{},{}", n, c, ms)).collect();
+    unsafe {
+        let t = &mut *core::ptr::addr_of_mut!(PROFILE_TEXT);
+        *t = text.join(";");
+        t.len()
+    }
+}
+#[no_mangle]
+pub extern "C" fn kd_profile_ptr() -> *const u8 { unsafe { (&*core::ptr::addr_of!(PROFILE_TEXT)).as_ptr() } }
