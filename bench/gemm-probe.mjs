@@ -1,4 +1,5 @@
 // Standalone single-thread timing of kd_matmul straight on the .wasm (no TS library).
+// The module is instantiated directly (its only imports, if any, are stubbed).
 // Usage: node bench/gemm-probe.mjs [simd|relaxed|path/to/module.wasm] [N ...]
 //   relaxed needs: node --experimental-wasm-relaxed-simd bench/gemm-probe.mjs relaxed
 // Prints GFLOP/s = 2N^3 / time, best of several repetitions (the machine is noisy).
@@ -15,7 +16,14 @@ const SAMPLES = Number(process.env.SAMPLES ?? 7);
 
 const file = variant.endsWith(".wasm") ? variant : path.join(root, "dist", `kindling.${variant}.wasm`);
 const bytes = readFileSync(file);
-const { instance } = await WebAssembly.instantiate(bytes, {});
+// Newer builds import a clock (env.kd_now, for the profiler); give every function import a stub.
+const module = await WebAssembly.compile(bytes);
+const imports = {};
+for (const imp of WebAssembly.Module.imports(module)) {
+  if (imp.kind !== "function") continue;
+  (imports[imp.module] ??= {})[imp.name] = imp.name === "kd_now" ? () => performance.now() : () => 0;
+}
+const instance = await WebAssembly.instantiate(module, imports);
 const x = instance.exports;
 
 function randn(dims) {

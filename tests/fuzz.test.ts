@@ -1273,10 +1273,96 @@ function statsCase(): Case {
   return { family: "scatter_add", desc, run, expect: { value: { ...r, data: out } } };
 }
 
+// ---- nn / cv ops with random (often invalid) arguments: no trap, typed errors ----------------
+
+const SMALL_BAD = [0, 1, 2, 3, -1, 1.5, NaN, 2 ** 40, 100, 1e9, 2 ** 31 - 1];
+const pairArg = () => (chance(0.7) ? pick([1, 1, 2, 3, 0, -1]) : chance(0.5) ? [pick(SMALL_BAD), pick([1, 2])] as [number, number] : pick(SMALL_BAD));
+function cvCase(): Case {
+  const F = kd.nn.functional as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const nd = pick([4, 4, 4, 3, 2, 5]);
+  const shape = Array.from({ length: nd }, (_, i) => (i === 0 && nd === 4 ? ri(1, 2) : chance(0.05) ? 0 : ri(1, 6)));
+  const x = operand(shape, chance(0.9) ? "float32" : randDT(), 0.3);
+  const C = shape[nd === 4 ? 1 : 0] ?? 1;
+  const k = ri(0, 10);
+  const any = (desc: string, run: () => unknown): Case => ({ family: "nn", desc, run: () => { const r = run(); touch(r); return r; }, expect: { any: true } });
+  const desc0 = x.how;
+  if (k <= 1) {
+    const groups = pick([1, 1, 1, 2, 3, 0]);
+    const oc = pick([1, 2, 4, 3]);
+    const wshape = chance(0.9) ? [oc, Math.max(1, Math.floor(C / Math.max(groups, 1))) + (chance(0.1) ? 1 : 0), chance(0.05) ? 0 : ri(1, 3), ri(1, 3)] : [oc, C, 2];
+    const w = operand(wshape, "float32", 0.2);
+    const bias = chance(0.5) ? toTensor(randRef([chance(0.9) ? oc : oc + 1], "float32")) : null;
+    const opts = { stride: pairArg(), padding: chance(0.15) ? pick(["same", "valid", "bad"]) : pairArg(), dilation: pairArg(), groups };
+    const tr = k === 1;
+    const o2 = tr ? { ...opts, padding: chance(0.9) ? pairArg() : opts.padding, outputPadding: chance(0.3) ? pairArg() : 0 } : opts;
+    return any(`${tr ? "convTranspose2d" : "conv2d"}(${desc0}, ${w.how}, bias ${bias !== null}, ${JSON.stringify(o2)})`, () => F[tr ? "convTranspose2d" : "conv2d"](x.t, w.t, bias, o2));
+  }
+  if (k === 2) {
+    const o = { stride: chance(0.3) ? null : pairArg(), padding: pairArg(), dilation: pairArg(), ceilMode: chance(0.3), returnIndices: chance(0.3) };
+    const ks = pairArg();
+    return any(`maxPool2d(${desc0}, ${JSON.stringify(ks)}, ${JSON.stringify(o)})`, () => F.maxPool2d(x.t, ks, o));
+  }
+  if (k === 3) {
+    const o = { stride: chance(0.3) ? null : pairArg(), padding: pairArg(), ceilMode: chance(0.3), countIncludePad: chance(0.5), divisorOverride: chance(0.2) ? pick([0, -1, 2, 1.5]) : null };
+    const ks = pairArg();
+    return any(`avgPool2d(${desc0}, ${JSON.stringify(ks)}, ${JSON.stringify(o)})`, () => F.avgPool2d(x.t, ks, o));
+  }
+  if (k === 4) {
+    const os = chance(0.8) ? pairArg() : pick([[null, 2], [2, null], [0, 0]]);
+    return any(`adaptiveAvgPool2d(${desc0}, ${JSON.stringify(os)})`, () => F.adaptiveAvgPool2d(x.t, os));
+  }
+  if (k === 5) {
+    const pads = Array.from({ length: pick([2, 4, 6, 1, 8]) }, () => pick([0, 1, 2, -1, -3, 5, 1.5]));
+    const mode = pick(["constant", "reflect", "replicate", "circular", "bogus"]);
+    return any(`pad(${desc0}, ${JSON.stringify(pads)}, ${mode})`, () => F.pad(x.t, pads, mode, pick([0, 1.5, NaN])));
+  }
+  if (k === 6) {
+    const mode = pick(["nearest", "nearest-exact", "linear", "bilinear", "area", "bicubic"]);
+    const o = chance(0.5) ? { size: chance(0.8) ? pick([1, 2, 5, 0, -1, 1.5]) : [2, 3, 4], mode } : { scaleFactor: pick([0.5, 2, 1.5, 0, -1, NaN, 1e-9, 1e9]), mode };
+    return any(`interpolate(${desc0}, ${JSON.stringify(o)})`, () => F.interpolate(x.t, o));
+  }
+  if (k === 7) {
+    const num = ri(0, 5), dim = ri(1, 4);
+    const w = toTensor(randRef([num, dim], "float32"));
+    const ir = build(randShape(3, 12), "int32", () => (chance(0.1) ? pick([num, -num - 1, 2 ** 31 - 1]) : num ? ri(-num, num - 1) : 0));
+    const idx = toTensor(chance(0.9) ? ir : castRef(ir, "float32"));
+    const o = { paddingIdx: chance(0.3) ? pick([0, -1, num, null]) : null, maxNorm: chance(0.2) ? pick([1, 0, -1]) : null };
+    return any(`embedding(${JSON.stringify(ir.shape)}, [${num}, ${dim}], ${JSON.stringify(o)})`, () => F.embedding(idx, w, o));
+  }
+  if (k === 8) {
+    const which = pick(["layerNorm", "groupNorm", "batchNorm"]);
+    if (which === "layerNorm") {
+      const ns = chance(0.8) ? shape.slice(ri(0, nd)) : [7];
+      return any(`layerNorm(${desc0}, ${JSON.stringify(ns)})`, () => F.layerNorm(x.t, ns));
+    }
+    if (which === "groupNorm") {
+      const g = pick([1, 2, 3, 0, -1, C]);
+      return any(`groupNorm(${desc0}, ${g})`, () => F.groupNorm(x.t, g));
+    }
+    const rm = chance(0.7) ? toTensor(randRef([chance(0.9) ? C : C + 1], "float32")) : null;
+    const rv = rm ? toTensor(randRef(rm.shape as number[], "float32").data.length ? { shape: rm.shape as number[], dtype: "float32", data: (rm.shape as number[]).length ? Array(numel(rm.shape)).fill(1) : [] } : randRef([0], "float32")) : null;
+    const training = chance(0.5) || !rm;
+    return any(`batchNorm(${desc0}, rm ${rm?.shape}, training ${training})`, () => F.batchNorm(x.t, rm, rv, null, null, { training }));
+  }
+  // losses
+  const n = ri(0, 4), c = ri(1, 5);
+  const logits = toTensor(randRef(chance(0.9) ? [n, c] : [n, c, 2], "float32"));
+  const tr = build([chance(0.9) ? n : n + 1], "int32", () => (chance(0.1) ? pick([c, -1, -100, 2 ** 31 - 1]) : ri(0, c - 1)));
+  const target = toTensor(chance(0.9) ? tr : castRef(tr, "float32"));
+  const o = { reduction: pick(["mean", "sum", "none", "bad"]), ignoreIndex: chance(0.2) ? pick([-100, 0, 1]) : undefined, labelSmoothing: chance(0.2) ? pick([0.1, 1.5, -0.1]) : undefined };
+  const fn = pick(["crossEntropy", "nllLoss"]);
+  return any(`${fn}([${n},${c}], ${JSON.stringify(tr.data)}, ${JSON.stringify(o)})`, () => F[fn](logits, target, o));
+}
+function touch(r: unknown): void {
+  // read every tensor a call returns, so a bad result shape or offset shows here
+  if (r instanceof kd.Tensor) { const d = r.dataSync(); if (d.length !== r.numel()) throw new Error(`dataSync length ${d.length} != numel ${r.numel()}`); }
+  else if (Array.isArray(r)) r.forEach(touch);
+}
+
 const FAMILIES: [number, () => Case][] = [
   [18, unaryCase], [24, binaryCase], [16, reduceCase], [16, shapeCase], [8, matmulCase], [6, catCase],
   [8, indexCase], [6, creationCase], [8, miscCase], [3, disposedCase], [6, inplaceCase], [5, getCase],
-  [5, splitCase], [6, statsCase],
+  [5, splitCase], [6, statsCase], [8, cvCase],
 ];
 const TOTAL_W = FAMILIES.reduce((a, f) => a + f[0], 0);
 function randomCase(): Case {

@@ -1,6 +1,6 @@
 // Convolution and pooling entry points (NCHW). nn.functional and the Conv2d/Pool layers call
 // these; the kernels and their backward passes are in crates/engine/src/ops/{conv,pool}.rs.
-import { abi, lastError, putInts, scratch } from "./runtime/abi.js";
+import { abi, intArg, lastError, putInts, scratch } from "./runtime/abi.js";
 import { ShapeError, ValueError } from "./errors.js";
 import { dtypeCode } from "./dtype.js";
 import { Tensor, wrap } from "./tensor.js";
@@ -122,7 +122,7 @@ export function avgPool2d(x: Tensor, kernel: Pair, o: Pool2dOptions & { countInc
   const d = o.divisorOverride;
   if (d != null && (!Number.isInteger(d) || d <= 0)) throw new ValueError(`avg_pool2d: divisor_override must be a positive integer (divisor must be not zero), got ${d}`);
   putPool(kernel, { ...o, dilation: 1 });
-  return wrap(abi().kd_avg_pool2d(x.handle, o.countIncludePad ?? true ? 1 : 0, o.divisorOverride ?? 0));
+  return wrap(abi().kd_avg_pool2d(x.handle, o.countIncludePad ?? true ? 1 : 0, intArg(o.divisorOverride ?? 0)));
 }
 
 /** An adaptive pool's output size: a number, or a pair where null keeps that input dim. */
@@ -136,7 +136,7 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: OutputSize2d): Tensor {
   if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError(`adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got [${x.shape.join(", ")}]`);
   const oh = req[0] ?? x.shape[x.ndim - 2];
   const ow = req[1] ?? x.shape[x.ndim - 1];
-  return wrap(abi().kd_adaptive_avg_pool2d(x.handle, oh, ow));
+  return wrap(abi().kd_adaptive_avg_pool2d(x.handle, intArg(oh, "size"), intArg(ow, "size")));
 }
 
 /**

@@ -87,8 +87,9 @@ export class Tensor {
   }
 
   get shape(): readonly number[] {
+    const h = this.handle; // a DisposedError after dispose(), even with the shape cached
     if (!this.#shape) {
-      const n = abi().kd_shape(this.handle);
+      const n = abi().kd_shape(h);
       this.#shape = Object.freeze(Array.from(scratch().subarray(0, n)));
     }
     return this.#shape;
@@ -117,7 +118,8 @@ export class Tensor {
   }
 
   get dtype(): DType {
-    this.#dtype ??= DTYPES[abi().kd_dtype(this.handle)];
+    const h = this.handle;
+    this.#dtype ??= DTYPES[abi().kd_dtype(h)];
     return this.#dtype;
   }
 

@@ -38,8 +38,14 @@ impl Geom {
 
 /// Output (oh, ow) of a convolution over (h, w), or PyTorch's error naming both sizes.
 fn out_size(h: usize, w: usize, k: [usize; 2], a: &ConvArgs, what: &str) -> Result<(usize, usize)> {
-    let eff = [a.dilation[0] * (k[0] - 1) + 1, a.dilation[1] * (k[1] - 1) + 1];
-    let padded = [h + 2 * a.padding[0], w + 2 * a.padding[1]];
+    // Checked: dilation and padding come from the user and may be near 2^31 (usize is 32-bit in wasm).
+    let ext = |d: usize, k: usize| d.checked_mul(k - 1).and_then(|e| e.checked_add(1));
+    let pad = |n: usize, p: usize| p.checked_mul(2).and_then(|q| q.checked_add(n));
+    let (Some(e0), Some(e1), Some(p0), Some(p1)) = (ext(a.dilation[0], k[0]), ext(a.dilation[1], k[1]), pad(h, a.padding[0]), pad(w, a.padding[1])) else {
+        bail!(Value, "{}: dilation ({}, {}) or padding ({}, {}) is too large", what, a.dilation[0], a.dilation[1], a.padding[0], a.padding[1]);
+    };
+    let eff = [e0, e1];
+    let padded = [p0, p1];
     if padded[0] < eff[0] || padded[1] < eff[1] {
         bail!(Shape, "{}: Calculated padded input size per channel: ({} x {}). Kernel size: ({} x {}). Kernel size can't be greater than actual input size", what, padded[0], padded[1], eff[0], eff[1]);
     }
@@ -257,8 +263,13 @@ pub fn conv_transpose2d(x: &Tensor, w: &Tensor, b: Option<&Tensor>, a: ConvArgs,
     if h == 0 || wd == 0 {
         bail!(Shape, "conv_transpose2d: input spatial size must be positive, got input {}", fmt_shape(&x.shape));
     }
-    let oh_full = (h - 1) * a.stride[0] + a.dilation[0] * (kh - 1) + 1 + output_padding[0];
-    let ow_full = (wd - 1) * a.stride[1] + a.dilation[1] * (kw - 1) + 1 + output_padding[1];
+    // Checked: stride, dilation and output_padding come from the user (usize is 32-bit in wasm).
+    let full = |n: usize, s: usize, d: usize, k: usize, op: usize| -> Option<usize> {
+        (n - 1).checked_mul(s)?.checked_add(d.checked_mul(k.checked_sub(1)?)?)?.checked_add(1)?.checked_add(op)
+    };
+    let (Some(oh_full), Some(ow_full)) = (full(h, a.stride[0], a.dilation[0], kh, output_padding[0]), full(wd, a.stride[1], a.dilation[1], kw, output_padding[1])) else {
+        bail!(Value, "conv_transpose2d: stride ({}, {}), dilation ({}, {}) or kernel {}x{} gives an output size that is too large or empty", a.stride[0], a.stride[1], a.dilation[0], a.dilation[1], kh, kw);
+    };
     if oh_full <= 2 * a.padding[0] || ow_full <= 2 * a.padding[1] {
         bail!(Shape, "conv_transpose2d: given input size per channel: ({} x {}), padding ({}, {}) makes the calculated output size per channel non-positive: ({} x {})",
             h, wd, a.padding[0], a.padding[1], oh_full as isize - 2 * a.padding[0] as isize, ow_full as isize - 2 * a.padding[1] as isize);

@@ -18,12 +18,15 @@ pub struct PoolArgs {
 }
 
 fn pooled(n: usize, k: usize, s: usize, p: usize, d: usize, ceil: bool) -> Result<usize> {
-    let eff = d * (k - 1) + 1;
-    if n + 2 * p < eff { bail!(Shape, "pool: input size {} with padding {} is smaller than the kernel extent {}", n, p, eff); }
-    let span = n + 2 * p - eff;
+    // Checked: k, s, p, d come from the user and may be near 2^31 (usize is 32-bit in wasm).
+    let (Some(eff), Some(padded)) = (d.checked_mul(k - 1).and_then(|e| e.checked_add(1)), p.checked_mul(2).and_then(|q| q.checked_add(n))) else {
+        bail!(Value, "pool: kernel size {} with dilation {} or padding {} is too large", k, d, p);
+    };
+    if padded < eff { bail!(Shape, "pool: input size {} with padding {} is smaller than the kernel extent {}", n, p, eff); }
+    let span = padded - eff;
     let mut o = if ceil { span.div_ceil(s) } else { span / s } + 1;
     // The last window must start inside the input or the left padding (PyTorch's rule).
-    if ceil && (o - 1) * s >= n + p { o -= 1; }
+    if ceil && (o as u64 - 1) * s as u64 >= n as u64 + p as u64 { o -= 1; }
     Ok(o)
 }
 
@@ -161,7 +164,9 @@ pub fn adaptive_avg_pool2d(x: &Tensor, oh: usize, ow: usize) -> Result<Tensor> {
     if x.dtype() != DType::F32 { bail!(DType, "adaptive_avg_pool2d: expected float32 input, got {}", x.dtype().name()); }
     let (np, h, w) = planes(x, "adaptive_avg_pool2d")?;
     if oh == 0 || ow == 0 { bail!(Value, "adaptive_avg_pool2d: output size must be positive, got ({}, {})", oh, ow); }
-    let span = |i: usize, o: usize, n: usize| ((i * n) / o, ((i + 1) * n).div_ceil(o));
+    crate::shape::checked_numel(&[np, oh, ow])?; // oh, ow come from the user: np * oh * ow may overflow
+    // in u64: i * n overflows usize for an output of 2^20 over an input of 2^12
+    let span = |i: usize, o: usize, n: usize| (((i as u64 * n as u64) / o as u64) as usize, ((i as u64 + 1) * n as u64).div_ceil(o as u64) as usize);
     let xs = x.contiguous()?.to_vec::<f32>()?;
     let mut out = alloc_vec::<f32>(np * oh * ow)?;
     for p in 0..np {

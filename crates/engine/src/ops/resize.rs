@@ -44,8 +44,11 @@ fn scales_value(scale: Option<f64>, n_in: usize, n_out: usize) -> f32 {
 }
 
 /// For each output index along one axis: (i0, i1, w0, w1), the output being w0·x[i0] + w1·x[i1].
-fn axis_table(mode: ResizeMode, n_in: usize, n_out: usize, scale: Option<f64>) -> Vec<(usize, usize, f32, f32)> {
-    (0..n_out).map(|o| match mode {
+/// Fallible: n_out comes from the user (an output size or a scale factor of 1e9).
+fn axis_table(mode: ResizeMode, n_in: usize, n_out: usize, scale: Option<f64>) -> Result<Vec<(usize, usize, f32, f32)>> {
+    let mut table = Vec::new();
+    table.try_reserve_exact(n_out).map_err(|_| crate::error::err!(Memory, "{}: output size {} is too large", mode.name(), n_out))?;
+    table.extend((0..n_out).map(|o| match mode {
         ResizeMode::Nearest | ResizeMode::NearestExact => {
             let src = if n_out == n_in {
                 o
@@ -77,7 +80,8 @@ fn axis_table(mode: ResizeMode, n_in: usize, n_out: usize, scale: Option<f64>) -
             let l1 = (real - i0 as f32).clamp(0.0, 1.0);
             (i0, i1, 1.0 - l1, l1)
         }
-    }).collect()
+    }));
+    Ok(table)
 }
 
 /// Resamples x [N, C, H, W] to [N, C, oh, ow]. `scale_h`/`scale_w` are the user's scale
@@ -93,8 +97,8 @@ pub fn upsample2d(x: &Tensor, mode: ResizeMode, oh: usize, ow: usize, scale_h: O
     let np = n * c;
     crate::shape::checked_numel(&[np, oh, ow])?;
     let nearest = !matches!(mode, ResizeMode::Bilinear { .. });
-    let ty = axis_table(mode, h, oh, scale_h);
-    let tx = axis_table(mode, w, ow, scale_w);
+    let ty = axis_table(mode, h, oh, scale_h)?;
+    let tx = axis_table(mode, w, ow, scale_w)?;
     let xs = x.contiguous()?.to_vec::<f32>()?;
     let mut out = alloc_vec::<f32>(np * oh * ow)?;
     for p in 0..np {
@@ -147,10 +151,10 @@ mod tests {
     #[test]
     fn nearest_follows_pytorchs_floor_rule() {
         // 3 -> 5: src = floor(o * 3/5) = 0, 0, 1, 1, 2
-        let t = axis_table(ResizeMode::Nearest, 3, 5, None);
+        let t = axis_table(ResizeMode::Nearest, 3, 5, None).unwrap();
         assert_eq!(t.iter().map(|e| e.0).collect::<Vec<_>>(), vec![0, 0, 1, 1, 2]);
         // nearest-exact: floor((o + 0.5) * 3/5) = 0, 0, 1, 2, 2
-        let t = axis_table(ResizeMode::NearestExact, 3, 5, None);
+        let t = axis_table(ResizeMode::NearestExact, 3, 5, None).unwrap();
         assert_eq!(t.iter().map(|e| e.0).collect::<Vec<_>>(), vec![0, 0, 1, 2, 2]);
     }
 
