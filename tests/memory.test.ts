@@ -105,7 +105,7 @@ describe("garbage collection backstop", () => {
     // FinalizationRegistry releases them, after V8 collects the Tensor objects. ts/memory.ts
     // asks for a collection when live storage bytes or handles double; without that, V8
     // (which sees 100-byte JS objects, not the wasm memory behind them) let this loop reach
-    // ~40 MB at N = 100 and ~330 MB with 16 KB tensors (see the report in ts/memory.ts).
+    // ~36-47 MB and ~80-96k live handles, and 333 MB with 16 KB tensors (numbers in ts/memory.ts).
     await turn();
     const ITER = 100_000;
     const N = 1000; // iterations between macrotask turns
