@@ -56,7 +56,8 @@ export function init(opts: InitOptions = {}): Promise<Engine> {
     const bytes = await readBytes(candidates(`kindling.${variant}.wasm`, opts.wasmBase));
     // The engine imports one function: a clock for its opt-in profiler.
     const { instance } = await WebAssembly.instantiate(bytes, { env: { kd_now: () => performance.now() } });
-    const abi = instance.exports as unknown as Abi;
+    // A plain copy of the (frozen) exports object, so the profiler can wrap entries.
+    const abi = { ...instance.exports } as unknown as Abi;
     const e: Engine = { abi, variant, ops: {} };
     setEngine(e);
     e.ops = parseOpTable(readString(abi.kd_op_table_ptr(), abi.kd_op_table_len()));

@@ -80,6 +80,16 @@ fn im2col(x: &[f32], g: &Geom, c0: usize, cols: &mut [f32]) {
                     let dst = &mut row[oy * g.ow..(oy + 1) * g.ow];
                     if y < 0 || y >= g.h as isize { dst.fill(0.0); continue; }
                     let src = &plane[y as usize * g.w..(y as usize + 1) * g.w];
+                    if a.stride[1] == 1 {
+                        // Unit stride: the in-bounds columns are one contiguous run of the row.
+                        let shift = (j * a.dilation[1]) as isize - a.padding[1] as isize;
+                        let lo = (-shift).clamp(0, g.ow as isize) as usize;
+                        let hi = (g.w as isize - shift).clamp(lo as isize, g.ow as isize) as usize;
+                        dst[..lo].fill(0.0);
+                        dst[lo..hi].copy_from_slice(&src[(lo as isize + shift) as usize..(hi as isize + shift) as usize]);
+                        dst[hi..].fill(0.0);
+                        continue;
+                    }
                     for (ox, d) in dst.iter_mut().enumerate() {
                         let xx = (ox * a.stride[1] + j * a.dilation[1]) as isize - a.padding[1] as isize;
                         *d = if xx < 0 || xx >= g.w as isize { 0.0 } else { src[xx as usize] };
@@ -115,6 +125,11 @@ fn col2im(cols: &[f32], g: &Geom, c0: usize, dx: &mut [f32]) {
 
 fn f32_data(t: &Tensor) -> Result<Vec<f32>> { t.contiguous()?.to_vec::<f32>() }
 
+/// Runs f on the float32 elements of two tensors, read in place when contiguous.
+fn with2<R>(a: &Tensor, b: &Tensor, f: impl FnOnce(&[f32], &[f32]) -> Result<R>) -> Result<R> {
+    a.with_contiguous::<f32, _>(|xa| b.with_contiguous::<f32, _>(|xb| f(xa, xb)))??
+}
+
 /// y [n, o, oh, ow] = conv(x [n, c*groups, h, w], w [o, c, kh, kw]).
 fn conv_raw(xs: &[f32], ws: &[f32], g: &Geom) -> Result<Vec<f32>> {
     let (og, ckk, l, in_plane) = (g.og(), g.ckk(), g.l(), g.in_plane());
@@ -134,6 +149,27 @@ fn conv_raw(xs: &[f32], ws: &[f32], g: &Geom) -> Result<Vec<f32>> {
 
 /// dx [n, c*groups, h, w] from dy [n, o, oh, ow] and w [o, c, kh, kw].
 fn grad_input_raw(gys: &[f32], ws: &[f32], g: &Geom) -> Result<Vec<f32>> {
+    let a = g.a;
+    let full = [a.dilation[0] * (g.kh - 1), a.dilation[1] * (g.kw - 1)];
+    if a.stride == [1, 1] && a.groups == 1 && a.padding[0] <= full[0] && a.padding[1] <= full[1] && g.oh > 0 && g.ow > 0 {
+        // Unit stride: dx is the convolution of dy with the flipped, transposed kernel,
+        // padded to "full" — one im2col + GEMM with depth o*kh*kw instead of a depth-o GEMM
+        // and a col2im scatter.
+        let (c, o, kk) = (g.c, g.o, g.kh * g.kw);
+        let mut wt = alloc_vec::<f32>(ws.len())?;
+        for oc in 0..o {
+            for ci in 0..c {
+                for k in 0..kk {
+                    wt[(ci * o + oc) * kk + (kk - 1 - k)] = ws[(oc * c + ci) * kk + k];
+                }
+            }
+        }
+        let back = Geom {
+            n: g.n, c: o, h: g.oh, w: g.ow, o: c, kh: g.kh, kw: g.kw, oh: g.h, ow: g.w,
+            a: ConvArgs { stride: [1, 1], padding: [full[0] - a.padding[0], full[1] - a.padding[1]], dilation: a.dilation, groups: 1 },
+        };
+        return conv_raw(gys, &wt, &back);
+    }
     let (og, ckk, l, in_plane) = (g.og(), g.ckk(), g.l(), g.in_plane());
     let mut dx = alloc_vec::<f32>(g.n * in_plane)?;
     if l == 0 || ckk == 0 { return Ok(dx); }
@@ -210,7 +246,7 @@ pub fn conv2d_forward(x: &Tensor, w: &Tensor, b: Option<&Tensor>, a: &ConvArgs) 
     check_f32("conv2d", &[("input", x), ("weight", w)])?;
     let g = geometry(x, w, a)?;
     check_bias(b, g.o, "conv2d")?;
-    let mut out = conv_raw(&f32_data(x)?, &f32_data(w)?, &g)?;
+    let mut out = with2(x, w, |xs, ws| conv_raw(xs, ws, &g))?;
     add_bias(&mut out, b, g.o, g.l())?;
     Ok(Tensor::from_vec(out, alloc::vec![g.n, g.o, g.oh, g.ow]))
 }
@@ -226,9 +262,8 @@ pub fn conv2d(x: &Tensor, w: &Tensor, b: Option<&Tensor>, a: ConvArgs) -> Result
     if let Some(b) = b { inputs.push(b); }
     Ok(record("conv2d", &inputs, y, move |gy| {
         let (x, w) = (sx.get()?, sw.get()?);
-        let gys = f32_data(gy)?;
-        let dx = if need_x { Some(Tensor::from_vec(grad_input_raw(&gys, &f32_data(w)?, &g)?, x.shape.clone())) } else { None };
-        let dw = if need_w { Some(Tensor::from_vec(grad_weight_raw(&f32_data(x)?, &gys, &g)?, w.shape.clone())) } else { None };
+        let dx = if need_x { Some(crate::profile::span("conv2d.grad_input", || -> Result<Tensor> { Ok(Tensor::from_vec(with2(gy, w, |gys, ws| grad_input_raw(gys, ws, &g))?, x.shape.clone())) })?) } else { None };
+        let dw = if need_w { Some(crate::profile::span("conv2d.grad_weight", || -> Result<Tensor> { Ok(Tensor::from_vec(with2(x, gy, |xs, gys| grad_weight_raw(xs, gys, &g))?, w.shape.clone())) })?) } else { None };
         let db = if need_b { Some(crate::ops::prim::sum_dims(gy, &[0, 2, 3], false)?) } else { None };
         Ok(alloc::vec![dx, dw, db])
     }))

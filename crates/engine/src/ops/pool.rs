@@ -66,11 +66,29 @@ pub fn max_pool2d(x: &Tensor, a: PoolArgs) -> Result<(Tensor, Tensor)> {
     let (np, h, w) = planes(x, "max_pool2d")?;
     let oh = pooled(h, a.kernel[0], a.stride[0], a.padding[0], a.dilation[0], a.ceil_mode)?;
     let ow = pooled(w, a.kernel[1], a.stride[1], a.padding[1], a.dilation[1], a.ceil_mode)?;
-    let xs = x.contiguous()?.to_vec::<f32>()?;
     let mut vals = alloc_vec::<f32>(np * oh * ow)?;
     let mut idx = alloc_vec::<i32>(np * oh * ow)?;
-    for p in 0..np {
+    // PyTorch's rule: a NaN always wins (the last one in the window).
+    let better = |v: f32, best: f32, bi: i64| v > best || v.is_nan() || bi < 0;
+    let fast = a.kernel == [2, 2] && a.stride == [2, 2] && a.padding == [0, 0] && a.dilation == [1, 1] && 2 * oh <= h && 2 * ow <= w;
+    x.with_contiguous::<f32, _>(|xs| for p in 0..np {
         let plane = &xs[p * h * w..(p + 1) * h * w];
+        if fast {
+            // The CNN case (2x2, stride 2): every window lies inside the plane.
+            for oy in 0..oh {
+                let (r0, r1) = (&plane[2 * oy * w..][..w], &plane[(2 * oy + 1) * w..][..w]);
+                let o = (p * oh + oy) * ow;
+                for ox in 0..ow {
+                    let (mut best, mut bi) = (r0[2 * ox], (2 * oy * w + 2 * ox) as i64);
+                    for (v, k) in [(r0[2 * ox + 1], bi + 1), (r1[2 * ox], bi + w as i64), (r1[2 * ox + 1], bi + w as i64 + 1)] {
+                        if better(v, best, 0) { best = v; bi = k; }
+                    }
+                    vals[o + ox] = best;
+                    idx[o + ox] = bi as i32;
+                }
+            }
+            continue;
+        }
         for oy in 0..oh {
             for ox in 0..ow {
                 let (mut best, mut bi) = (f32::NEG_INFINITY, -1i64);
@@ -82,8 +100,7 @@ pub fn max_pool2d(x: &Tensor, a: PoolArgs) -> Result<(Tensor, Tensor)> {
                         if xx < 0 || xx >= w as isize { continue; }
                         let k = y as usize * w + xx as usize;
                         let v = plane[k];
-                        // PyTorch's rule: a NaN always wins (the last one in the window).
-                        if v > best || v.is_nan() || bi < 0 { best = v; bi = k as i64; }
+                        if better(v, best, bi) { best = v; bi = k as i64; }
                     }
                 }
                 let o = (p * oh + oy) * ow + ox;
@@ -91,7 +108,7 @@ pub fn max_pool2d(x: &Tensor, a: PoolArgs) -> Result<(Tensor, Tensor)> {
                 idx[o] = bi as i32;
             }
         }
-    }
+    })?;
     let shape = out_shape(x, oh, ow);
     let v = Tensor::from_vec(vals, shape.clone());
     let i = Tensor::from_vec(idx, shape);
