@@ -10,7 +10,7 @@
 // n = 64 and N = 100, wasm memory reached 41 MB and 96k live handles; with n = 4096, 30k
 // iterations reached 120 MB (N = 100) and 333 MB (N = 1000). So Kindling asks for a
 // collection itself, the way V8 does for its own heap: when the bytes held by live storages
-// (or the live handle count) doubled since the last cleanup, with floors of 16 MB and 16384
+// (or the live handle count) doubled since the last cleanup, with floors of 16 MB and 512
 // handles. Then the same loops peak at 9 MB (n = 64, N = 10..1000; 20 MB at N = 10000),
 // 25 MB and 80 MB (n = 4096). It gets a gc function in Node at run time (no node flag
 // needed; process.getBuiltinModule, Node >= 20.16), or uses globalThis.gc where a host
@@ -22,7 +22,7 @@ import { abi } from "./runtime/abi.js";
 type GcFn = () => void;
 let gcFn: GcFn | null | undefined; // undefined: not looked up yet; null: none available
 const MIN_BYTES = 16 << 20;
-const MIN_HANDLES = 16384;
+const MIN_HANDLES = 512;
 /** Live storage bytes / live handles whose reaching triggers the next collection. */
 let bytesMark = MIN_BYTES;
 let handlesMark = MIN_HANDLES;
