@@ -12,6 +12,7 @@ const other = {
   vision: ["conv2d", "conv_transpose2d", "max_pool2d (indices)", "avg_pool2d", "adaptive_avg_pool2d", "upsample nearest / nearest-exact / bilinear"],
   activation: ["softmax", "log_softmax", "clamp", "leaky_relu", "gelu (tanh)"],
   casts: ["float32", "int32", "bool"],
+  "optimizer steps (fused)": ["sgd", "adam / adamw", "rmsprop", "adagrad"],
 };
 const families = { ...Object.fromEntries(Object.entries(ops).map(([f, m]) => [f, Object.keys(m)])), ...other };
 export function opTableMarkdown() {
