@@ -112,7 +112,7 @@ export async function main(opts: Record<string, string> = {}) {
   writeAtomic(files[0], kd.plot.confusionMatrixSvg(cm, classes));
   const sample = testData.getBatch(Array.from({ length: 16 }, (_, i) => i * 613));
   const predicted = kd.noGrad(() => kd.tidy(() => { model.eval(); return model.forward(sample[0]).argmax(1); }));
-  writeAtomic(files[1], kd.plot.imageGridSvg(sample[0], { labels: sample[1], predictions: predicted, classNames: classes }));
+  writeAtomic(files[1], kd.plot.imageGridSvg(sample[0], { labels: sample[1].dataSync(), predictions: predicted.dataSync(), classNames: classes }));
   writeAtomic(files[2], kd.plot.lineChart([
     { name: "train loss", values: history.map((h) => h.trainLoss) },
     { name: "test loss", values: history.map((h) => h.testLoss) },

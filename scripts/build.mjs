@@ -2,6 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import { provisionData } from "./toolchain.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const step = (cmd, args) => {
@@ -9,4 +10,6 @@ const step = (cmd, args) => {
   if (r.status !== 0) process.exit(r.status ?? 1);
 };
 step(process.execPath, [path.join(root, "scripts/build-wasm.mjs")]);
+// The demo and the dataset tests read Debian's FashionMNIST; install it where we can.
+provisionData();
 step(process.execPath, [path.join(root, "node_modules/rollup/dist/bin/rollup"), "-c", "--silent"]);

@@ -56,3 +56,21 @@ export function findToolchain({ provision = true } = {}) {
 then run: npm run build`);
   process.exit(1);
 }
+
+/**
+ * System data the tests and the demo use (Debian's FashionMNIST), installed when we may;
+ * elsewhere a one-line notice says how (datasets.FashionMNIST can also download it).
+ */
+export function provisionData() {
+  const dir = "/usr/share/datasets/fashion-mnist";
+  if (existsSync(dir)) return;
+  if (canApt()) {
+    try {
+      aptInstall(["dataset-fashion-mnist"]);
+      return;
+    } catch (e) {
+      console.warn(`[kindling] could not install dataset-fashion-mnist: ${e.message}`);
+    }
+  }
+  console.warn(`[kindling] FashionMNIST is not in ${dir}: \`sudo apt-get install dataset-fashion-mnist\` (or let datasets.FashionMNIST download it)`);
+}
