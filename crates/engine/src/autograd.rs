@@ -226,7 +226,9 @@ fn run_backward(root: &Rc<AutogradMeta>, g: Tensor, retain_graph: bool) -> Resul
                 None => {
                     let Some(gi) = gi else { continue };
                     // A leaf keeps a gradient of its own: never a view shared with another grad.
-                    let gi = if meta.grad.borrow().is_none() { gi.deep_copy()? } else { gi };
+                    // (A fresh, contiguous gradient nobody else holds is kept as it is.)
+                    let shared = Rc::strong_count(&gi.storage) > 1 || !gi.is_contiguous() || gi.offset != 0;
+                    let gi = if meta.grad.borrow().is_none() && shared { gi.deep_copy()? } else { gi };
                     accumulate(&meta.grad, gi)?
                 }
             }
