@@ -60,3 +60,22 @@ export function bestTime(fn, { minTime = 0.3, reps = 5 } = {}) {
   }
   return best;
 }
+
+/**
+ * Runs every engine's probe `reps` times, interleaved (A B C A B C ...), and keeps each
+ * engine's best result: this machine's speed drifts by 2x over minutes, and interleaving keeps
+ * that drift from favouring whichever engine ran in a fast spell. `better(a, b)` merges two
+ * results of one engine into the better one.
+ */
+export function interleaved(engines, args, reps, better) {
+  const results = {};
+  for (let r = 0; r < reps; r++) {
+    for (const e of engines) {
+      process.stderr.write(`run ${r + 1}/${reps}: ${e.name}...\n`);
+      const res = runProbe(e.path, e.args ?? args, { flags: e.flags, env: e.env, cmd: e.cmd });
+      const prev = results[e.name];
+      results[e.name] = !prev || prev.error ? res : res.error ? prev : better(prev, res);
+    }
+  }
+  return results;
+}
