@@ -21,6 +21,8 @@ import math
 import os
 
 import torch
+
+from fixture_io import enc_float
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -31,16 +33,6 @@ NAMES = set()
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "cv.json")
 IN_DIGITS, OUT_DIGITS = 6, 7
 
-
-def enc_float(v, digits):
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    r = float("%.*g" % (digits, v))
-    if r == int(r) and abs(r) < 2**53 and not (r == 0 and math.copysign(1, r) < 0):
-        return int(r)
-    return r
 
 
 def enc(t, digits=OUT_DIGITS):

@@ -29,6 +29,8 @@ import sys
 
 import torch
 
+from fixture_io import enc_float
+
 SEED = 20240611
 g = torch.Generator().manual_seed(SEED)
 CASES = []
@@ -37,17 +39,6 @@ OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "f
 
 # ---- value encoding ---------------------------------------------------------------------
 
-
-def enc_float(v, digits):
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    r = float("%.*g" % (digits, v))
-    if r == int(r) and abs(r) < 2**53:
-        # keep -0.0; print integral floats compactly
-        return int(r) if not (r == 0 and math.copysign(1, r) < 0) else -0.0
-    return r
 
 
 def enc_args(a):

@@ -43,6 +43,8 @@ import os
 
 import torch
 
+from fixture_io import enc_float
+
 SEED = 20240917
 gen = torch.Generator().manual_seed(SEED)
 CASES = []
@@ -53,16 +55,6 @@ F64 = torch.float64
 
 # ---- encoding --------------------------------------------------------------------------------
 
-
-def enc_float(v, digits):
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    r = float("%.*g" % (digits, v))
-    if r == int(r) and abs(r) < 2**53 and not (r == 0 and math.copysign(1, r) < 0):
-        return int(r)
-    return r
 
 
 def enc_tensor(t, with_dtype=True):

@@ -22,6 +22,8 @@ import os
 import sys
 
 import torch
+
+from fixture_io import enc_float
 import torch.nn.functional as F
 
 SEED = 20240612
@@ -30,16 +32,6 @@ CASES = []
 NAMES = set()
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "nn.json")
 
-
-def enc_float(v, digits):
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    r = float("%.*g" % (digits, v))
-    if r == int(r) and abs(r) < 2**53 and not (r == 0 and math.copysign(1, r) < 0):
-        return int(r)
-    return r
 
 
 def enc(t, digits=8):
