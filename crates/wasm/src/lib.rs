@@ -21,6 +21,20 @@ fn ret(r: Result<Tensor>) -> u32 {
     }
 }
 
+/// Ops with two results (values, indices): the first handle is returned, the second goes to
+/// scratch[0].
+fn ret_pair(r: Result<(Tensor, Tensor)>) -> u32 {
+    match r {
+        Ok((v, i)) => {
+            let st = state();
+            let vi = st.insert(v);
+            st.scratch[0] = st.insert(i) as i32;
+            vi
+        }
+        Err(e) => fail(e),
+    }
+}
+
 fn err(kind: ErrorKind, msg: String) -> Error { Error { kind, msg } }
 
 fn get(h: u32) -> Result<Tensor> { state().get(h).cloned() }
@@ -203,16 +217,7 @@ pub extern "C" fn kd_reduce(code: u32, h: u32, ndims: i32, keepdim: u32, correct
 /// torch.max/min(t, dim): returns the values handle; the indices handle goes to scratch[0].
 #[no_mangle]
 pub extern "C" fn kd_extreme_dim(h: u32, dim: i32, keepdim: u32, want_max: u32) -> u32 {
-    match (|| reduce::extreme_dim_apply(&get(h)?, dim as i64, keepdim != 0, want_max != 0))() {
-        Ok((v, i)) => {
-            let st = state();
-            let vi = st.insert(v);
-            let ii = st.insert(i);
-            st.scratch[0] = ii as i32;
-            vi
-        }
-        Err(e) => fail(e),
-    }
+    ret_pair((|| reduce::extreme_dim_apply(&get(h)?, dim as i64, keepdim != 0, want_max != 0))())
 }
 
 #[no_mangle]
@@ -466,16 +471,7 @@ fn pool_args() -> Result<kd_engine::ops::pool::PoolArgs> {
 /// max_pool2d: returns the values handle; the indices handle goes to scratch[0].
 #[no_mangle]
 pub extern "C" fn kd_max_pool2d(x: u32) -> u32 {
-    match (|| kd_engine::ops::pool::max_pool2d(&get(x)?, pool_args()?))() {
-        Ok((v, i)) => {
-            let st = state();
-            let vi = st.insert(v);
-            let ii = st.insert(i);
-            st.scratch[0] = ii as i32;
-            vi
-        }
-        Err(e) => fail(e),
-    }
+    ret_pair((|| kd_engine::ops::pool::max_pool2d(&get(x)?, pool_args()?))())
 }
 
 /// divisor <= 0 means none.
