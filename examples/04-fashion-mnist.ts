@@ -3,7 +3,6 @@
 // of predictions. `npm run demo` runs it; flags: --epochs 3 --batch-size 32 --lr 0.1
 // --model tinyvgg|mlp|linear --seed 42 --device cpu --limit N (first N training images).
 import * as kd from "kindling";
-import { ProgressBar } from "../ts/cli/progress.js";
 import { outPath, writeAtomic } from "./common.js";
 
 /** The course's TinyVGG: two conv blocks (conv-relu-conv-relu-maxpool) and a linear classifier. */
@@ -80,7 +79,7 @@ export async function main(opts: Record<string, string> = {}) {
   let last!: Awaited<ReturnType<typeof evaluate>>;
   for (let epoch = 1; epoch <= epochs; epoch++) {
     model.train();
-    const bar = new ProgressBar({ total: trainLoader.length, label: `epoch ${epoch}/${epochs}` });
+    const bar = new kd.ProgressBar({ total: trainLoader.length, label: `epoch ${epoch}/${epochs}` });
     let lossSum = 0, correct = 0, seen = 0;
     for await (const [x, y] of trainLoader) {
       const logits = model.forward(x);

@@ -1,4 +1,5 @@
-// `npm run example -- <name> [--flags]`: runs examples/<name>.ts (TypeScript, through vite-node).
+// `npm run example -- <name> [--flags]`: runs examples/<name>.ts against the built bundle
+// (TypeScript types stripped by esbuild through a module hook: no dev server in the process).
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -12,5 +13,5 @@ if (!file) {
   console.error(`usage: npm run example -- <${names.join("|")}>`);
   process.exit(2);
 }
-const r = spawnSync(process.execPath, [path.join(root, "node_modules/vite-node/vite-node.mjs"), "--config", path.join(root, "vitest.config.ts"), path.join(root, "examples/run.ts"), file, ...rest], { stdio: "inherit", cwd: root });
+const r = spawnSync(process.execPath, ["--import", path.join(root, "scripts/register-ts.mjs"), path.join(root, "examples/run.ts"), file, ...rest], { stdio: "inherit", cwd: root });
 process.exit(r.status ?? 1);

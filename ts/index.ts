@@ -21,6 +21,7 @@ export * as transforms from "./data/transforms.js";
 export * as plot from "./plot/svg.js";
 export * as metrics from "./metrics.js";
 export { profile, type ProfileRow } from "./profiler.js";
+export { ProgressBar, type ProgressOptions } from "./cli/progress.js";
 
 /** A Python slice for t.get(): kd.slice(1, null, 2) is 1::2. */
 export function slice(start: number | null = null, stop: number | null = null, step: number | null = null) {
