@@ -6,6 +6,7 @@
 extern crate alloc;
 
 pub mod simd;
+pub mod conv;
 pub mod gemm;
 pub mod rng;
 pub mod math;

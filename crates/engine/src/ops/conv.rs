@@ -132,6 +132,12 @@ fn with2<R>(a: &Tensor, b: &Tensor, f: impl FnOnce(&[f32], &[f32]) -> Result<R>)
 
 /// y [n, o, oh, ow] = conv(x [n, c*groups, h, w], w [o, c, kh, kw]).
 fn conv_raw(xs: &[f32], ws: &[f32], g: &Geom) -> Result<Vec<f32>> {
+    if g.a.stride == [1, 1] && g.a.dilation == [1, 1] && g.a.groups == 1 && g.l() > 0 && g.o > 0 {
+        // Small-CNN shapes: a direct kernel beats im2col + GEMM (less memory traffic).
+        let mut out = alloc_vec::<f32>(g.n * g.o * g.l())?;
+        kd_kernels::conv::conv2d_direct(xs, g.n, g.c, g.h, g.w, ws, g.o, g.kh, g.kw, g.a.padding, &mut out);
+        return Ok(out);
+    }
     let (og, ckk, l, in_plane) = (g.og(), g.ckk(), g.l(), g.in_plane());
     let mut out = alloc_vec::<f32>(g.n * g.o * l)?;
     if l == 0 || og == 0 { return Ok(out); }
@@ -190,6 +196,10 @@ fn grad_weight_raw(xs: &[f32], gys: &[f32], g: &Geom) -> Result<Vec<f32>> {
     let (og, ckk, l, in_plane) = (g.og(), g.ckk(), g.l(), g.in_plane());
     let mut dw = alloc_vec::<f32>(g.o * ckk)?;
     if l == 0 || og == 0 || ckk == 0 { return Ok(dw); }
+    if g.a.stride == [1, 1] && g.a.dilation == [1, 1] && g.a.groups == 1 {
+        kd_kernels::conv::conv2d_direct_grad_weight(xs, g.n, g.c, g.h, g.w, gys, g.o, g.kh, g.kw, g.a.padding, &mut dw);
+        return Ok(dw);
+    }
     let mut cols = alloc_vec::<f32>(ckk * l)?;
     for s in 0..g.n {
         for gi in 0..g.a.groups {
