@@ -212,6 +212,21 @@ fn grad_weight_raw(xs: &[f32], gys: &[f32], g: &Geom) -> Result<Vec<f32>> {
     Ok(dw)
 }
 
+/// The bias gradient: dy [n, o, h, w] summed over everything but o, one plane at a time.
+fn bias_grad(gy: &Tensor) -> Result<Tensor> {
+    let (n, o) = (gy.shape[0], gy.shape[1]);
+    let plane: usize = gy.shape[2..].iter().product();
+    let mut db = alloc::vec![0.0f64; o];
+    gy.with_contiguous::<f32, _>(|g| {
+        for s in 0..n {
+            for (c, acc) in db.iter_mut().enumerate() {
+                *acc += g[(s * o + c) * plane..][..plane].iter().map(|&v| v as f64).sum::<f64>();
+            }
+        }
+    })?;
+    Ok(Tensor::from_vec(db.into_iter().map(|v| v as f32).collect::<Vec<f32>>(), alloc::vec![o]))
+}
+
 fn check_bias(b: Option<&Tensor>, o: usize, what: &str) -> Result<()> {
     if let Some(b) = b {
         if b.dtype() != DType::F32 { bail!(DType, "{}: expected bias of dtype float32, got {}", what, b.dtype().name()); }
@@ -274,7 +289,7 @@ pub fn conv2d(x: &Tensor, w: &Tensor, b: Option<&Tensor>, a: ConvArgs) -> Result
         let (x, w) = (sx.get()?, sw.get()?);
         let dx = if need_x { Some(crate::profile::span("conv2d.grad_input", || -> Result<Tensor> { Ok(Tensor::from_vec(with2(gy, w, |gys, ws| grad_input_raw(gys, ws, &g))?, x.shape.clone())) })?) } else { None };
         let dw = if need_w { Some(crate::profile::span("conv2d.grad_weight", || -> Result<Tensor> { Ok(Tensor::from_vec(with2(x, gy, |xs, gys| grad_weight_raw(xs, gys, &g))?, w.shape.clone())) })?) } else { None };
-        let db = if need_b { Some(crate::ops::prim::sum_dims(gy, &[0, 2, 3], false)?) } else { None };
+        let db = if need_b { Some(bias_grad(gy)?) } else { None };
         Ok(alloc::vec![dx, dw, db])
     }))
 }
@@ -339,7 +354,7 @@ pub fn conv_transpose2d(x: &Tensor, w: &Tensor, b: Option<&Tensor>, a: ConvArgs,
         // d/dx of conv_transpose = conv2d(gy, w); d/dw is conv2d's weight gradient with gy as its input.
         let dx = if need_x { Some(Tensor::from_vec(conv_raw(&gys, &f32_data(w)?, &g)?, x.shape.clone())) } else { None };
         let dw = if need_w { Some(Tensor::from_vec(grad_weight_raw(&gys, &f32_data(x)?, &g)?, w.shape.clone())) } else { None };
-        let db = if need_b { Some(crate::ops::prim::sum_dims(gy, &[0, 2, 3], false)?) } else { None };
+        let db = if need_b { Some(bias_grad(gy)?) } else { None };
         Ok(alloc::vec![dx, dw, db])
     }))
 }
