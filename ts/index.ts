@@ -22,6 +22,8 @@ export * as plot from "./plot/svg.js";
 export * as metrics from "./metrics.js";
 export { profile, type ProfileRow } from "./profiler.js";
 export { ProgressBar, type ProgressOptions } from "./cli/progress.js";
+export * as safetensors from "./io/safetensors.js";
+export { save, load } from "./io/safetensors.js";
 
 /** A Python slice for t.get(): kd.slice(1, null, 2) is 1::2. */
 export function slice(start: number | null = null, stop: number | null = null, step: number | null = null) {

@@ -1,0 +1,108 @@
+// safetensors: a TinyVGG written by real PyTorch loads into Kindling and gives PyTorch's logits;
+// Kindling's own files round-trip; corrupt files raise SafetensorsError and create nothing.
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import * as kd from "../ts/index.js";
+import { TinyVGG } from "../examples/04-fashion-mnist.js";
+
+const fixture = new URL("./fixtures/tinyvgg.safetensors", import.meta.url);
+
+describe("safetensors", () => {
+  it("loads a PyTorch TinyVGG (PyTorch key names) and reproduces its logits within 1e-5", async () => {
+    const { tensors, metadata } = await kd.load(fixture.pathname);
+    expect(metadata.format).toBe("pt");
+    const { __input: x, __logits: want, ...sd } = tensors;
+    const model = new TinyVGG(1, 10, 10);
+    model.loadStateDict(sd);
+    model.eval();
+    const got = kd.noGrad(() => model.forward(x)).dataSync();
+    const exp = want.dataSync();
+    expect(got.length).toBe(40);
+    for (let i = 0; i < got.length; i++) expect(Math.abs(got[i] - exp[i])).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(exp[i])));
+  });
+
+  it("round-trips a state dict through a file written atomically", async () => {
+    kd.manualSeed(3);
+    const dir = mkdtempSync(path.join(tmpdir(), "kd-st-"));
+    const file = path.join(dir, "model.safetensors");
+    const model = new TinyVGG(1, 10, 10);
+    const sd = model.stateDict();
+    sd["steps"] = kd.tensor([1, 2, 3], { dtype: "int32" });
+    sd["mask"] = kd.tensor([true, false]);
+    await kd.save(sd, file, { epoch: "3" });
+    expect(readdirSync(dir)).toEqual(["model.safetensors"]); // no temporary file left
+    const { tensors, metadata } = await kd.load(file);
+    expect(metadata).toEqual({ epoch: "3" });
+    expect(Object.keys(tensors).sort()).toEqual(Object.keys(sd).sort());
+    for (const [k, t] of Object.entries(sd)) {
+      expect(tensors[k].dtype).toBe(t.dtype);
+      expect(tensors[k].shape).toEqual(t.shape);
+      expect(Array.from(tensors[k].dataSync())).toEqual(Array.from(t.dataSync()));
+    }
+    // The header is the format's: 8-byte length, JSON with dtype/shape/data_offsets, aligned data.
+    const bytes = readFileSync(file);
+    const n = Number(bytes.readBigUInt64LE(0));
+    expect((8 + n) % 8).toBe(0);
+    const header = JSON.parse(bytes.subarray(8, 8 + n).toString());
+    expect(header["block1.0.weight"]).toEqual({ dtype: "F32", shape: [10, 1, 3, 3], data_offsets: expect.any(Array) });
+    expect(header["steps"].dtype).toBe("I32");
+    expect(header["mask"].dtype).toBe("BOOL");
+  });
+
+  const valid = () => {
+    const t = { a: kd.tensor([1, 2, 3, 4]), b: kd.tensor([[5, 6]]) };
+    return kd.safetensors.serialize(t);
+  };
+  const withHeader = (h: unknown, data = new Uint8Array(24)) => {
+    const json = new TextEncoder().encode(JSON.stringify(h));
+    const out = new Uint8Array(8 + json.length + data.length);
+    new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+    out.set(json, 8);
+    out.set(data, 8 + json.length);
+    return out;
+  };
+
+  it("rejects truncated files, huge or overrunning headers, overlaps, bad dtypes and shapes", () => {
+    const good = valid();
+    const bad: [string, Uint8Array, RegExp][] = [
+      ["empty", new Uint8Array(0), /too short/],
+      ["truncated data", good.subarray(0, good.length - 3), /past the end/],
+      ["truncated header", good.subarray(0, 20), /runs past the end/],
+      ["huge header", (() => { const b = good.slice(); new DataView(b.buffer).setBigUint64(0, 1n << 40n, true); return b; })(), /limit/],
+      ["not json", withHeader("x").map((v, i) => (i === 9 ? 0x7b : v)), /not valid JSON|must be a JSON object/],
+      ["overlap", withHeader({ a: { dtype: "F32", shape: [2], data_offsets: [0, 8] }, b: { dtype: "F32", shape: [2], data_offsets: [4, 12] } }), /overlap/],
+      ["past end", withHeader({ a: { dtype: "F32", shape: [8], data_offsets: [0, 32] } }), /past the end/],
+      ["dtype", withHeader({ a: { dtype: "F16", shape: [2], data_offsets: [0, 4] } }), /unsupported dtype/],
+      ["size mismatch", withHeader({ a: { dtype: "F32", shape: [3], data_offsets: [0, 8] } }), /needs 12 bytes/],
+      ["negative shape", withHeader({ a: { dtype: "F32", shape: [-1], data_offsets: [0, 4] } }), /bad shape/],
+    ];
+    for (const [name, bytes, msg] of bad) {
+      const before = kd.memory().liveTensors;
+      expect(() => kd.safetensors.deserialize(bytes), name).toThrow(kd.safetensors.SafetensorsError);
+      expect(() => kd.safetensors.deserialize(bytes), name).toThrow(msg);
+      expect(kd.memory().liveTensors, name).toBe(before); // nothing half-created
+    }
+  });
+
+  it("survives 2,000 randomly mutated files: a result or a SafetensorsError, nothing else", () => {
+    const good = valid();
+    let seed = 12345;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    let errors = 0;
+    for (let i = 0; i < 2000; i++) {
+      const b = good.slice(0, rnd() < 0.2 ? Math.floor(rnd() * good.length) : good.length);
+      for (let k = 0; k < 1 + Math.floor(rnd() * 4); k++) if (b.length) b[Math.floor(rnd() * b.length)] = Math.floor(rnd() * 256);
+      try {
+        const { tensors } = kd.safetensors.deserialize(b);
+        for (const t of Object.values(tensors)) t.dispose();
+      } catch (e) {
+        expect(e).toBeInstanceOf(kd.safetensors.SafetensorsError);
+        errors++;
+      }
+    }
+    expect(errors).toBeGreaterThan(100);
+    expect(existsSync(fixture.pathname)).toBe(true);
+  });
+});

@@ -1,0 +1,151 @@
+// safetensors: the tensor file format PyTorch (via safetensors) and every Hugging Face tool read.
+// Layout: an 8-byte little-endian header length, a JSON header
+// {"name": {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]}, "__metadata__": {..}},
+// then the raw little-endian bytes. Parsing checks every offset before touching data, so a
+// corrupt or hostile file raises a SafetensorsError and creates nothing.
+import { fromArray } from "../creation.js";
+import { ValueError } from "../errors.js";
+import type { DType } from "../dtype.js";
+import type { Tensor } from "../tensor.js";
+
+export class SafetensorsError extends ValueError { override name = "SafetensorsError"; }
+
+/** safetensors dtype names <-> Kindling dtypes (I64 and F64 are read, narrowed with a check). */
+const WRITE: Record<DType, string> = { float32: "F32", int32: "I32", bool: "BOOL" };
+const READ: Record<string, { dtype: DType; size: number }> = {
+  F32: { dtype: "float32", size: 4 }, I32: { dtype: "int32", size: 4 }, BOOL: { dtype: "bool", size: 1 },
+  U8: { dtype: "int32", size: 1 }, I64: { dtype: "int32", size: 8 }, F64: { dtype: "float32", size: 8 },
+};
+/** Headers larger than this are refused (safetensors' own reader uses 100 MB). */
+const MAX_HEADER = 100_000_000;
+
+export type StateDict = Record<string, Tensor>;
+
+/** Serialises tensors (keys sorted by name within the data, as the Python library does). */
+export function serialize(tensors: StateDict, metadata: Record<string, string> = {}): Uint8Array {
+  const names = Object.keys(tensors).sort();
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length) {
+    for (const [k, v] of Object.entries(metadata)) if (typeof v !== "string") throw new SafetensorsError(`metadata value for "${k}" must be a string`);
+    header.__metadata__ = metadata;
+  }
+  let offset = 0;
+  const parts: Uint8Array[] = [];
+  for (const name of names) {
+    const t = tensors[name];
+    const data = t.dataSync();
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    header[name] = { dtype: WRITE[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes.length] };
+    parts.push(bytes);
+    offset += bytes.length;
+  }
+  let json = JSON.stringify(header);
+  json += " ".repeat((8 - ((json.length + 8) % 8)) % 8); // the data starts 8-byte aligned
+  const head = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + head.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(head.length), true);
+  out.set(head, 8);
+  let at = 8 + head.length;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+export interface Loaded { tensors: StateDict; metadata: Record<string, string> }
+
+/** Parses a safetensors file, checking sizes, offsets, overlaps and dtypes first. */
+export function deserialize(bytes: Uint8Array): Loaded {
+  if (bytes.length < 8) throw new SafetensorsError(`file too short for a safetensors header (${bytes.length} bytes)`);
+  const n = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+  if (n > MAX_HEADER) throw new SafetensorsError(`header claims ${n} bytes (limit ${MAX_HEADER})`);
+  if (8 + n > bytes.length) throw new SafetensorsError(`header of ${n} bytes runs past the end of the file (${bytes.length} bytes)`);
+  let header: Record<string, unknown>;
+  try {
+    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+  } catch (e) {
+    throw new SafetensorsError(`header is not valid JSON: ${(e as Error).message}`);
+  }
+  if (header === null || typeof header !== "object" || Array.isArray(header)) throw new SafetensorsError("header must be a JSON object");
+  const dataLen = bytes.length - 8 - n;
+  const metadata = (header.__metadata__ ?? {}) as Record<string, string>;
+  const entries: { name: string; dtype: string; shape: number[]; begin: number; end: number }[] = [];
+  for (const [name, v] of Object.entries(header)) {
+    if (name === "__metadata__") continue;
+    const e = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    if (typeof e !== "object" || e === null) throw new SafetensorsError(`tensor "${name}": entry must be an object`);
+    if (typeof e.dtype !== "string" || !(e.dtype in READ)) throw new SafetensorsError(`tensor "${name}": unsupported dtype ${JSON.stringify(e.dtype)} (supported: ${Object.keys(READ).join(", ")})`);
+    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new SafetensorsError(`tensor "${name}": bad shape ${JSON.stringify(e.shape)}`);
+    const off = e.data_offsets;
+    if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isSafeInteger(d) && d >= 0) || off[0] > off[1]) throw new SafetensorsError(`tensor "${name}": bad data_offsets ${JSON.stringify(off)}`);
+    if (off[1] > dataLen) throw new SafetensorsError(`tensor "${name}": data_offsets [${off[0]}, ${off[1]}] run past the end of the data (${dataLen} bytes)`);
+    const numel = (e.shape as number[]).reduce((a, b) => a * b, 1);
+    if (numel * READ[e.dtype].size !== off[1] - off[0]) throw new SafetensorsError(`tensor "${name}": shape [${(e.shape as number[]).join(", ")}] of ${e.dtype} needs ${numel * READ[e.dtype].size} bytes but data_offsets span ${off[1] - off[0]}`);
+    entries.push({ name, dtype: e.dtype, shape: e.shape as number[], begin: off[0], end: off[1] });
+  }
+  const sorted = [...entries].sort((a, b) => a.begin - b.begin);
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i].begin < sorted[i - 1].end) throw new SafetensorsError(`tensors "${sorted[i - 1].name}" and "${sorted[i].name}" overlap in the data`);
+  }
+  // Everything checked: now create the tensors.
+  const base = bytes.byteOffset + 8 + n;
+  const tensors: StateDict = {};
+  for (const e of entries) {
+    const view = new DataView(bytes.buffer, base + e.begin, e.end - e.begin);
+    const count = (e.end - e.begin) / READ[e.dtype].size;
+    const values = new Float64Array(count);
+    for (let i = 0; i < count; i++) {
+      switch (e.dtype) {
+        case "F32": values[i] = view.getFloat32(4 * i, true); break;
+        case "F64": values[i] = view.getFloat64(8 * i, true); break;
+        case "I32": values[i] = view.getInt32(4 * i, true); break;
+        case "U8": case "BOOL": values[i] = view.getUint8(i); break;
+        case "I64": {
+          const v = view.getBigInt64(8 * i, true);
+          if (v > 2147483647n || v < -2147483648n) throw new SafetensorsError(`tensor "${e.name}": int64 value ${v} does not fit in int32`);
+          values[i] = Number(v);
+          break;
+        }
+      }
+    }
+    tensors[e.name] = fromArray(values, e.shape, READ[e.dtype].dtype);
+  }
+  return { tensors, metadata };
+}
+
+const isNode = () => typeof process !== "undefined" && !!process.versions?.node;
+
+/**
+ * Saves a state dict as safetensors. Node: to a path, through a temporary file and a rename,
+ * so a crash never leaves half a checkpoint. Elsewhere: returns a Blob to download or store.
+ */
+export async function save(tensors: StateDict, path?: string, metadata: Record<string, string> = {}): Promise<Blob | void> {
+  const bytes = serialize(tensors, metadata);
+  if (path === undefined) return new Blob([bytes as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" });
+  if (!isNode()) throw new SafetensorsError("saving to a path needs Node; call save(tensors) for a Blob");
+  const fs = await import("node:fs/promises");
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    await fs.writeFile(tmp, bytes);
+    await fs.rename(tmp, path);
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Loads safetensors from a path (Node), a URL (fetch), bytes, or a Blob/File. */
+export async function load(source: string | Uint8Array | ArrayBuffer | Blob): Promise<Loaded> {
+  if (source instanceof Uint8Array) return deserialize(source);
+  if (source instanceof ArrayBuffer) return deserialize(new Uint8Array(source));
+  if (typeof source !== "string") return deserialize(new Uint8Array(await source.arrayBuffer()));
+  if (isNode() && !/^https?:/.test(source)) {
+    const fs = await import("node:fs/promises");
+    const b = await fs.readFile(source);
+    return deserialize(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+  }
+  const r = await fetch(source);
+  if (!r.ok) throw new SafetensorsError(`${source}: HTTP ${r.status}`);
+  return deserialize(new Uint8Array(await r.arrayBuffer()));
+}
