@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as kd from "../ts/index.js";
+import { decode, expectClose as expectCloseTo, type FTensor } from "./helpers/torch-fixture.js";
 
 const { nn } = kd;
 const F = nn.functional;
@@ -12,7 +13,6 @@ type Tensor = kd.Tensor;
 
 // ---- fixtures -----------------------------------------------------------------------------
 
-interface FTensor { values: (number | string)[]; shape: number[]; dtype: "float32" | "int32" }
 interface Case {
   name: string;
   fn: string;
@@ -24,22 +24,9 @@ interface Case {
 }
 
 const doc = JSON.parse(readFileSync(new URL("./fixtures/nn.json", import.meta.url), "utf8")) as { torch: string; cases: Case[] };
-const num = (v: number | string) => (typeof v === "number" ? v : v === "nan" ? NaN : v === "inf" ? Infinity : -Infinity);
-const decode = (t: FTensor): Tensor => kd.fromArray(t.values.map(num), t.shape, t.dtype);
 
 function expectClose(name: string, actual: Tensor, expected: FTensor, rtol = 1e-5, atol = 1e-6): void {
-  expect(actual.shape, `${name}: shape`).toEqual(expected.shape);
-  const a = actual.dataSync();
-  const e = expected.values.map(num);
-  for (let i = 0; i < e.length; i++) {
-    const x = a[i], y = e[i];
-    if (Number.isNaN(y)) {
-      expect(Number.isNaN(x), `${name}[${i}]: expected NaN, got ${x}`).toBe(true);
-      continue;
-    }
-    const ok = x === y || Math.abs(x - y) <= atol + rtol * Math.abs(y);
-    if (!ok) expect.fail(`${name}[${i}]: got ${x}, torch ${y} (diff ${Math.abs(x - y)})`);
-  }
+  expectCloseTo(name, actual, expected, rtol, atol);
 }
 
 type Opts = Record<string, unknown>;
