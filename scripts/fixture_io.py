@@ -13,3 +13,24 @@ def enc_float(v, digits):
     if r == int(r) and abs(r) < 2**53 and not (r == 0 and math.copysign(1, r) < 0):
         return int(r)
     return r
+
+
+def apply_view(t, recipe):
+    """Applies a view recipe ([["transpose", d0, d1] | ["permute", dims] | ["expand", sizes] |
+    ["slice", dim, start, end, step], ...]); the tests replay the same steps in Kindling."""
+    for step in recipe or []:
+        k = step[0]
+        if k == "transpose":
+            t = t.transpose(step[1], step[2])
+        elif k == "permute":
+            t = t.permute(*step[1])
+        elif k == "expand":
+            t = t.expand(*step[1])
+        elif k == "slice":
+            dim, s, e, st = step[1:]
+            idx = [slice(None)] * t.ndim
+            idx[dim] = slice(s, e, st)
+            t = t[tuple(idx)]
+        else:
+            raise ValueError(k)
+    return t

@@ -43,7 +43,7 @@ import os
 
 import torch
 
-from fixture_io import enc_float
+from fixture_io import apply_view, enc_float
 
 SEED = 20240917
 gen = torch.Generator().manual_seed(SEED)
@@ -99,24 +99,6 @@ def gen_values(n, kind):
         return torch.randint(-4, 4, (n,), generator=gen) + 0.1 + torch.rand(n, generator=gen) * 0.3
     raise ValueError(kind)
 
-
-def apply_view(t, recipe):
-    for step in recipe or []:
-        k = step[0]
-        if k == "transpose":
-            t = t.transpose(step[1], step[2])
-        elif k == "permute":
-            t = t.permute(*step[1])
-        elif k == "expand":
-            t = t.expand(*step[1])
-        elif k == "slice":
-            dim, s, e, st = step[1:]
-            idx = [slice(None)] * t.ndim
-            idx[dim] = slice(s, e, st)
-            t = t[tuple(idx)]
-        else:
-            raise ValueError(k)
-    return t
 
 
 def view_recipe(shape, how):
