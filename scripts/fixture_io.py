@@ -34,3 +34,14 @@ def apply_view(t, recipe):
         else:
             raise ValueError(k)
     return t
+
+
+def enc_tensor(t, digits):
+    """A float32 or integer tensor as {values, shape, dtype} (integers written as int32)."""
+    import torch
+
+    t = t.detach().contiguous()
+    if t.dtype in (torch.int64, torch.int32):
+        return {"values": [int(v) for v in t.reshape(-1).tolist()], "shape": list(t.shape), "dtype": "int32"}
+    assert t.dtype == torch.float32, t.dtype
+    return {"values": [enc_float(v, digits) for v in t.reshape(-1).tolist()], "shape": list(t.shape), "dtype": "float32"}

@@ -22,7 +22,7 @@ import os
 
 import torch
 
-from fixture_io import enc_float
+from fixture_io import enc_float, enc_tensor
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -36,11 +36,7 @@ IN_DIGITS, OUT_DIGITS = 6, 7
 
 
 def enc(t, digits=OUT_DIGITS):
-    t = t.detach().contiguous()
-    if t.dtype in (torch.int64, torch.int32):
-        return {"values": [int(v) for v in t.reshape(-1).tolist()], "shape": list(t.shape), "dtype": "int32"}
-    assert t.dtype == torch.float32, t.dtype
-    return {"values": [enc_float(v, digits) for v in t.reshape(-1).tolist()], "shape": list(t.shape), "dtype": "float32"}
+    return enc_tensor(t, digits)
 
 
 def fin(t):

@@ -102,7 +102,6 @@ def gen_values(shape, kind):
     raise ValueError(kind)
 
 
-
 def view_recipe(shape, how):
     """(base shape, recipe) so that the recipe applied to a tensor of base shape gives `shape`."""
     shape = list(shape)

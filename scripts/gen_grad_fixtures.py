@@ -100,7 +100,6 @@ def gen_values(n, kind):
     raise ValueError(kind)
 
 
-
 def view_recipe(shape, how):
     """(leaf shape, recipe) so that the recipe applied to a leaf of that shape gives `shape`."""
     shape = list(shape)

@@ -23,7 +23,7 @@ import sys
 
 import torch
 
-from fixture_io import enc_float
+from fixture_io import enc_float, enc_tensor
 import torch.nn.functional as F
 
 SEED = 20240612
@@ -35,11 +35,7 @@ OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "f
 
 
 def enc(t, digits=8):
-    t = t.detach().contiguous()
-    if t.dtype in (torch.int64, torch.int32):
-        return {"values": [int(v) for v in t.reshape(-1).tolist()], "shape": list(t.shape), "dtype": "int32"}
-    assert t.dtype == torch.float32, t.dtype
-    return {"values": [enc_float(v, digits) for v in t.reshape(-1).tolist()], "shape": list(t.shape), "dtype": "float32"}
+    return enc_tensor(t, digits)
 
 
 def fin(t):

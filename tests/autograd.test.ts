@@ -25,11 +25,11 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as kd from "../ts/index.js";
+import { applyView, type ViewStep } from "./helpers/torch-fixture.js";
 import type { Tensor } from "../ts/index.js";
 
 type DT = "float32" | "int32" | "bool";
 type Num = number | string;
-type ViewStep = [string, ...unknown[]];
 interface InSpec { values: Num[]; shape: number[]; dtype: DT; grad: boolean; view?: ViewStep[] }
 interface ValSpec { values: Num[]; shape: number[]; dtype?: DT }
 interface Case {
@@ -60,17 +60,6 @@ function fromSpec(values: Num[], shape: number[], dtype: DT): Tensor {
   return kd.tensor(typed, { dtype }).reshape(shape);
 }
 
-function applyView(t: Tensor, recipe: ViewStep[] | undefined): Tensor {
-  for (const step of recipe ?? []) {
-    const [kind, ...a] = step as [string, ...any[]];
-    if (kind === "transpose") t = t.transpose(a[0], a[1]);
-    else if (kind === "permute") t = t.permute(a[0]);
-    else if (kind === "expand") t = t.expand(a[0]);
-    else if (kind === "slice") t = t.slice(a[0], a[1], a[2], a[3]);
-    else throw new Error(`unknown view step ${kind}`);
-  }
-  return t;
-}
 
 /** The leaf (requiring grad when the case says so) and the tensor the op sees (after the view recipe). */
 function build(spec: InSpec): { leaf: Tensor; t: Tensor } {

@@ -22,12 +22,12 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as kd from "../ts/index.js";
+import { applyView, type ViewStep } from "./helpers/torch-fixture.js";
 import type { Tensor } from "../ts/index.js";
 import { BINARY_OPS, UNARY_OPS } from "../ts/tensor.js";
 
 type DT = "float32" | "int32" | "bool";
 type Num = number | string;
-type ViewStep = [string, ...unknown[]];
 interface TensorSpec { values: Num[]; shape: number[]; dtype: DT; view?: ViewStep[] }
 interface Stats {
   shape: number[]; dtype: DT; min: number | null; max: number | null; integer: boolean;
@@ -61,15 +61,7 @@ function build(spec: TensorSpec, base?: Tensor): Tensor {
     const typed = spec.dtype === "float32" ? Float32Array.from(vals) : spec.dtype === "int32" ? Int32Array.from(vals) : Uint8Array.from(vals);
     t = kd.tensor(typed, { dtype: spec.dtype }).reshape(spec.shape);
   }
-  for (const step of spec.view ?? []) {
-    const [kind, ...a] = step as [string, ...any[]];
-    if (kind === "transpose") t = t.transpose(a[0], a[1]);
-    else if (kind === "permute") t = t.permute(a[0]);
-    else if (kind === "expand") t = t.expand(a[0]);
-    else if (kind === "slice") t = t.slice(a[0], a[1], a[2], a[3]);
-    else throw new Error(`unknown view step ${kind}`);
-  }
-  return t;
+  return applyView(t, spec.view);
 }
 
 type Out = Tensor | Tensor[] | { values: Tensor; indices: Tensor };
