@@ -74,3 +74,23 @@ export function provisionData() {
   }
   console.warn(`[kindling] FashionMNIST is not in ${dir}: \`sudo apt-get install dataset-fashion-mnist\` (or let datasets.FashionMNIST download it)`);
 }
+
+/**
+ * System packages the tests use beside the build: Debian's chromium (browser and WebGPU tests,
+ * driven by playwright-core), python3-torch (the PyTorch side of round trips) and python3-onnx
+ * (checks exported ONNX files). Installed when we may; elsewhere the tests that need them say so.
+ */
+export const TEST_PKGS = ["chromium", "python3-torch", "python3-onnx"];
+
+export function provisionTestTools() {
+  if (!canApt()) {
+    const missing = TEST_PKGS.filter((p) => run("dpkg", ["-s", p]).status !== 0);
+    if (missing.length) console.warn(`[kindling] for the browser and PyTorch tests: sudo apt-get install -y ${missing.join(" ")}`);
+    return;
+  }
+  try {
+    aptInstall(TEST_PKGS);
+  } catch (e) {
+    console.warn(`[kindling] could not install ${TEST_PKGS.join(" ")}: ${e.message}`);
+  }
+}
