@@ -1,10 +1,39 @@
-// One ESM bundle that runs in Node and in browsers: the runtime picks fs or fetch to load
-// the .wasm files that sit beside it in dist/.
+// ESM that runs in Node and in browsers: dist/index.js (the library), dist/worker.js (the
+// kd.worker engine entry) and dist/core.js (the code both share, so a module a worker imports
+// gets the same registry and engine as the worker itself). The runtime picks fs or fetch to load
+// the .wasm files beside them; node: modules are only imported dynamically, never bundled.
+// Minified with esbuild, class names kept (module reprs and typed errors use them);
+// KINDLING_MINIFY=0 builds readable output.
 import typescript from "@rollup/plugin-typescript";
+import { nodeResolve } from "@rollup/plugin-node-resolve";
+import { transform } from "esbuild";
+
+const entries = { index: "ts/index.ts", worker: "ts/worker/entry.ts" };
+const entryFiles = Object.values(entries).map((f) => new URL(f, import.meta.url).pathname);
+
+const minify = () => ({
+  name: "esbuild-minify",
+  async renderChunk(code, chunk) {
+    const r = await transform(code, { minify: true, keepNames: true, format: "esm", target: "es2022", sourcemap: true, sourcefile: chunk.fileName });
+    return { code: r.code, map: r.map };
+  },
+});
 
 export default {
-  input: "ts/index.ts",
-  output: { file: "dist/index.js", format: "es", sourcemap: true },
+  input: entries,
+  output: {
+    dir: "dist",
+    format: "es",
+    sourcemap: true,
+    entryFileNames: "[name].js",
+    // One fixed name, so rebuilds overwrite it instead of leaving hashed chunks behind.
+    manualChunks: (id) => (entryFiles.includes(id) ? undefined : "core"),
+    chunkFileNames: "[name].js",
+  },
   external: [/^node:/],
-  plugins: [typescript({ tsconfig: "./tsconfig.json" })],
+  plugins: [
+    nodeResolve({ browser: false, exportConditions: ["import", "default"] }),
+    typescript({ tsconfig: "./tsconfig.json" }),
+    ...(process.env.KINDLING_MINIFY === "0" ? [] : [minify()]),
+  ],
 };

@@ -5,31 +5,10 @@
 import * as kd from "kindling";
 import { outPath, writeAtomic } from "./common.js";
 
-/** The course's TinyVGG: two conv blocks (conv-relu-conv-relu-maxpool) and a linear classifier. */
-export class TinyVGG extends kd.nn.Module {
-  block1: kd.nn.Sequential;
-  block2: kd.nn.Sequential;
-  classifier: kd.nn.Sequential;
-  constructor(inChannels: number, hidden: number, classes: number) {
-    super();
-    const conv = (i: number, o: number) => new kd.nn.Conv2d(i, o, 3, { stride: 1, padding: 1 });
-    this.block1 = new kd.nn.Sequential(conv(inChannels, hidden), new kd.nn.ReLU(), conv(hidden, hidden), new kd.nn.ReLU(), new kd.nn.MaxPool2d(2));
-    this.block2 = new kd.nn.Sequential(conv(hidden, hidden), new kd.nn.ReLU(), conv(hidden, hidden), new kd.nn.ReLU(), new kd.nn.MaxPool2d(2));
-    this.classifier = new kd.nn.Sequential(new kd.nn.Flatten(), new kd.nn.Linear(hidden * 7 * 7, classes));
-  }
-  override forward(x: kd.Tensor): kd.Tensor {
-    return kd.tidy(() => this.classifier.forward(this.block2.forward(this.block1.forward(x))));
-  }
-}
-
-export function makeModel(name: string): kd.nn.Module {
-  switch (name) {
-    case "tinyvgg": return new TinyVGG(1, 10, 10);
-    case "mlp": return new kd.nn.Sequential(new kd.nn.Flatten(), new kd.nn.Linear(784, 256), new kd.nn.ReLU(), new kd.nn.Linear(256, 10));
-    case "linear": return new kd.nn.Sequential(new kd.nn.Flatten(), new kd.nn.Linear(784, 10));
-    default: throw new kd.ValueError(`unknown model "${name}": expected tinyvgg, mlp or linear`);
-  }
-}
+/** The course's TinyVGG and the other demo models live in the library (kd.models), shared with kd.worker. */
+export const TinyVGG = kd.models.TinyVGG;
+export type TinyVGG = kd.models.TinyVGG;
+export const makeModel = kd.models.makeModel;
 
 async function evaluate(model: kd.nn.Module, loader: kd.data.DataLoader<unknown, [kd.Tensor, kd.Tensor]>, lossFn: kd.nn.CrossEntropyLoss) {
   model.eval();

@@ -2,44 +2,14 @@
 (PyTorch key names) plus a batch of inputs ("__input") and the logits PyTorch computes for them
 ("__logits"). Written with struct and json only (Debian has no safetensors package), exactly as
 the format specifies: u64 little-endian header length, JSON header, raw little-endian data."""
-import json
 import os
-import struct
 
 import torch
-from torch import nn
+
+from safetensors_io import write_safetensors
+from torch_models import TinyVGG
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "tinyvgg.safetensors")
-
-
-class TinyVGG(nn.Module):
-    def __init__(self):
-        super().__init__()
-        conv = lambda i, o: nn.Conv2d(i, o, 3, stride=1, padding=1)
-        self.block1 = nn.Sequential(conv(1, 10), nn.ReLU(), conv(10, 10), nn.ReLU(), nn.MaxPool2d(2))
-        self.block2 = nn.Sequential(conv(10, 10), nn.ReLU(), conv(10, 10), nn.ReLU(), nn.MaxPool2d(2))
-        self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(490, 10))
-
-    def forward(self, x):
-        return self.classifier(self.block2(self.block1(x)))
-
-
-def write_safetensors(path, tensors, metadata):
-    header = {"__metadata__": metadata}
-    offset, blobs = 0, []
-    for name in sorted(tensors):
-        t = tensors[name].detach().contiguous()
-        data = t.numpy().astype("<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    head = json.dumps(header, separators=(",", ":"))
-    head += " " * ((8 - (len(head) + 8) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(head)))
-        f.write(head.encode())
-        for b in blobs:
-            f.write(b)
 
 
 torch.manual_seed(7)

@@ -1,8 +1,9 @@
 // Tensor factories, as torch names them: tensor, zeros, ones, full, arange, linspace, eye,
-// rand, randn, randint, randperm, *_like, manualSeed.
-import { abi, intArg, putInts } from "./runtime/abi.js";
+// rand, randn, randint, randperm, *_like, manualSeed, getRngState / setRngState.
+import { abi, intArg, lastError, putInts } from "./runtime/abi.js";
 import { arrayFor, checkDType, dtypeCode, type AnyTypedArray, type DType } from "./dtype.js";
 import { ValueError } from "./errors.js";
+import { assertNotDetached } from "./worker/detached.js";
 import { flatShape, Tensor, wrap, type NestedArray, type ShapeArg } from "./tensor.js";
 
 export interface CreateOptions { dtype?: DType | "float" | "int"; requiresGrad?: boolean }
@@ -51,6 +52,7 @@ function flatten(data: NestedArray, shape: number[], out: (number | boolean)[], 
 export function tensor(data: NestedArray | AnyTypedArray | Tensor, opts: CreateOptions = {}): Tensor {
   if (data instanceof Tensor) return opts.dtype ? data.to(checkDType(opts.dtype)) : data.clone();
   if (ArrayBuffer.isView(data)) {
+    assertNotDetached(data, "tensor()");
     const dtype = opts.dtype ? checkDType(opts.dtype) : data instanceof Int32Array ? "int32" : data instanceof Uint8Array ? "bool" : "float32";
     if (!(data instanceof Float32Array || data instanceof Int32Array || data instanceof Uint8Array || (data as unknown) instanceof Float64Array)) {
       throw new TypeError("tensor(): TypedArrays accepted are Float32Array, Float64Array, Int32Array and Uint8Array");
@@ -141,6 +143,40 @@ export function eye(n: number, m: number | CreateOptions = n, opts: CreateOption
 export function manualSeed(seed: number): void {
   if (!Number.isInteger(seed) || seed < 0) throw new ValueError(`manualSeed expects a non-negative integer, got ${seed}`);
   abi().kd_manual_seed(seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0);
+}
+
+/** Bytes in the engine generator's state (kd.getRngState). */
+const RNG_STATE_BYTES = 24;
+
+/**
+ * The engine generator's state (its xoshiro words and any cached normal), as
+ * torch.get_rng_state: setRngState(state) later continues the stream exactly from here.
+ */
+export function getRngState(): Uint8Array {
+  const a = abi();
+  const n = a.kd_rng_state();
+  return new Uint8Array(a.memory.buffer, a.kd_scratch(), n).slice();
+}
+
+/** Restores a state from getRngState() (torch.set_rng_state); a bad one is a ValueError and changes nothing. */
+export function setRngState(state: Uint8Array | ArrayLike<number>): void {
+  if (state === null || typeof state !== "object" || typeof (state as ArrayLike<number>).length !== "number") {
+    throw new ValueError(`setRngState expects the Uint8Array from getRngState(), got ${state === null ? "null" : typeof state}`);
+  }
+  if (state.length !== RNG_STATE_BYTES) throw new ValueError(`setRngState: the RNG state must be ${RNG_STATE_BYTES} bytes, got ${state.length}`);
+  const bytes = new Uint8Array(RNG_STATE_BYTES);
+  for (let i = 0; i < RNG_STATE_BYTES; i++) {
+    const v = state[i];
+    if (!Number.isInteger(v) || v < 0 || v > 255) throw new ValueError(`setRngState: byte ${i} of the RNG state is ${v}, not an integer in 0..255`);
+    bytes[i] = v;
+  }
+  const a = abi();
+  new Uint8Array(a.memory.buffer, a.kd_scratch(), RNG_STATE_BYTES).set(bytes);
+  if (a.kd_set_rng_state(RNG_STATE_BYTES) === 0) {
+    const e = lastError();
+    e.message = `setRngState: ${e.message}`;
+    throw e;
+  }
 }
 
 export function rand(...args: SizeArgs): Tensor {

@@ -14,6 +14,8 @@ export class DTypeError extends KindlingError { override name = "DTypeError"; }
 export class ValueError extends KindlingError { override name = "ValueError"; }
 /** A dataset file that is missing, truncated, corrupt or inconsistent (names the file and what is wrong). */
 export class DatasetError extends ValueError { override name = "DatasetError"; }
+/** An ONNX file that is corrupt, or uses ops or features Kindling cannot import or export (names them all). */
+export class OnnxError extends ValueError { override name = "OnnxError"; }
 /** Tensors on different devices, or a sync read of a device that only reads async. */
 export class DeviceError extends KindlingError { override name = "DeviceError"; }
 /** An allocation the engine refused or could not make. */
@@ -22,6 +24,8 @@ export class MemoryError extends KindlingError { override name = "MemoryError"; 
 export class DisposedError extends KindlingError { override name = "DisposedError"; }
 /** Autograd misuse. */
 export class AutogradError extends KindlingError { override name = "AutogradError"; }
+/** A kd.worker that died (terminated, crashed, out of memory) or was used after terminate(). */
+export class WorkerError extends KindlingError { override name = "WorkerError"; }
 
 /** Engine error kinds (crates/engine/src/error.rs ErrorKind) to classes. */
 export const ERROR_CLASSES: Record<number, new (msg: string) => KindlingError> = {

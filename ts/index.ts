@@ -24,6 +24,12 @@ export { profile, type ProfileRow } from "./profiler.js";
 export { ProgressBar, type ProgressOptions } from "./cli/progress.js";
 export * as safetensors from "./io/safetensors.js";
 export { save, load } from "./io/safetensors.js";
+export * as onnx from "./io/onnx/index.js";
+export * as io from "./io/index.js";
+export { StoreError } from "./io/stores.js";
+export { saveCheckpoint, loadCheckpoint, serializeCheckpoint, CheckpointError, type CheckpointContents, type CheckpointTargets, type CheckpointInfo } from "./io/checkpoint.js";
+export * as models from "./models.js";
+export * as worker from "./worker/index.js";
 
 /** A Python slice for t.get(): kd.slice(1, null, 2) is 1::2. */
 export function slice(start: number | null = null, stop: number | null = null, step: number | null = null) {

@@ -26,18 +26,4 @@ export function expectClose(name: string, actual: kd.Tensor | null | undefined, 
   }
 }
 
-/** A view recipe step, as scripts/fixture_io.py's apply_view writes it. */
-export type ViewStep = [string, ...unknown[]];
-
-/** Applies a fixture's view recipe (transpose / permute / expand / slice), as torch did. */
-export function applyView(t: kd.Tensor, recipe: readonly ViewStep[] | undefined): kd.Tensor {
-  for (const step of recipe ?? []) {
-    const [kind, ...a] = step as [string, ...any[]]; // eslint-disable-line @typescript-eslint/no-explicit-any
-    if (kind === "transpose") t = t.transpose(a[0], a[1]);
-    else if (kind === "permute") t = t.permute(a[0]);
-    else if (kind === "expand") t = t.expand(a[0]);
-    else if (kind === "slice") t = t.slice(a[0], a[1], a[2], a[3]);
-    else throw new Error(`unknown view step ${kind}`);
-  }
-  return t;
-}
+export { applyView, type ViewStep } from "./view-recipe.js";

@@ -45,14 +45,24 @@ export class Generator {
     return this.#seed;
   }
 
-  /** The state, to save and restore a position in the stream. */
+  /** The state (4 uint32 words), to save and restore a position in the stream (torch's get_state). */
   getState(): Uint32Array {
     return this.#s.slice();
   }
 
+  /** Restores a state from getState(); a bad one is a ValueError and changes nothing. */
   setState(state: ArrayLike<number>): this {
+    if (state === null || typeof state !== "object" || typeof state.length !== "number") {
+      throw new ValueError(`Generator.setState expects the 4 words from getState(), got ${state === null ? "null" : typeof state}`);
+    }
     if (state.length !== 4) throw new ValueError(`Generator.setState expects 4 words, got ${state.length}`);
-    this.#s.set(state);
+    const words = Array.from(state);
+    words.forEach((w, i) => {
+      if (!Number.isInteger(w) || w < 0 || w > 0xffffffff) throw new ValueError(`Generator.setState: word ${i} is ${w}, not a uint32`);
+    });
+    // xoshiro's all-zero state only ever yields zeros, and no seed leads to it.
+    if (words.every((w) => w === 0)) throw new ValueError("Generator.setState: the state words are all zero");
+    this.#s.set(words);
     return this;
   }
 

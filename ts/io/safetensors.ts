@@ -7,6 +7,8 @@ import { fromArray } from "../creation.js";
 import { ValueError } from "../errors.js";
 import type { DType } from "../dtype.js";
 import type { Tensor } from "../tensor.js";
+import { warnNonFinite } from "./nonfinite.js";
+import { locate, readStored, writeStored } from "./stores.js";
 
 export class SafetensorsError extends ValueError { override name = "SafetensorsError"; }
 
@@ -118,12 +120,14 @@ const isNode = () => typeof process !== "undefined" && !!process.versions?.node;
 
 /**
  * Saves a state dict as safetensors. Node: to a path, through a temporary file and a rename,
- * so a crash never leaves half a checkpoint. Elsewhere: returns a Blob to download or store.
+ * so a crash never leaves half a checkpoint. Browsers: to "indexeddb://name" or "opfs://name"
+ * (ts/io/stores.ts). With no path: returns a Blob to download (kd.io.download) or upload.
  */
 export async function save(tensors: StateDict, path?: string, metadata: Record<string, string> = {}): Promise<Blob | void> {
   const bytes = serialize(tensors, metadata);
   if (path === undefined) return new Blob([bytes as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" });
-  if (!isNode()) throw new SafetensorsError("saving to a path needs Node; call save(tensors) for a Blob");
+  if (locate(path, "save") === "store") return writeStored(path, bytes);
+  if (!isNode()) throw new SafetensorsError(`saving to a path (${path}) needs Node: in a browser save to "indexeddb://name" or "opfs://name", or call save(tensors) for a Blob`);
   const fs = await import("node:fs/promises");
   const tmp = `${path}.tmp-${process.pid}`;
   try {
@@ -135,12 +139,25 @@ export async function save(tensors: StateDict, path?: string, metadata: Record<s
   }
 }
 
-/** Loads safetensors from a path (Node), a URL (fetch), bytes, or a Blob/File. */
+/**
+ * Loads safetensors from a path (Node), a URL (fetch; relative in browsers), "indexeddb://name",
+ * "opfs://name", bytes, or a Blob/File. Tensors holding NaN or Inf load as they are, with a
+ * one-line console.warn naming them.
+ */
 export async function load(source: string | Uint8Array | ArrayBuffer | Blob): Promise<Loaded> {
+  const loaded = await read(source);
+  warnNonFinite(loaded.tensors, `kd.load(${typeof source === "string" ? JSON.stringify(source) : "bytes"})`);
+  return loaded;
+}
+
+/** load() without the NaN/Inf warning (loadCheckpoint warns once it has validated the file). */
+export async function read(source: string | Uint8Array | ArrayBuffer | Blob): Promise<Loaded> {
   if (source instanceof Uint8Array) return deserialize(source);
   if (source instanceof ArrayBuffer) return deserialize(new Uint8Array(source));
   if (typeof source !== "string") return deserialize(new Uint8Array(await source.arrayBuffer()));
-  if (isNode() && !/^https?:/.test(source)) {
+  const where = locate(source, "load");
+  if (where === "store") return deserialize(await readStored(source));
+  if (where === "path") {
     const fs = await import("node:fs/promises");
     const b = await fs.readFile(source);
     return deserialize(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));

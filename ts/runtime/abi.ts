@@ -28,6 +28,8 @@ export interface Abi {
   kd_linspace(start: number, end: number, steps: number): number;
   kd_eye(n: number, m: number, dtype: number): number;
   kd_manual_seed(lo: number, hi: number): void;
+  kd_rng_state(): number;
+  kd_set_rng_state(len: number): number;
   kd_rand(ndim: number): number;
   kd_randn(ndim: number): number;
   kd_randint(low: number, high: number, ndim: number): number;

@@ -155,6 +155,30 @@ pub extern "C" fn kd_eye(n: i32, m: i32, dt: u32) -> u32 {
 }
 #[no_mangle]
 pub extern "C" fn kd_manual_seed(lo: u32, hi: u32) { state().rng = kd_kernels::rng::Rng::new(((hi as u64) << 32) | lo as u64); }
+/// Writes the generator's state (Rng::state_bytes, 24 bytes) to scratch; returns its length.
+#[no_mangle]
+pub extern "C" fn kd_rng_state() -> i32 {
+    let st = state();
+    let b = st.rng.state_bytes();
+    for (w, c) in st.scratch.iter_mut().zip(b.chunks_exact(4)) { *w = i32::from_le_bytes([c[0], c[1], c[2], c[3]]); }
+    b.len() as i32
+}
+/// Restores the generator from `len` state bytes in scratch: 1, or 0 with the error set (the
+/// generator unchanged).
+#[no_mangle]
+pub extern "C" fn kd_set_rng_state(len: i32) -> u32 {
+    let st = state();
+    if len < 0 || len as usize > SCRATCH_LEN * 4 {
+        fail(err(ErrorKind::Value, format!("RNG state of {} bytes is out of range", len)));
+        return 0;
+    }
+    let bytes: Vec<u8> = st.scratch.iter().flat_map(|w| w.to_le_bytes()).take(len as usize).collect();
+    match kd_kernels::rng::Rng::from_state_bytes(&bytes) {
+        Ok(r) => { st.rng = r; 1 }
+        Err(m) if bytes.len() != kd_kernels::rng::STATE_BYTES => { fail(err(ErrorKind::Value, format!("{} (got {} bytes)", m, len))); 0 }
+        Err(m) => { fail(err(ErrorKind::Value, m.into())); 0 }
+    }
+}
 #[no_mangle]
 pub extern "C" fn kd_rand(ndim: i32) -> u32 { ret((|| creation::rand(&scratch_shape(ndim)?, &mut state().rng))()) }
 #[no_mangle]

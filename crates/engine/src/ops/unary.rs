@@ -138,6 +138,10 @@ pub fn clamp(t: &Tensor, lo: Option<f64>, hi: Option<f64>) -> Result<Tensor> {
         DType::F32 => {
             let (l, h) = (lo.map(|x| x as f32), hi.map(|x| x as f32));
             map::<f32, f32>(t, move |x| {
+                // NaN stays NaN (as in torch). Said explicitly: under relaxed SIMD the compiler
+                // may turn the compare-selects below into relaxed min/max, whose NaN result is
+                // left to the engine (Chromium's gives the bound).
+                if x.is_nan() { return x; }
                 let mut y = x;
                 if let Some(l) = l { if y < l { y = l; } }
                 if let Some(h) = h { if y > h { y = h; } }

@@ -1,0 +1,134 @@
+// The browser demo's page script: it only draws. Training, evaluation and prediction run in
+// a Kindling worker (kd.worker, a module Web Worker behind Comlink); progress arrives through
+// a callback, so the page stays responsive while the model trains.
+import * as kd from "kindling";
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const params = new URLSearchParams(location.search);
+const DATA = new URL("/data/fashion-mnist/", location.href).href;
+const CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+const GRID = 16;
+
+// Query parameters preset the form (the end-to-end test uses ?steps=400&autostart=1).
+for (const k of ["steps", "batch", "lr", "evalEvery"]) if (params.has(k)) $<HTMLInputElement>(k).value = params.get(k)!;
+
+const losses: number[] = [];
+const trainAcc: number[] = [];
+const testAcc: { step: number; acc: number }[] = [];
+let worker: kd.worker.KindlingWorker | undefined;
+let drawQueued = false;
+
+/** Charts are redrawn at most once per animation frame, however fast progress arrives. */
+function scheduleDraw() {
+  if (drawQueued) return;
+  drawQueued = true;
+  requestAnimationFrame(() => {
+    drawQueued = false;
+    $("lossChart").innerHTML = kd.plot.lineChart([{ name: "train loss", values: losses }], { width: 520, height: 300, title: "Loss", xlabel: "progress report" });
+    const every = Number($<HTMLInputElement>("evalEvery").value);
+    $("accChart").innerHTML = kd.plot.lineChart(
+      [{ name: "train acc", values: trainAcc }, { name: "test acc", values: testAcc.map((t) => t.acc) }],
+      { width: 520, height: 300, title: "Accuracy", xlabel: `evaluation (every ${every} steps)` },
+    );
+  });
+}
+
+/** Draws test images (uint8 28x28) with predicted and true labels. */
+function drawGrid(images: Uint8Array[], preds: number[], labels: number[]) {
+  const grid = $("grid");
+  grid.innerHTML = "";
+  images.forEach((pixels, i) => {
+    const cell = document.createElement("div");
+    cell.className = "cell";
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = 28;
+    const ctx = canvas.getContext("2d")!;
+    const img = ctx.createImageData(28, 28);
+    for (let p = 0; p < 784; p++) img.data.set([pixels[p], pixels[p], pixels[p], 255], p * 4);
+    ctx.putImageData(img, 0, 0);
+    const ok = preds[i] === labels[i];
+    cell.append(canvas);
+    cell.insertAdjacentHTML("beforeend", `<div class="${ok ? "ok" : "bad"}">${CLASSES[preds[i]]}</div><div>${CLASSES[labels[i]]}</div>`);
+    grid.append(cell);
+  });
+}
+
+/** GRID test images, read here (no tensors: raw bytes), for the prediction grid. */
+async function gridImages() {
+  const test = await kd.datasets.FashionMNIST.load({ train: false, root: DATA });
+  const items = Array.from({ length: GRID }, (_, i) => test.getItem(i * 97));
+  const images = items.map(([img]) => img.data as Uint8Array);
+  const x = new Float32Array(GRID * 784);
+  images.forEach((im, i) => { for (let p = 0; p < 784; p++) x[i * 784 + p] = im[p] / 255; });
+  return { images, labels: items.map(([, y]) => y), x: { data: x, shape: [GRID, 1, 28, 28], dtype: "float32" as const } };
+}
+
+const argmaxRows = (p: kd.worker.TensorPayload) => {
+  const [n, c] = p.shape;
+  return Array.from({ length: n }, (_, i) => {
+    let best = 0;
+    for (let j = 1; j < c; j++) if (p.data[i * c + j] > p.data[i * c + best]) best = j;
+    return best;
+  });
+};
+
+let stopRequested = false;
+
+async function start() {
+  const steps = Number($<HTMLInputElement>("steps").value);
+  const batchSize = Number($<HTMLInputElement>("batch").value);
+  const lr = Number($<HTMLInputElement>("lr").value);
+  const evalEvery = Number($<HTMLInputElement>("evalEvery").value);
+  const testSet = { name: "FashionMNIST" as const, train: false, root: DATA, limit: Number(params.get("testLimit") ?? 2000) };
+  losses.length = trainAcc.length = testAcc.length = 0;
+  stopRequested = false;
+  $<HTMLButtonElement>("start").disabled = true;
+  $<HTMLButtonElement>("stop").disabled = false;
+  $("state").textContent = "loading";
+  delete document.body.dataset.done;
+  try {
+    worker ??= await kd.worker.spawn();
+    $("backend").textContent = `wasm ${worker.variant} (CPU, in a Web Worker)`;
+    await worker.build({ factory: "tinyvgg" });
+    const grid = await gridImages();
+    $("state").textContent = "training";
+    let done = 0;
+    // Train in rounds of evalEvery steps (the optimizer carries over between train() calls),
+    // evaluating on held-out test images after each round for the accuracy chart.
+    for (let round = 0; done < steps && !stopRequested; round++) {
+      const r = await worker.train(
+        { dataset: { name: "FashionMNIST", train: true, root: DATA }, batchSize, shuffle: true, seed: 42 + round, optimizer: { name: "SGD", lr }, steps: Math.min(evalEvery, steps - done), progressEvery: 10 },
+        (p) => {
+          $("step").textContent = String(done + p.step);
+          $("speed").textContent = p.samplesPerSec.toFixed(0);
+          $("loss").textContent = p.loss.toFixed(4);
+          losses.push(p.loss);
+          scheduleDraw();
+        },
+      );
+      done += r.steps;
+      if (r.cancelled) break;
+      const ev = await worker.evaluate(testSet);
+      trainAcc.push(r.accuracy ?? NaN);
+      testAcc.push({ step: done, acc: ev.accuracy ?? NaN });
+      $("acc").textContent = `${((ev.accuracy ?? NaN) * 100).toFixed(2)}%`;
+      document.body.dataset.testAccuracy = String(ev.accuracy);
+      scheduleDraw();
+      const preds = argmaxRows(await worker.predict({ ...grid.x, data: grid.x.data.slice() }));
+      drawGrid(grid.images, preds, grid.labels);
+    }
+    $("state").textContent = stopRequested ? `stopped at step ${done}` : `done: ${done} steps`;
+    document.body.dataset.done = String(done);
+  } catch (e) {
+    $("state").textContent = "error";
+    $("log").textContent = `${(e as Error).name}: ${(e as Error).message}`;
+    document.body.dataset.error = (e as Error).message;
+  } finally {
+    $<HTMLButtonElement>("start").disabled = false;
+    $<HTMLButtonElement>("stop").disabled = true;
+  }
+}
+
+$("start").addEventListener("click", () => void start());
+$("stop").addEventListener("click", () => { stopRequested = true; void worker?.cancel(); });
+if (params.get("autostart") === "1") void start();

@@ -1,0 +1,81 @@
+// The browser demo (`npm run demo:web`, examples/web) end to end in headless Chromium: the page
+// trains TinyVGG on the real FashionMNIST in a module Worker for a few hundred steps, its test
+// accuracy must pass 70%, and the main thread must stay responsive throughout training (no
+// long task over 100 ms, seen by a PerformanceObserver installed before the page's own code).
+// A screenshot of the finished page is kept in artifacts/web-demo.png.
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchBrowser, REPO, requireFreshDist, type BrowserHarness } from "./helpers/browser.js";
+// @ts-expect-error: a plain .mjs build script without type declarations
+import { buildWebDemo } from "../scripts/demo-web.mjs";
+
+const STEPS = 400;
+
+describe("web demo: TinyVGG trained in a Worker, page responsive", () => {
+  let browser: BrowserHarness;
+  let result: { done: string | undefined; error: string | undefined; accuracy: number; longTasks: { start: number; ms: number }[]; trainingFrom: number; trainingTo: number; losses: number };
+
+  beforeAll(async () => {
+    requireFreshDist();
+    await buildWebDemo();
+    browser = await launchBrowser();
+    const page = await browser.context.newPage();
+    page.on("pageerror", (e) => browser.errors.push(`[web demo] ${e.message}`));
+    // Long tasks from the very start, with their start times; the page marks when training runs.
+    await page.addInitScript(() => {
+      const w = globalThis as any;
+      w.__longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) w.__longTasks.push({ start: e.startTime, ms: e.duration });
+      }).observe({ type: "longtask", buffered: true });
+      const mark = () => {
+        const state = document.getElementById("state")?.textContent;
+        if (state === "training" && w.__trainingFrom === undefined) w.__trainingFrom = performance.now();
+        if (document.body?.dataset.done !== undefined || document.body?.dataset.error !== undefined) w.__trainingTo ??= performance.now();
+        requestAnimationFrame(mark);
+      };
+      requestAnimationFrame(mark);
+    });
+    const res = await page.goto(new URL(`dist/web/index.html?steps=${STEPS}&evalEvery=100&testLimit=2000&autostart=1`, browser.url).href);
+    expect(res?.ok()).toBe(true);
+    await page.waitForFunction(() => document.body.dataset.done !== undefined || document.body.dataset.error !== undefined, null, { timeout: 150_000 });
+    await page.waitForTimeout(300); // one more frame for the charts and the grid
+    mkdirSync(path.join(REPO, "artifacts"), { recursive: true });
+    await page.screenshot({ path: path.join(REPO, "artifacts/web-demo.png"), fullPage: true });
+    result = await page.evaluate(() => {
+      const w = globalThis as any;
+      return {
+        done: document.body.dataset.done, error: document.body.dataset.error,
+        accuracy: Number(document.body.dataset.testAccuracy),
+        longTasks: w.__longTasks, trainingFrom: w.__trainingFrom, trainingTo: w.__trainingTo,
+        losses: document.querySelectorAll("#lossChart polyline").length,
+      };
+    });
+    console.log(`[web demo] ${result.done} steps, test accuracy ${(result.accuracy * 100).toFixed(2)}%, training ${((result.trainingTo - result.trainingFrom) / 1000).toFixed(1)} s; long tasks [ms after training started, ms] ${JSON.stringify(result.longTasks.map((t) => [Math.round(t.start - result.trainingFrom), Math.round(t.ms)]))}`);
+  }, 200_000);
+  afterAll(() => browser?.close());
+
+  it("trains to the end without an error", () => {
+    expect(result.error).toBeUndefined();
+    expect(Number(result.done)).toBe(STEPS);
+  });
+
+  it("reaches more than 70% test accuracy on held-out FashionMNIST images", () => {
+    expect(result.accuracy).toBeGreaterThan(0.7);
+  });
+
+  it("keeps the main thread responsive while training: no long task over 100 ms", () => {
+    expect(result.trainingFrom).toBeGreaterThan(0);
+    const during = result.longTasks.filter((t) => t.start + t.ms >= result.trainingFrom && t.start <= result.trainingTo);
+    expect(during.filter((t) => t.ms > 100)).toEqual([]);
+  });
+
+  it("draws the loss chart and the prediction grid", () => {
+    expect(result.losses).toBeGreaterThan(0);
+  });
+
+  it("logs no console or page errors", () => {
+    expect(browser.errors).toEqual([]);
+  });
+});
