@@ -83,7 +83,7 @@ export async function main(opts: Record<string, string> = {}) {
   const pretrained = kd.onnx.importModel(bytes);
   console.log(`pretrained (${pretrained.producer}): ${pretrained.toString()}`);
   // Its features are the input of the last Gemm (the old 5-class head): cut the graph there.
-  const oldHead = pretrained.nodes.findLast((n) => n.opType === "Gemm")!;
+  const oldHead = pretrained.nodes.filter((n) => n.opType === "Gemm").at(-1)!;
   const features = kd.onnx.importModel(bytes, { outputNames: [oldHead.inputs[0]] });
   features.requiresGrad_(false);
   kd.manualSeed(seed);

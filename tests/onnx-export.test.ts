@@ -140,6 +140,27 @@ describe("kd.onnx.exportModel", () => {
     }
   });
 
+  it("several inputs and outputs, an input passed through, a parameter as an output", async () => {
+    class TwoWay extends nn.Module {
+      fc = new nn.Linear(3, 3);
+      override forward(a: kd.Tensor, b: kd.Tensor) { return [this.fc.forward(a).add(b), a, this.fc.bias!]; }
+    }
+    kd.manualSeed(6);
+    const model = new TwoWay();
+    const [a, b] = [kd.randn([2, 3]), kd.randn([2, 3])];
+    const bytes = kd.onnx.exportModel(model, [a, b], { outputNames: ["sum", "same", "bias"] });
+    const session = await ortNode.InferenceSession.create(bytes);
+    expect(session.inputNames).toEqual(["input_0", "input_1"]);
+    const feeds = { input_0: new ortNode.Tensor("float32", a.dataSync() as Float32Array, [2, 3]), input_1: new ortNode.Tensor("float32", b.dataSync() as Float32Array, [2, 3]) };
+    const out = await session.run(feeds);
+    const [sum, same, bias] = kd.noGrad(() => model.forward(a, b));
+    expectClose("sum", out.sum.data as Float32Array, sum.dataSync());
+    expectClose("same", out.same.data as Float32Array, same.dataSync());
+    expectClose("bias", out.bias.data as Float32Array, bias.dataSync());
+    expect(model.fc.bias!.isDisposed).toBe(false);
+    expect(() => kd.onnx.exportModel(model, [a, b], { outputNames: ["input_0", "x", "y"] })).toThrow(/output name "input_0" is already the name/);
+  });
+
   it("an op with no ONNX form raises one OnnxError naming it; a dynamic reshape that merges the batch too", () => {
     class Untraceable extends nn.Module {
       override forward(x: kd.Tensor) { return x.remainder(2).add(1); }
