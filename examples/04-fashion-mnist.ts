@@ -10,7 +10,7 @@ export const TinyVGG = kd.models.TinyVGG;
 export type TinyVGG = kd.models.TinyVGG;
 export const makeModel = kd.models.makeModel;
 
-async function evaluate(model: kd.nn.Module, loader: kd.data.DataLoader<unknown, [kd.Tensor, kd.Tensor]>, lossFn: kd.nn.CrossEntropyLoss) {
+async function evaluate<T>(model: kd.nn.Module, loader: kd.data.DataLoader<T, [kd.Tensor, kd.Tensor]>, lossFn: kd.nn.CrossEntropyLoss) {
   model.eval();
   let loss = 0, correct = 0, n = 0;
   const preds: number[] = [];

@@ -164,7 +164,7 @@ describe("checkpoints", () => {
   });
 
   it("resumes SGD with momentum, every scheduler, and a loader that shuffles from the engine's RNG", async () => {
-    const schedulers: [string, (o: kd.optim.Optimizer) => { step(m?: number): void; stateDict(): Record<string, unknown>; loadStateDict(s: Record<string, unknown>): void }][] = [
+    const schedulers: [string, (o: kd.optim.Optimizer) => { step(m: number): void; stateDict(): Record<string, unknown>; loadStateDict(s: Record<string, unknown>): void }][] = [
       ["MultiStepLR", (o) => new optim.MultiStepLR(o, { milestones: [1, 3], gamma: 0.5 })],
       ["CosineAnnealingLR", (o) => new optim.CosineAnnealingLR(o, { tMax: 3, etaMin: 0.001 })],
       ["ExponentialLR", (o) => new optim.ExponentialLR(o, { gamma: 0.9 })],

@@ -49,7 +49,7 @@ describe("kd.worker (Node worker_threads, dist/worker.js)", () => {
 
   beforeAll(async () => {
     if (!existsSync(new URL("worker.js", dist))) throw new Error("dist/worker.js is missing: run `npm run build:ts` first");
-    w = await kd.worker.spawn({ variant: kd.getEngine().variant, imports: [fixtureModule] });
+    w = await kd.worker.spawn({ variant: kd.getEngine().variant as "simd" | "relaxed", imports: [fixtureModule] });
     test = await kd.datasets.FashionMNIST.load({ train: false, transform: new kd.transforms.ToTensor() });
   });
   afterAll(async () => {
