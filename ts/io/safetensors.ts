@@ -9,6 +9,7 @@ import type { DType } from "../dtype.js";
 import type { Tensor } from "../tensor.js";
 import { warnNonFinite } from "./nonfinite.js";
 import { locate, readStored, writeStored } from "./stores.js";
+import { writeFileAtomic } from "./atomic.js";
 
 export class SafetensorsError extends ValueError { override name = "SafetensorsError"; }
 
@@ -128,15 +129,7 @@ export async function save(tensors: StateDict, path?: string, metadata: Record<s
   if (path === undefined) return new Blob([bytes as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" });
   if (locate(path, "save") === "store") return writeStored(path, bytes);
   if (!isNode()) throw new SafetensorsError(`saving to a path (${path}) needs Node: in a browser save to "indexeddb://name" or "opfs://name", or call save(tensors) for a Blob`);
-  const fs = await import("node:fs/promises");
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    await fs.writeFile(tmp, bytes);
-    await fs.rename(tmp, path);
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    throw e;
-  }
+  await writeFileAtomic(path, bytes);
 }
 
 /**

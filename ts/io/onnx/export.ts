@@ -15,6 +15,7 @@ import { Flatten } from "../../nn/layers/shape.js";
 import { encodeModel, type NodeProto, type ValueInfoProto } from "./proto.js";
 import { ONNX_TYPE, Tracer, Unexportable, type Value } from "./trace.js";
 import { RECORDERS } from "./trace_ops.js";
+import { writeFileAtomic } from "../atomic.js";
 
 export interface ExportOptions {
   /** The ai.onnx opset to write, 13 to 21 (default 17, the newest python3-onnx 1.12 checks). */
@@ -280,13 +281,5 @@ export async function save(model: Module, exampleInput: Tensor | Tensor[], path?
   const bytes = exportModel(model, exampleInput, opts);
   if (path === undefined) return new Blob([bytes as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" });
   if (!isNode()) throw new OnnxError("saving to a path needs Node; call kd.onnx.save(model, input) for a Blob");
-  const fs = await import("node:fs/promises");
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    await fs.writeFile(tmp, bytes);
-    await fs.rename(tmp, path);
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    throw e;
-  }
+  await writeFileAtomic(path, bytes);
 }
