@@ -1,6 +1,6 @@
 // safetensors: a TinyVGG written by real PyTorch loads into Kindling and gives PyTorch's logits;
 // Kindling's own files round-trip; corrupt files raise SafetensorsError and create nothing.
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -49,6 +49,33 @@ describe("safetensors", () => {
     expect(header["block1.0.weight"]).toEqual({ dtype: "F32", shape: [10, 1, 3, 3], data_offsets: expect.any(Array) });
     expect(header["steps"].dtype).toBe("I32");
     expect(header["mask"].dtype).toBe("BOOL");
+  });
+
+  it("loads a file straight into wasm memory, bit for bit, and a file cut short creates nothing", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "kd-st-"));
+    const file = path.join(dir, "big.safetensors");
+    kd.manualSeed(5);
+    const big = kd.randn([1024, 1024]);
+    // NaN with a payload, -0, subnormals and infinities must come back as the same bits.
+    const odd = kd.fromTypedArray(new Float32Array(new Uint32Array([0x7fc00001, 0x80000000, 0x00000001, 0x7f800000, 0xff800000]).buffer));
+    const ints = kd.tensor([-2147483648, 2147483647, 0, 7], { dtype: "int32" });
+    await kd.save({ big, odd, ints, "ünïcode.name": kd.tensor([1.5]) }, file);
+    const bytes = readFileSync(file);
+    expect((8 + Number(bytes.readBigUInt64LE(0))) % 8).toBe(0); // aligned even with a non-ASCII name
+    const { tensors } = await kd.load(file);
+    const bits = (t: kd.Tensor) => new Uint32Array((t.dataSync() as Float32Array).buffer);
+    expect(Buffer.compare(Buffer.from(bits(tensors.big).buffer), Buffer.from(bits(big).buffer))).toBe(0);
+    expect(bits(tensors.odd)).toEqual(bits(odd));
+    expect(Array.from(tensors.ints.dataSync())).toEqual([-2147483648, 2147483647, 0, 7]);
+    expect(tensors["ünïcode.name"].item()).toBe(1.5);
+    for (const t of Object.values(tensors)) t.dispose();
+
+    // Cut the file inside the last tensor's data: the header still checks against the size
+    // on disk, so it is refused before any tensor exists.
+    writeFileSync(file, bytes.subarray(0, bytes.length - 3));
+    const live = kd.memory().liveTensors;
+    await expect(kd.load(file)).rejects.toThrow(kd.safetensors.SafetensorsError);
+    expect(kd.memory().liveTensors).toBeLessThanOrEqual(live); // (a GC may have run meanwhile)
   });
 
   const valid = () => {

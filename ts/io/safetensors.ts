@@ -4,6 +4,9 @@
 // then the raw little-endian bytes. Parsing checks every offset before touching data, so a
 // corrupt or hostile file raises a SafetensorsError and creates nothing.
 import { fromArray } from "../creation.js";
+import { abi, putInts } from "../runtime/abi.js";
+import { dtypeCode } from "../dtype.js";
+import { wrap } from "../tensor.js";
 import { ValueError } from "../errors.js";
 import type { DType } from "../dtype.js";
 import type { Tensor } from "../tensor.js";
@@ -42,9 +45,9 @@ export function serialize(tensors: StateDict, metadata: Record<string, string> =
     parts.push(bytes);
     offset += bytes.length;
   }
-  let json = JSON.stringify(header);
-  json += " ".repeat((8 - ((json.length + 8) % 8)) % 8); // the data starts 8-byte aligned
-  const head = new TextEncoder().encode(json);
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const head = new Uint8Array(json.length + ((8 - ((json.length + 8) % 8)) % 8)).fill(0x20); // the data starts 8-byte aligned
+  head.set(json);
   const out = new Uint8Array(8 + head.length + offset);
   new DataView(out.buffer).setBigUint64(0, BigInt(head.length), true);
   out.set(head, 8);
@@ -58,22 +61,28 @@ export function serialize(tensors: StateDict, metadata: Record<string, string> =
 
 export interface Loaded { tensors: StateDict; metadata: Record<string, string> }
 
-/** Parses a safetensors file, checking sizes, offsets, overlaps and dtypes first. */
-export function deserialize(bytes: Uint8Array): Loaded {
-  if (bytes.length < 8) throw new SafetensorsError(`file too short for a safetensors header (${bytes.length} bytes)`);
-  const n = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+interface Entry { name: string; dtype: string; shape: number[]; begin: number; end: number }
+
+/** The header's length from the first 8 bytes, checked against the file's size. */
+function headerLength(first8: Uint8Array, fileLen: number): number {
+  if (fileLen < 8 || first8.length < 8) throw new SafetensorsError(`file too short for a safetensors header (${fileLen} bytes)`);
+  const n = Number(new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true));
   if (n > MAX_HEADER) throw new SafetensorsError(`header claims ${n} bytes (limit ${MAX_HEADER})`);
-  if (8 + n > bytes.length) throw new SafetensorsError(`header of ${n} bytes runs past the end of the file (${bytes.length} bytes)`);
+  if (8 + n > fileLen) throw new SafetensorsError(`header of ${n} bytes runs past the end of the file (${fileLen} bytes)`);
+  return n;
+}
+
+/** Parses the JSON header and checks every entry against the data section's length. */
+function parseHeader(head: Uint8Array, dataLen: number): { entries: Entry[]; metadata: Record<string, string> } {
   let header: Record<string, unknown>;
   try {
-    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(head));
   } catch (e) {
     throw new SafetensorsError(`header is not valid JSON: ${(e as Error).message}`);
   }
   if (header === null || typeof header !== "object" || Array.isArray(header)) throw new SafetensorsError("header must be a JSON object");
-  const dataLen = bytes.length - 8 - n;
   const metadata = (header.__metadata__ ?? {}) as Record<string, string>;
-  const entries: { name: string; dtype: string; shape: number[]; begin: number; end: number }[] = [];
+  const entries: Entry[] = [];
   for (const [name, v] of Object.entries(header)) {
     if (name === "__metadata__") continue;
     const e = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
@@ -91,30 +100,94 @@ export function deserialize(bytes: Uint8Array): Loaded {
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i].begin < sorted[i - 1].end) throw new SafetensorsError(`tensors "${sorted[i - 1].name}" and "${sorted[i].name}" overlap in the data`);
   }
-  // Everything checked: now create the tensors.
-  const base = bytes.byteOffset + 8 + n;
-  const tensors: StateDict = {};
-  for (const e of entries) {
-    const view = new DataView(bytes.buffer, base + e.begin, e.end - e.begin);
-    const count = (e.end - e.begin) / READ[e.dtype].size;
-    const values = new Float64Array(count);
-    for (let i = 0; i < count; i++) {
-      switch (e.dtype) {
-        case "F32": values[i] = view.getFloat32(4 * i, true); break;
-        case "F64": values[i] = view.getFloat64(8 * i, true); break;
-        case "I32": values[i] = view.getInt32(4 * i, true); break;
-        case "U8": case "BOOL": values[i] = view.getUint8(i); break;
-        case "I64": {
-          const v = view.getBigInt64(8 * i, true);
-          if (v > 2147483647n || v < -2147483648n) throw new SafetensorsError(`tensor "${e.name}": int64 value ${v} does not fit in int32`);
-          values[i] = Number(v);
-          break;
-        }
+  return { entries, metadata };
+}
+
+/** Element values of a dtype that needs converting (BOOL normalised, U8 widened, I64/F64 narrowed). */
+function convert(e: Entry, raw: Uint8Array): Float64Array {
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const count = raw.byteLength / READ[e.dtype].size;
+  const values = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    switch (e.dtype) {
+      case "F64": values[i] = view.getFloat64(8 * i, true); break;
+      case "U8": case "BOOL": values[i] = raw[i]; break;
+      case "I64": {
+        const v = view.getBigInt64(8 * i, true);
+        if (v > 2147483647n || v < -2147483648n) throw new SafetensorsError(`tensor "${e.name}": int64 value ${v} does not fit in int32`);
+        values[i] = Number(v);
+        break;
       }
     }
-    tensors[e.name] = fromArray(values, e.shape, READ[e.dtype].dtype);
   }
+  return values;
+}
+
+/**
+ * Creates the (already checked) tensors. F32 and I32 data are the engine's own layout
+ * (little-endian, as wasm memory is): `fill` writes those bytes straight into the new tensor's
+ * storage in wasm memory. Other dtypes are filled into a scratch buffer and converted.
+ * `fill` must be synchronous, so nothing can grow wasm memory between allocating and filling.
+ */
+function materialize(entries: Entry[], fill: (e: Entry, dst: Uint8Array) => void): StateDict {
+  const tensors: StateDict = {};
+  try {
+    for (const e of entries) {
+      const { dtype } = READ[e.dtype];
+      if (e.dtype === "F32" || e.dtype === "I32") {
+        const a = abi();
+        const out = wrap(a.kd_full(dtypeCode(dtype), putInts(e.shape, "size"), 0));
+        tensors[e.name] = out;
+        if (e.end > e.begin) fill(e, new Uint8Array(a.memory.buffer, a.kd_data_ptr(out.handle), e.end - e.begin));
+      } else {
+        const raw = new Uint8Array(e.end - e.begin);
+        fill(e, raw);
+        tensors[e.name] = fromArray(convert(e, raw), e.shape, dtype);
+      }
+    }
+  } catch (err) {
+    for (const t of Object.values(tensors)) t.dispose();
+    throw err;
+  }
+  return tensors;
+}
+
+/** Parses a safetensors file, checking sizes, offsets, overlaps and dtypes first. */
+export function deserialize(bytes: Uint8Array): Loaded {
+  const n = headerLength(bytes.subarray(0, 8), bytes.length);
+  const { entries, metadata } = parseHeader(bytes.subarray(8, 8 + n), bytes.length - 8 - n);
+  const base = 8 + n;
+  const tensors = materialize(entries, (e, dst) => dst.set(bytes.subarray(base + e.begin, base + e.end)));
   return { tensors, metadata };
+}
+
+/**
+ * Loads a file (Node) with no copy in between: the header is read and checked, then each
+ * tensor's bytes are read from the file straight into its storage in wasm memory.
+ */
+async function readPath(path: string): Promise<Loaded> {
+  const fsp = await import("node:fs/promises");
+  const { readSync } = await import("node:fs");
+  const fh = await fsp.open(path, "r");
+  try {
+    const size = (await fh.stat()).size;
+    const readAt = (dst: Uint8Array, pos: number) => {
+      for (let done = 0; done < dst.length;) {
+        const got = readSync(fh.fd, dst, done, dst.length - done, pos + done);
+        if (got === 0) throw new SafetensorsError(`${path}: the file ended at byte ${pos + done} while reading (was it changed?)`);
+        done += got;
+      }
+    };
+    const first8 = new Uint8Array(Math.min(8, size));
+    readAt(first8, 0);
+    const n = headerLength(first8, size);
+    const head = new Uint8Array(n);
+    readAt(head, 8);
+    const { entries, metadata } = parseHeader(head, size - 8 - n);
+    return { tensors: materialize(entries, (e, dst) => readAt(dst, 8 + n + e.begin)), metadata };
+  } finally {
+    await fh.close();
+  }
 }
 
 const isNode = () => typeof process !== "undefined" && !!process.versions?.node;
@@ -150,11 +223,7 @@ export async function read(source: string | Uint8Array | ArrayBuffer | Blob): Pr
   if (typeof source !== "string") return deserialize(new Uint8Array(await source.arrayBuffer()));
   const where = locate(source, "load");
   if (where === "store") return deserialize(await readStored(source));
-  if (where === "path") {
-    const fs = await import("node:fs/promises");
-    const b = await fs.readFile(source);
-    return deserialize(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
-  }
+  if (where === "path") return readPath(source);
   const r = await fetch(source);
   if (!r.ok) throw new SafetensorsError(`${source}: HTTP ${r.status}`);
   return deserialize(new Uint8Array(await r.arrayBuffer()));
