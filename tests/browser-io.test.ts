@@ -81,6 +81,13 @@ describe("kd.save / kd.load in Chromium (dist/index.js)", () => {
     expect(got.spec).toEqual(SPEC);
   });
 
+  it("saves to and loads from a FileSystemFileHandle (as showSaveFilePicker gives)", async () => {
+    const got = await call("viaHandle", SPEC, { run: "7" });
+    expect(got.size).toBeGreaterThan(8);
+    expect(got.spec).toEqual(SPEC);
+    expect(got.metadata).toEqual({ run: "7" });
+  });
+
   it("loads a URL from the server: absolute path, relative URL and http:// give the file Node reads", async () => {
     const want = await nodeSpec(FIXTURE);
     expect(Object.keys(want).length).toBeGreaterThan(4);

@@ -56,6 +56,16 @@ const api = {
     return { blobType: blob.type, blobSize: blob.size, ...(await loadSpec(file)) };
   },
   load: (source: string) => loadSpec(source),
+  /** kd.save to a FileSystemFileHandle (what showSaveFilePicker returns; here one from OPFS), then kd.load from it. */
+  async viaHandle(spec: Spec, metadata: Record<string, string>) {
+    const dir = await navigator.storage.getDirectory();
+    const handle = await dir.getFileHandle("picked.safetensors", { create: true });
+    await kd.save(build(spec), handle, metadata);
+    const size = (await handle.getFile()).size;
+    const got = await loadSpec(handle);
+    await dir.removeEntry("picked.safetensors");
+    return { size, ...got };
+  },
   /** A model saved to dest, loaded into a differently seeded one: same logits, bit for bit. */
   async modelRoundTrip(dest: string) {
     const a = makeModel(1);

@@ -20,7 +20,7 @@ import { Optimizer, type OptimizerStateDict } from "../optim/optimizer.js";
 import { Tensor } from "../tensor.js";
 import { CheckpointError, fromJson, sameStructure, toJson } from "./checkpoint-json.js";
 import { warnNonFinite } from "./nonfinite.js";
-import { read, save, SafetensorsError, serialize, type StateDict } from "./safetensors.js";
+import { read, save, SafetensorsError, serialize, type Source, type StateDict } from "./safetensors.js";
 
 export { CheckpointError } from "./checkpoint-json.js";
 
@@ -121,7 +121,7 @@ export function serializeCheckpoint(contents: CheckpointContents): Uint8Array {
  * loader's shuffling generator, extra JSON) as one safetensors file, wherever kd.save writes:
  * Node paths through a temporary file and a rename, browser stores, or (no path) a Blob.
  */
-export async function saveCheckpoint(path: string | undefined, contents: CheckpointContents): Promise<Blob | void> {
+export async function saveCheckpoint(path: string | FileSystemFileHandle | undefined, contents: CheckpointContents): Promise<Blob | void> {
   const { tensors, meta, owned } = collect(contents);
   try {
     return await save(tensors, path, meta);
@@ -135,7 +135,7 @@ export async function saveCheckpoint(path: string | undefined, contents: Checkpo
  * given), and the engine's RNG state; returns {epoch, step, extra}. Everything is checked first:
  * a bad or mismatched file raises a CheckpointError and changes nothing.
  */
-export async function loadCheckpoint(source: string | Uint8Array | ArrayBuffer | Blob, targets: CheckpointTargets): Promise<CheckpointInfo> {
+export async function loadCheckpoint(source: Source, targets: CheckpointTargets): Promise<CheckpointInfo> {
   checkTargets(targets, "loadCheckpoint");
   let loaded;
   try {

@@ -11,7 +11,7 @@ import { ValueError } from "../errors.js";
 import type { DType } from "../dtype.js";
 import type { Tensor } from "../tensor.js";
 import { warnNonFinite } from "./nonfinite.js";
-import { locate, readStored, writeStored } from "./stores.js";
+import { isFileHandle, locate, readHandle, readStored, writeHandle, writeStored } from "./stores.js";
 import { writeFileAtomic } from "./atomic.js";
 
 export class SafetensorsError extends ValueError { override name = "SafetensorsError"; }
@@ -26,6 +26,8 @@ const READ: Record<string, { dtype: DType; size: number }> = {
 const MAX_HEADER = 100_000_000;
 
 export type StateDict = Record<string, Tensor>;
+/** Where kd.load reads from: a path (Node), URL or "indexeddb://" / "opfs://" name, bytes, a Blob or File, or a file handle. */
+export type Source = string | Uint8Array | ArrayBuffer | Blob | FileSystemFileHandle;
 
 /** Serialises tensors (keys sorted by name within the data, as the Python library does). */
 export function serialize(tensors: StateDict, metadata: Record<string, string> = {}): Uint8Array {
@@ -195,11 +197,13 @@ const isNode = () => typeof process !== "undefined" && !!process.versions?.node;
 /**
  * Saves a state dict as safetensors. Node: to a path, through a temporary file and a rename,
  * so a crash never leaves half a checkpoint. Browsers: to "indexeddb://name" or "opfs://name"
- * (ts/io/stores.ts). With no path: returns a Blob to download (kd.io.download) or upload.
+ * (ts/io/stores.ts), or a FileSystemFileHandle (showSaveFilePicker, OPFS). With no path:
+ * returns a Blob to download (kd.io.download) or upload.
  */
-export async function save(tensors: StateDict, path?: string, metadata: Record<string, string> = {}): Promise<Blob | void> {
+export async function save(tensors: StateDict, path?: string | FileSystemFileHandle, metadata: Record<string, string> = {}): Promise<Blob | void> {
   const bytes = serialize(tensors, metadata);
   if (path === undefined) return new Blob([bytes as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" });
+  if (isFileHandle(path)) return writeHandle(path, bytes);
   if (locate(path, "save") === "store") return writeStored(path, bytes);
   if (!isNode()) throw new SafetensorsError(`saving to a path (${path}) needs Node: in a browser save to "indexeddb://name" or "opfs://name", or call save(tensors) for a Blob`);
   await writeFileAtomic(path, bytes);
@@ -210,15 +214,16 @@ export async function save(tensors: StateDict, path?: string, metadata: Record<s
  * "opfs://name", bytes, or a Blob/File. Tensors holding NaN or Inf load as they are, with a
  * one-line console.warn naming them.
  */
-export async function load(source: string | Uint8Array | ArrayBuffer | Blob): Promise<Loaded> {
+export async function load(source: Source): Promise<Loaded> {
   const loaded = await read(source);
   warnNonFinite(loaded.tensors, `kd.load(${typeof source === "string" ? JSON.stringify(source) : "bytes"})`);
   return loaded;
 }
 
 /** load() without the NaN/Inf warning (loadCheckpoint warns once it has validated the file). */
-export async function read(source: string | Uint8Array | ArrayBuffer | Blob): Promise<Loaded> {
+export async function read(source: Source): Promise<Loaded> {
   if (source instanceof Uint8Array) return deserialize(source);
+  if (isFileHandle(source)) return deserialize(await readHandle(source));
   if (source instanceof ArrayBuffer) return deserialize(new Uint8Array(source));
   if (typeof source !== "string") return deserialize(new Uint8Array(await source.arrayBuffer()));
   const where = locate(source, "load");

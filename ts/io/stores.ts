@@ -156,9 +156,26 @@ export async function writeStored(url: string, bytes: Uint8Array): Promise<void>
     existed = false;
   }
   const handle = await dir.getFileHandle(file, { create: true }).catch((e) => { throw wrapOpfs(url, e); });
+  try {
+    await writeHandle(handle, bytes, url);
+  } catch (e) {
+    if (!existed) await dir.removeEntry(file).catch(() => {}); // no empty entry left behind
+    throw e;
+  }
+}
+
+/** A file handle: from OPFS, or from showSaveFilePicker / showOpenFilePicker / a dropped file. */
+export function isFileHandle(x: unknown): x is FileSystemFileHandle {
+  return typeof x === "object" && x !== null && (x as FileSystemHandle).kind === "file" && typeof (x as FileSystemFileHandle).getFile === "function";
+}
+
+/**
+ * Writes bytes through a FileSystemFileHandle's writable stream: the browser writes a swap file
+ * and replaces the file with it on close(), so a failed write leaves the old contents.
+ */
+export async function writeHandle(handle: FileSystemFileHandle, bytes: Uint8Array, label = handle.name): Promise<void> {
   if (typeof handle.createWritable !== "function") {
-    if (!existed) await dir.removeEntry(file).catch(() => {});
-    throw new StoreError(`${url}: this browser cannot write OPFS files from this context (no FileSystemFileHandle.createWritable)`);
+    throw new StoreError(`${label}: this browser cannot write files from this context (no FileSystemFileHandle.createWritable)`);
   }
   let stream: FileSystemWritableFileStream | undefined;
   try {
@@ -167,8 +184,16 @@ export async function writeStored(url: string, bytes: Uint8Array): Promise<void>
     await stream.close(); // the swap file replaces the entry here, all at once
   } catch (e) {
     await stream?.abort().catch(() => {});
-    if (!existed) await dir.removeEntry(file).catch(() => {}); // no empty entry left behind
-    throw wrapOpfs(url, e);
+    throw wrapOpfs(label, e);
+  }
+}
+
+/** The bytes of a file handle's file. */
+export async function readHandle(handle: FileSystemFileHandle): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await (await handle.getFile()).arrayBuffer());
+  } catch (e) {
+    throw wrapOpfs(handle.name, e);
   }
 }
 
