@@ -177,6 +177,54 @@ describe("IDX files: clear errors", () => {
     await expect(datasets.FashionMNIST.load({ root: d })).rejects.toThrow(/train-images-idx3-ubyte.gz: corrupt gzip data \(/);
   });
 
+  it("survives 1,000 randomly mutated IDX files, plain and gzipped: a consistent dataset or a DatasetError", async () => {
+    const s = makeSplit(10);
+    let seed = 20261126;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
+    const mutate = (b: Uint8Array): Uint8Array => {
+      const m = Uint8Array.from(b);
+      switch (rnd(4)) {
+        case 0: return m.slice(0, rnd(m.length + 1)); // truncated
+        case 1: for (let k = 0, n = 1 + rnd(4); k < n; k++) m[rnd(m.length)] = rnd(256); return m; // bytes flipped
+        case 2: m[rnd(16)] = rnd(256); return m; // the header: magic, dtype, rank, sizes
+        default: return new Uint8Array([...m, ...new Uint8Array(rnd(5) + 1)]); // trailing junk
+      }
+    };
+    const outcomes = { loaded: 0, rejected: 0 };
+    for (let i = 0; i < 1000; i++) {
+      const images = rnd(2) ? mutate(s.images) : s.images;
+      const labels = images === s.images || rnd(2) ? mutate(s.labels) : s.labels;
+      const gz = rnd(4) === 0;
+      const files = [images, labels].map((b) => (gz ? (rnd(3) ? gzipSync(b) : mutate(gzipSync(b))) : b));
+      try {
+        // The parser straight from bytes (as a browser fetch gives them) for most, full loads from disk for some.
+        let n: number;
+        if (i % 10 === 0) {
+          const d = join(dir, `fuzz-${i}`);
+          (await import("node:fs")).mkdirSync(d);
+          writeSplit(d, "train", { images: files[0], labels: files[1] }, false);
+          if (gz) for (const f of readdirSync(d)) (await import("node:fs")).renameSync(join(d, f), join(d, `${f}.gz`));
+          const ds = await datasets.FashionMNIST.load({ root: d });
+          n = ds.length;
+          for (let k = 0; k < n; k++) expect(ds.getItem(k)[1]).toBeLessThan(10);
+        } else {
+          const im = await data.decodeIdx(files[0], "images", 0x803);
+          const lb = await data.decodeIdx(files[1], "labels", 0x801);
+          n = im.dims[0];
+          expect(im.data.length).toBe(im.dims.reduce((a, b) => a * b, 1));
+          expect(lb.data.length).toBe(lb.dims[0]);
+        }
+        expect(n).toBeGreaterThanOrEqual(0);
+        outcomes.loaded++;
+      } catch (e) {
+        if (!(e instanceof kd.DatasetError)) throw new Error(`mutation ${i}: ${(e as Error).name}: ${(e as Error).message}`);
+        outcomes.rejected++;
+      }
+    }
+    expect(outcomes.rejected).toBeGreaterThan(300);
+    expect(outcomes.loaded).toBeGreaterThan(20); // byte flips in the pixels leave valid files
+  });
+
   it("missing files say where they were looked for and what to do", async () => {
     const d = tmp();
     const p = datasets.FashionMNIST.load({ root: d });
