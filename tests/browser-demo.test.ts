@@ -14,6 +14,7 @@ const STEPS = 400;
 
 describe("web demo: TinyVGG trained in a Worker, page responsive", () => {
   let browser: BrowserHarness;
+  let compared: Record<string, number> = {};
   let result: { done: string | undefined; error: string | undefined; accuracy: number; longTasks: { start: number; ms: number }[]; trainingFrom: number; trainingTo: number; losses: number };
 
   beforeAll(async () => {
@@ -41,6 +42,11 @@ describe("web demo: TinyVGG trained in a Worker, page responsive", () => {
     expect(res?.ok()).toBe(true);
     await page.waitForFunction(() => document.body.dataset.done !== undefined || document.body.dataset.error !== undefined, null, { timeout: 150_000 });
     await page.waitForTimeout(300); // one more frame for the charts and the grid
+    // Side by side: the same training in one worker per engine build.
+    await page.click("#compare");
+    await page.waitForFunction(() => document.body.dataset.compared !== undefined || document.body.dataset.error !== undefined, null, { timeout: 120_000 });
+    compared = JSON.parse((await page.evaluate(() => document.body.dataset.compared)) ?? "{}");
+    console.log(`[web demo] compare backends (TinyVGG samples/s): ${JSON.stringify(compared)}`);
     mkdirSync(path.join(REPO, "artifacts"), { recursive: true });
     await page.screenshot({ path: path.join(REPO, "artifacts/web-demo.png"), fullPage: true });
     result = await page.evaluate(() => {
@@ -73,6 +79,11 @@ describe("web demo: TinyVGG trained in a Worker, page responsive", () => {
 
   it("draws the loss chart and the prediction grid", () => {
     expect(result.losses).toBeGreaterThan(0);
+  });
+
+  it("compares the engine builds side by side: each trains and reports its speed", () => {
+    expect(Object.keys(compared)).toEqual(["simd", "relaxed"]); // Chromium runs relaxed SIMD
+    for (const v of Object.values(compared)) expect(v).toBeGreaterThan(100);
   });
 
   it("logs no console or page errors", () => {

@@ -129,6 +129,49 @@ async function start() {
   }
 }
 
+/**
+ * Trains the same TinyVGG for the same steps in one fresh worker per engine build this browser
+ * runs (plain SIMD, and relaxed SIMD with fused multiply-add), one after the other, and shows
+ * samples per second side by side.
+ */
+async function compareBackends() {
+  const button = $<HTMLButtonElement>("compare");
+  button.disabled = true;
+  const table = $<HTMLTableElement>("backends");
+  const body = table.tBodies[0];
+  body.innerHTML = "";
+  table.hidden = false;
+  // The page's own engine is the best build this browser validates.
+  const variants = kd.getEngine().variant === "relaxed" ? (["simd", "relaxed"] as const) : (["simd"] as const);
+  const speeds: number[] = [];
+  try {
+    for (const variant of variants) {
+      const row = body.insertRow();
+      row.innerHTML = `<td>wasm ${variant === "simd" ? "simd128" : "relaxed SIMD"}, 1 thread</td><td>running…</td><td></td>`;
+      const w = await kd.worker.spawn({ variant });
+      try {
+        await w.build({ factory: "tinyvgg" });
+        const dataset = { name: "FashionMNIST" as const, train: true, root: DATA, limit: 4096 };
+        await w.train({ dataset, batchSize: 32, steps: 5, seed: 1 }); // warm-up: compile tiers, caches
+        const r = await w.train({ dataset, batchSize: 32, steps: 40, seed: 2 });
+        speeds.push(r.samplesPerSec);
+        row.cells[1].textContent = r.samplesPerSec.toFixed(0);
+        row.cells[2].textContent = `${(r.samplesPerSec / speeds[0]).toFixed(2)}x`;
+      } finally {
+        await w.terminate();
+      }
+    }
+    document.body.dataset.compared = JSON.stringify(Object.fromEntries(variants.map((v, i) => [v, speeds[i]])));
+  } catch (e) {
+    $("log").textContent = `${(e as Error).name}: ${(e as Error).message}`;
+    document.body.dataset.error = (e as Error).message;
+  } finally {
+    button.disabled = false;
+  }
+}
+
 $("start").addEventListener("click", () => void start());
+$("compare").addEventListener("click", () => void compareBackends());
 $("stop").addEventListener("click", () => { stopRequested = true; void worker?.cancel(); });
 if (params.get("autostart") === "1") void start();
+if (params.get("compare") === "1") void compareBackends();
