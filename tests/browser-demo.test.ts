@@ -3,9 +3,10 @@
 // accuracy must pass 70%, and the main thread must stay responsive throughout training (no
 // long task over 100 ms, seen by a PerformanceObserver installed before the page's own code).
 // A screenshot of the finished page is kept in artifacts/web-demo.png.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as kd from "kindling";
 import { launchBrowser, REPO, requireFreshDist, type BrowserHarness } from "./helpers/browser.js";
 // @ts-expect-error: a plain .mjs build script without type declarations
 import { buildWebDemo } from "../scripts/demo-web.mjs";
@@ -15,12 +16,15 @@ const STEPS = 400;
 describe("web demo: TinyVGG trained in a Worker, page responsive", () => {
   let browser: BrowserHarness;
   let compared: Record<string, number> = {};
+  const artifacts = path.join(REPO, "artifacts");
+  const io = { saved: "", restored: "", restoredAccuracy: NaN, files: {} as Record<string, string> };
   let result: { done: string | undefined; error: string | undefined; accuracy: number; longTasks: { start: number; ms: number }[]; trainingFrom: number; trainingTo: number; losses: number };
 
   beforeAll(async () => {
     requireFreshDist();
     await buildWebDemo();
     browser = await launchBrowser();
+    mkdirSync(artifacts, { recursive: true });
     const page = await browser.context.newPage();
     page.on("pageerror", (e) => browser.errors.push(`[web demo] ${e.message}`));
     // Long tasks from the very start, with their start times; the page marks when training runs.
@@ -47,8 +51,23 @@ describe("web demo: TinyVGG trained in a Worker, page responsive", () => {
     await page.waitForFunction(() => document.body.dataset.compared !== undefined || document.body.dataset.error !== undefined, null, { timeout: 120_000 });
     compared = JSON.parse((await page.evaluate(() => document.body.dataset.compared)) ?? "{}");
     console.log(`[web demo] compare backends (TinyVGG samples/s): ${JSON.stringify(compared)}`);
-    mkdirSync(path.join(REPO, "artifacts"), { recursive: true });
-    await page.screenshot({ path: path.join(REPO, "artifacts/web-demo.png"), fullPage: true });
+    // Save in IndexedDB, restore into a fresh model in the worker, then download both formats.
+    const ioDone = async (button: string) => {
+      await page.click(button);
+      await page.waitForFunction(() => !(document.getElementById("save") as HTMLButtonElement).disabled, null, { timeout: 60_000 });
+      return page.evaluate(() => document.getElementById("io")!.textContent);
+    };
+    io.saved = (await ioDone("#save")) ?? "";
+    io.restored = (await ioDone("#restore")) ?? "";
+    io.restoredAccuracy = Number(await page.evaluate(() => document.body.dataset.restoredAccuracy));
+    for (const [button, file] of [["#downloadSt", "tinyvgg.safetensors"], ["#downloadOnnx", "tinyvgg.onnx"]]) {
+      const [download] = await Promise.all([page.waitForEvent("download"), page.click(button)]);
+      expect(download.suggestedFilename()).toBe(file);
+      io.files[file] = path.join(artifacts, file);
+      await download.saveAs(io.files[file]);
+    }
+    console.log(`[web demo] ${io.saved}; ${io.restored}`);
+    await page.screenshot({ path: path.join(artifacts, "web-demo.png"), fullPage: true });
     result = await page.evaluate(() => {
       const w = globalThis as any;
       return {
@@ -84,6 +103,26 @@ describe("web demo: TinyVGG trained in a Worker, page responsive", () => {
   it("compares the engine builds side by side: each trains and reports its speed", () => {
     expect(Object.keys(compared)).toEqual(["simd", "relaxed"]); // Chromium runs relaxed SIMD
     for (const v of Object.values(compared)) expect(v).toBeGreaterThan(100);
+  });
+
+  it("saves the trained weights in IndexedDB and restores them into a fresh model: same test accuracy", () => {
+    expect(io.saved).toMatch(/saved to indexeddb:\/\//);
+    expect(io.restoredAccuracy).toBe(result.accuracy);
+  });
+
+  it("downloads the weights as safetensors (PyTorch's keys) and the model as ONNX that onnxruntime runs", async () => {
+    const { tensors } = await kd.load(io.files["tinyvgg.safetensors"]);
+    expect(Object.keys(tensors).sort()).toEqual(Object.keys(kd.models.makeModel("tinyvgg").stateDict()).sort());
+    const ort = (await import("onnxruntime-node")).default;
+    const session = await ort.InferenceSession.create(readFileSync(io.files["tinyvgg.onnx"]));
+    const model = kd.models.makeModel("tinyvgg");
+    model.loadStateDict(tensors);
+    model.eval();
+    const x = kd.rand([5, 1, 28, 28]);
+    const want = kd.noGrad(() => model.forward(x)).dataSync();
+    const got = (await session.run({ [session.inputNames[0]]: new ort.Tensor("float32", x.dataSync() as Float32Array, [5, 1, 28, 28]) }))[session.outputNames[0]];
+    expect(got.dims).toEqual([5, 10]);
+    (got.data as Float32Array).forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThan(1e-5));
   });
 
   it("logs no console or page errors", () => {

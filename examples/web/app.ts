@@ -118,6 +118,7 @@ async function start() {
       drawGrid(grid.images, preds, grid.labels);
     }
     $("state").textContent = stopRequested ? `stopped at step ${done}` : `done: ${done} steps`;
+    for (const id of ioButtons) $<HTMLButtonElement>(id).disabled = false;
     document.body.dataset.done = String(done);
   } catch (e) {
     $("state").textContent = "error";
@@ -169,6 +170,66 @@ async function compareBackends() {
     button.disabled = false;
   }
 }
+
+// ---- save and reload: the worker's weights as a PyTorch-keyed state dict ------------------
+
+const STORE = "indexeddb://kindling-demo/tinyvgg";
+const ioButtons = ["save", "restore", "downloadSt", "downloadOnnx"];
+
+/** Runs a save/load action with its buttons disabled, showing what it did or what failed. */
+async function ioAction(what: () => Promise<string>) {
+  for (const id of ioButtons) $<HTMLButtonElement>(id).disabled = true;
+  try {
+    $("io").textContent = await what();
+  } catch (e) {
+    $("io").textContent = `${(e as Error).name}: ${(e as Error).message}`;
+    document.body.dataset.error = (e as Error).message;
+  } finally {
+    for (const id of ioButtons) $<HTMLButtonElement>(id).disabled = !worker;
+  }
+}
+
+/** The worker's weights as tensors on this thread (the caller disposes them). */
+const weights = async () => kd.worker.fromPayloads(await worker!.stateDict());
+
+const dispose = (sd: Record<string, kd.Tensor>) => Object.values(sd).forEach((t) => t.dispose());
+
+$("save").addEventListener("click", () => void ioAction(async () => {
+  const sd = await weights();
+  await kd.save(sd, STORE, { accuracy: document.body.dataset.testAccuracy ?? "" });
+  dispose(sd);
+  return `saved to ${STORE}`;
+}));
+
+// A fresh (randomly initialised) TinyVGG in the worker takes the saved weights: the same test
+// accuracy shows they came back whole.
+$("restore").addEventListener("click", () => void ioAction(async () => {
+  const { tensors, metadata } = await kd.load(STORE);
+  await worker!.build({ factory: "tinyvgg" });
+  await worker!.loadStateDict(tensors);
+  dispose(tensors);
+  const ev = await worker!.evaluate({ name: "FashionMNIST", train: false, root: DATA, limit: Number(params.get("testLimit") ?? 2000) });
+  document.body.dataset.restoredAccuracy = String(ev.accuracy);
+  return `restored: test accuracy ${((ev.accuracy ?? NaN) * 100).toFixed(2)}% (saved at ${(Number(metadata.accuracy) * 100).toFixed(2)}%)`;
+}));
+
+$("downloadSt").addEventListener("click", () => void ioAction(async () => {
+  const sd = await weights();
+  kd.io.download((await kd.save(sd)) as Blob, "tinyvgg.safetensors");
+  dispose(sd);
+  return "tinyvgg.safetensors: loads in PyTorch with torch TinyVGG's load_state_dict";
+}));
+
+// ONNX is traced from a forward pass, so the weights go into a model on this thread first.
+$("downloadOnnx").addEventListener("click", () => void ioAction(async () => {
+  const sd = await weights();
+  const model = kd.models.makeModel("tinyvgg");
+  model.loadStateDict(sd);
+  dispose(sd);
+  model.eval();
+  kd.io.download((await kd.onnx.save(model, kd.rand([1, 1, 28, 28]), undefined, { dynamicBatch: true })) as Blob, "tinyvgg.onnx");
+  return "tinyvgg.onnx: runs in onnxruntime (web or node)";
+}));
 
 $("start").addEventListener("click", () => void start());
 $("compare").addEventListener("click", () => void compareBackends());
