@@ -107,6 +107,10 @@ pub fn conv2d_direct_grad_weight(
         for r in 0..o * oh {
             dp[r * ds..r * ds + ow].copy_from_slice(&dy[(s * o * oh + r) * ow..][..ow]);
         }
+        if kw == 3 {
+            grad_weight_rows3(&xp, &dp, c, hp, rs, o, oh, ds, kh, dw);
+            continue;
+        }
         for oc in 0..o {
             for ci in 0..c {
                 let mut t0 = 0;
@@ -144,6 +148,53 @@ pub fn conv2d_direct_grad_weight(
     }
 }
 
+/// `conv2d_direct_grad_weight`'s tile for kernels 3 wide (the common case), one sample: 2 output
+/// channels x the 3 taps of one kernel row, 6 accumulators fed by 5 loads (2 of dy, 3 of x at
+/// constant offsets). The general tile computes each of its taps' addresses from a table, which
+/// costs more integer instructions than it does arithmetic.
+#[allow(clippy::too_many_arguments)]
+fn grad_weight_rows3(xp: &[f32], dp: &[f32], c: usize, hp: usize, rs: usize, o: usize, oh: usize, ds: usize, kh: usize, dw: &mut [f32]) {
+    let quads = ds / 4;
+    let mut oc = 0;
+    while oc < o {
+        // An odd last channel pairs with itself; its second half is dropped.
+        let oc1 = if oc + 1 < o { oc + 1 } else { oc };
+        for ci in 0..c {
+            for i in 0..kh {
+                let mut acc = [F32x4::zero(); 6];
+                // SAFETY: dp rows hold ds = quads*4 floats; xp rows hold rs >= quads*4 + 3, so the
+                // loads at xr + 4q + {0,1,2} stay inside the row; oy + i < hp.
+                unsafe {
+                    for oy in 0..oh {
+                        let mut d0 = dp.as_ptr().add((oc * oh + oy) * ds);
+                        let mut d1 = dp.as_ptr().add((oc1 * oh + oy) * ds);
+                        let mut xr = xp.as_ptr().add((ci * hp + oy + i) * rs);
+                        for _ in 0..quads {
+                            let (a, b) = (F32x4::load(d0), F32x4::load(d1));
+                            let (x0, x1, x2) = (F32x4::load(xr), F32x4::load(xr.add(1)), F32x4::load(xr.add(2)));
+                            acc[0] = acc[0].mul_add(a, x0);
+                            acc[1] = acc[1].mul_add(a, x1);
+                            acc[2] = acc[2].mul_add(a, x2);
+                            acc[3] = acc[3].mul_add(b, x0);
+                            acc[4] = acc[4].mul_add(b, x1);
+                            acc[5] = acc[5].mul_add(b, x2);
+                            // Bumped through integers so the offsets above stay load immediates.
+                            d0 = (d0 as usize + 16) as *const f32;
+                            d1 = (d1 as usize + 16) as *const f32;
+                            xr = (xr as usize + 16) as *const f32;
+                        }
+                    }
+                }
+                for j in 0..3 {
+                    dw[((oc * c + ci) * kh + i) * 3 + j] += acc[j].hsum();
+                    if oc1 != oc { dw[((oc1 * c + ci) * kh + i) * 3 + j] += acc[3 + j].hsum(); }
+                }
+            }
+        }
+        oc += 2;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,7 +218,7 @@ mod tests {
 
     #[test]
     fn matches_the_definition() {
-        for &(n, c, h, w, o, kh, kw, p) in &[(2, 3, 7, 5, 5, 3, 2, [1, 0]), (1, 1, 28, 28, 10, 3, 3, [1, 1]), (3, 10, 14, 14, 10, 3, 3, [1, 1]), (1, 2, 4, 9, 3, 1, 1, [0, 0]), (1, 4, 6, 6, 8, 5, 5, [2, 2]), (2, 1, 3, 3, 1, 3, 3, [0, 0])] {
+        for &(n, c, h, w, o, kh, kw, p) in &[(2, 3, 7, 5, 5, 3, 2, [1, 0]), (1, 1, 28, 28, 10, 3, 3, [1, 1]), (3, 10, 14, 14, 10, 3, 3, [1, 1]), (1, 2, 4, 9, 3, 1, 1, [0, 0]), (1, 4, 6, 6, 8, 5, 5, [2, 2]), (2, 1, 3, 3, 1, 3, 3, [0, 0]), (2, 3, 9, 11, 3, 3, 3, [1, 1]), (1, 2, 8, 8, 5, 5, 3, [2, 1])] {
             let x: Vec<f32> = (0..n * c * h * w).map(|i| ((i * 7 + 3) % 13) as f32 / 13.0 - 0.5).collect();
             let wt: Vec<f32> = (0..o * c * kh * kw).map(|i| ((i * 5 + 1) % 11) as f32 / 11.0 - 0.5).collect();
             let want = naive(&x, n, c, h, w, &wt, o, kh, kw, p);
