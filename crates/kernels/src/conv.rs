@@ -66,6 +66,17 @@ pub fn conv2d_direct(
                                 }
                             }
                         }
+                        if x0 + 8 <= ow && 4 * b + 4 <= o {
+                            // A full tile: straight into y (no bounce through `tile`, whose small
+                            // copies cost a call each). In bounds: x0 + 8 <= ow, 4b + 4 <= o, and
+                            // y holds n*o*oh*ow floats (asserted above).
+                            for q in 0..4 {
+                                let d = y.as_mut_ptr().add(((s * o + 4 * b + q) * oh + oy) * ow + x0);
+                                acc[2 * q].store(d);
+                                acc[2 * q + 1].store(d.add(4));
+                            }
+                            continue;
+                        }
                         for (k, v) in acc.iter().enumerate() { v.store(tile.as_mut_ptr().add(4 * k)); }
                     }
                     let valid = 8.min(ow - x0);
