@@ -14,9 +14,22 @@ export interface InitOptions {
 
 const isNode = typeof process !== "undefined" && !!process.versions?.node;
 
-function candidates(file: string, base?: string | URL): URL[] {
+/**
+ * The engine builds beside this module, written as literal `new URL("./x.wasm", import.meta.url)`
+ * so that bundlers (Vite, webpack, Parcel) find the .wasm files and emit them as assets.
+ */
+const BESIDE: Record<WasmVariant, () => URL> = {
+  simd: () => new URL("./kindling.simd.wasm", import.meta.url),
+  relaxed: () => new URL("./kindling.relaxed.wasm", import.meta.url),
+};
+
+function candidates(variant: WasmVariant, base?: string | URL): URL[] {
+  const file = `kindling.${variant}.wasm`;
   if (base) return [new URL(file, base)];
-  return [new URL(`./${file}`, import.meta.url), new URL(`../../dist/${file}`, import.meta.url)];
+  const beside = BESIDE[variant];
+  if (!beside) throw new Error(`unknown Kindling engine build "${variant}": expected "simd" or "relaxed"`);
+  // From the TypeScript sources (tests), the builds are in ../../dist/.
+  return [beside(), new URL(`../../dist/${file}`, import.meta.url)];
 }
 
 async function readBytes(urls: URL[]): Promise<ArrayBuffer> {
@@ -53,7 +66,7 @@ export function init(opts: InitOptions = {}): Promise<Engine> {
   loading ??= (async () => {
     const forced = isNode ? (process.env.KINDLING_WASM as WasmVariant | undefined) : undefined;
     const variant = opts.variant ?? forced ?? supportedVariant();
-    const bytes = await readBytes(candidates(`kindling.${variant}.wasm`, opts.wasmBase));
+    const bytes = await readBytes(candidates(variant, opts.wasmBase));
     // The engine imports one function: a clock for its opt-in profiler.
     const { instance } = await WebAssembly.instantiate(bytes, { env: { kd_now: () => performance.now() } });
     // A plain copy of the (frozen) exports object, so the profiler can wrap entries.
