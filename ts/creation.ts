@@ -1,24 +1,33 @@
 // Tensor factories, as torch names them: tensor, zeros, ones, full, arange, linspace, eye,
 // rand, randn, randint, randperm, *_like, manualSeed, getRngState / setRngState.
 import { abi, intArg, lastError, putInts } from "./runtime/abi.js";
-import { arrayFor, checkDType, dtypeCode, type AnyTypedArray, type DType } from "./dtype.js";
+import { arrayFor, checkDType, dtypeCode, dtypeSize, type AnyTypedArray, type DType } from "./dtype.js";
 import { ValueError } from "./errors.js";
 import { assertNotDetached } from "./worker/detached.js";
 import { flatShape, Tensor, wrap, type NestedArray, type ShapeArg } from "./tensor.js";
 
 export interface CreateOptions { dtype?: DType | "float" | "int"; requiresGrad?: boolean }
 
-/** Copies `values` into a new engine tensor of `shape` (written straight into wasm memory). */
-export function fromArray(values: ArrayLike<number>, shape: readonly number[], dtype: DType): Tensor {
+/**
+ * A new engine tensor of `shape` whose storage `fill` writes in place, as raw little-endian
+ * bytes in wasm memory (float32 and int32: 4 bytes an element, bool: 1). `fill` must not call
+ * into the engine: nothing may grow wasm memory while it holds the view.
+ */
+export function fromBytes(shape: readonly number[], dtype: DType, fill: (dst: Uint8Array) => void): Tensor {
   const a = abi();
   const t = wrap(a.kd_full(dtypeCode(dtype), putInts(shape as number[], "size"), 0));
-  const n = values.length;
-  if (n > 0) {
-    const dst = arrayFor(dtype, a.memory.buffer, a.kd_data_ptr(t.handle), n);
-    if (dtype === "bool") for (let i = 0; i < n; i++) dst[i] = values[i] ? 1 : 0;
-    else dst.set(values);
-  }
+  const n = shape.reduce((x, y) => x * y, 1);
+  if (n > 0) fill(new Uint8Array(a.memory.buffer, a.kd_data_ptr(t.handle), n * dtypeSize(dtype)));
   return t;
+}
+
+/** Copies `values` into a new engine tensor of `shape` (written straight into wasm memory). */
+export function fromArray(values: ArrayLike<number>, shape: readonly number[], dtype: DType): Tensor {
+  return fromBytes(shape, dtype, (bytes) => {
+    const dst = arrayFor(dtype, bytes.buffer as ArrayBuffer, bytes.byteOffset, values.length);
+    if (dtype === "bool") for (let i = 0; i < values.length; i++) dst[i] = values[i] ? 1 : 0;
+    else dst.set(values);
+  });
 }
 
 function inferShape(data: NestedArray): number[] {

@@ -3,6 +3,8 @@
 export type DType = "float32" | "int32" | "bool";
 export const DTYPES: readonly DType[] = ["bool", "int32", "float32"];
 export const dtypeCode = (d: DType): number => DTYPES.indexOf(d);
+/** Bytes an element takes in engine storage. */
+export const dtypeSize = (d: DType): number => (d === "bool" ? 1 : 4);
 export type TypedArrayFor<D extends DType> = D extends "float32" ? Float32Array : D extends "int32" ? Int32Array : Uint8Array;
 export type AnyTypedArray = Float32Array | Int32Array | Uint8Array;
 

@@ -3,10 +3,7 @@
 // {"name": {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]}, "__metadata__": {..}},
 // then the raw little-endian bytes. Parsing checks every offset before touching data, so a
 // corrupt or hostile file raises a SafetensorsError and creates nothing.
-import { fromArray } from "../creation.js";
-import { abi, putInts } from "../runtime/abi.js";
-import { dtypeCode } from "../dtype.js";
-import { wrap } from "../tensor.js";
+import { fromArray, fromBytes } from "../creation.js";
 import { ValueError } from "../errors.js";
 import type { DType } from "../dtype.js";
 import type { Tensor } from "../tensor.js";
@@ -137,10 +134,7 @@ function materialize(entries: Entry[], fill: (e: Entry, dst: Uint8Array) => void
     for (const e of entries) {
       const { dtype } = READ[e.dtype];
       if (e.dtype === "F32" || e.dtype === "I32") {
-        const a = abi();
-        const out = wrap(a.kd_full(dtypeCode(dtype), putInts(e.shape, "size"), 0));
-        tensors[e.name] = out;
-        if (e.end > e.begin) fill(e, new Uint8Array(a.memory.buffer, a.kd_data_ptr(out.handle), e.end - e.begin));
+        tensors[e.name] = fromBytes(e.shape, dtype, (dst) => fill(e, dst));
       } else {
         const raw = new Uint8Array(e.end - e.begin);
         fill(e, raw);
