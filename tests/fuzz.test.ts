@@ -416,6 +416,18 @@ function binaryCase(): Case {
 }
 
 const RED_OPS = ["sum", "mean", "amax", "amin", "prod", "all", "any", "argmax", "argmin"];
+
+/** Index of the first max (or min) of a lane, as torch picks it: the first NaN wins. */
+function extreme(v: number[], max: boolean): number {
+  let best = 0;
+  for (let i = 1; i < v.length; i++) {
+    if (Number.isNaN(v[best])) break;
+    if (Number.isNaN(v[i])) { best = i; break; }
+    if (max ? v[i] > v[best] : v[i] < v[best]) best = i;
+  }
+  return best;
+}
+
 function reduceCase(): Case {
   const op = pick(RED_OPS);
   const p = input();
@@ -470,15 +482,6 @@ function reduceCase(): Case {
     return vals;
   };
   const isF = r.dtype === "float32";
-  const extreme = (v: number[], max: boolean): number => {
-    let best = 0;
-    for (let i = 1; i < v.length; i++) {
-      if (Number.isNaN(v[best])) break;
-      if (Number.isNaN(v[i])) { best = i; break; }
-      if (max ? v[i] > v[best] : v[i] < v[best]) best = i;
-    }
-    return best;
-  };
   let outDT: DT = r.dtype, fn: (v: number[]) => number;
   let tol: Tol | ((i: number) => Tol) = EXACT;
   switch (op) {
@@ -1226,17 +1229,8 @@ function statsCase(): Case {
     const desc = `${p.how}.${max ? "max" : "min"}(${d}, ${keepdim})`;
     const run = () => (max ? p.t.max(d, keepdim) : p.t.min(d, keepdim));
     if (n > 0 && r.shape[w] === 0 && numel(outShape) > 0) return { family: "stats", desc, run, expect: { error: kd.IndexError } };
-    const pickIdx = (v: number[]) => {
-      let best = 0;
-      for (let i = 1; i < v.length; i++) {
-        if (Number.isNaN(v[best])) break;
-        if (Number.isNaN(v[i])) { best = i; break; }
-        if (max ? v[i] > v[best] : v[i] < v[best]) best = i;
-      }
-      return best;
-    };
-    const values = build(outShape, r.dtype, (idx) => { const v = lane(idx); return v[pickIdx(v)]; });
-    const indices = build(outShape, "int32", (idx) => pickIdx(lane(idx)));
+    const values = build(outShape, r.dtype, (idx) => { const v = lane(idx); return v[extreme(v, max)]; });
+    const indices = build(outShape, "int32", (idx) => extreme(lane(idx), max));
     return { family: "stats", desc, run, expect: { any: true, strict: true, check: (g) => {
       const o = g as { values?: unknown; indices?: unknown };
       return compare(o?.values, values) ?? compare(o?.indices, indices);

@@ -63,14 +63,8 @@ async function gridImages() {
   return { images, labels: items.map(([, y]) => y), x: { data: x, shape: [GRID, 1, 28, 28], dtype: "float32" as const } };
 }
 
-const argmaxRows = (p: kd.worker.TensorPayload) => {
-  const [n, c] = p.shape;
-  return Array.from({ length: n }, (_, i) => {
-    let best = 0;
-    for (let j = 1; j < c; j++) if (p.data[i * c + j] > p.data[i * c + best]) best = j;
-    return best;
-  });
-};
+/** Predicted classes of a logits payload (tensors made here are released by tidy). */
+const argmaxRows = (p: kd.worker.TensorPayload) => kd.tidy(() => Array.from(kd.worker.fromPayload(p).argmax(1).dataSync()));
 
 let stopRequested = false;
 
