@@ -10,6 +10,14 @@ import { startServer } from "./serve.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
+/** An esbuild plugin that leaves `import "kindling"` as an import of the built library at `url`. */
+export const kindlingExternal = (url) => ({
+  name: "kindling-external",
+  setup(b) {
+    b.onResolve({ filter: /^kindling$/ }, () => ({ path: url, external: true }));
+  },
+});
+
 /** Bundles the page script; "kindling" stays an import of the built library beside it. */
 export async function buildWebDemo() {
   const out = path.join(root, "dist/web");
@@ -21,12 +29,7 @@ export async function buildWebDemo() {
     format: "esm",
     target: "es2022",
     logLevel: "warning",
-    plugins: [{
-      name: "kindling-external",
-      setup(b) {
-        b.onResolve({ filter: /^kindling$/ }, () => ({ path: "../index.js", external: true }));
-      },
-    }],
+    plugins: [kindlingExternal("../index.js")],
   });
   copyFileSync(path.join(root, "examples/web/index.html"), path.join(out, "index.html"));
   return out;

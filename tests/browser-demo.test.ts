@@ -8,7 +8,6 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as kd from "kindling";
 import { launchBrowser, REPO, requireFreshDist, type BrowserHarness } from "./helpers/browser.js";
-// @ts-expect-error: a plain .mjs build script without type declarations
 import { buildWebDemo } from "../scripts/demo-web.mjs";
 
 const STEPS = 400;

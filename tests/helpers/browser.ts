@@ -15,8 +15,9 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { build, type Plugin } from "esbuild";
+import { build } from "esbuild";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { kindlingExternal } from "../../scripts/demo-web.mjs";
 import { startServer } from "../../scripts/serve.mjs";
 
 export const CHROMIUM = "/usr/bin/chromium";
@@ -90,13 +91,6 @@ export function requireFreshDist(): void {
   }
 }
 
-/** "kindling" in page bundles is the built library, loaded by URL (its .wasm beside it). */
-const kindlingFromDist = (url: string): Plugin => ({
-  name: "kindling-from-dist",
-  setup(b) {
-    b.onResolve({ filter: /^kindling$/ }, () => ({ path: url, external: true }));
-  },
-});
 
 export async function launchBrowser(opts: LaunchOptions = {}): Promise<BrowserHarness> {
   requireChromium();
@@ -164,7 +158,8 @@ export async function launchBrowser(opts: LaunchOptions = {}): Promise<BrowserHa
       platform: "browser",
       target: "es2022",
       outfile: path.join(bundles, `${name}.js`),
-      plugins: [kindlingFromDist(opts.kindlingUrl ?? "/dist/index.js")],
+      // "kindling" in page bundles is the built library, loaded by URL (its .wasm beside it).
+      plugins: [kindlingExternal(opts.kindlingUrl ?? "/dist/index.js")],
       logLevel: "silent",
     });
     writeFileSync(path.join(bundles, `${name}.html`), `<!doctype html>\n<meta charset="utf-8">\n<title>${name}</title>\n<script type="module" src="./${name}.js"></script>\n`);
