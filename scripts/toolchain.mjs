@@ -58,21 +58,31 @@ then run: npm run build`);
 }
 
 /**
+ * Installs those of `pkgs` that are missing, when we may (root on Debian); otherwise, or when
+ * apt fails, prints `advice(missing)` as a one-line notice. The build goes on either way.
+ */
+function provisionPackages(pkgs, advice) {
+  const missing = pkgs.filter((p) => run("dpkg", ["-s", p]).status !== 0);
+  if (missing.length === 0) return;
+  if (canApt()) {
+    try {
+      aptInstall(missing);
+      return;
+    } catch (e) {
+      console.warn(`[kindling] could not install ${missing.join(" ")}: ${e.message}`);
+    }
+  }
+  console.warn(`[kindling] ${advice(missing)}`);
+}
+
+/**
  * System data the tests and the demo use (Debian's FashionMNIST), installed when we may;
  * elsewhere a one-line notice says how (datasets.FashionMNIST can also download it).
  */
 export function provisionData() {
   const dir = "/usr/share/datasets/fashion-mnist";
   if (existsSync(dir)) return;
-  if (canApt()) {
-    try {
-      aptInstall(["dataset-fashion-mnist"]);
-      return;
-    } catch (e) {
-      console.warn(`[kindling] could not install dataset-fashion-mnist: ${e.message}`);
-    }
-  }
-  console.warn(`[kindling] FashionMNIST is not in ${dir}: \`sudo apt-get install dataset-fashion-mnist\` (or let datasets.FashionMNIST download it)`);
+  provisionPackages(["dataset-fashion-mnist"], () => `FashionMNIST is not in ${dir}: \`sudo apt-get install dataset-fashion-mnist\` (or let datasets.FashionMNIST download it)`);
 }
 
 /**
@@ -83,14 +93,5 @@ export function provisionData() {
 export const TEST_PKGS = ["chromium", "python3-torch", "python3-onnx"];
 
 export function provisionTestTools() {
-  if (!canApt()) {
-    const missing = TEST_PKGS.filter((p) => run("dpkg", ["-s", p]).status !== 0);
-    if (missing.length) console.warn(`[kindling] for the browser and PyTorch tests: sudo apt-get install -y ${missing.join(" ")}`);
-    return;
-  }
-  try {
-    aptInstall(TEST_PKGS);
-  } catch (e) {
-    console.warn(`[kindling] could not install ${TEST_PKGS.join(" ")}: ${e.message}`);
-  }
+  provisionPackages(TEST_PKGS, (missing) => `for the browser and PyTorch tests: sudo apt-get install -y ${missing.join(" ")}`);
 }
