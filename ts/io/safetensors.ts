@@ -8,7 +8,7 @@ import { ValueError } from "../errors.js";
 import type { DType } from "../dtype.js";
 import type { Tensor } from "../tensor.js";
 import { warnNonFinite } from "./nonfinite.js";
-import { isFileHandle, locate, readHandle, readStored, writeHandle, writeStored } from "./stores.js";
+import { isFileHandle, locate, readSource, writeHandle, writeStored, type Source } from "./stores.js";
 import { writeFileAtomic } from "./atomic.js";
 
 export class SafetensorsError extends ValueError { override name = "SafetensorsError"; }
@@ -23,8 +23,7 @@ const READ: Record<string, { dtype: DType; size: number }> = {
 const MAX_HEADER = 100_000_000;
 
 export type StateDict = Record<string, Tensor>;
-/** Where kd.load reads from: a path (Node), URL or "indexeddb://" / "opfs://" name, bytes, a Blob or File, or a file handle. */
-export type Source = string | Uint8Array | ArrayBuffer | Blob | FileSystemFileHandle;
+export type { Source };
 
 /** Serialises tensors (keys sorted by name within the data, as the Python library does). */
 export function serialize(tensors: StateDict, metadata: Record<string, string> = {}): Uint8Array {
@@ -216,14 +215,7 @@ export async function load(source: Source): Promise<Loaded> {
 
 /** load() without the NaN/Inf warning (loadCheckpoint warns once it has validated the file). */
 export async function read(source: Source): Promise<Loaded> {
-  if (source instanceof Uint8Array) return deserialize(source);
-  if (isFileHandle(source)) return deserialize(await readHandle(source));
-  if (source instanceof ArrayBuffer) return deserialize(new Uint8Array(source));
-  if (typeof source !== "string") return deserialize(new Uint8Array(await source.arrayBuffer()));
-  const where = locate(source, "load");
-  if (where === "store") return deserialize(await readStored(source));
-  if (where === "path") return readPath(source);
-  const r = await fetch(source);
-  if (!r.ok) throw new SafetensorsError(`${source}: HTTP ${r.status}`);
-  return deserialize(new Uint8Array(await r.arrayBuffer()));
+  // A file is read straight into wasm memory; every other source gives its bytes first.
+  if (typeof source === "string" && locate(source, "load") === "path") return readPath(source);
+  return deserialize(await readSource(source, (msg) => new SafetensorsError(msg)));
 }

@@ -188,6 +188,30 @@ export async function writeHandle(handle: FileSystemFileHandle, bytes: Uint8Arra
   }
 }
 
+/** Where kd.load / kd.onnx.load read from: a path (Node), URL or "indexeddb://" / "opfs://" name, bytes, a Blob or File, or a file handle. */
+export type Source = string | Uint8Array | ArrayBuffer | Blob | FileSystemFileHandle;
+
+/**
+ * The bytes of a source: bytes as they are, a Blob or File, a file handle, a store entry, a
+ * file (Node) or a URL (fetch). `httpError` makes the loader's own error for a failed fetch.
+ */
+export async function readSource(source: Source, httpError: (msg: string) => Error): Promise<Uint8Array> {
+  if (source instanceof Uint8Array) return source;
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  if (isFileHandle(source)) return readHandle(source);
+  if (typeof source !== "string") return new Uint8Array(await source.arrayBuffer());
+  const where = locate(source, "load");
+  if (where === "store") return readStored(source);
+  if (where === "path") {
+    const fs = await import("node:fs/promises");
+    const b = await fs.readFile(source);
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  }
+  const r = await fetch(source);
+  if (!r.ok) throw httpError(`${source}: HTTP ${r.status}`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
 /** The bytes of a file handle's file. */
 export async function readHandle(handle: FileSystemFileHandle): Promise<Uint8Array> {
   try {

@@ -11,6 +11,7 @@ import { tidy } from "../../memory.js";
 import { Tensor } from "../../tensor.js";
 import { Module, Parameter } from "../../nn/module.js";
 import type { DType } from "../../dtype.js";
+import { readSource, type Source } from "../stores.js";
 import { NodeAttrs } from "./attributes.js";
 import { OPS, type NodeInfo, type Run } from "./ops.js";
 import { DataType, dataTypeName, decodeModel, type ModelProto } from "./proto.js";
@@ -297,20 +298,9 @@ export function importModel(bytes: Uint8Array | ArrayBuffer, opts: ImportOptions
   return new OnnxModule(decodeModel(b), opts);
 }
 
-const isNode = () => typeof process !== "undefined" && !!process.versions?.node;
-
-/** Loads an ONNX model from a path (Node), a URL (fetch), bytes, or a Blob/File. */
-export async function load(source: string | Uint8Array | ArrayBuffer | Blob, opts: ImportOptions = {}): Promise<OnnxModule> {
-  if (source instanceof Uint8Array || source instanceof ArrayBuffer) return importModel(source, opts);
-  if (typeof source !== "string") return importModel(new Uint8Array(await source.arrayBuffer()), opts);
-  if (isNode() && !/^https?:/.test(source)) {
-    const fs = await import("node:fs/promises");
-    const b = await fs.readFile(source);
-    return importModel(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), opts);
-  }
-  const r = await fetch(source);
-  if (!r.ok) throw new OnnxError(`${source}: HTTP ${r.status}`);
-  return importModel(new Uint8Array(await r.arrayBuffer()), opts);
+/** Loads an ONNX model from a path (Node), a URL (fetch), "indexeddb://" / "opfs://", a file handle, bytes, or a Blob/File. */
+export async function load(source: Source, opts: ImportOptions = {}): Promise<OnnxModule> {
+  return importModel(await readSource(source, (msg) => new OnnxError(msg)), opts);
 }
 
 
