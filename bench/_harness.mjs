@@ -79,3 +79,19 @@ export function interleaved(engines, args, reps, better) {
   }
   return results;
 }
+
+/**
+ * `--before DIR` in argv: compares this build with the wasm builds in DIR (e.g. copied from
+ * main before a change). Returns the other arguments and the engine list: with --before, only
+ * the Kindling engines, each twice (this build, then " before" with KINDLING_WASM_DIR=DIR), so
+ * `interleaved` alternates them.
+ */
+export function beforeOption(argv, engines) {
+  const i = argv.indexOf("--before");
+  if (i < 0) return { args: argv, engines };
+  const dir = argv[i + 1];
+  if (!dir) throw new Error("--before needs a folder holding kindling.simd.wasm and kindling.relaxed.wasm");
+  const args = [...argv.slice(0, i), ...argv.slice(i + 2)];
+  const mine = engines.filter((e) => e.name.startsWith("kindling"));
+  return { args, engines: mine.flatMap((e) => [e, { ...e, name: `${e.name} before`, env: { ...e.env, KINDLING_WASM_DIR: dir } }]) };
+}

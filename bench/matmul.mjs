@@ -1,20 +1,22 @@
-// `npm run bench -- matmul`: f32 square matmul GFLOP/s, Kindling (simd128 and relaxed SIMD)
-// beside @tensorflow/tfjs-backend-wasm (SIMD, 1 thread), all single-threaded, in one run.
+// `npm run bench -- matmul [sizes] [--before DIR]`: f32 square matmul GFLOP/s, Kindling (simd128
+// and relaxed SIMD) beside @tensorflow/tfjs-backend-wasm (SIMD, 1 thread), all single-threaded,
+// in one run. --before DIR: Kindling only, this build against the wasm builds in DIR, interleaved.
 import { fileURLToPath } from "node:url";
 import path from "node:path";
-import { interleaved, printTable, writeResults } from "./_harness.mjs";
+import { beforeOption, interleaved, printTable, writeResults } from "./_harness.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const sizes = (process.argv[2] ?? "128,256,512,1024").split(",");
-const engines = [
+const all = [
   { name: "kindling (simd128)", script: "matmul-kindling.mjs", env: { KINDLING_WASM: "simd" } },
   { name: "kindling (relaxed simd)", script: "matmul-kindling.mjs", env: { KINDLING_WASM: "relaxed" }, flags: ["--experimental-wasm-relaxed-simd"] },
   { name: "tfjs-backend-wasm (simd, 1 thread)", script: "matmul-tfjs.mjs" },
 ];
+const { args, engines } = beforeOption(process.argv.slice(2), all);
+const sizes = (args[0] ?? "128,256,512,1024").split(",");
 const reps = Number(process.env.BENCH_REPS ?? 3);
 const best = (a, b) => ({ ...a, gflops: Object.fromEntries(Object.keys(a.gflops).map((n) => [n, Math.max(a.gflops[n], b.gflops[n] ?? 0)])) });
 const results = interleaved(engines.map((e) => ({ ...e, path: path.join(here, "probes", e.script) })), sizes, reps, best);
-const tf = results["tfjs-backend-wasm (simd, 1 thread)"].gflops ?? {};
+const tf = results["tfjs-backend-wasm (simd, 1 thread)"]?.gflops ?? {};
 const rows = sizes.map((n) => [
   n,
   ...engines.map((e) => results[e.name].gflops?.[n]?.toFixed(1) ?? "error"),

@@ -66,7 +66,11 @@ export function init(opts: InitOptions = {}): Promise<Engine> {
   loading ??= (async () => {
     const forced = isNode ? (process.env.KINDLING_WASM as WasmVariant | undefined) : undefined;
     const variant = opts.variant ?? forced ?? supportedVariant();
-    const bytes = await readBytes(candidates(variant, opts.wasmBase));
+    // KINDLING_WASM_DIR (Node only): a folder of other builds to load instead, e.g. to bench
+    // an engine built from another commit beside this one (`npm run bench -- train-cnn --before DIR`).
+    const dir = isNode ? process.env.KINDLING_WASM_DIR : undefined;
+    const base = opts.wasmBase ?? (dir ? new URL(`file://${dir.endsWith("/") ? dir : dir + "/"}`) : undefined);
+    const bytes = await readBytes(candidates(variant, base));
     // The engine imports one function: a clock for its opt-in profiler.
     const { instance } = await WebAssembly.instantiate(bytes, { env: { kd_now: () => performance.now() } });
     // A plain copy of the (frozen) exports object, so the profiler can wrap entries.

@@ -155,7 +155,7 @@ pub fn backward(root: &Tensor, grad: Option<Tensor>, retain_graph: bool) -> Resu
             if numel(&root.shape) != 1 {
                 bail!(Autograd, "grad can be implicitly created only for scalar outputs (got shape {})", fmt_shape(&root.shape));
             }
-            crate::ops::creation::full(&root.shape, 1.0, root.dtype())?
+            crate::ops::creation::full_on(&root.shape, 1.0, root.dtype(), root.device())?
         }
     };
     no_grad(|| run_backward(&meta, g, retain_graph))

@@ -30,6 +30,11 @@ pub trait Elem: Copy + PartialOrd + Default + 'static {
     fn slice(b: &Buffer) -> &[Self];
     fn slice_mut(b: &mut Buffer) -> &mut [Self];
     fn into_buffer(v: alloc::vec::Vec<Self>) -> Buffer;
+    /// The host elements of a buffer: a typed error (not a trap) for another dtype or for
+    /// device memory.
+    fn try_slice(b: &Buffer) -> crate::error::Result<&[Self]>;
+    /// The vector a host buffer of this dtype holds.
+    fn from_buffer(b: Buffer) -> crate::error::Result<alloc::vec::Vec<Self>>;
     fn to_f32(self) -> f32;
     fn to_f64(self) -> f64;
     fn from_f64(x: f64) -> Self;
@@ -50,6 +55,12 @@ macro_rules! impl_elem {
                 match b { Buffer::$variant(v) => v, _ => unreachable_dtype() }
             }
             fn into_buffer(v: alloc::vec::Vec<Self>) -> Buffer { Buffer::$variant(v) }
+            fn try_slice(b: &Buffer) -> crate::error::Result<&[Self]> {
+                match b { Buffer::$variant(v) => Ok(v), _ => Err(not_host(b, DType::$dt)) }
+            }
+            fn from_buffer(b: Buffer) -> crate::error::Result<alloc::vec::Vec<Self>> {
+                match b { Buffer::$variant(v) => Ok(v), _ => Err(not_host(&b, DType::$dt)) }
+            }
             #[inline] fn to_f32(self) -> f32 { ($tf)(self) }
             #[inline] fn to_f64(self) -> f64 { ($tf)(self) as f64 }
             #[inline] fn from_f64(x: f64) -> Self { ($ff)(x) }
@@ -65,6 +76,13 @@ impl_elem!(i32, I32, I32, to_f32: |x: i32| x as f32, from_f64: |x: f64| x as i32
            to_i32: |x: i32| x, to_bool: |x: i32| x != 0);
 impl_elem!(u8, Bool, Bool, to_f32: |x: u8| x as f32, from_f64: |x: f64| (x != 0.0) as u8,
            to_i32: |x: u8| x as i32, to_bool: |x: u8| x != 0);
+
+fn not_host(b: &Buffer, want: DType) -> crate::error::Error {
+    match b {
+        Buffer::Gpu { .. } => crate::error::err!(Device, "a {} buffer on {} was read as host memory", b.dtype().name(), b.device().name()),
+        _ => crate::error::err!(DType, "expected a {} buffer, got {}", want.name(), b.dtype().name()),
+    }
+}
 
 /// Dtype dispatch is checked before any slice access, so a mismatch is an engine bug.
 /// It still must not trap the instance silently in release: abort with a message.

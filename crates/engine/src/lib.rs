@@ -5,6 +5,7 @@
 extern crate alloc;
 
 pub mod autograd;
+pub mod backend;
 pub mod dtype;
 pub mod error;
 pub mod iter;

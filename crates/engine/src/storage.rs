@@ -9,43 +9,41 @@ use crate::error::{err, Result};
 /// Largest storage the engine will try to allocate (wasm32 has 4 GiB of address space).
 pub const MAX_BYTES: usize = 1 << 31;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Device {
-    Cpu,
-    WebGpu,
-}
+pub use crate::backend::Device;
 
-impl Device {
-    pub fn name(self) -> &'static str {
-        match self { Device::Cpu => "cpu", Device::WebGpu => "webgpu" }
-    }
-}
-
+/// Host vectors for the CPU, or a buffer a GPU backend holds by id (its dtype and length
+/// kept here, so metadata never needs the device).
 pub enum Buffer {
     F32(Vec<f32>),
     I32(Vec<i32>),
     Bool(Vec<u8>),
+    Gpu { id: u32, dtype: DType, len: usize },
 }
 
 impl Buffer {
     pub fn dtype(&self) -> DType {
-        match self { Buffer::F32(_) => DType::F32, Buffer::I32(_) => DType::I32, Buffer::Bool(_) => DType::Bool }
+        match self { Buffer::F32(_) => DType::F32, Buffer::I32(_) => DType::I32, Buffer::Bool(_) => DType::Bool, Buffer::Gpu { dtype, .. } => *dtype }
     }
     pub fn len(&self) -> usize {
-        match self { Buffer::F32(v) => v.len(), Buffer::I32(v) => v.len(), Buffer::Bool(v) => v.len() }
+        match self { Buffer::F32(v) => v.len(), Buffer::I32(v) => v.len(), Buffer::Bool(v) => v.len(), Buffer::Gpu { len, .. } => *len }
     }
+    /// The device the buffer's memory is on.
+    pub fn device(&self) -> Device { if matches!(self, Buffer::Gpu { .. }) { Device::WebGpu } else { Device::Cpu } }
     pub fn is_empty(&self) -> bool { self.len() == 0 }
+    /// The host address of element 0 (null for device memory).
     pub fn byte_ptr(&self) -> *const u8 {
         match self {
             Buffer::F32(v) => v.as_ptr() as *const u8,
             Buffer::I32(v) => v.as_ptr() as *const u8,
             Buffer::Bool(v) => v.as_ptr(),
+            Buffer::Gpu { .. } => core::ptr::null(),
         }
     }
 }
 
 pub struct Storage {
     pub buf: RefCell<Buffer>,
+    /// Where the buffer lives (follows the buffer).
     pub device: Device,
     /// Bumped by every in-place write, so autograd can tell a saved tensor was modified.
     pub version: core::cell::Cell<u32>,
@@ -64,7 +62,8 @@ impl Drop for Storage {
 impl Storage {
     pub fn new(buf: Buffer) -> Self {
         LIVE_BYTES.fetch_add(buf.len() * buf.dtype().size(), core::sync::atomic::Ordering::Relaxed);
-        Storage { buf: RefCell::new(buf), device: Device::Cpu, version: core::cell::Cell::new(0) }
+        let device = buf.device();
+        Storage { buf: RefCell::new(buf), device, version: core::cell::Cell::new(0) }
     }
     pub fn dtype(&self) -> DType { self.buf.borrow().dtype() }
     pub fn nbytes(&self) -> usize {

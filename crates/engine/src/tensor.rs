@@ -5,9 +5,8 @@ use alloc::vec::Vec;
 
 use crate::dtype::{DType, Elem};
 use crate::error::{bail, Result};
-use crate::iter::for_each_row;
 use crate::shape::*;
-use crate::storage::{alloc_vec, Buffer, Device, Storage};
+use crate::storage::{Buffer, Device, Storage};
 
 #[derive(Clone)]
 pub struct Tensor {
@@ -29,15 +28,9 @@ impl Tensor {
         Tensor::from_buffer(T::into_buffer(v), shape)
     }
 
-    /// A zero-filled contiguous tensor.
+    /// A zero-filled contiguous tensor on the CPU.
     pub fn zeros(shape: &[usize], dtype: DType) -> Result<Tensor> {
-        let n = checked_numel(shape)?;
-        let buf = match dtype {
-            DType::F32 => Buffer::F32(alloc_vec(n)?),
-            DType::I32 => Buffer::I32(alloc_vec(n)?),
-            DType::Bool => Buffer::Bool(alloc_vec(n)?),
-        };
-        Ok(Tensor::from_buffer(buf, shape.to_vec()))
+        crate::backend::of(Device::Cpu).full(shape, 0.0, dtype)
     }
 
     pub fn dtype(&self) -> DType { self.storage.dtype() }
@@ -54,36 +47,16 @@ impl Tensor {
         true
     }
 
-    /// Runs `f` on the elements in logical (row-major) order as one slice: borrowed in place
-    /// when the view is contiguous, gathered into a temporary otherwise.
+    /// Runs `f` on the elements in logical (row-major) order as one host slice (borrowed in
+    /// place when contiguous). CPU tensors only: device memory is a typed error.
     pub fn with_contiguous<T: Elem, R>(&self, f: impl FnOnce(&[T]) -> R) -> Result<R> {
-        // An empty view may carry an offset past the end of its storage (a slice or select of
-        // an empty tensor moves it by strides that never address anything): read nothing.
-        if self.numel() == 0 {
-            return Ok(f(&[]));
-        }
-        if self.is_contiguous() {
-            let b = self.storage.buf.borrow();
-            let s = T::slice(&b);
-            return Ok(f(&s[self.offset..self.offset + self.numel()]));
-        }
-        let v = self.to_vec::<T>()?;
-        Ok(f(&v))
+        crate::backend::cpu::memory::with_contiguous(self, f)
     }
 
-    /// Elements in logical order as a new vector. `T` must be this tensor's dtype.
+    /// Elements in logical order as a new host vector (a readback on a device). `T` must be
+    /// this tensor's dtype.
     pub fn to_vec<T: Elem>(&self) -> Result<Vec<T>> {
-        let mut out = crate::storage::try_with_capacity::<T>(self.numel())?;
-        let b = self.storage.buf.borrow();
-        let src = T::slice(&b);
-        for_each_row(&self.shape, [&self.strides], [self.offset], |o, len, st| {
-            if st[0] == 1 {
-                out.extend_from_slice(&src[o[0]..o[0] + len]);
-            } else {
-                out.extend((0..len).map(|i| src[o[0] + i * st[0]]));
-            }
-        });
-        Ok(out)
+        T::from_buffer(crate::backend::of(self.device()).read(self)?)
     }
 
     /// This tensor if contiguous (sharing storage), else a contiguous copy.
@@ -96,11 +69,7 @@ impl Tensor {
 
     /// A contiguous copy with storage of its own (torch.clone).
     pub fn deep_copy(&self) -> Result<Tensor> {
-        Ok(match self.dtype() {
-            DType::F32 => Tensor::from_vec(self.to_vec::<f32>()?, self.shape.clone()),
-            DType::I32 => Tensor::from_vec(self.to_vec::<i32>()?, self.shape.clone()),
-            DType::Bool => Tensor::from_vec(self.to_vec::<u8>()?, self.shape.clone()),
-        })
+        crate::backend::of(self.device()).contiguous(self)
     }
 
     fn view_of(&self, shape: Vec<usize>, strides: Vec<usize>, offset: usize) -> Tensor {
@@ -230,8 +199,11 @@ impl Tensor {
         Ok(self.view_of(sh, st, self.offset + i * self.strides[d]))
     }
 
+    /// Both on one device, or one of them a 0-d CPU tensor (a scalar, which goes with any
+    /// device, as in torch).
     pub fn check_device(&self, other: &Tensor, op: &str) -> Result<()> {
-        if self.device() != other.device() {
+        let scalar = |t: &Tensor| t.ndim() == 0 && t.device() == Device::Cpu;
+        if self.device() != other.device() && !scalar(self) && !scalar(other) {
             bail!(Device, "{}: expected all tensors to be on the same device, but found at least two devices, {} and {}", op, self.device().name(), other.device().name());
         }
         Ok(())

@@ -1,20 +1,19 @@
-//! conv2d and conv_transpose2d lowered to the packed GEMM through im2col (per sample, per
-//! group), with their backward passes as GEMMs too: dW = dY·colsᵀ, dcols = Wᵀ·dY then col2im.
+//! conv2d and conv_transpose2d: argument checks, PyTorch's messages, geometry and backward
+//! rules. The backend computes.
 //!
 //! conv_transpose2d is the input-gradient of a conv2d run forward, so both ops share three
-//! raw kernels on one `Geom` (the conv2d view of the op): `conv_raw` (x, w -> y),
-//! `grad_input_raw` (dy, w -> dx) and `grad_weight_raw` (x, dy -> dw). The geometry is given
+//! backend kernels on one `Geom` (the conv2d view of the op): conv2d (x, w -> y),
+//! conv2d_grad_input (dy, w -> dx) and conv2d_grad_weight (x, dy -> dw). The geometry is given
 //! explicitly (not recomputed from sizes), because a transposed convolution's output_padding
 //! can make its conv2d view's output one row shorter than the size formula gives.
 use alloc::vec::Vec;
 
 use crate::autograd::{record, Saved};
+use crate::backend::ConvGeom as Geom;
 use crate::dtype::DType;
 use crate::error::{bail, Result};
 use crate::shape::fmt_shape;
-use crate::storage::alloc_vec;
 use crate::tensor::Tensor;
-use kd_kernels::gemm::sgemm;
 
 #[derive(Clone, Copy, Debug)]
 pub struct ConvArgs {
@@ -22,18 +21,6 @@ pub struct ConvArgs {
     pub padding: [usize; 2],
     pub dilation: [usize; 2],
     pub groups: usize,
-}
-
-/// The conv2d view of an op: n samples, input (c = channels per group, h, w), `o` output
-/// channels in all, kernel (kh, kw), output (oh, ow).
-#[derive(Clone, Copy)]
-struct Geom { n: usize, c: usize, h: usize, w: usize, o: usize, kh: usize, kw: usize, oh: usize, ow: usize, a: ConvArgs }
-
-impl Geom {
-    fn ckk(&self) -> usize { self.c * self.kh * self.kw }
-    fn l(&self) -> usize { self.oh * self.ow }
-    fn og(&self) -> usize { self.o / self.a.groups }
-    fn in_plane(&self) -> usize { self.c * self.a.groups * self.h * self.w }
 }
 
 /// Output (oh, ow) of a convolution over (h, w), or PyTorch's error naming both sizes.
@@ -66,182 +53,10 @@ fn check_f32(what: &str, ts: &[(&str, &Tensor)]) -> Result<()> {
     Ok(())
 }
 
-/// cols[(ci*kh + i)*kw + j, oy*ow + ox] = x[c0 + ci, oy*s - p + i*d, ox*s - p + j*d] (0 outside).
-fn im2col(x: &[f32], g: &Geom, c0: usize, cols: &mut [f32]) {
-    let a = g.a;
-    let l = g.l();
-    for ci in 0..g.c {
-        let plane = &x[(c0 + ci) * g.h * g.w..(c0 + ci + 1) * g.h * g.w];
-        for i in 0..g.kh {
-            for j in 0..g.kw {
-                let row = &mut cols[((ci * g.kh + i) * g.kw + j) * l..][..l];
-                for oy in 0..g.oh {
-                    let y = (oy * a.stride[0] + i * a.dilation[0]) as isize - a.padding[0] as isize;
-                    let dst = &mut row[oy * g.ow..(oy + 1) * g.ow];
-                    if y < 0 || y >= g.h as isize { dst.fill(0.0); continue; }
-                    let src = &plane[y as usize * g.w..(y as usize + 1) * g.w];
-                    if a.stride[1] == 1 {
-                        // Unit stride: the in-bounds columns are one contiguous run of the row.
-                        let shift = (j * a.dilation[1]) as isize - a.padding[1] as isize;
-                        let lo = (-shift).clamp(0, g.ow as isize) as usize;
-                        let hi = (g.w as isize - shift).clamp(lo as isize, g.ow as isize) as usize;
-                        dst[..lo].fill(0.0);
-                        dst[lo..hi].copy_from_slice(&src[(lo as isize + shift) as usize..(hi as isize + shift) as usize]);
-                        dst[hi..].fill(0.0);
-                        continue;
-                    }
-                    for (ox, d) in dst.iter_mut().enumerate() {
-                        let xx = (ox * a.stride[1] + j * a.dilation[1]) as isize - a.padding[1] as isize;
-                        *d = if xx < 0 || xx >= g.w as isize { 0.0 } else { src[xx as usize] };
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// The adjoint of im2col: adds cols back into the image planes c0.. of `dx`.
-fn col2im(cols: &[f32], g: &Geom, c0: usize, dx: &mut [f32]) {
-    let a = g.a;
-    let l = g.l();
-    for ci in 0..g.c {
-        let plane = &mut dx[(c0 + ci) * g.h * g.w..(c0 + ci + 1) * g.h * g.w];
-        for i in 0..g.kh {
-            for j in 0..g.kw {
-                let row = &cols[((ci * g.kh + i) * g.kw + j) * l..][..l];
-                for oy in 0..g.oh {
-                    let y = (oy * a.stride[0] + i * a.dilation[0]) as isize - a.padding[0] as isize;
-                    if y < 0 || y >= g.h as isize { continue; }
-                    let dst = &mut plane[y as usize * g.w..(y as usize + 1) * g.w];
-                    for ox in 0..g.ow {
-                        let xx = (ox * a.stride[1] + j * a.dilation[1]) as isize - a.padding[1] as isize;
-                        if xx >= 0 && xx < g.w as isize { dst[xx as usize] += row[oy * g.ow + ox]; }
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn f32_data(t: &Tensor) -> Result<Vec<f32>> { t.contiguous()?.to_vec::<f32>() }
-
-/// Runs f on the float32 elements of two tensors, read in place when contiguous.
-fn with2<R>(a: &Tensor, b: &Tensor, f: impl FnOnce(&[f32], &[f32]) -> Result<R>) -> Result<R> {
-    a.with_contiguous::<f32, _>(|xa| b.with_contiguous::<f32, _>(|xb| f(xa, xb)))??
-}
-
-/// y [n, o, oh, ow] = conv(x [n, c*groups, h, w], w [o, c, kh, kw]).
-fn conv_raw(xs: &[f32], ws: &[f32], g: &Geom) -> Result<Vec<f32>> {
-    if g.a.stride == [1, 1] && g.a.dilation == [1, 1] && g.a.groups == 1 && g.l() > 0 && g.o > 0 {
-        // Small-CNN shapes: a direct kernel beats im2col + GEMM (less memory traffic).
-        let mut out = alloc_vec::<f32>(g.n * g.o * g.l())?;
-        kd_kernels::conv::conv2d_direct(xs, g.n, g.c, g.h, g.w, ws, g.o, g.kh, g.kw, g.a.padding, &mut out);
-        return Ok(out);
-    }
-    let (og, ckk, l, in_plane) = (g.og(), g.ckk(), g.l(), g.in_plane());
-    let mut out = alloc_vec::<f32>(g.n * g.o * l)?;
-    if l == 0 || og == 0 { return Ok(out); }
-    let mut cols = alloc_vec::<f32>(ckk * l)?;
-    for s in 0..g.n {
-        let xin = &xs[s * in_plane..(s + 1) * in_plane];
-        for gi in 0..g.a.groups {
-            im2col(xin, g, gi * g.c, &mut cols);
-            let dst = &mut out[(s * g.o + gi * og) * l..];
-            sgemm(og, l, ckk, &ws[gi * og * ckk..], ckk, 1, &cols, l, 1, dst, l, 1, false);
-        }
-    }
-    Ok(out)
-}
-
-/// dx [n, c*groups, h, w] from dy [n, o, oh, ow] and w [o, c, kh, kw].
-fn grad_input_raw(gys: &[f32], ws: &[f32], g: &Geom) -> Result<Vec<f32>> {
-    let a = g.a;
-    let full = [a.dilation[0] * (g.kh - 1), a.dilation[1] * (g.kw - 1)];
-    if a.stride == [1, 1] && a.groups == 1 && a.padding[0] <= full[0] && a.padding[1] <= full[1] && g.oh > 0 && g.ow > 0 {
-        // Unit stride: dx is the convolution of dy with the flipped, transposed kernel,
-        // padded to "full" — one im2col + GEMM with depth o*kh*kw instead of a depth-o GEMM
-        // and a col2im scatter.
-        let (c, o, kk) = (g.c, g.o, g.kh * g.kw);
-        let mut wt = alloc_vec::<f32>(ws.len())?;
-        for oc in 0..o {
-            for ci in 0..c {
-                for k in 0..kk {
-                    wt[(ci * o + oc) * kk + (kk - 1 - k)] = ws[(oc * c + ci) * kk + k];
-                }
-            }
-        }
-        let back = Geom {
-            n: g.n, c: o, h: g.oh, w: g.ow, o: c, kh: g.kh, kw: g.kw, oh: g.h, ow: g.w,
-            a: ConvArgs { stride: [1, 1], padding: [full[0] - a.padding[0], full[1] - a.padding[1]], dilation: a.dilation, groups: 1 },
-        };
-        return conv_raw(gys, &wt, &back);
-    }
-    let (og, ckk, l, in_plane) = (g.og(), g.ckk(), g.l(), g.in_plane());
-    let mut dx = alloc_vec::<f32>(g.n * in_plane)?;
-    if l == 0 || ckk == 0 { return Ok(dx); }
-    let mut cols = alloc_vec::<f32>(ckk * l)?;
-    for s in 0..g.n {
-        for gi in 0..g.a.groups {
-            // dcols = W_gᵀ [ckk x og] · dY_g [og x l]
-            let gys_g = &gys[(s * g.o + gi * og) * l..];
-            sgemm(ckk, l, og, &ws[gi * og * ckk..], 1, ckk, gys_g, l, 1, &mut cols, l, 1, false);
-            col2im(&cols, g, gi * g.c, &mut dx[s * in_plane..(s + 1) * in_plane]);
-        }
-    }
-    Ok(dx)
-}
-
-/// dw [o, c, kh, kw] from x [n, c*groups, h, w] and dy [n, o, oh, ow].
-fn grad_weight_raw(xs: &[f32], gys: &[f32], g: &Geom) -> Result<Vec<f32>> {
-    let (og, ckk, l, in_plane) = (g.og(), g.ckk(), g.l(), g.in_plane());
-    let mut dw = alloc_vec::<f32>(g.o * ckk)?;
-    if l == 0 || og == 0 || ckk == 0 { return Ok(dw); }
-    if g.a.stride == [1, 1] && g.a.dilation == [1, 1] && g.a.groups == 1 {
-        kd_kernels::conv::conv2d_direct_grad_weight(xs, g.n, g.c, g.h, g.w, gys, g.o, g.kh, g.kw, g.a.padding, &mut dw);
-        return Ok(dw);
-    }
-    let mut cols = alloc_vec::<f32>(ckk * l)?;
-    for s in 0..g.n {
-        for gi in 0..g.a.groups {
-            im2col(&xs[s * in_plane..(s + 1) * in_plane], g, gi * g.c, &mut cols);
-            // dW_g += dY_g [og x l] · colsᵀ [l x ckk]
-            let gys_g = &gys[(s * g.o + gi * og) * l..];
-            sgemm(og, ckk, l, gys_g, l, 1, &cols, 1, l, &mut dw[gi * og * ckk..], ckk, 1, true);
-        }
-    }
-    Ok(dw)
-}
-
-/// The bias gradient: dy [n, o, h, w] summed over everything but o, one plane at a time.
-fn bias_grad(gy: &Tensor) -> Result<Tensor> {
-    let (n, o) = (gy.shape[0], gy.shape[1]);
-    let plane: usize = gy.shape[2..].iter().product();
-    let mut db = alloc::vec![0.0f64; o];
-    gy.with_contiguous::<f32, _>(|g| {
-        for s in 0..n {
-            for (c, acc) in db.iter_mut().enumerate() {
-                *acc += g[(s * o + c) * plane..][..plane].iter().map(|&v| v as f64).sum::<f64>();
-            }
-        }
-    })?;
-    Ok(Tensor::from_vec(db.into_iter().map(|v| v as f32).collect::<Vec<f32>>(), alloc::vec![o]))
-}
-
 fn check_bias(b: Option<&Tensor>, o: usize, what: &str) -> Result<()> {
     if let Some(b) = b {
         if b.dtype() != DType::F32 { bail!(DType, "{}: expected bias of dtype float32, got {}", what, b.dtype().name()); }
         if b.shape != [o] { bail!(Shape, "{}: expected bias of shape [{}] (one per output channel), got {}", what, o, fmt_shape(&b.shape)); }
-    }
-    Ok(())
-}
-
-fn add_bias(out: &mut [f32], b: Option<&Tensor>, o: usize, plane: usize) -> Result<()> {
-    let Some(b) = b else { return Ok(()) };
-    if plane == 0 { return Ok(()); }
-    let bs = f32_data(b)?;
-    for (i, chunk) in out.chunks_mut(plane).enumerate() {
-        let v = bs[i % o];
-        for y in chunk.iter_mut() { *y += v; }
     }
     Ok(())
 }
@@ -271,9 +86,8 @@ pub fn conv2d_forward(x: &Tensor, w: &Tensor, b: Option<&Tensor>, a: &ConvArgs) 
     check_f32("conv2d", &[("input", x), ("weight", w)])?;
     let g = geometry(x, w, a)?;
     check_bias(b, g.o, "conv2d")?;
-    let mut out = with2(x, w, |xs, ws| conv_raw(xs, ws, &g))?;
-    add_bias(&mut out, b, g.o, g.l())?;
-    Ok(Tensor::from_vec(out, alloc::vec![g.n, g.o, g.oh, g.ow]))
+    if let Some(b) = b { x.check_device(b, "conv2d")?; }
+    crate::backend::of(x.device()).conv2d(x, w, b, &g)
 }
 
 /// The differentiable conv2d.
@@ -287,9 +101,10 @@ pub fn conv2d(x: &Tensor, w: &Tensor, b: Option<&Tensor>, a: ConvArgs) -> Result
     if let Some(b) = b { inputs.push(b); }
     Ok(record("conv2d", &inputs, y, move |gy| {
         let (x, w) = (sx.get()?, sw.get()?);
-        let dx = if need_x { Some(crate::profile::span("conv2d.grad_input", || -> Result<Tensor> { Ok(Tensor::from_vec(with2(gy, w, |gys, ws| grad_input_raw(gys, ws, &g))?, x.shape.clone())) })?) } else { None };
-        let dw = if need_w { Some(crate::profile::span("conv2d.grad_weight", || -> Result<Tensor> { Ok(Tensor::from_vec(with2(x, gy, |xs, gys| grad_weight_raw(xs, gys, &g))?, w.shape.clone())) })?) } else { None };
-        let db = if need_b { Some(bias_grad(gy)?) } else { None };
+        let be = crate::backend::of(gy.device());
+        let dx = if need_x { Some(crate::profile::span("conv2d.grad_input", || be.conv2d_grad_input(gy, w, &g))?) } else { None };
+        let dw = if need_w { Some(crate::profile::span("conv2d.grad_weight", || be.conv2d_grad_weight(x, gy, &g))?) } else { None };
+        let db = if need_b { Some(be.conv2d_grad_bias(gy)?) } else { None };
         Ok(alloc::vec![dx, dw, db])
     }))
 }
@@ -340,9 +155,8 @@ pub fn conv_transpose2d(x: &Tensor, w: &Tensor, b: Option<&Tensor>, a: ConvArgs,
     crate::shape::checked_numel(&[n, o, oh, ow])?;
     // The conv2d view: input Y [n, o, oh, ow], weight w as [cin (conv out), og (conv in/groups), kh, kw], output x.
     let g = Geom { n, c: og, h: oh, w: ow, o: cin, kh, kw, oh: h, ow: wd, a };
-    let mut y = grad_input_raw(&f32_data(x)?, &f32_data(w)?, &g)?;
-    add_bias(&mut y, b, o, oh * ow)?;
-    let y = Tensor::from_vec(y, alloc::vec![n, o, oh, ow]);
+    if let Some(b) = b { x.check_device(b, WHAT)?; }
+    let y = crate::backend::of(x.device()).conv_transpose2d(x, w, b, &g)?;
     let (sx, sw) = (Saved::new(x), Saved::new(w));
     let (need_x, need_w) = (x.requires_grad(), w.requires_grad());
     let need_b = b.is_some_and(|b| b.requires_grad());
@@ -350,11 +164,11 @@ pub fn conv_transpose2d(x: &Tensor, w: &Tensor, b: Option<&Tensor>, a: ConvArgs,
     if let Some(b) = b { inputs.push(b); }
     Ok(record("conv_transpose2d", &inputs, y, move |gy| {
         let (x, w) = (sx.get()?, sw.get()?);
-        let gys = f32_data(gy)?;
+        let be = crate::backend::of(gy.device());
         // d/dx of conv_transpose = conv2d(gy, w); d/dw is conv2d's weight gradient with gy as its input.
-        let dx = if need_x { Some(Tensor::from_vec(conv_raw(&gys, &f32_data(w)?, &g)?, x.shape.clone())) } else { None };
-        let dw = if need_w { Some(Tensor::from_vec(grad_weight_raw(&gys, &f32_data(x)?, &g)?, w.shape.clone())) } else { None };
-        let db = if need_b { Some(bias_grad(gy)?) } else { None };
+        let dx = if need_x { Some(be.conv2d(gy, w, None, &g)?) } else { None };
+        let dw = if need_w { Some(be.conv2d_grad_weight(gy, x, &g)?) } else { None };
+        let db = if need_b { Some(be.conv2d_grad_bias(gy)?) } else { None };
         Ok(alloc::vec![dx, dw, db])
     }))
 }

@@ -4,19 +4,23 @@ use alloc::vec::Vec;
 use crate::dtype::DType;
 use crate::error::{bail, Result};
 use crate::shape::checked_numel;
-use crate::storage::{alloc_vec, try_with_capacity};
+use crate::storage::{alloc_vec, try_with_capacity, Device};
 use crate::tensor::Tensor;
 use kd_kernels::rng::Rng;
 
-pub fn full(shape: &[usize], value: f64, dtype: DType) -> Result<Tensor> {
-    let n = checked_numel(shape)?;
-    let s = shape.to_vec();
-    Ok(match dtype {
-        DType::F32 => { let mut v = try_with_capacity::<f32>(n)?; v.resize(n, value as f32); Tensor::from_vec(v, s) }
-        DType::I32 => { let mut v = try_with_capacity::<i32>(n)?; v.resize(n, value as i32); Tensor::from_vec(v, s) }
-        DType::Bool => { let mut v = try_with_capacity::<u8>(n)?; v.resize(n, (value != 0.0) as u8); Tensor::from_vec(v, s) }
-    })
+/// The backend that creates tensors for the ABI's factories (which have no device argument).
+fn host() -> &'static dyn crate::backend::Backend { crate::backend::of(Device::Cpu) }
+
+pub fn full(shape: &[usize], value: f64, dtype: DType) -> Result<Tensor> { full_on(shape, value, dtype, Device::Cpu) }
+
+/// `full` on a given device (the implicit root gradient, zeros in backward rules).
+pub fn full_on(shape: &[usize], value: f64, dtype: DType, device: Device) -> Result<Tensor> {
+    checked_numel(shape)?;
+    crate::backend::of(device).full(shape, value, dtype)
 }
+
+/// Zeros of `shape` on `device`.
+pub fn zeros(shape: &[usize], dtype: DType, device: Device) -> Result<Tensor> { full_on(shape, 0.0, dtype, device) }
 
 pub fn arange(start: f64, end: f64, step: f64, dtype: DType) -> Result<Tensor> {
     if step == 0.0 { bail!(Value, "arange(): step must be nonzero"); }
@@ -27,53 +31,19 @@ pub fn arange(start: f64, end: f64, step: f64, dtype: DType) -> Result<Tensor> {
     }
     let n = kd_kernels::math::ceil64((end - start) / step).max(0.0) as usize;
     if dtype == DType::Bool { bail!(DType, "arange(): \"arange_cpu\" not implemented for 'Bool'"); }
-    match dtype {
-        DType::I32 => {
-            let mut v = try_with_capacity::<i32>(n)?;
-            v.extend((0..n).map(|i| (start + i as f64 * step) as i32));
-            Ok(Tensor::from_vec(v, alloc::vec![n]))
-        }
-        _ => {
-            let mut v = try_with_capacity::<f32>(n)?;
-            v.extend((0..n).map(|i| (start + i as f64 * step) as f32));
-            Ok(Tensor::from_vec(v, alloc::vec![n]))
-        }
-    }
+    host().arange(start, step, n, dtype)
 }
 
 pub fn linspace(start: f64, end: f64, steps: i64) -> Result<Tensor> {
     if steps < 0 { bail!(Value, "linspace(): number of steps must be non-negative"); }
     let n = steps as usize;
-    let mut v = try_with_capacity::<f32>(n)?;
-    if n == 1 { v.push(start as f32); return Ok(Tensor::from_vec(v, alloc::vec![1])); } // torch: [start]
-    let step = if n > 1 { (end - start) / (n - 1) as f64 } else { 0.0 };
-    // Fill symmetrically from both ends as PyTorch does, so the end point is exact.
-    let half = n / 2;
-    v.extend((0..n).map(|i| if i < half { start + step * i as f64 } else { end - step * (n - 1 - i) as f64 } as f32));
-    Ok(Tensor::from_vec(v, alloc::vec![n]))
+    if n == 1 { return host().full(&[1], start, DType::F32); } // torch: [start]
+    host().linspace(start, end, n)
 }
 
 pub fn eye(n: usize, m: usize, dtype: DType) -> Result<Tensor> {
-    let mut t = full(&[n, m], 0.0, dtype)?;
-    let one = full(&[], 1.0, dtype)?;
-    for i in 0..n.min(m) {
-        let dst = t.select(0, i as i64)?.select(0, i as i64)?;
-        copy_scalar(&one, &dst);
-    }
-    t.shape = alloc::vec![n, m];
-    Ok(t)
-}
-
-fn copy_scalar(src: &Tensor, dst: &Tensor) {
-    use crate::storage::Buffer::*;
-    let s = src.storage.buf.borrow();
-    let mut d = dst.storage.buf.borrow_mut();
-    match (&*s, &mut *d) {
-        (F32(a), F32(b)) => b[dst.offset] = a[0],
-        (I32(a), I32(b)) => b[dst.offset] = a[0],
-        (Bool(a), Bool(b)) => b[dst.offset] = a[0],
-        _ => {}
-    }
+    checked_numel(&[n, m])?;
+    host().eye(n, m, dtype)
 }
 
 pub fn rand(shape: &[usize], rng: &mut Rng) -> Result<Tensor> {

@@ -1,14 +1,12 @@
-//! torch.matmul: 1-D, 2-D, batched with broadcast batch dims, on the packed GEMM kernel.
-//! Operands are passed to the kernel with their own strides: transposed views cost no copy.
+//! torch.matmul: 1-D, 2-D, batched with broadcast batch dims (the backend multiplies), and
+//! its backward rule.
 use alloc::vec::Vec;
 
 use crate::dtype::DType;
 use crate::error::{bail, Result};
 use crate::ops::cast::cast;
-use crate::shape::{broadcast_shapes, broadcast_strides, fmt_shape, numel};
-use crate::storage::alloc_vec;
+use crate::shape::{broadcast_shapes, fmt_shape};
 use crate::tensor::Tensor;
-use kd_kernels::gemm::sgemm;
 
 pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     a.check_device(b, "matmul")?;
@@ -34,50 +32,10 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let (ba, bb) = (&a2.shape[..a2.ndim() - 2], &b2.shape[..b2.ndim() - 2]);
     let batch = broadcast_shapes(ba, bb).map_err(|_| crate::error::err!(Shape,
         "matmul: batch dimensions {} and {} cannot be broadcast", fmt_shape(ba), fmt_shape(bb)))?;
-    let sa = broadcast_strides(ba, &a2.strides[..a2.ndim() - 2], &batch);
-    let sb = broadcast_strides(bb, &b2.strides[..b2.ndim() - 2], &batch);
-    let nb = numel(&batch);
-    let mut out = alloc_vec::<f32>(nb * m * n)?;
-    {
-        let (bufa, bufb) = (a2.storage.buf.borrow(), b2.storage.buf.borrow());
-        let (xa, xb) = (<f32 as crate::dtype::Elem>::slice(&bufa), <f32 as crate::dtype::Elem>::slice(&bufb));
-        let (rsa, csa) = (a2.strides[a2.ndim() - 2], a2.strides[a2.ndim() - 1]);
-        let (rsb, csb) = (b2.strides[b2.ndim() - 2], b2.strides[b2.ndim() - 1]);
-        // B shared by every batch (stride 0) and A's batches evenly spaced m rows apart
-        // (e.g. a contiguous [.., m, k] input times a weight): one GEMM over nb*m rows, so B
-        // is packed once instead of once per batch.
-        let fold = nb > 1 && m > 0 && n > 0 && k > 0 && sb.iter().all(|&s| s == 0) && {
-            let mut step = m * rsa;
-            let mut ok = true;
-            for d in (0..batch.len()).rev() {
-                if batch[d] != 1 && sa[d] != step { ok = false; break; }
-                step = step.saturating_mul(batch[d]);
-            }
-            ok
-        };
-        if fold {
-            sgemm(nb * m, n, k, &xa[a2.offset..], rsa, csa, &xb[b2.offset..], rsb, csb, &mut out, n, 1, false);
-        } else {
-            let mut idx = alloc::vec![0usize; batch.len()];
-            for bi in 0..nb {
-                let oa = a2.offset + idx.iter().zip(&sa).map(|(i, s)| i * s).sum::<usize>();
-                let ob = b2.offset + idx.iter().zip(&sb).map(|(i, s)| i * s).sum::<usize>();
-                // k == 0: the product is the zeros `out` already holds (the kernel needs k >= 1)
-                if m > 0 && n > 0 && k > 0 {
-                    sgemm(m, n, k, &xa[oa..], rsa, csa, &xb[ob..], rsb, csb, &mut out[bi * m * n..], n, 1, false);
-                }
-                for d in (0..batch.len()).rev() {
-                    idx[d] += 1;
-                    if idx[d] < batch[d] { break; }
-                    idx[d] = 0;
-                }
-            }
-        }
-    }
     let mut shape: Vec<usize> = batch.clone();
     if a.ndim() > 1 { shape.push(m); }
     if b.ndim() > 1 { shape.push(n); }
-    let t = Tensor::from_vec(out, shape);
+    let t = crate::backend::on(&[&a2, &b2]).matmul(&a2, &b2, &batch, shape)?;
     if out_dtype == DType::I32 { cast(&t, DType::I32) } else { Ok(t) }
 }
 
@@ -116,6 +74,7 @@ pub fn apply(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shape::numel;
     use alloc::vec;
 
     fn seq(n: usize, scale: f32) -> Vec<f32> { (0..n).map(|i| ((i * 7 + 3) % 11) as f32 * scale - 0.4).collect() }

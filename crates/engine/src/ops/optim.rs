@@ -1,31 +1,27 @@
-//! Fused optimizer steps: checked wrappers around `kd_kernels::optim` that update a
-//! parameter and its state tensors in place, through their storages.
+//! Fused optimizer steps: checked wrappers around the backend's steps (on the CPU,
+//! `kd_kernels::optim`) that update a parameter and its state tensors in place.
 //!
-//! Rules: everything is float32 on the CPU; the parameter and its state tensors must be
-//! contiguous, of the parameter's shape, and must not share memory with one another; the
+//! Rules: everything is float32 on the parameter's device; the parameter and its state
+//! tensors must be contiguous, of the parameter's shape, and must not share memory with one another; the
 //! gradient must have the parameter's shape and may be strided (it is then gathered into a
 //! temporary), and may alias anything (it is then copied first). Every written storage has
 //! its version bumped, so autograd notices a parameter that a saved graph still needs.
 //! Nothing here panics on user input: each problem is a typed error.
 use alloc::vec::Vec;
-use core::cell::RefMut;
 
-use kd_kernels::optim as k;
-
-use crate::dtype::{DType, Elem};
+use crate::dtype::DType;
 use crate::error::{bail, Result};
 use crate::shape::fmt_shape;
-use crate::storage::{Buffer, Device};
 use crate::tensor::Tensor;
 
 pub use kd_kernels::optim::{Adagrad, Adam, RmsProp, Sgd};
 
-fn check_f32_cpu(op: &str, what: &str, t: &Tensor) -> Result<()> {
+fn check_f32(op: &str, what: &str, t: &Tensor, param: &Tensor) -> Result<()> {
     if t.dtype() != DType::F32 {
         bail!(DType, "{}: {} must be float32, got {}", op, what, t.dtype().name());
     }
-    if t.device() != Device::Cpu {
-        bail!(Device, "{}: {} is on {}; fused optimizer steps run on the cpu", op, what, t.device().name());
+    if t.device() != param.device() {
+        bail!(Device, "{}: {} is on {} but the parameter is on {}", op, what, t.device().name(), param.device().name());
     }
     Ok(())
 }
@@ -49,17 +45,17 @@ pub fn step_count(op: &str, step: f64) -> Result<u64> {
     Ok(step as u64)
 }
 
-/// Runs `f(param, grad, states)` on the checked slices, then bumps the written versions.
-/// `states` are written; `None` entries stay `None`.
+/// Checks a step's tensors, runs `f(backend, grad)` (the grad made contiguous and unaliased),
+/// then bumps the written versions. `states` are written; `None` entries are absent.
 fn run(
     op: &str,
     param: &Tensor,
     grad: &Tensor,
     states: &[(&str, Option<&Tensor>)],
-    f: impl FnOnce(&mut [f32], &[f32], &mut [Option<&mut [f32]>]),
+    f: impl FnOnce(&dyn crate::backend::Backend, &Tensor) -> Result<()>,
 ) -> Result<()> {
-    check_f32_cpu(op, "param", param)?;
-    check_f32_cpu(op, "grad", grad)?;
+    check_f32(op, "param", param, param)?;
+    check_f32(op, "grad", grad, param)?;
     if !param.is_contiguous() {
         bail!(Value, "{}: the parameter must be contiguous (got strides {:?} for shape {})", op, param.strides, fmt_shape(&param.shape));
     }
@@ -68,7 +64,7 @@ fn run(
     }
     let written: Vec<(&str, &Tensor)> = states.iter().filter_map(|(n, t)| t.map(|t| (*n, t))).collect();
     for (name, t) in &written {
-        check_f32_cpu(op, name, t)?;
+        check_f32(op, name, t, param)?;
         if t.shape != param.shape {
             bail!(Shape, "{}: state '{}' of shape {} does not match the parameter's shape {}", op, name, fmt_shape(&t.shape), fmt_shape(&param.shape));
         }
@@ -89,23 +85,7 @@ fn run(
     }
     let aliased = all.iter().any(|(_, t)| alloc::rc::Rc::ptr_eq(&t.storage, &grad.storage));
     let grad = if aliased || !grad.is_contiguous() { grad.deep_copy()? } else { grad.clone() };
-
-    let n = param.numel();
-    {
-        let gb = grad.storage.buf.borrow();
-        let g = &f32::slice(&gb)[grad.offset..grad.offset + n];
-        let mut pb = param.storage.buf.borrow_mut();
-        let p = &mut f32::slice_mut(&mut pb)[param.offset..param.offset + n];
-        let mut guards: Vec<Option<(RefMut<Buffer>, usize)>> = states
-            .iter()
-            .map(|(_, t)| t.map(|t| (t.storage.buf.borrow_mut(), t.offset)))
-            .collect();
-        let mut slices: Vec<Option<&mut [f32]>> = guards
-            .iter_mut()
-            .map(|g| g.as_mut().map(|(b, off)| &mut f32::slice_mut(b)[*off..*off + n]))
-            .collect();
-        f(p, g, &mut slices);
-    }
+    f(crate::backend::of(param.device()), &grad)?;
     for (_, t) in &all {
         t.storage.version.set(t.storage.version.get().wrapping_add(1));
     }
@@ -138,9 +118,7 @@ pub fn sgd_step(param: &Tensor, grad: &Tensor, buf: Option<&Tensor>, init_buf: b
         bail!(Value, "{}: momentum {} needs a momentum buffer", op, h.momentum);
     }
     let buf = if h.momentum != 0.0 { buf } else { None };
-    run(op, param, grad, &[("momentum_buffer", buf)], |p, g, s| {
-        k::sgd(p, g, s[0].as_deref_mut(), init_buf, h)
-    })
+    run(op, param, grad, &[("momentum_buffer", buf)], |be, g| be.sgd(param, g, buf, init_buf, h))
 }
 
 /// One Adam (`h.decoupled == false`) or AdamW step; `max_exp_avg_sq` is needed with amsgrad.
@@ -156,11 +134,8 @@ pub fn adam_step(param: &Tensor, grad: &Tensor, exp_avg: &Tensor, exp_avg_sq: &T
         bail!(Value, "{}: amsgrad needs a max_exp_avg_sq state tensor", op);
     }
     let vmax = if h.amsgrad { max_exp_avg_sq } else { None };
-    run(op, param, grad, &[("exp_avg", Some(exp_avg)), ("exp_avg_sq", Some(exp_avg_sq)), ("max_exp_avg_sq", vmax)], |p, g, s| {
-        let [a, b, c] = s else { return };
-        if let (Some(a), Some(b)) = (a.as_deref_mut(), b.as_deref_mut()) {
-            k::adam(p, g, a, b, c.as_deref_mut(), h);
-        }
+    run(op, param, grad, &[("exp_avg", Some(exp_avg)), ("exp_avg_sq", Some(exp_avg_sq)), ("max_exp_avg_sq", vmax)], |be, g| {
+        be.adam(param, g, exp_avg, exp_avg_sq, vmax, h)
     })
 }
 
@@ -176,11 +151,8 @@ pub fn rmsprop_step(param: &Tensor, grad: &Tensor, square_avg: &Tensor, grad_avg
     if h.momentum > 0.0 && momentum_buffer.is_none() { bail!(Value, "{}: momentum {} needs a momentum buffer", op, h.momentum); }
     let ga = if h.centered { grad_avg } else { None };
     let mb = if h.momentum > 0.0 { momentum_buffer } else { None };
-    run(op, param, grad, &[("square_avg", Some(square_avg)), ("grad_avg", ga), ("momentum_buffer", mb)], |p, g, s| {
-        let [a, b, c] = s else { return };
-        if let Some(a) = a.as_deref_mut() {
-            k::rmsprop(p, g, a, b.as_deref_mut(), c.as_deref_mut(), h);
-        }
+    run(op, param, grad, &[("square_avg", Some(square_avg)), ("grad_avg", ga), ("momentum_buffer", mb)], |be, g| {
+        be.rmsprop(param, g, square_avg, ga, mb, h)
     })
 }
 
@@ -192,9 +164,7 @@ pub fn adagrad_step(param: &Tensor, grad: &Tensor, sum: &Tensor, h: &Adagrad) ->
     check_nonneg(op, "weight_decay", h.weight_decay)?;
     check_nonneg(op, "epsilon", h.eps)?;
     if h.step == 0 { bail!(Value, "{}: step must be at least 1", op); }
-    run(op, param, grad, &[("sum", Some(sum))], |p, g, s| {
-        if let Some(a) = s[0].as_deref_mut() { k::adagrad(p, g, a, h); }
-    })
+    run(op, param, grad, &[("sum", Some(sum))], |be, g| be.adagrad(param, g, sum, h))
 }
 
 #[cfg(test)]

@@ -1,11 +1,12 @@
-//! 2-D pooling over NCHW (or CHW) inputs: max (with indices), average, adaptive average.
+//! 2-D pooling over NCHW (or CHW) inputs: max (with indices), average, adaptive average. The
+//! checks, output sizes and backward rules; the backend pools.
 use alloc::vec::Vec;
 
 use crate::autograd::record;
+use crate::backend::PoolGeom;
 use crate::dtype::DType;
 use crate::error::{bail, Result};
 use crate::shape::fmt_shape;
-use crate::storage::alloc_vec;
 use crate::tensor::Tensor;
 
 #[derive(Clone, Copy, Debug)]
@@ -66,62 +67,11 @@ pub fn max_pool2d(x: &Tensor, a: PoolArgs) -> Result<(Tensor, Tensor)> {
     let (np, h, w) = planes(x, "max_pool2d")?;
     let oh = pooled(h, a.kernel[0], a.stride[0], a.padding[0], a.dilation[0], a.ceil_mode)?;
     let ow = pooled(w, a.kernel[1], a.stride[1], a.padding[1], a.dilation[1], a.ceil_mode)?;
-    let mut vals = alloc_vec::<f32>(np * oh * ow)?;
-    let mut idx = alloc_vec::<i32>(np * oh * ow)?;
-    // PyTorch's rule: a NaN always wins (the last one in the window).
-    let better = |v: f32, best: f32, bi: i64| v > best || v.is_nan() || bi < 0;
-    let fast = a.kernel == [2, 2] && a.stride == [2, 2] && a.padding == [0, 0] && a.dilation == [1, 1] && 2 * oh <= h && 2 * ow <= w;
-    x.with_contiguous::<f32, _>(|xs| for p in 0..np {
-        let plane = &xs[p * h * w..(p + 1) * h * w];
-        if fast {
-            // The CNN case (2x2, stride 2): every window lies inside the plane.
-            for oy in 0..oh {
-                let (r0, r1) = (&plane[2 * oy * w..][..w], &plane[(2 * oy + 1) * w..][..w]);
-                let o = (p * oh + oy) * ow;
-                for ox in 0..ow {
-                    let (mut best, mut bi) = (r0[2 * ox], (2 * oy * w + 2 * ox) as i64);
-                    for (v, k) in [(r0[2 * ox + 1], bi + 1), (r1[2 * ox], bi + w as i64), (r1[2 * ox + 1], bi + w as i64 + 1)] {
-                        if better(v, best, 0) { best = v; bi = k; }
-                    }
-                    vals[o + ox] = best;
-                    idx[o + ox] = bi as i32;
-                }
-            }
-            continue;
-        }
-        for oy in 0..oh {
-            for ox in 0..ow {
-                let (mut best, mut bi) = (f32::NEG_INFINITY, -1i64);
-                for i in 0..a.kernel[0] {
-                    let y = (oy * a.stride[0] + i * a.dilation[0]) as isize - a.padding[0] as isize;
-                    if y < 0 || y >= h as isize { continue; }
-                    for j in 0..a.kernel[1] {
-                        let xx = (ox * a.stride[1] + j * a.dilation[1]) as isize - a.padding[1] as isize;
-                        if xx < 0 || xx >= w as isize { continue; }
-                        let k = y as usize * w + xx as usize;
-                        let v = plane[k];
-                        if better(v, best, bi) { best = v; bi = k as i64; }
-                    }
-                }
-                let o = (p * oh + oy) * ow + ox;
-                vals[o] = best;
-                idx[o] = bi as i32;
-            }
-        }
-    })?;
-    let shape = out_shape(x, oh, ow);
-    let v = Tensor::from_vec(vals, shape.clone());
-    let i = Tensor::from_vec(idx, shape);
+    let pg = PoolGeom { np, h, w, oh, ow, a };
+    let (v, i) = crate::backend::of(x.device()).max_pool2d(x, &pg, out_shape(x, oh, ow))?;
     let (ishape, ii) = (x.shape.clone(), i.clone());
     let v = record("max_pool2d", &[x], v, move |g| {
-        let gs = g.contiguous()?.to_vec::<f32>()?;
-        let is = ii.to_vec::<i32>()?;
-        let mut dx = alloc_vec::<f32>(np * h * w)?;
-        let per = oh * ow;
-        for (o, (&gv, &k)) in gs.iter().zip(&is).enumerate() {
-            if k >= 0 { dx[(o / per) * h * w + k as usize] += gv; }
-        }
-        Ok(alloc::vec![Some(Tensor::from_vec(dx, ishape.clone()))])
+        Ok(alloc::vec![Some(crate::backend::of(g.device()).max_pool2d_backward(g, &ii, &pg, ishape.clone())?)])
     });
     Ok((v, i))
 }
@@ -133,46 +83,11 @@ pub fn avg_pool2d(x: &Tensor, a: PoolArgs, count_include_pad: bool, divisor: Opt
     let (np, h, w) = planes(x, "avg_pool2d")?;
     let oh = pooled(h, a.kernel[0], a.stride[0], a.padding[0], 1, a.ceil_mode)?;
     let ow = pooled(w, a.kernel[1], a.stride[1], a.padding[1], 1, a.ceil_mode)?;
-    // Each window as (y0, y1, x0, x1, divisor), clipped to the input.
-    let window = move |oy: usize, ox: usize| {
-        let (p0, p1) = (a.padding[0] as isize, a.padding[1] as isize);
-        let ys = (oy * a.stride[0]) as isize - p0;
-        let xs = (ox * a.stride[1]) as isize - p1;
-        let ye = (ys + a.kernel[0] as isize).min(h as isize + p0);
-        let xe = (xs + a.kernel[1] as isize).min(w as isize + p1);
-        let pool_size = ((ye - ys) * (xe - xs)) as usize;
-        let (y0, x0) = (ys.max(0) as usize, xs.max(0) as usize);
-        let (y1, x1) = ((ye.min(h as isize).max(0) as usize).max(y0), (xe.min(w as isize).max(0) as usize).max(x0));
-        let div = divisor.unwrap_or(if count_include_pad { pool_size } else { (y1 - y0) * (x1 - x0) });
-        (y0, y1, x0, x1, div.max(1) as f32)
-    };
-    let xs = x.contiguous()?.to_vec::<f32>()?;
-    let mut out = alloc_vec::<f32>(np * oh * ow)?;
-    for p in 0..np {
-        let plane = &xs[p * h * w..(p + 1) * h * w];
-        for oy in 0..oh {
-            for ox in 0..ow {
-                let (y0, y1, x0, x1, div) = window(oy, ox);
-                let mut s = 0.0f32;
-                for y in y0..y1 { for xx in x0..x1 { s += plane[y * w + xx]; } }
-                out[(p * oh + oy) * ow + ox] = s / div;
-            }
-        }
-    }
+    let pg = PoolGeom { np, h, w, oh, ow, a };
+    let y = crate::backend::of(x.device()).avg_pool2d(x, &pg, count_include_pad, divisor, out_shape(x, oh, ow))?;
     let ishape = x.shape.clone();
-    Ok(record("avg_pool2d", &[x], Tensor::from_vec(out, out_shape(x, oh, ow)), move |g| {
-        let gs = g.contiguous()?.to_vec::<f32>()?;
-        let mut dx = alloc_vec::<f32>(np * h * w)?;
-        for p in 0..np {
-            for oy in 0..oh {
-                for ox in 0..ow {
-                    let (y0, y1, x0, x1, div) = window(oy, ox);
-                    let gv = gs[(p * oh + oy) * ow + ox] / div;
-                    for y in y0..y1 { for xx in x0..x1 { dx[p * h * w + y * w + xx] += gv; } }
-                }
-            }
-        }
-        Ok(alloc::vec![Some(Tensor::from_vec(dx, ishape.clone()))])
+    Ok(record("avg_pool2d", &[x], y, move |g| {
+        Ok(alloc::vec![Some(crate::backend::of(g.device()).avg_pool2d_backward(g, &pg, count_include_pad, divisor, ishape.clone())?)])
     }))
 }
 
@@ -182,35 +97,11 @@ pub fn adaptive_avg_pool2d(x: &Tensor, oh: usize, ow: usize) -> Result<Tensor> {
     let (np, h, w) = planes(x, "adaptive_avg_pool2d")?;
     if oh == 0 || ow == 0 { bail!(Value, "adaptive_avg_pool2d: output size must be positive, got ({}, {})", oh, ow); }
     crate::shape::checked_numel(&[np, oh, ow])?; // oh, ow come from the user: np * oh * ow may overflow
-    // in u64: i * n overflows usize for an output of 2^20 over an input of 2^12
-    let span = |i: usize, o: usize, n: usize| (((i as u64 * n as u64) / o as u64) as usize, ((i as u64 + 1) * n as u64).div_ceil(o as u64) as usize);
-    let xs = x.contiguous()?.to_vec::<f32>()?;
-    let mut out = alloc_vec::<f32>(np * oh * ow)?;
-    for p in 0..np {
-        for oy in 0..oh {
-            let (y0, y1) = span(oy, oh, h);
-            for ox in 0..ow {
-                let (x0, x1) = span(ox, ow, w);
-                let mut s = 0.0f32;
-                for y in y0..y1 { for xx in x0..x1 { s += xs[p * h * w + y * w + xx]; } }
-                out[(p * oh + oy) * ow + ox] = s / ((y1 - y0) * (x1 - x0)).max(1) as f32;
-            }
-        }
-    }
+    // The window comes from the sizes alone: the pooling arguments are unused.
+    let pg = PoolGeom { np, h, w, oh, ow, a: PoolArgs { kernel: [1, 1], stride: [1, 1], padding: [0, 0], dilation: [1, 1], ceil_mode: false } };
+    let y = crate::backend::of(x.device()).adaptive_avg_pool2d(x, &pg, out_shape(x, oh, ow))?;
     let ishape = x.shape.clone();
-    Ok(record("adaptive_avg_pool2d", &[x], Tensor::from_vec(out, out_shape(x, oh, ow)), move |g| {
-        let gs = g.contiguous()?.to_vec::<f32>()?;
-        let mut dx = alloc_vec::<f32>(np * h * w)?;
-        for p in 0..np {
-            for oy in 0..oh {
-                let (y0, y1) = span(oy, oh, h);
-                for ox in 0..ow {
-                    let (x0, x1) = span(ox, ow, w);
-                    let gv = gs[(p * oh + oy) * ow + ox] / ((y1 - y0) * (x1 - x0)).max(1) as f32;
-                    for y in y0..y1 { for xx in x0..x1 { dx[p * h * w + y * w + xx] += gv; } }
-                }
-            }
-        }
-        Ok(alloc::vec![Some(Tensor::from_vec(dx, ishape.clone()))])
+    Ok(record("adaptive_avg_pool2d", &[x], y, move |g| {
+        Ok(alloc::vec![Some(crate::backend::of(g.device()).adaptive_avg_pool2d_backward(g, &pg, ishape.clone())?)])
     }))
 }

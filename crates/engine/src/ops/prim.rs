@@ -13,17 +13,14 @@ pub fn add(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(BinaryOp::Add, "ad
 pub fn sub(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(BinaryOp::Sub, "sub", a, b) }
 pub fn mul(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(BinaryOp::Mul, "mul", a, b) }
 pub fn div(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(BinaryOp::Div, "div", a, b) }
-pub fn gt(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(BinaryOp::Gt, "gt", a, b) }
 pub fn eq(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(BinaryOp::Eq, "eq", a, b) }
-pub fn pow(a: &Tensor, b: &Tensor) -> Result<Tensor> { binary(BinaryOp::Pow, "pow", a, b) }
 pub fn un(op: UnaryOp, a: &Tensor) -> Result<Tensor> { unary(op, "", false, a) }
 pub fn neg(a: &Tensor) -> Result<Tensor> { un(UnaryOp::Neg, a) }
 
+/// A 0-d CPU float: a scalar that goes with a tensor on any device.
 pub fn scalar(x: f32) -> Tensor { Tensor::from_vec(alloc::vec![x], alloc::vec![]) }
 pub fn mul_s(a: &Tensor, x: f32) -> Result<Tensor> { mul(a, &scalar(x)) }
-pub fn add_s(a: &Tensor, x: f32) -> Result<Tensor> { add(a, &scalar(x)) }
 pub fn to_f32(a: &Tensor) -> Result<Tensor> { crate::ops::cast::cast(a, DType::F32) }
-pub fn zeros_like(a: &Tensor) -> Result<Tensor> { Tensor::zeros(&a.shape, DType::F32) }
 
 pub fn sum_dims(a: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
     reduce(ReduceOp::Sum, "sum", a, Some(dims), keepdim, 0.0)

@@ -1,16 +1,12 @@
-//! Reductions over any set of dims, with keepdim. The reduced dims are permuted innermost so
-//! every output element reduces one contiguous run.
+//! Reductions over any set of dims, with keepdim: the checks, PyTorch's messages and the
+//! backward rules (the backend reduces).
 use alloc::vec::Vec;
 
-use crate::dtype::{DType, Elem};
+use crate::dtype::DType;
 use crate::error::{bail, Result};
-use crate::ops::cast::cast;
 use crate::shape::{numel, wrap_dims};
-use crate::storage::try_with_capacity;
 use crate::tensor::Tensor;
-use kd_kernels::math as m;
 
-#[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReduceOp { Sum, Mean, Prod, Amax, Amin, Argmax, Argmin, Var, Std, All, Any, Logsumexp, CountNonzero }
 
@@ -37,57 +33,6 @@ fn plan(t: &Tensor, dims: Option<&[i64]>, keepdim: bool) -> Result<(Vec<usize>, 
     Ok((red, out_shape))
 }
 
-/// Calls `f(run)` for each output element's contiguous run of reduced values.
-fn runs<T: Elem, U: Elem>(t: &Tensor, red: &[usize], out_shape: Vec<usize>, mut f: impl FnMut(&[T]) -> U) -> Result<Tensor> {
-    let kept: Vec<usize> = (0..t.ndim()).filter(|i| !red.contains(i)).collect();
-    let perm: Vec<i64> = kept.iter().chain(red.iter()).map(|&d| d as i64).collect();
-    let p = t.permute(&perm)?;
-    let outer = numel(&out_shape);
-    let r: usize = red.iter().map(|&d| t.shape[d]).product();
-    let mut out = try_with_capacity::<U>(outer)?;
-    p.with_contiguous::<T, _>(|s| {
-        for i in 0..outer { out.push(f(&s[i * r..(i + 1) * r])); }
-    })?;
-    Ok(Tensor::from_vec(out, out_shape))
-}
-
-fn sum_f64<T: Elem>(s: &[T]) -> f64 { s.iter().map(|x| x.to_f64()).sum() }
-
-fn var_of(s: &[f32], correction: f64) -> f64 {
-    let n = s.len() as f64;
-    let mean = s.iter().map(|&x| x as f64).sum::<f64>() / n;
-    let ss: f64 = s.iter().map(|&x| { let d = x as f64 - mean; d * d }).sum();
-    ss / (n - correction).max(0.0)
-}
-
-/// Index of the first max (or min) element; NaN counts as the extreme, as in PyTorch.
-fn arg_extreme<T: Elem>(s: &[T], want_max: bool) -> usize {
-    let mut best = 0;
-    for i in 1..s.len() {
-        let (x, b) = (s[i], s[best]);
-        #[allow(clippy::eq_op)]
-        if b != b { break; }
-        #[allow(clippy::eq_op)]
-        if x != x { best = i; break; }
-        if (want_max && x > b) || (!want_max && x < b) { best = i; }
-    }
-    best
-}
-
-fn generic<T: Elem>(op: ReduceOp, t: &Tensor, red: &[usize], out_shape: Vec<usize>) -> Result<Tensor> {
-    use ReduceOp::*;
-    match op {
-        Amax => runs::<T, T>(t, red, out_shape, |s| s[arg_extreme(s, true)]),
-        Amin => runs::<T, T>(t, red, out_shape, |s| s[arg_extreme(s, false)]),
-        Argmax => runs::<T, i32>(t, red, out_shape, |s| arg_extreme(s, true) as i32),
-        Argmin => runs::<T, i32>(t, red, out_shape, |s| arg_extreme(s, false) as i32),
-        All => runs::<T, u8>(t, red, out_shape, |s| s.iter().all(|x| x.to_bool()) as u8),
-        Any => runs::<T, u8>(t, red, out_shape, |s| s.iter().any(|x| x.to_bool()) as u8),
-        CountNonzero => runs::<T, i32>(t, red, out_shape, |s| s.iter().filter(|x| x.to_bool()).count() as i32),
-        _ => unreachable!(),
-    }
-}
-
 pub fn reduce(op: ReduceOp, name: &str, t: &Tensor, dims: Option<&[i64]>, keepdim: bool, correction: f64) -> Result<Tensor> {
     use ReduceOp::*;
     if matches!(op, Argmax | Argmin) && dims.is_some_and(|d| d.len() > 1) {
@@ -108,31 +53,8 @@ pub fn reduce(op: ReduceOp, name: &str, t: &Tensor, dims: Option<&[i64]>, keepdi
     if matches!(op, Mean | Var | Std | Logsumexp) && dt != DType::F32 {
         bail!(DType, "{}(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: {}", name, dt.name());
     }
-    match op {
-        Sum | Prod if dt != DType::F32 => {
-            let i = cast(t, DType::I32)?;
-            if op == Sum { runs::<i32, i32>(&i, &red, out_shape, |s| s.iter().fold(0i32, |a, &x| a.wrapping_add(x))) }
-            else { runs::<i32, i32>(&i, &red, out_shape, |s| s.iter().fold(1i32, |a, &x| a.wrapping_mul(x))) }
-        }
-        Sum => runs::<f32, f32>(t, &red, out_shape, |s| sum_f64(s) as f32),
-        Prod => runs::<f32, f32>(t, &red, out_shape, |s| s.iter().fold(1f64, |a, &x| a * x as f64) as f32),
-        Mean => runs::<f32, f32>(t, &red, out_shape, |s| (sum_f64(s) / s.len() as f64) as f32),
-        Var => runs::<f32, f32>(t, &red, out_shape, |s| var_of(s, correction) as f32),
-        Std => runs::<f32, f32>(t, &red, out_shape, |s| m::sqrt64(var_of(s, correction)) as f32),
-        Logsumexp => runs::<f32, f32>(t, &red, out_shape, |s| {
-            let mx = s.iter().fold(f32::NEG_INFINITY, |a, &x| if x > a { x } else { a });
-            if !mx.is_finite() { return if s.iter().any(|x| x.is_nan()) { f32::NAN } else { mx }; }
-            let acc: f64 = s.iter().map(|&x| m::exp(x - mx) as f64).sum();
-            mx + m::ln(acc as f32)
-        }),
-        _ => match dt {
-            DType::F32 => generic::<f32>(op, t, &red, out_shape),
-            DType::I32 => generic::<i32>(op, t, &red, out_shape),
-            DType::Bool => generic::<u8>(op, t, &red, out_shape),
-        },
-    }
+    crate::backend::of(t.device()).reduce(op, t, &red, out_shape, correction)
 }
-
 
 /// max/min along one dim: (values, indices), as torch.max(t, dim).
 pub fn extreme_dim(t: &Tensor, dim: i64, keepdim: bool, want_max: bool) -> Result<(Tensor, Tensor)> {
@@ -149,29 +71,6 @@ pub fn extreme_dim(t: &Tensor, dim: i64, keepdim: bool, want_max: bool) -> Resul
 fn keep_shape(g: &Tensor, in_shape: &[usize], red: &[usize]) -> Result<Tensor> {
     let shape: Vec<i64> = (0..in_shape.len()).map(|i| if red.contains(&i) { 1 } else { in_shape[i] as i64 }).collect();
     g.reshape(&shape)
-}
-
-/// d prod / d x_i = product of the other elements of its run (exact with zeros present).
-fn prod_grad(x: &Tensor, red: &[usize]) -> Result<Tensor> {
-    let kept: Vec<usize> = (0..x.ndim()).filter(|i| !red.contains(i)).collect();
-    let perm: Vec<i64> = kept.iter().chain(red.iter()).map(|&d| d as i64).collect();
-    let p = x.permute(&perm)?;
-    let r: usize = red.iter().map(|&d| x.shape[d]).product();
-    let mut v = p.contiguous()?.to_vec::<f32>()?;
-    if r > 0 {
-        for run in v.chunks_mut(r) {
-            let mut prefix = 1.0f32;
-            let mut out = alloc::vec![0f32; r];
-            for i in 0..r { out[i] = prefix; prefix *= run[i]; }
-            let mut suffix = 1.0f32;
-            for i in (0..r).rev() { out[i] *= suffix; suffix *= run[i]; }
-            run.copy_from_slice(&out);
-        }
-    }
-    let t = Tensor::from_vec(v, p.shape.clone());
-    let mut inv = alloc::vec![0i64; perm.len()];
-    for (i, &d) in perm.iter().enumerate() { inv[d as usize] = i as i64; }
-    t.permute(&inv)?.contiguous()
 }
 
 /// The differentiable reduction: forward, plus its backward rule when recording.
@@ -192,7 +91,7 @@ pub fn apply(op: ReduceOp, name: &'static str, x: &Tensor, dims: Option<&[i64]>,
         let gx = match op {
             Sum => gk.expand(&shape.iter().map(|&d| d as i64).collect::<Vec<_>>())?,
             Mean => mul_s(&gk.expand(&shape.iter().map(|&d| d as i64).collect::<Vec<_>>())?, 1.0 / n as f32)?,
-            Prod => mul(&gk, &prod_grad(sx.get()?, &red)?)?,
+            Prod => { let x = sx.get()?; mul(&gk, &crate::backend::of(x.device()).prod_grad(x, &red)?)? }
             Amax | Amin => {
                 // The gradient is shared evenly by every element equal to the extreme.
                 let yk = keep_shape(sy.get()?, &shape, &red)?;
@@ -237,11 +136,9 @@ pub fn extreme_dim_apply(x: &Tensor, dim: i64, keepdim: bool, want_max: bool) ->
     let idx = i.clone();
     let v = record(if want_max { "max" } else { "min" }, &[x], v, move |g| {
         let red = [d];
-        let (gk, ik) = if x_ndim_ok(&shape) { (keep_shape(g, &shape, &red)?, keep_shape(&idx, &shape, &red)?) } else { (g.clone(), idx.clone()) };
-        let z = Tensor::zeros(&shape, DType::F32)?;
+        let (gk, ik) = if !shape.is_empty() { (keep_shape(g, &shape, &red)?, keep_shape(&idx, &shape, &red)?) } else { (g.clone(), idx.clone()) };
+        let z = crate::ops::creation::zeros(&shape, DType::F32, g.device())?;
         Ok(alloc::vec![Some(crate::ops::index::scatter_add(&z, d as i64, &ik, &gk)?)])
     });
     Ok((v, i))
 }
-
-fn x_ndim_ok(shape: &[usize]) -> bool { !shape.is_empty() }

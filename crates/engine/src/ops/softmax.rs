@@ -1,9 +1,9 @@
-//! softmax and log_softmax along one dim, numerically stable (max subtracted first).
+//! softmax and log_softmax along one dim (the backend computes them numerically stable, max
+//! subtracted first), with the backward rule.
 use crate::dtype::DType;
 use crate::error::{bail, Result};
 use crate::shape::wrap_dim;
 use crate::tensor::Tensor;
-use kd_kernels::math as m;
 
 pub fn softmax(t: &Tensor, dim: i64, log: bool) -> Result<Tensor> {
     let name = if log { "log_softmax" } else { "softmax" };
@@ -12,29 +12,9 @@ pub fn softmax(t: &Tensor, dim: i64, log: bool) -> Result<Tensor> {
     }
     let d = wrap_dim(dim, t.ndim())?;
     if t.ndim() == 0 {
-        return Ok(Tensor::from_vec(alloc::vec![if log { 0.0f32 } else { 1.0 }], alloc::vec![]));
+        return crate::ops::creation::full_on(&[], if log { 0.0 } else { 1.0 }, DType::F32, t.device());
     }
-    let last = t.ndim() as i64 - 1;
-    let moved = t.transpose(d as i64, last)?;
-    let mut v = moved.to_vec::<f32>()?;
-    let n = t.shape[d];
-    if n > 0 {
-        for row in v.chunks_mut(n) {
-            let mx = row.iter().fold(f32::NEG_INFINITY, |a, &x| if x > a || x.is_nan() { x } else { a });
-            let mx = if mx.is_infinite() { 0.0 } else { mx };
-            let mut sum = 0.0f64;
-            for x in row.iter_mut() { *x -= mx; sum += m::exp(*x) as f64; }
-            if log {
-                let ls = m::ln(sum as f32);
-                for x in row.iter_mut() { *x -= ls; }
-            } else {
-                let inv = (1.0 / sum) as f32;
-                for x in row.iter_mut() { *x = m::exp(*x) * inv; }
-            }
-        }
-    }
-    let out = Tensor::from_vec(v, moved.shape.clone());
-    out.transpose(d as i64, last)?.contiguous()
+    crate::backend::of(t.device()).softmax(t, d, log)
 }
 
 /// The differentiable softmax / log_softmax along `dim`.

@@ -44,7 +44,7 @@ pub fn expand(x: &Tensor, shape: &[i64]) -> Result<Tensor> {
 
 /// Gradient of a sub-view: zeros of the input's shape with `g` written into the same sub-view.
 fn embed(shape: &[usize], g: &Tensor, sub: impl Fn(&Tensor) -> Result<Tensor>) -> Result<Tensor> {
-    let z = Tensor::zeros(shape, DType::F32)?;
+    let z = crate::ops::creation::zeros(shape, DType::F32, g.device())?;
     copy_into(&sub(&z)?, g)?;
     Ok(z)
 }

@@ -1,0 +1,56 @@
+//! Filled tensors: full, arange, linspace, eye.
+use crate::dtype::DType;
+use crate::error::Result;
+use crate::shape::checked_numel;
+use crate::storage::{try_with_capacity, Buffer};
+use crate::tensor::Tensor;
+
+pub fn full(shape: &[usize], value: f64, dtype: DType) -> Result<Tensor> {
+    let n = checked_numel(shape)?;
+    let s = shape.to_vec();
+    Ok(match dtype {
+        DType::F32 => { let mut v = try_with_capacity::<f32>(n)?; v.resize(n, value as f32); Tensor::from_vec(v, s) }
+        DType::I32 => { let mut v = try_with_capacity::<i32>(n)?; v.resize(n, value as i32); Tensor::from_vec(v, s) }
+        DType::Bool => { let mut v = try_with_capacity::<u8>(n)?; v.resize(n, (value != 0.0) as u8); Tensor::from_vec(v, s) }
+    })
+}
+
+pub fn arange(start: f64, step: f64, n: usize, dtype: DType) -> Result<Tensor> {
+    match dtype {
+        DType::I32 => {
+            let mut v = try_with_capacity::<i32>(n)?;
+            v.extend((0..n).map(|i| (start + i as f64 * step) as i32));
+            Ok(Tensor::from_vec(v, alloc::vec![n]))
+        }
+        _ => {
+            let mut v = try_with_capacity::<f32>(n)?;
+            v.extend((0..n).map(|i| (start + i as f64 * step) as f32));
+            Ok(Tensor::from_vec(v, alloc::vec![n]))
+        }
+    }
+}
+
+pub fn linspace(start: f64, end: f64, n: usize) -> Result<Tensor> {
+    let mut v = try_with_capacity::<f32>(n)?;
+    let step = if n > 1 { (end - start) / (n - 1) as f64 } else { 0.0 };
+    // Fill symmetrically from both ends as PyTorch does, so the end point is exact.
+    let half = n / 2;
+    v.extend((0..n).map(|i| if i < half { start + step * i as f64 } else { end - step * (n - 1 - i) as f64 } as f32));
+    Ok(Tensor::from_vec(v, alloc::vec![n]))
+}
+
+pub fn eye(n: usize, m: usize, dtype: DType) -> Result<Tensor> {
+    let t = full(&[n, m], 0.0, dtype)?;
+    {
+        let mut b = t.storage.buf.borrow_mut();
+        for i in 0..n.min(m) {
+            match &mut *b {
+                Buffer::F32(v) => v[i * m + i] = 1.0,
+                Buffer::I32(v) => v[i * m + i] = 1,
+                Buffer::Bool(v) => v[i * m + i] = 1,
+                Buffer::Gpu { .. } => {}
+            }
+        }
+    }
+    Ok(t)
+}

@@ -1,0 +1,143 @@
+//! Moving elements by index: cat, index_select, gather, scatter_add, where.
+use alloc::vec::Vec;
+
+use super::memory::{copy_strided, to_vec};
+use crate::dtype::{DType, Elem};
+use crate::error::Result;
+use crate::iter::for_each_row;
+use crate::shape::{broadcast_strides, contiguous_strides, numel};
+use crate::storage::alloc_vec;
+use crate::tensor::Tensor;
+
+fn cat_typed<T: Elem>(ts: &[Tensor], d: usize, shape: Vec<usize>) -> Result<Tensor> {
+    let strides = contiguous_strides(&shape);
+    let mut out = alloc_vec::<T>(numel(&shape))?;
+    let mut at = 0;
+    for t in ts {
+        if t.numel() == 0 { at += t.shape.get(d).copied().unwrap_or(0); continue; }
+        copy_strided(&mut out, &strides, at * strides[d], t)?;
+        at += t.shape[d];
+    }
+    Ok(Tensor::from_vec(out, shape))
+}
+
+pub fn cat(ts: &[Tensor], d: usize, shape: Vec<usize>, dtype: DType) -> Result<Tensor> {
+    match dtype {
+        DType::F32 => cat_typed::<f32>(ts, d, shape),
+        DType::I32 => cat_typed::<i32>(ts, d, shape),
+        DType::Bool => cat_typed::<u8>(ts, d, shape),
+    }
+}
+
+fn index_select_typed<T: Elem>(t: &Tensor, d: usize, idx: &[usize]) -> Result<Tensor> {
+    let mut shape = t.shape.clone();
+    if t.ndim() > 0 { shape[d] = idx.len(); }
+    let strides = contiguous_strides(&shape);
+    let mut out = alloc_vec::<T>(numel(&shape))?;
+    for (j, &i) in idx.iter().enumerate() {
+        let src = if t.ndim() == 0 { t.clone() } else { t.select(d as i64, i as i64)? };
+        let mut dst_strides = strides.clone();
+        if t.ndim() > 0 { dst_strides.remove(d); }
+        let off = if t.ndim() > 0 { j * strides[d] } else { 0 };
+        copy_strided(&mut out, &dst_strides, off, &src)?;
+    }
+    Ok(Tensor::from_vec(out, shape))
+}
+
+pub fn index_select(t: &Tensor, d: usize, idx: &[usize]) -> Result<Tensor> {
+    match t.dtype() {
+        DType::F32 => index_select_typed::<f32>(t, d, idx),
+        DType::I32 => index_select_typed::<i32>(t, d, idx),
+        DType::Bool => index_select_typed::<u8>(t, d, idx),
+    }
+}
+
+/// Visits every multi-index of `shape` in row-major order.
+fn for_each_index(shape: &[usize], mut f: impl FnMut(&[usize])) {
+    if shape.iter().any(|&s| s == 0) { return; }
+    let mut idx = alloc::vec![0usize; shape.len()];
+    loop {
+        f(&idx);
+        let mut d = shape.len();
+        loop {
+            if d == 0 { return; }
+            d -= 1;
+            idx[d] += 1;
+            if idx[d] < shape[d] { break; }
+            idx[d] = 0;
+        }
+    }
+}
+
+fn gather_typed<T: Elem>(t: &Tensor, d: usize, index_shape: &[usize], idx: &[usize]) -> Result<Tensor> {
+    let mut out = alloc_vec::<T>(numel(index_shape))?;
+    let b = t.storage.buf.borrow();
+    let s = T::try_slice(&b)?;
+    let mut n = 0;
+    for_each_index(index_shape, |ix| {
+        let mut off = t.offset;
+        for k in 0..t.ndim() { off += if k == d { idx[n] } else { ix[k] } * t.strides[k]; }
+        out[n] = s[off];
+        n += 1;
+    });
+    Ok(Tensor::from_vec(out, index_shape.to_vec()))
+}
+
+pub fn gather(t: &Tensor, d: usize, index_shape: &[usize], idx: &[usize]) -> Result<Tensor> {
+    match t.dtype() {
+        DType::F32 => gather_typed::<f32>(t, d, index_shape, idx),
+        DType::I32 => gather_typed::<i32>(t, d, index_shape, idx),
+        DType::Bool => gather_typed::<u8>(t, d, index_shape, idx),
+    }
+}
+
+fn scatter_add_typed<T: Elem>(t: &Tensor, d: usize, index_shape: &[usize], idx: &[usize], src: &Tensor, add: impl Fn(T, T) -> T) -> Result<Tensor> {
+    let mut out = to_vec::<T>(t)?;
+    let strides = contiguous_strides(&t.shape);
+    let b = src.storage.buf.borrow();
+    let s = T::try_slice(&b)?;
+    let mut n = 0;
+    for_each_index(index_shape, |ix| {
+        let mut off = 0;
+        let mut soff = src.offset;
+        for k in 0..t.ndim() {
+            off += if k == d { idx[n] } else { ix[k] } * strides[k];
+            soff += ix[k] * src.strides[k];
+        }
+        out[off] = add(out[off], s[soff]);
+        n += 1;
+    });
+    Ok(Tensor::from_vec(out, t.shape.clone()))
+}
+
+pub fn scatter_add(t: &Tensor, d: usize, index_shape: &[usize], idx: &[usize], src: &Tensor) -> Result<Tensor> {
+    match t.dtype() {
+        DType::F32 => scatter_add_typed::<f32>(t, d, index_shape, idx, src, |a, b| a + b),
+        DType::I32 => scatter_add_typed::<i32>(t, d, index_shape, idx, src, |a, b| a.wrapping_add(b)),
+        DType::Bool => scatter_add_typed::<u8>(t, d, index_shape, idx, src, |a, b| a | b),
+    }
+}
+
+fn where_typed<T: Elem>(c: &Tensor, a: &Tensor, b: &Tensor, shape: Vec<usize>) -> Result<Tensor> {
+    let sc = broadcast_strides(&c.shape, &c.strides, &shape);
+    let sa = broadcast_strides(&a.shape, &a.strides, &shape);
+    let sb = broadcast_strides(&b.shape, &b.strides, &shape);
+    let so = contiguous_strides(&shape);
+    let mut out = alloc_vec::<T>(numel(&shape))?;
+    let (bc, ba, bb) = (c.storage.buf.borrow(), a.storage.buf.borrow(), b.storage.buf.borrow());
+    let (xc, xa, xb) = (u8::try_slice(&bc)?, T::try_slice(&ba)?, T::try_slice(&bb)?);
+    for_each_row(&shape, [&sc, &sa, &sb, &so], [c.offset, a.offset, b.offset, 0], |o, len, st| {
+        for i in 0..len {
+            out[o[3] + i] = if xc[o[0] + i * st[0]] != 0 { xa[o[1] + i * st[1]] } else { xb[o[2] + i * st[2]] };
+        }
+    });
+    Ok(Tensor::from_vec(out, shape))
+}
+
+pub fn where_(c: &Tensor, a: &Tensor, b: &Tensor, shape: Vec<usize>) -> Result<Tensor> {
+    match a.dtype() {
+        DType::F32 => where_typed::<f32>(c, a, b, shape),
+        DType::I32 => where_typed::<i32>(c, a, b, shape),
+        DType::Bool => where_typed::<u8>(c, a, b, shape),
+    }
+}

@@ -1,0 +1,64 @@
+//! The CPU backend: today's loops, on host slices. Each kernel reads its inputs as slices and
+//! writes a fresh output vector (or disjoint output slices), so a `parallel_for` over output
+//! ranges can later be dropped into a kernel without touching `ops/`.
+use alloc::vec::Vec;
+
+use super::{Backend, ConvGeom, PoolGeom};
+use crate::dtype::DType;
+use crate::error::Result;
+use crate::ops::optim::{Adagrad, Adam, RmsProp, Sgd};
+use crate::ops::reduce::ReduceOp;
+use crate::ops::resize::ResizeMode;
+use crate::storage::Buffer;
+use crate::tensor::Tensor;
+
+mod conv;
+mod creation;
+mod index;
+mod matmul;
+pub mod memory;
+mod optim;
+mod pool;
+mod reduce;
+mod resize;
+
+pub struct Cpu;
+
+impl Backend for Cpu {
+    fn name(&self) -> &'static str { "cpu" }
+    fn read(&self, t: &Tensor) -> Result<Buffer> { memory::read(t) }
+    fn write(&self, data: Buffer, shape: Vec<usize>) -> Result<Tensor> { Ok(Tensor::from_buffer(data, shape)) }
+    fn contiguous(&self, t: &Tensor) -> Result<Tensor> { memory::contiguous(t) }
+    fn copy_into(&self, dst: &Tensor, src: &Tensor, src_strides: &[usize]) -> Result<()> { memory::copy_into(dst, src, src_strides) }
+    fn cast(&self, t: &Tensor, dtype: DType) -> Result<Tensor> { memory::cast(t, dtype) }
+    fn full(&self, shape: &[usize], value: f64, dtype: DType) -> Result<Tensor> { creation::full(shape, value, dtype) }
+    fn arange(&self, start: f64, step: f64, n: usize, dtype: DType) -> Result<Tensor> { creation::arange(start, step, n, dtype) }
+    fn linspace(&self, start: f64, end: f64, n: usize) -> Result<Tensor> { creation::linspace(start, end, n) }
+    fn eye(&self, n: usize, m: usize, dtype: DType) -> Result<Tensor> { creation::eye(n, m, dtype) }
+    fn where_(&self, c: &Tensor, a: &Tensor, b: &Tensor, shape: Vec<usize>) -> Result<Tensor> { index::where_(c, a, b, shape) }
+    fn reduce(&self, op: ReduceOp, t: &Tensor, red: &[usize], out_shape: Vec<usize>, correction: f64) -> Result<Tensor> { reduce::reduce(op, t, red, out_shape, correction) }
+    fn prod_grad(&self, x: &Tensor, red: &[usize]) -> Result<Tensor> { reduce::prod_grad(x, red) }
+    fn softmax(&self, t: &Tensor, d: usize, log: bool) -> Result<Tensor> { reduce::softmax(t, d, log) }
+    fn cat(&self, ts: &[Tensor], d: usize, shape: Vec<usize>, dtype: DType) -> Result<Tensor> { index::cat(ts, d, shape, dtype) }
+    fn index_select(&self, t: &Tensor, d: usize, idx: &[usize]) -> Result<Tensor> { index::index_select(t, d, idx) }
+    fn gather(&self, t: &Tensor, d: usize, index_shape: &[usize], idx: &[usize]) -> Result<Tensor> { index::gather(t, d, index_shape, idx) }
+    fn scatter_add(&self, t: &Tensor, d: usize, index_shape: &[usize], idx: &[usize], src: &Tensor) -> Result<Tensor> { index::scatter_add(t, d, index_shape, idx, src) }
+    fn matmul(&self, a: &Tensor, b: &Tensor, batch: &[usize], out_shape: Vec<usize>) -> Result<Tensor> { matmul::matmul(a, b, batch, out_shape) }
+    fn conv2d(&self, x: &Tensor, w: &Tensor, b: Option<&Tensor>, g: &ConvGeom) -> Result<Tensor> { conv::conv2d(x, w, b, g) }
+    fn conv2d_grad_input(&self, gy: &Tensor, w: &Tensor, g: &ConvGeom) -> Result<Tensor> { conv::grad_input(gy, w, g) }
+    fn conv2d_grad_weight(&self, x: &Tensor, gy: &Tensor, g: &ConvGeom) -> Result<Tensor> { conv::grad_weight(x, gy, g) }
+    fn conv2d_grad_bias(&self, gy: &Tensor) -> Result<Tensor> { conv::grad_bias(gy) }
+    fn conv_transpose2d(&self, x: &Tensor, w: &Tensor, b: Option<&Tensor>, g: &ConvGeom) -> Result<Tensor> { conv::conv_transpose2d(x, w, b, g) }
+    fn max_pool2d(&self, x: &Tensor, p: &PoolGeom, out_shape: Vec<usize>) -> Result<(Tensor, Tensor)> { pool::max_pool2d(x, p, out_shape) }
+    fn max_pool2d_backward(&self, g: &Tensor, idx: &Tensor, p: &PoolGeom, in_shape: Vec<usize>) -> Result<Tensor> { pool::max_pool2d_backward(g, idx, p, in_shape) }
+    fn avg_pool2d(&self, x: &Tensor, p: &PoolGeom, cip: bool, divisor: Option<usize>, out_shape: Vec<usize>) -> Result<Tensor> { pool::avg_pool2d(x, p, cip, divisor, out_shape) }
+    fn avg_pool2d_backward(&self, g: &Tensor, p: &PoolGeom, cip: bool, divisor: Option<usize>, in_shape: Vec<usize>) -> Result<Tensor> { pool::avg_pool2d_backward(g, p, cip, divisor, in_shape) }
+    fn adaptive_avg_pool2d(&self, x: &Tensor, p: &PoolGeom, out_shape: Vec<usize>) -> Result<Tensor> { pool::adaptive_avg_pool2d(x, p, out_shape) }
+    fn adaptive_avg_pool2d_backward(&self, g: &Tensor, p: &PoolGeom, in_shape: Vec<usize>) -> Result<Tensor> { pool::adaptive_avg_pool2d_backward(g, p, in_shape) }
+    fn upsample2d(&self, x: &Tensor, mode: ResizeMode, oh: usize, ow: usize, scales: [Option<f64>; 2]) -> Result<Tensor> { resize::upsample2d(x, mode, oh, ow, scales) }
+    fn upsample2d_backward(&self, g: &Tensor, mode: ResizeMode, in_shape: Vec<usize>, scales: [Option<f64>; 2]) -> Result<Tensor> { resize::upsample2d_backward(g, mode, in_shape, scales) }
+    fn sgd(&self, param: &Tensor, grad: &Tensor, buf: Option<&Tensor>, init_buf: bool, h: &Sgd) -> Result<()> { optim::sgd(param, grad, buf, init_buf, h) }
+    fn adam(&self, param: &Tensor, grad: &Tensor, m: &Tensor, v: &Tensor, vmax: Option<&Tensor>, h: &Adam) -> Result<()> { optim::adam(param, grad, m, v, vmax, h) }
+    fn rmsprop(&self, param: &Tensor, grad: &Tensor, sq: &Tensor, ga: Option<&Tensor>, mb: Option<&Tensor>, h: &RmsProp) -> Result<()> { optim::rmsprop(param, grad, sq, ga, mb, h) }
+    fn adagrad(&self, param: &Tensor, grad: &Tensor, sum: &Tensor, h: &Adagrad) -> Result<()> { optim::adagrad(param, grad, sum, h) }
+}

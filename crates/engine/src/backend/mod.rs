@@ -1,0 +1,208 @@
+//! The backend seam. Ops in `ops/` decide semantics (argument checks, PyTorch's messages, dtype
+//! promotion, autograd rules) and then ask a `Backend` for the raw computation: every method
+//! here is device work on already-checked arguments, never differentiable.
+//!
+//! `Backend` has no default methods, so a new device must answer every op, with a kernel or
+//! with a named "unsupported on <device>" error. The one `match` on `Device` is `of` below.
+use alloc::vec::Vec;
+
+use crate::dtype::DType;
+use crate::error::Result;
+use crate::ops::conv::ConvArgs;
+use crate::ops::optim::{Adagrad, Adam, RmsProp, Sgd};
+use crate::ops::pool::PoolArgs;
+use crate::ops::reduce::ReduceOp;
+use crate::ops::resize::ResizeMode;
+use crate::storage::Buffer;
+use crate::tensor::Tensor;
+
+pub mod cpu;
+mod webgpu;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Device {
+    Cpu,
+    WebGpu,
+}
+
+impl Device {
+    pub fn name(self) -> &'static str { of(self).name() }
+}
+
+/// The backend that computes on `device`: the only match on Device in the engine.
+pub fn of(device: Device) -> &'static dyn Backend {
+    match device {
+        Device::Cpu => &cpu::Cpu,
+        Device::WebGpu => &webgpu::WebGpu,
+    }
+}
+
+/// The backend for an op over `ts`: their device, where a 0-d CPU tensor counts as a scalar
+/// that goes with any device (torch's rule; the callers have run `check_device`).
+pub fn on(ts: &[&Tensor]) -> &'static dyn Backend {
+    let d = ts.iter().find(|t| !(t.ndim() == 0 && t.device() == Device::Cpu)).map_or(Device::Cpu, |t| t.device());
+    of(d)
+}
+
+/// The conv2d view of a convolution: n samples, input (c = channels per group, h, w), `o`
+/// output channels in all, kernel (kh, kw), output (oh, ow). conv_transpose2d is described by
+/// the conv2d it is the input-gradient of.
+#[derive(Clone, Copy, Debug)]
+pub struct ConvGeom { pub n: usize, pub c: usize, pub h: usize, pub w: usize, pub o: usize, pub kh: usize, pub kw: usize, pub oh: usize, pub ow: usize, pub a: ConvArgs }
+
+impl ConvGeom {
+    pub fn ckk(&self) -> usize { self.c * self.kh * self.kw }
+    pub fn l(&self) -> usize { self.oh * self.ow }
+    pub fn og(&self) -> usize { self.o / self.a.groups }
+    pub fn in_plane(&self) -> usize { self.c * self.a.groups * self.h * self.w }
+}
+
+/// A 2-D pooling over `np` planes of (h, w) into (oh, ow).
+#[derive(Clone, Copy, Debug)]
+pub struct PoolGeom { pub np: usize, pub h: usize, pub w: usize, pub oh: usize, pub ow: usize, pub a: PoolArgs }
+
+/// One device's kernels. Inputs are checked by `ops/` (dtypes, shapes, devices); a method
+/// only computes. Shapes given as `shape`/`out_shape` are the result's.
+pub trait Backend {
+    /// The device's name in messages ("cpu", "webgpu").
+    fn name(&self) -> &'static str;
+
+    // ---- memory -------------------------------------------------------------------------
+    /// The elements in logical (row-major) order, as a host buffer (a readback on a GPU).
+    fn read(&self, t: &Tensor) -> Result<Buffer>;
+    /// A tensor of `shape` on this device holding host data `data` (row-major).
+    fn write(&self, data: Buffer, shape: Vec<usize>) -> Result<Tensor>;
+    /// A contiguous copy with storage of its own (torch.clone).
+    fn contiguous(&self, t: &Tensor) -> Result<Tensor>;
+    /// dst[i] = src[i] over dst's view, `src` (of dst's dtype) read with `src_strides`.
+    fn copy_into(&self, dst: &Tensor, src: &Tensor, src_strides: &[usize]) -> Result<()>;
+    /// The same values as `dtype` (t's dtype differs).
+    fn cast(&self, t: &Tensor, dtype: DType) -> Result<Tensor>;
+
+    // ---- creation -----------------------------------------------------------------------
+    fn full(&self, shape: &[usize], value: f64, dtype: DType) -> Result<Tensor>;
+    /// n elements start + i*step, computed in f64 then cast to dtype (I32 or F32).
+    fn arange(&self, start: f64, step: f64, n: usize, dtype: DType) -> Result<Tensor>;
+    /// n float32 values from start to end, filled symmetrically from both ends (n >= 2).
+    fn linspace(&self, start: f64, end: f64, n: usize) -> Result<Tensor>;
+    fn eye(&self, n: usize, m: usize, dtype: DType) -> Result<Tensor>;
+
+    // ---- elementwise --------------------------------------------------------------------
+    /// c ? a : b, broadcast to `shape` (c bool, a and b of one dtype).
+    fn where_(&self, c: &Tensor, a: &Tensor, b: &Tensor, shape: Vec<usize>) -> Result<Tensor>;
+
+    // ---- reductions ---------------------------------------------------------------------
+    /// Reduces the dims `red` of t into `out_shape` (f32 for Sum/Prod/Mean/Var/Std/Logsumexp
+    /// unless Sum/Prod of an int32 t).
+    fn reduce(&self, op: ReduceOp, t: &Tensor, red: &[usize], out_shape: Vec<usize>, correction: f64) -> Result<Tensor>;
+    /// d prod / d x over the dims `red`: the product of the other elements of each run.
+    fn prod_grad(&self, x: &Tensor, red: &[usize]) -> Result<Tensor>;
+    /// softmax or log_softmax of f32 t (ndim >= 1) along dim d.
+    fn softmax(&self, t: &Tensor, d: usize, log: bool) -> Result<Tensor>;
+
+    // ---- indexing -----------------------------------------------------------------------
+    /// ts (of `dtype`, non-empty ones) concatenated along d into `shape`.
+    fn cat(&self, ts: &[Tensor], d: usize, shape: Vec<usize>, dtype: DType) -> Result<Tensor>;
+    /// Rows idx (checked, in range) of t along d.
+    fn index_select(&self, t: &Tensor, d: usize, idx: &[usize]) -> Result<Tensor>;
+    /// out[ix] = t[ix with dim d replaced by idx[n]], over index's shape.
+    fn gather(&self, t: &Tensor, d: usize, index_shape: &[usize], idx: &[usize]) -> Result<Tensor>;
+    /// t with src added at the gather positions (src of t's dtype).
+    fn scatter_add(&self, t: &Tensor, d: usize, index_shape: &[usize], idx: &[usize], src: &Tensor) -> Result<Tensor>;
+
+    // ---- linear algebra -----------------------------------------------------------------
+    /// Batched f32 a [.., m, k] @ b [.., k, n], batch dims broadcast to `batch`.
+    fn matmul(&self, a: &Tensor, b: &Tensor, batch: &[usize], out_shape: Vec<usize>) -> Result<Tensor>;
+    /// y [n, o, oh, ow] = conv(x, w) + bias.
+    fn conv2d(&self, x: &Tensor, w: &Tensor, b: Option<&Tensor>, g: &ConvGeom) -> Result<Tensor>;
+    /// dx [n, c*groups, h, w] from dy and w.
+    fn conv2d_grad_input(&self, gy: &Tensor, w: &Tensor, g: &ConvGeom) -> Result<Tensor>;
+    /// dw [o, c, kh, kw] from x and dy.
+    fn conv2d_grad_weight(&self, x: &Tensor, gy: &Tensor, g: &ConvGeom) -> Result<Tensor>;
+    /// The bias gradient: dy [n, o, ..] summed over all but o.
+    fn conv2d_grad_bias(&self, gy: &Tensor) -> Result<Tensor>;
+    /// conv_transpose2d's forward: the input-gradient of the conv2d `g`, plus bias [o].
+    fn conv_transpose2d(&self, x: &Tensor, w: &Tensor, b: Option<&Tensor>, g: &ConvGeom) -> Result<Tensor>;
+
+    // ---- pooling and resampling ---------------------------------------------------------
+    /// (values, flat indices into each input plane).
+    fn max_pool2d(&self, x: &Tensor, p: &PoolGeom, out_shape: Vec<usize>) -> Result<(Tensor, Tensor)>;
+    fn max_pool2d_backward(&self, g: &Tensor, idx: &Tensor, p: &PoolGeom, in_shape: Vec<usize>) -> Result<Tensor>;
+    fn avg_pool2d(&self, x: &Tensor, p: &PoolGeom, count_include_pad: bool, divisor: Option<usize>, out_shape: Vec<usize>) -> Result<Tensor>;
+    fn avg_pool2d_backward(&self, g: &Tensor, p: &PoolGeom, count_include_pad: bool, divisor: Option<usize>, in_shape: Vec<usize>) -> Result<Tensor>;
+    fn adaptive_avg_pool2d(&self, x: &Tensor, p: &PoolGeom, out_shape: Vec<usize>) -> Result<Tensor>;
+    fn adaptive_avg_pool2d_backward(&self, g: &Tensor, p: &PoolGeom, in_shape: Vec<usize>) -> Result<Tensor>;
+    /// x [N, C, H, W] resampled to [N, C, oh, ow].
+    fn upsample2d(&self, x: &Tensor, mode: ResizeMode, oh: usize, ow: usize, scales: [Option<f64>; 2]) -> Result<Tensor>;
+    fn upsample2d_backward(&self, g: &Tensor, mode: ResizeMode, in_shape: Vec<usize>, scales: [Option<f64>; 2]) -> Result<Tensor>;
+
+    // ---- optimizer steps (in place; params and states contiguous, distinct storages) ------
+    fn sgd(&self, param: &Tensor, grad: &Tensor, buf: Option<&Tensor>, init_buf: bool, h: &Sgd) -> Result<()>;
+    fn adam(&self, param: &Tensor, grad: &Tensor, exp_avg: &Tensor, exp_avg_sq: &Tensor, max_exp_avg_sq: Option<&Tensor>, h: &Adam) -> Result<()>;
+    fn rmsprop(&self, param: &Tensor, grad: &Tensor, square_avg: &Tensor, grad_avg: Option<&Tensor>, momentum_buffer: Option<&Tensor>, h: &RmsProp) -> Result<()>;
+    fn adagrad(&self, param: &Tensor, grad: &Tensor, sum: &Tensor, h: &Adagrad) -> Result<()>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+    use alloc::vec;
+
+    /// A tensor whose storage is a (pretend) GPU buffer: the WebGPU backend must answer each op
+    /// with a named Device error, never a trap.
+    fn gpu(shape: &[usize]) -> Tensor {
+        let len = crate::shape::numel(shape);
+        Tensor::from_buffer(Buffer::Gpu { id: 7, dtype: DType::F32, len }, shape.to_vec())
+    }
+
+    #[test]
+    fn storage_device_follows_the_buffer() {
+        assert_eq!(gpu(&[2, 3]).device(), Device::WebGpu);
+        assert_eq!(Tensor::from_vec(vec![1.0f32], vec![1]).device(), Device::Cpu);
+        assert_eq!(Device::WebGpu.name(), "webgpu");
+        assert_eq!(Device::Cpu.name(), "cpu");
+    }
+
+    #[test]
+    fn webgpu_ops_are_named_device_errors() {
+        let g = gpu(&[2, 3]);
+        let e = g.to_vec::<f32>().err().unwrap();
+        assert_eq!(e.kind, ErrorKind::Device);
+        assert_eq!(e.msg, "read is not supported on webgpu: no WebGPU backend is built");
+        let e = crate::ops::reduce::reduce(ReduceOp::Sum, "sum", &g, None, false, 0.0).err().unwrap();
+        assert_eq!((e.kind, e.msg.as_str()), (ErrorKind::Device, "reduce is not supported on webgpu: no WebGPU backend is built"));
+        let e = crate::ops::softmax::softmax(&g, 1, false).err().unwrap();
+        assert_eq!(e.kind, ErrorKind::Device);
+        let e = crate::ops::cast::cast(&g, DType::I32).err().unwrap();
+        assert_eq!(e.kind, ErrorKind::Device);
+        // reshape/view stay metadata: they work on any device
+        assert_eq!(g.reshape(&[3, 2]).unwrap().shape, vec![3, 2]);
+    }
+
+    #[test]
+    fn a_cpu_scalar_goes_with_any_device_but_tensors_must_match() {
+        let g = gpu(&[2, 3]);
+        let s = crate::ops::prim::scalar(2.0);
+        assert!(g.check_device(&s, "mul").is_ok());
+        assert!(s.check_device(&g, "mul").is_ok());
+        let c = Tensor::from_vec(vec![1.0f32; 6], vec![2, 3]);
+        let e = g.check_device(&c, "add").err().unwrap();
+        assert_eq!(e.kind, ErrorKind::Device);
+        assert!(e.msg.contains("webgpu") && e.msg.contains("cpu"), "{}", e.msg);
+        // the scalar does not pick the backend: the GPU tensor does
+        assert_eq!(on(&[&s, &g]).name(), "webgpu");
+        assert_eq!(on(&[&s, &c]).name(), "cpu");
+        let e = crate::ops::index::where_(&Tensor::from_vec(vec![1u8; 6], vec![2, 3]), &g, &s).err().unwrap();
+        assert_eq!(e.kind, ErrorKind::Device);
+    }
+
+    #[test]
+    fn cpu_kernels_meeting_device_memory_give_typed_errors() {
+        // a CPU path handed a GPU buffer directly (an engine bug, or a future mixed path)
+        let e = cpu::memory::to_vec::<f32>(&gpu(&[4])).err().unwrap();
+        assert_eq!(e.kind, ErrorKind::Device);
+        let e = of(Device::Cpu).softmax(&gpu(&[2, 2]), 1, false).err().unwrap();
+        assert_eq!(e.kind, ErrorKind::Device);
+    }
+}
