@@ -26,7 +26,7 @@ binary_ops! {
     Div "div" Float { cpu: |x, y| x / y, wgsl: "a / b",
         grad: (|c, g| div(g, c.b()?), |c, g| neg(&div(&mul(g, c.y()?)?, c.b()?)?)), wgsl_grad: ("g / b", "-(g * y) / b"),
         tol: Elementwise, domain: ("randn", "randn"), grad_domain: ("randn", "nonzero"), onnx: Some("Div"), api: Api::Generated }
-    Pow "pow" Promote { cpu: pow_f32, int: pow_i32, wgsl: "pow_t(a, b)",
+    Pow "pow" Promote { cpu: pow_t, int: pow_i32, wgsl: "pow_t(a, b)",
         grad: (pow_grad_base, pow_grad_exponent), wgsl_grad: ("select(g * b * pow_t(a, b - 1.0), 0.0, b == 0.0)", "select(g * y * log(a), 0.0, a == 0.0 && abs(y) <= 3.4e38)"),
         tol: Transcendental, domain: ("pos", "randn"), grad_domain: ("pos", "randn"), onnx: Some("Pow"), api: Api::Generated }
     Maximum "maximum" Promote { cpu: fmax, int: |x: i32, y: i32| x.max(y), wgsl: "select(max(a, b), a + b, a != a || b != b)",
@@ -36,13 +36,13 @@ binary_ops! {
         grad: (|c, g| pick(c, g, false, true), |c, g| pick(c, g, false, false)), wgsl_grad: ("g * select(select(0.5, 0.0, a > b), 1.0, a < b)", "g * select(select(0.5, 0.0, b > a), 1.0, b < a)"),
         tol: Exact, domain: ("randn", "randn"), grad_domain: ("distinct", "distinct"), onnx: Some("Min"), api: Api::Generated }
     // Python's modulo: the result has the divisor's sign.
-    Remainder "remainder" Promote { cpu: remainder_f32,
+    Remainder "remainder" Promote { cpu: remainder_t,
         // r + y cannot overflow: it only runs when r and y have opposite signs.
         int: |x: i32, y: i32| { let r = x.wrapping_rem(y); if r != 0 && ((r < 0) != (y < 0)) { r + y } else { r } },
         wgsl: "remainder_t(a, b)",
         grad: (|_, g| Ok(g.clone()), remainder_grad_divisor), wgsl_grad: ("g", "-g * floor(a / b)"),
         tol: Elementwise, domain: ("wide", "randn"), grad_domain: ("frac", "divisor"), onnx: Some("Mod"), api: Api::Generated }
-    FloorDivide "floor_divide" Promote { cpu: floor_divide_f32,
+    FloorDivide "floor_divide" Promote { cpu: floor_divide_t,
         int: |x: i32, y: i32| { let q = x.wrapping_div(y); if (x.wrapping_rem(y) != 0) && ((x < 0) != (y < 0)) { q - 1 } else { q } },
         wgsl: "floor_divide_t(a, b)",
         tol: Elementwise, domain: ("wide", "randn"), grad_domain: ("wide", "randn"), onnx: None, api: Api::Generated }
@@ -72,6 +72,14 @@ binary_ops! {
 }
 
 pub fn lookup(code: u32) -> Option<(&'static str, BinaryOp)> { BINARY.get(code as usize).map(|&(n, op, _)| (n, op)) }
+
+/// The WGSL twins of this family's Rust helpers, under the same names.
+pub const WGSL_HELPERS: &str = "\
+fn atan2_t(y: f32, x: f32) -> f32 { return atan2(y, x); }
+fn pow_t(a: f32, b: f32) -> f32 { if (b == 2.0) { return a * a; } if (b == 1.0) { return a; } if (b == 0.5) { return sqrt(a); } if (b == 0.0) { return 1.0; } if (a < 0.0 && b == round(b)) { let p = pow(-a, b); return select(p, -p, (b % 2.0) != 0.0); } return pow(a, b); }
+fn remainder_t(a: f32, b: f32) -> f32 { let r = a - b * trunc(a / b); if (r != 0.0 && ((b < 0.0) != (r < 0.0))) { return r + b; } return r; }
+fn floor_divide_t(a: f32, b: f32) -> f32 { return floor(a / b); }
+";
 
 fn rule(op: BinaryOp) -> DTypeRule { BINARY[op as usize].2 }
 
@@ -164,14 +172,14 @@ fn pow_i32(x: i32, y: i32) -> i32 {
 
 /// PyTorch's float remainder: fmod, moved to the divisor's sign. (x - floor(x / y) * y
 /// cancels badly, and gets NaN where fmod is exact, e.g. 1 % inf.)
-fn remainder_f32(x: f32, y: f32) -> f32 {
+fn remainder_t(x: f32, y: f32) -> f32 {
     let r = x % y;
     if r != 0.0 && (y < 0.0) != (r < 0.0) { r + y } else { r }
 }
 
 /// PyTorch's float floor division (c10 div_floor_floating), which Python's // also follows:
 /// exact for representable quotients, NaN for inf // finite.
-fn floor_divide_f32(x: f32, y: f32) -> f32 {
+fn floor_divide_t(x: f32, y: f32) -> f32 {
     if y == 0.0 { return x / y; }
     let r = x % y;
     let mut div = (x - r) / y;
@@ -182,7 +190,7 @@ fn floor_divide_f32(x: f32, y: f32) -> f32 {
 }
 
 #[inline]
-fn pow_f32(x: f32, y: f32) -> f32 {
+fn pow_t(x: f32, y: f32) -> f32 {
     // Exact fast paths PyTorch also takes, so x**2 matches x*x bit for bit.
     if y == 2.0 { x * x } else if y == 1.0 { x } else if y == 0.5 { m::sqrt(x) } else { m::pow(x, y) }
 }
@@ -215,7 +223,7 @@ impl Ctx {
 /// d(a^e)/da = e * a^(e-1), defined as 0 where e == 0 (so 0^0 has gradient 0, as in torch).
 fn pow_grad_base(c: &Ctx, g: &Tensor) -> Result<Tensor> {
     let (x, e) = (to_f32(c.a()?)?, to_f32(c.b()?)?);
-    mul(g, &zip::<f32, f32>(&x, &e, |x, e| if e == 0.0 { 0.0 } else { e * pow_f32(x, e - 1.0) })?)
+    mul(g, &zip::<f32, f32>(&x, &e, |x, e| if e == 0.0 { 0.0 } else { e * pow_t(x, e - 1.0) })?)
 }
 
 /// d(a^e)/de = y * ln(a), as torch: 0 at a zero base when e >= 0 (there y = 0^e is finite),

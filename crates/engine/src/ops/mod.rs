@@ -41,5 +41,5 @@ pub fn manifest() -> String {
     let mut rows = unary::manifest();
     rows.extend(binary::manifest());
     rows.extend(reduce::manifest());
-    spec::manifest_json(&rows)
+    spec::manifest_json(&rows, &alloc::format!("{}{}", unary::WGSL_HELPERS, binary::WGSL_HELPERS))
 }

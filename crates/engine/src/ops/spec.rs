@@ -9,7 +9,7 @@
 //!
 //! WGSL expressions name their operands `x` (unary) or `a`, `b` (binary), the output `y` and
 //! the incoming gradient `g`. Special functions are `*_t` helpers, one per language under the
-//! same name: the Rust one in the family module, the WGSL one in `WGSL_PRELUDE`. No WebGPU
+//! same name, side by side in the family module (its `WGSL_HELPERS`). No WebGPU
 //! backend runs these strings yet (the manifest says so); they are declared beside the CPU
 //! expression so a backend will not need a second op list.
 use alloc::string::String;
@@ -85,18 +85,6 @@ pub struct Row {
     pub api: Api,
 }
 
-/// WGSL helpers the expressions call, each the twin of a Rust function of the same name.
-pub const WGSL_PRELUDE: &str = "\
-fn sigmoid_t(x: f32) -> f32 { if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); } let e = exp(x); return e / (1.0 + e); }
-fn erf_t(x: f32) -> f32 { let t = 1.0 / (1.0 + 0.3275911 * abs(x)); let p = t * (0.2548296 + t * (-0.2844967 + t * (1.4214137 + t * (-1.4531520 + t * 1.0614054)))); return sign(x) * (1.0 - p * exp(-x * x)); }
-fn atan2_t(y: f32, x: f32) -> f32 { return atan2(y, x); }
-fn pow_t(a: f32, b: f32) -> f32 { if (b == 2.0) { return a * a; } if (b == 1.0) { return a; } if (b == 0.5) { return sqrt(a); } if (b == 0.0) { return 1.0; } if (a < 0.0 && b == round(b)) { let p = pow(-a, b); return select(p, -p, (b % 2.0) != 0.0); } return pow(a, b); }
-fn remainder_t(a: f32, b: f32) -> f32 { let r = a - b * trunc(a / b); if (r != 0.0 && ((b < 0.0) != (r < 0.0))) { return r + b; } return r; }
-fn floor_divide_t(a: f32, b: f32) -> f32 { return floor(a / b); }
-fn hypot_t(a: f32, b: f32) -> f32 { let h = max(abs(a), abs(b)); if (h == 0.0) { return 0.0; } let l = min(abs(a), abs(b)) / h; return h * sqrt(1.0 + l * l); }
-fn logaddexp_t(a: f32, b: f32) -> f32 { if (a == b && abs(a) > 3.4e38) { return a; } return max(a, b) + log(1.0 + exp(-abs(a - b))); }
-fn xlogy_t(a: f32, b: f32) -> f32 { if (b != b) { return b; } if (a == 0.0) { return 0.0; } return a * log(b); }
-";
 
 fn json_str(s: &mut String, v: &str) {
     s.push('"');
@@ -120,11 +108,11 @@ fn json_list(s: &mut String, v: &[&str]) {
     s.push(']');
 }
 
-/// The manifest as JSON: {"devices": {...}, "wgsl_prelude": "...", "ops": [row, ...]}.
+/// The manifest as JSON: {"devices": {...}, "wgsl_prelude": the helpers, "ops": [row, ...]}.
 /// `webgpu` is the truth about that backend today: none exists, so no op has a verdict but "no backend".
-pub fn manifest_json(rows: &[Row]) -> String {
+pub fn manifest_json(rows: &[Row], wgsl_helpers: &str) -> String {
     let mut s = String::from("{\"devices\":{\"cpu\":\"wasm SIMD\",\"webgpu\":\"no backend\"},\"wgsl_prelude\":");
-    json_str(&mut s, WGSL_PRELUDE);
+    json_str(&mut s, wgsl_helpers);
     s.push_str(",\"ops\":[");
     for (i, r) in rows.iter().enumerate() {
         if i > 0 { s.push(','); }

@@ -115,6 +115,12 @@ pub fn lookup(code: u32) -> Option<(&'static str, UnaryOp, bool)> {
     UNARY.get(code as usize).map(|&(n, op, rule)| (n, op, rule == DTypeRule::KeepsInt))
 }
 
+/// The WGSL twins of this family's Rust helpers (sigmoid_t is `sigmoid`, erf_t is `m::erf`).
+pub const WGSL_HELPERS: &str = "\
+fn sigmoid_t(x: f32) -> f32 { if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); } let e = exp(x); return e / (1.0 + e); }
+fn erf_t(x: f32) -> f32 { let t = 1.0 / (1.0 + 0.3275911 * abs(x)); let p = t * (0.2548296 + t * (-0.2844967 + t * (1.4214137 + t * (-1.4531520 + t * 1.0614054)))); return sign(x) * (1.0 - p * exp(-x * x)); }
+";
+
 const INV_SQRT_2PI: f32 = 0.398_942_3;
 const GELU_K: f32 = 0.797_884_6;
 
