@@ -74,8 +74,8 @@ ${list(names)}
 }
 
 function manifestJson(m) {
-  const ops = m.ops.map(({ family, name, dtype, tol, domain, grad_domain, wgsl_grad, onnx }) =>
-    ({ family, name, dtype, tol, domain, grad_domain, grad: wgsl_grad.length > 0, onnx }));
+  const ops = m.ops.map(({ family, name, dtype, tol, domain, grad_domain, wgsl_grad, onnx, api }) =>
+    ({ family, name, dtype, tol, domain, grad_domain, grad: wgsl_grad.length > 0, onnx, api: api.kind }));
   return `{"generated_by": "scripts/gen-ops.mjs", "ops": [\n${ops.map((o) => JSON.stringify(o)).join(",\n")}\n]}\n`;
 }
 
