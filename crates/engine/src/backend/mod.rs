@@ -8,11 +8,13 @@ use alloc::vec::Vec;
 
 use crate::dtype::DType;
 use crate::error::Result;
+use crate::ops::binary::BinaryOp;
 use crate::ops::conv::ConvArgs;
 use crate::ops::optim::{Adagrad, Adam, RmsProp, Sgd};
 use crate::ops::pool::PoolArgs;
 use crate::ops::reduce::ReduceOp;
 use crate::ops::resize::ResizeMode;
+use crate::ops::unary::UnaryOp;
 use crate::storage::Buffer;
 use crate::tensor::Tensor;
 
@@ -88,6 +90,23 @@ pub trait Backend {
     fn eye(&self, n: usize, m: usize, dtype: DType) -> Result<Tensor>;
 
     // ---- elementwise --------------------------------------------------------------------
+    /// op(t): int32 kept for a KeepsInt op on an int or bool t, bool for logical_not, else f32.
+    fn unary(&self, op: UnaryOp, t: &Tensor, keeps_int: bool) -> Result<Tensor>;
+    /// The gradient of op at x (y = op(x)) for the incoming g; None where op has no derivative.
+    fn unary_grad(&self, op: UnaryOp, x: &Tensor, y: &Tensor, g: &Tensor) -> Result<Option<Tensor>>;
+    /// clamp with optional bounds, t float32 (float bounds) or int32 (floored bounds).
+    fn clamp(&self, t: &Tensor, lo: Option<f64>, hi: Option<f64>) -> Result<Tensor>;
+    /// g where lo <= x <= hi, else 0.
+    fn clamp_grad(&self, x: &Tensor, g: &Tensor, lo: f32, hi: f32) -> Result<Tensor>;
+    fn leaky_relu(&self, t: &Tensor, slope: f32) -> Result<Tensor>;
+    fn leaky_relu_grad(&self, x: &Tensor, g: &Tensor, slope: f32) -> Result<Tensor>;
+    /// a op b broadcast, a and b already of the op's compute dtype.
+    fn binary(&self, op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor>;
+    /// The raw elementwise term of op's derivative for input `side` (0: a, 1: b), see
+    /// backend/cpu/elementwise.rs; ops/binary.rs composes the rest of each rule.
+    fn binary_grad_term(&self, op: BinaryOp, side: usize, a: &Tensor, b: &Tensor, y: &Tensor) -> Result<Tensor>;
+    /// Whether any element of an int32 tensor is 0 (integer division's check, a host sync).
+    fn any_zero(&self, t: &Tensor) -> Result<bool>;
     /// c ? a : b, broadcast to `shape` (c bool, a and b of one dtype).
     fn where_(&self, c: &Tensor, a: &Tensor, b: &Tensor, shape: Vec<usize>) -> Result<Tensor>;
 
@@ -176,6 +195,8 @@ mod tests {
         assert_eq!(e.kind, ErrorKind::Device);
         let e = crate::ops::cast::cast(&g, DType::I32).err().unwrap();
         assert_eq!(e.kind, ErrorKind::Device);
+        let e = crate::ops::unary::unary(crate::ops::unary::UnaryOp::Exp, "exp", false, &g).err().unwrap();
+        assert_eq!(e.msg, "exp is not supported on webgpu: no WebGPU backend is built");
         // reshape/view stay metadata: they work on any device
         assert_eq!(g.reshape(&[3, 2]).unwrap().shape, vec![3, 2]);
     }

@@ -5,9 +5,11 @@ use alloc::vec::Vec;
 use super::{Backend, ConvGeom, PoolGeom};
 use crate::dtype::DType;
 use crate::error::{Error, ErrorKind, Result};
+use crate::ops::binary::BinaryOp;
 use crate::ops::optim::{Adagrad, Adam, RmsProp, Sgd};
 use crate::ops::reduce::ReduceOp;
 use crate::ops::resize::ResizeMode;
+use crate::ops::unary::UnaryOp;
 use crate::storage::Buffer;
 use crate::tensor::Tensor;
 
@@ -28,6 +30,15 @@ impl Backend for WebGpu {
     fn arange(&self, _: f64, _: f64, _: usize, _: DType) -> Result<Tensor> { no("arange") }
     fn linspace(&self, _: f64, _: f64, _: usize) -> Result<Tensor> { no("linspace") }
     fn eye(&self, _: usize, _: usize, _: DType) -> Result<Tensor> { no("eye") }
+    fn unary(&self, op: UnaryOp, _: &Tensor, _: bool) -> Result<Tensor> { no(crate::ops::unary::UNARY[op as usize].0) }
+    fn unary_grad(&self, op: UnaryOp, _: &Tensor, _: &Tensor, _: &Tensor) -> Result<Option<Tensor>> { no(crate::ops::unary::UNARY[op as usize].0) }
+    fn clamp(&self, _: &Tensor, _: Option<f64>, _: Option<f64>) -> Result<Tensor> { no("clamp") }
+    fn clamp_grad(&self, _: &Tensor, _: &Tensor, _: f32, _: f32) -> Result<Tensor> { no("clamp backward") }
+    fn leaky_relu(&self, _: &Tensor, _: f32) -> Result<Tensor> { no("leaky_relu") }
+    fn leaky_relu_grad(&self, _: &Tensor, _: &Tensor, _: f32) -> Result<Tensor> { no("leaky_relu backward") }
+    fn binary(&self, op: BinaryOp, _: &Tensor, _: &Tensor) -> Result<Tensor> { no(crate::ops::binary::BINARY[op as usize].0) }
+    fn binary_grad_term(&self, op: BinaryOp, _: usize, _: &Tensor, _: &Tensor, _: &Tensor) -> Result<Tensor> { no(crate::ops::binary::BINARY[op as usize].0) }
+    fn any_zero(&self, _: &Tensor) -> Result<bool> { no("integer division") }
     fn where_(&self, _: &Tensor, _: &Tensor, _: &Tensor, _: Vec<usize>) -> Result<Tensor> { no("where") }
     fn reduce(&self, _: ReduceOp, _: &Tensor, _: &[usize], _: Vec<usize>, _: f64) -> Result<Tensor> { no("reduce") }
     fn prod_grad(&self, _: &Tensor, _: &[usize]) -> Result<Tensor> { no("prod backward") }

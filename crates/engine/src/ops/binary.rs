@@ -1,14 +1,13 @@
 //! Elementwise binary ops with full broadcasting and PyTorch's dtype promotion. Each op is one
 //! row of `binary_ops!` (ops/spec.rs): name, dtype rule, float / int / compare functions, gradient.
+//! The backend runs the loops (backend/cpu/elementwise.rs on the CPU).
 use crate::dtype::{DType, Elem};
 use crate::error::{bail, Result};
-use crate::iter::for_each_row;
 use crate::autograd::Saved;
 use crate::ops::cast::cast;
 use crate::ops::prim::{div, mul, neg, sum_to, to_f32};
 use crate::ops::spec::{Api, DTypeRule};
-use crate::shape::{broadcast_shapes, broadcast_strides, contiguous_strides, numel};
-use crate::storage::alloc_vec;
+use crate::shape::broadcast_shapes;
 use crate::tensor::Tensor;
 use kd_kernels::math as m;
 
@@ -81,41 +80,7 @@ fn remainder_t(a: f32, b: f32) -> f32 { let r = a - b * trunc(a / b); if (r != 0
 fn floor_divide_t(a: f32, b: f32) -> f32 { return floor(a / b); }
 ";
 
-fn rule(op: BinaryOp) -> DTypeRule { BINARY[op as usize].2 }
-
-/// Broadcasts a and b (already of dtype T) and writes f(a, b) into a new contiguous tensor.
-pub fn zip<T: Elem, U: Elem>(a: &Tensor, b: &Tensor, f: impl Fn(T, T) -> U) -> Result<Tensor> {
-    let shape = broadcast_shapes(&a.shape, &b.shape)?;
-    let sa = broadcast_strides(&a.shape, &a.strides, &shape);
-    let sb = broadcast_strides(&b.shape, &b.strides, &shape);
-    let so = contiguous_strides(&shape);
-    let mut out = alloc_vec::<U>(numel(&shape))?;
-    {
-        let ba = a.storage.buf.borrow();
-        let bb = b.storage.buf.borrow();
-        let (xa, xb) = (T::slice(&ba), T::slice(&bb));
-        for_each_row(&shape, [&sa, &sb, &so], [a.offset, b.offset, 0], |o, len, st| {
-            let dst = &mut out[o[2]..o[2] + len];
-            match (st[0], st[1]) {
-                (1, 1) => {
-                    for ((d, &x), &y) in dst.iter_mut().zip(&xa[o[0]..o[0] + len]).zip(&xb[o[1]..o[1] + len]) { *d = f(x, y); }
-                }
-                (1, 0) => {
-                    let y = xb[o[1]];
-                    for (d, &x) in dst.iter_mut().zip(&xa[o[0]..o[0] + len]) { *d = f(x, y); }
-                }
-                (0, 1) => {
-                    let x = xa[o[0]];
-                    for (d, &y) in dst.iter_mut().zip(&xb[o[1]..o[1] + len]) { *d = f(x, y); }
-                }
-                (s0, s1) => {
-                    for (i, d) in dst.iter_mut().enumerate() { *d = f(xa[o[0] + i * s0], xb[o[1] + i * s1]); }
-                }
-            }
-        });
-    }
-    Ok(Tensor::from_vec(out, shape))
-}
+pub(crate) fn rule(op: BinaryOp) -> DTypeRule { BINARY[op as usize].2 }
 
 #[inline]
 fn fmax(x: f32, y: f32) -> f32 { if x.is_nan() || y.is_nan() { f32::NAN } else if x > y { x } else { y } }
@@ -129,11 +94,7 @@ pub fn binary(op: BinaryOp, name: &str, a: &Tensor, b: &Tensor) -> Result<Tensor
     let rule = rule(op);
     if rule == DTypeRule::Compare {
         let (ca, cb) = (cast(a, pd)?, cast(b, pd)?);
-        return match pd {
-            DType::F32 => cmp::<f32>(op, &ca, &cb),
-            DType::I32 => cmp::<i32>(op, &ca, &cb),
-            DType::Bool => cmp::<u8>(op, &ca, &cb),
-        };
+        return crate::backend::on(&[a, b]).binary(op, &ca, &cb);
     }
     // torch implements these for floating types only.
     if rule == DTypeRule::FloatOnly && pd != DType::F32 {
@@ -146,22 +107,18 @@ pub fn binary(op: BinaryOp, name: &str, a: &Tensor, b: &Tensor) -> Result<Tensor
     // True division and float-only functions compute in float whatever the inputs.
     let compute = if rule == DTypeRule::Float { DType::F32 } else if pd == DType::Bool { DType::I32 } else { pd };
     let (ca, cb) = (cast(a, compute)?, cast(b, compute)?);
-    let out = match compute {
-        DType::F32 => float_op(op, &ca, &cb),
-        _ => {
-            // Shapes first (as torch's iterator), then the zero check.
-            broadcast_shapes(&ca.shape, &cb.shape)?;
-            if matches!(op, Remainder | FloorDivide) && contains_zero(&cb)? {
-                bail!(Value, "ZeroDivisionError: integer {} by zero", name);
-            }
-            int_op(op, &ca, &cb)
+    let be = crate::backend::on(&[a, b]);
+    if compute != DType::F32 {
+        // Shapes first (as torch's iterator), then the zero check (a host read of b).
+        broadcast_shapes(&ca.shape, &cb.shape)?;
+        if matches!(op, Remainder | FloorDivide) && crate::backend::of(cb.device()).any_zero(&cb)? {
+            bail!(Value, "ZeroDivisionError: integer {} by zero", name);
         }
-    }?;
+    }
+    let out = be.binary(op, &ca, &cb)?;
     // bool (+, *, max, min) bool stays bool in PyTorch; bool / bool is float.
     if pd == DType::Bool && compute != DType::F32 { cast(&out, DType::Bool) } else { Ok(out) }
 }
-
-fn contains_zero(t: &Tensor) -> Result<bool> { t.with_contiguous::<i32, _>(|s| s.contains(&0)) }
 
 /// Integer power as PyTorch computes it: a negative exponent gives 0, except for bases 1 and -1
 /// (a negative *scalar* exponent is refused before this, in the TypeScript layer, as torch does).
@@ -190,7 +147,7 @@ fn floor_divide_t(x: f32, y: f32) -> f32 {
 }
 
 #[inline]
-fn pow_t(x: f32, y: f32) -> f32 {
+pub(crate) fn pow_t(x: f32, y: f32) -> f32 {
     // Exact fast paths PyTorch also takes, so x**2 matches x*x bit for bit.
     if y == 2.0 { x * x } else if y == 1.0 { x } else if y == 0.5 { m::sqrt(x) } else { m::pow(x, y) }
 }
@@ -220,39 +177,32 @@ impl Ctx {
     pub fn y(&self) -> Result<&Tensor> { self.sy.get() }
 }
 
-/// d(a^e)/da = e * a^(e-1), defined as 0 where e == 0 (so 0^0 has gradient 0, as in torch).
-fn pow_grad_base(c: &Ctx, g: &Tensor) -> Result<Tensor> {
-    let (x, e) = (to_f32(c.a()?)?, to_f32(c.b()?)?);
-    mul(g, &zip::<f32, f32>(&x, &e, |x, e| if e == 0.0 { 0.0 } else { e * pow_t(x, e - 1.0) })?)
+impl Ctx {
+    /// The backend's raw derivative term of op for input `side` (see Backend::binary_grad_term).
+    fn term(&self, op: BinaryOp, side: usize) -> Result<Tensor> {
+        let (a, b, y) = (self.a()?, self.b()?, self.y()?);
+        crate::backend::on(&[a, b]).binary_grad_term(op, side, a, b, y)
+    }
 }
+
+/// d(a^e)/da = e * a^(e-1), defined as 0 where e == 0 (so 0^0 has gradient 0, as in torch).
+fn pow_grad_base(c: &Ctx, g: &Tensor) -> Result<Tensor> { mul(g, &c.term(BinaryOp::Pow, 0)?) }
 
 /// d(a^e)/de = y * ln(a), as torch: 0 at a zero base when e >= 0 (there y = 0^e is finite),
 /// ±inf when e < 0 (y = inf), NaN for negative bases.
-fn pow_grad_exponent(c: &Ctx, g: &Tensor) -> Result<Tensor> {
-    let x = to_f32(c.a()?)?;
-    mul(g, &zip::<f32, f32>(&x, c.y()?, |x, y| if x == 0.0 && y.is_finite() { 0.0 } else { y * m::ln(x) })?)
-}
+fn pow_grad_exponent(c: &Ctx, g: &Tensor) -> Result<Tensor> { mul(g, &c.term(BinaryOp::Pow, 1)?) }
 
 /// maximum/minimum: the gradient goes to the winner; ties share it.
 fn pick(c: &Ctx, g: &Tensor, max: bool, first: bool) -> Result<Tensor> {
-    let (x, z) = (to_f32(c.a()?)?, to_f32(c.b()?)?);
-    let w = zip::<f32, f32>(&x, &z, move |p, q| {
-        let win = if max { p > q } else { p < q };
-        let lose = if max { p < q } else { p > q };
-        let (mine, theirs) = if first { (win, lose) } else { (lose, win) };
-        if mine { 1.0 } else if theirs { 0.0 } else { 0.5 }
-    })?;
-    mul(g, &w)
+    mul(g, &c.term(if max { BinaryOp::Maximum } else { BinaryOp::Minimum }, if first { 0 } else { 1 })?)
 }
 
-fn remainder_grad_divisor(c: &Ctx, g: &Tensor) -> Result<Tensor> {
-    mul(g, &zip::<f32, f32>(&to_f32(c.a()?)?, &to_f32(c.b()?)?, |x, y| -m::floor(x / y))?)
-}
+fn remainder_grad_divisor(c: &Ctx, g: &Tensor) -> Result<Tensor> { mul(g, &c.term(BinaryOp::Remainder, 1)?) }
 
 /// (a, b, a² + b²) in float, for atan2's gradient.
 fn atan2_den(c: &Ctx) -> Result<(Tensor, Tensor, Tensor)> {
     let (x, z) = (to_f32(c.a()?)?, to_f32(c.b()?)?);
-    let den = zip::<f32, f32>(&x, &z, |p, q| p * p + q * q)?;
+    let den = c.term(BinaryOp::Atan2, 0)?;
     Ok((x, z, den))
 }
 

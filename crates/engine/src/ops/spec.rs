@@ -164,7 +164,6 @@ macro_rules! unary_ops {
         $( grad: $grad:expr, wgsl_grad: $wgrad:literal, )?
         tol: $tol:ident, domain: $dom:literal, grad_domain: $gdom:literal, onnx: $onnx:expr, api: $api:expr $(,)?
     } )*) => {
-        #[repr(u32)]
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub enum UnaryOp { $( $V ),* }
 
@@ -173,23 +172,24 @@ macro_rules! unary_ops {
             $( ($name, UnaryOp::$V, crate::ops::spec::DTypeRule::$dt) ),*
         ];
 
-        /// Applies op to a float tensor. Each arm passes its own closure, so every op gets a
-        /// monomorphised loop (a table of fn pointers costs an indirect call per element).
-        fn map_op(op: UnaryOp, t: &Tensor) -> Result<Tensor> {
-            match op { $( UnaryOp::$V => map_f32(t, $cpu), )* }
+        /// The CPU backend's float loop for op (backend/cpu/elementwise.rs). Each arm passes its
+        /// own closure, so every op gets a monomorphised loop (a table of fn pointers costs an
+        /// indirect call per element).
+        pub(crate) fn cpu_f32(op: UnaryOp, t: &Tensor) -> Result<Tensor> {
+            match op { $( UnaryOp::$V => crate::backend::cpu::elementwise::map_f32(t, $cpu), )* }
         }
 
-        /// The int32 function of a KeepsInt op.
-        fn i32_fn(op: UnaryOp) -> fn(i32) -> i32 {
+        /// The int32 function of a KeepsInt op (for the CPU backend's int loop).
+        pub(crate) fn cpu_i32(op: UnaryOp) -> fn(i32) -> i32 {
             #[allow(unreachable_patterns)]
             match op { $( $( UnaryOp::$V => $int, )? )* _ => |x| x }
         }
 
-        /// The gradient of op at x (with y = op(x)) for the incoming gradient g; None where op has
-        /// no derivative. One closure per arm, so each rule is an inlined loop.
-        fn derivative(op: UnaryOp, x: &Tensor, y: &Tensor, g: &Tensor) -> Result<Option<Tensor>> {
+        /// The CPU backend's gradient of op at x (with y = op(x)) for the incoming gradient g;
+        /// None where op has no derivative. One closure per arm, so each rule is an inlined loop.
+        pub(crate) fn cpu_grad(op: UnaryOp, x: &Tensor, y: &Tensor, g: &Tensor) -> Result<Option<Tensor>> {
             #[allow(unreachable_patterns)]
-            Ok(Some(match op { $( $( UnaryOp::$V => map3(x, y, g, $grad), )? )* _ => return Ok(None) }?))
+            Ok(Some(match op { $( $( UnaryOp::$V => crate::backend::cpu::elementwise::map3(x, y, g, $grad), )? )* _ => return Ok(None) }?))
         }
 
         /// This family's manifest rows.
@@ -222,7 +222,6 @@ macro_rules! binary_ops {
         tol: $tol:ident, domain: ($da:literal, $db:literal), grad_domain: ($gda:literal, $gdb:literal),
         onnx: $onnx:expr, api: $api:expr $(,)?
     } )*) => {
-        #[repr(u32)]
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub enum BinaryOp { $( $V ),* }
 
@@ -231,19 +230,21 @@ macro_rules! binary_ops {
             $( ($name, BinaryOp::$V, crate::ops::spec::DTypeRule::$dt) ),*
         ];
 
-        fn cmp<T: Elem>(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+        /// The CPU backend's loops (backend/cpu/elementwise.rs `zip`) with each row's function:
+        /// a comparison over T, the float32 function, the int32 function.
+        pub(crate) fn cpu_cmp<T: Elem>(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
             #[allow(unreachable_patterns)]
-            match op { $( $( BinaryOp::$V => zip::<T, u8>(a, b, $cmp), )? )* _ => unreachable!() }
+            match op { $( $( BinaryOp::$V => crate::backend::cpu::elementwise::zip::<T, u8>(a, b, $cmp), )? )* _ => unreachable!() }
         }
 
-        fn float_op(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+        pub(crate) fn cpu_f32(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
             #[allow(unreachable_patterns)]
-            match op { $( $( BinaryOp::$V => zip::<f32, f32>(a, b, $cpu), )? )* _ => unreachable!() }
+            match op { $( $( BinaryOp::$V => crate::backend::cpu::elementwise::zip::<f32, f32>(a, b, $cpu), )? )* _ => unreachable!() }
         }
 
-        fn int_op(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+        pub(crate) fn cpu_i32(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
             #[allow(unreachable_patterns)]
-            match op { $( $( BinaryOp::$V => zip::<i32, i32>(a, b, $int), )? )* _ => unreachable!() }
+            match op { $( $( BinaryOp::$V => crate::backend::cpu::elementwise::zip::<i32, i32>(a, b, $int), )? )* _ => unreachable!() }
         }
 
         /// (d/da, d/db) of op as tensor closures, None where op has no derivative.
@@ -271,7 +272,6 @@ macro_rules! binary_ops {
 /// combiner (`acc` and `x`) a device would fold with.
 macro_rules! reduce_ops {
     ($( $V:ident $name:literal { wgsl: ($id:literal, $comb:literal), tol: $tol:ident, domain: $dom:literal, onnx: $onnx:expr $(,)? } )*) => {
-        #[repr(u32)]
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub enum ReduceOp { $( $V ),* }
 

@@ -1,13 +1,11 @@
 //! Elementwise unary ops. Each op is one row of `unary_ops!` (ops/spec.rs): its name, whether
 //! it keeps an integer dtype (neg, abs...) or computes in float (exp, log...), its scalar function
-//! and its derivative.
+//! and its derivative. The backend runs the loops (backend/cpu/elementwise.rs on the CPU).
 use core::f32::consts::{FRAC_2_SQRT_PI, LN_2};
-use crate::dtype::{DType, Elem};
+use crate::dtype::DType;
 use crate::error::{bail, Result};
-use crate::iter::for_each_row;
 use crate::ops::cast::cast;
 use crate::ops::spec::{Api, DTypeRule};
-use crate::storage::try_with_capacity;
 use crate::tensor::Tensor;
 use kd_kernels::math as m;
 
@@ -130,44 +128,12 @@ pub fn sigmoid(x: f32) -> f32 {
     if x >= 0.0 { 1.0 / (1.0 + m::exp(-x)) } else { let e = m::exp(x); e / (1.0 + e) }
 }
 
-fn map<S: Elem, D: Elem>(t: &Tensor, f: impl Fn(S) -> D) -> Result<Tensor> {
-    let mut out = try_with_capacity::<D>(t.numel())?;
-    let b = t.storage.buf.borrow();
-    let src = S::slice(&b);
-    for_each_row(&t.shape, [&t.strides], [t.offset], |o, len, st| {
-        if st[0] == 1 {
-            out.extend(src[o[0]..o[0] + len].iter().map(|&x| f(x)));
-        } else {
-            out.extend((0..len).map(|i| f(src[o[0] + i * st[0]])));
-        }
-    });
-    Ok(Tensor::from_vec(out, t.shape.clone()))
-}
-
-/// Applies `f` to every element of a tensor (any dtype, computed in f32) into a new
-/// float tensor; the engine's other elementwise families reuse this.
-pub fn map_f32(t: &Tensor, f: impl Fn(f32) -> f32) -> Result<Tensor> {
-    let t = cast(t, DType::F32)?;
-    map::<f32, f32>(&t, f)
-}
-
-pub fn unary(op: UnaryOp, name: &str, keeps_int: bool, t: &Tensor) -> Result<Tensor> {
-    match t.dtype() {
-        DType::Bool if op == UnaryOp::LogicalNot => map::<u8, u8>(t, |x| (x == 0) as u8),
-        DType::Bool if op == UnaryOp::Neg => bail!(DType, "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."),
-        _ if op == UnaryOp::LogicalNot => {
-            let f = cast(t, DType::F32)?;
-            map::<f32, u8>(&f, |x| (x == 0.0) as u8)
-        }
-        DType::I32 | DType::Bool if keeps_int => {
-            let i = cast(t, DType::I32)?;
-            map::<i32, i32>(&i, i32_fn(op))
-        }
-        DType::F32 | DType::I32 | DType::Bool => {
-            let _ = name;
-            map_op(op, t)
-        }
+/// op(t), the CPU or device loop picked by the backend; bool negation refused as torch does.
+pub fn unary(op: UnaryOp, _name: &str, keeps_int: bool, t: &Tensor) -> Result<Tensor> {
+    if t.dtype() == DType::Bool && op == UnaryOp::Neg {
+        bail!(DType, "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
     }
+    crate::backend::of(t.device()).unary(op, t, keeps_int)
 }
 
 /// clamp(min, max) with either bound optional; keeps the dtype (ints clamp to int bounds).
@@ -175,64 +141,31 @@ pub fn clamp(t: &Tensor, lo: Option<f64>, hi: Option<f64>) -> Result<Tensor> {
     if lo.is_none() && hi.is_none() {
         bail!(Value, "torch.clamp: At least one of 'min' or 'max' must not be None");
     }
+    let be = crate::backend::of(t.device());
     match t.dtype() {
-        DType::F32 => {
-            let (l, h) = (lo.map(|x| x as f32), hi.map(|x| x as f32));
-            map::<f32, f32>(t, move |x| {
-                // NaN stays NaN (as in torch). Said explicitly: under relaxed SIMD the compiler
-                // may turn the compare-selects below into relaxed min/max, whose NaN result is
-                // left to the engine (Chromium's gives the bound).
-                if x.is_nan() { return x; }
-                let mut y = x;
-                if let Some(l) = l { if y < l { y = l; } }
-                if let Some(h) = h { if y > h { y = h; } }
-                y
-            })
-        }
+        DType::F32 => be.clamp(t, lo, hi),
         // A non-integer bound is a float scalar: it promotes an int tensor to float, as in torch.
         _ if lo.into_iter().chain(hi).any(|x| m::floor64(x) != x) => clamp(&cast(t, DType::F32)?, lo, hi),
-        _ => {
-            let i = cast(t, DType::I32)?;
-            let (l, h) = (lo.map(|x| m::floor64(x) as i32), hi.map(|x| m::floor64(x) as i32));
-            map::<i32, i32>(&i, move |x| {
-                let mut y = x;
-                if let Some(l) = l { y = y.max(l); }
-                if let Some(h) = h { y = y.min(h); }
-                y
-            })
-        }
+        _ => be.clamp(&cast(t, DType::I32)?, lo, hi),
     }
 }
 
 /// Ops with one float parameter: leaky_relu(slope), elu(alpha), hardtanh, ...
 pub fn leaky_relu(t: &Tensor, slope: f32) -> Result<Tensor> {
-    map_f32(t, move |x| if x > 0.0 { x } else { x * slope })
+    crate::backend::of(t.device()).leaky_relu(t, slope)
 }
 
 // ---- autograd -------------------------------------------------------------------------------
-
-/// f(x, y, g) elementwise over three same-shaped tensors, into a new float tensor
-/// (contiguous inputs are read in place, without a copy).
-pub fn map3(x: &Tensor, y: &Tensor, g: &Tensor, f: impl Fn(f32, f32, f32) -> f32) -> Result<Tensor> {
-    let (x, y, g) = (cast(x, DType::F32)?, cast(y, DType::F32)?, cast(g, DType::F32)?);
-    let out = x.with_contiguous::<f32, _>(|xs| {
-        y.with_contiguous::<f32, _>(|ys| {
-            g.with_contiguous::<f32, _>(|gs| {
-                let mut o = try_with_capacity::<f32>(gs.len())?;
-                o.extend(xs.iter().zip(ys).zip(gs).map(|((&a, &b), &c)| f(a, b, c)));
-                Ok::<_, crate::error::Error>(o)
-            })
-        })
-    })????;
-    Ok(Tensor::from_vec(out, x.shape.clone()))
-}
 
 /// The differentiable unary op: forward, plus its backward rule when recording.
 pub fn apply(op: UnaryOp, name: &'static str, keeps_int: bool, x: &Tensor) -> Result<Tensor> {
     let y = unary(op, name, keeps_int, x)?;
     if op == UnaryOp::LogicalNot || !y.dtype().is_float() { return Ok(y); }
     let (sx, sy) = (crate::autograd::Saved::new(x), crate::autograd::Saved::new(&y));
-    Ok(crate::autograd::record(name, &[x], y, move |g| Ok(alloc::vec![derivative(op, sx.get()?, sy.get()?, g)?])))
+    Ok(crate::autograd::record(name, &[x], y, move |g| {
+        let (x, y) = (sx.get()?, sy.get()?);
+        Ok(alloc::vec![crate::backend::of(g.device()).unary_grad(op, x, y, g)?])
+    }))
 }
 
 pub fn clamp_apply(x: &Tensor, lo: Option<f64>, hi: Option<f64>) -> Result<Tensor> {
@@ -241,7 +174,7 @@ pub fn clamp_apply(x: &Tensor, lo: Option<f64>, hi: Option<f64>) -> Result<Tenso
     let (l, h) = (lo.map_or(f32::NEG_INFINITY, |v| v as f32), hi.map_or(f32::INFINITY, |v| v as f32));
     Ok(crate::autograd::record("clamp", &[x], y, move |g| {
         let x = sx.get()?;
-        Ok(alloc::vec![Some(map3(x, x, g, move |x, _, g| if x >= l && x <= h { g } else { 0.0 })?)])
+        Ok(alloc::vec![Some(crate::backend::of(g.device()).clamp_grad(x, g, l, h)?)])
     }))
 }
 
@@ -250,6 +183,6 @@ pub fn leaky_relu_apply(x: &Tensor, slope: f32) -> Result<Tensor> {
     let sx = crate::autograd::Saved::new(x);
     Ok(crate::autograd::record("leaky_relu", &[x], y, move |g| {
         let x = sx.get()?;
-        Ok(alloc::vec![Some(map3(x, x, g, move |x, _, g| if x > 0.0 { g } else { g * slope })?)])
+        Ok(alloc::vec![Some(crate::backend::of(g.device()).leaky_relu_grad(x, g, slope)?)])
     }))
 }

@@ -6,14 +6,17 @@ use alloc::vec::Vec;
 use super::{Backend, ConvGeom, PoolGeom};
 use crate::dtype::DType;
 use crate::error::Result;
+use crate::ops::binary::BinaryOp;
 use crate::ops::optim::{Adagrad, Adam, RmsProp, Sgd};
 use crate::ops::reduce::ReduceOp;
 use crate::ops::resize::ResizeMode;
+use crate::ops::unary::UnaryOp;
 use crate::storage::Buffer;
 use crate::tensor::Tensor;
 
 mod conv;
 mod creation;
+pub mod elementwise;
 mod index;
 mod matmul;
 pub mod memory;
@@ -35,6 +38,15 @@ impl Backend for Cpu {
     fn arange(&self, start: f64, step: f64, n: usize, dtype: DType) -> Result<Tensor> { creation::arange(start, step, n, dtype) }
     fn linspace(&self, start: f64, end: f64, n: usize) -> Result<Tensor> { creation::linspace(start, end, n) }
     fn eye(&self, n: usize, m: usize, dtype: DType) -> Result<Tensor> { creation::eye(n, m, dtype) }
+    fn unary(&self, op: UnaryOp, t: &Tensor, keeps_int: bool) -> Result<Tensor> { elementwise::unary(op, t, keeps_int) }
+    fn unary_grad(&self, op: UnaryOp, x: &Tensor, y: &Tensor, g: &Tensor) -> Result<Option<Tensor>> { elementwise::unary_grad(op, x, y, g) }
+    fn clamp(&self, t: &Tensor, lo: Option<f64>, hi: Option<f64>) -> Result<Tensor> { elementwise::clamp(t, lo, hi) }
+    fn clamp_grad(&self, x: &Tensor, g: &Tensor, lo: f32, hi: f32) -> Result<Tensor> { elementwise::clamp_grad(x, g, lo, hi) }
+    fn leaky_relu(&self, t: &Tensor, slope: f32) -> Result<Tensor> { elementwise::leaky_relu(t, slope) }
+    fn leaky_relu_grad(&self, x: &Tensor, g: &Tensor, slope: f32) -> Result<Tensor> { elementwise::leaky_relu_grad(x, g, slope) }
+    fn binary(&self, op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> { elementwise::binary(op, a, b) }
+    fn binary_grad_term(&self, op: BinaryOp, side: usize, a: &Tensor, b: &Tensor, y: &Tensor) -> Result<Tensor> { elementwise::binary_grad_term(op, side, a, b, y) }
+    fn any_zero(&self, t: &Tensor) -> Result<bool> { elementwise::any_zero(t) }
     fn where_(&self, c: &Tensor, a: &Tensor, b: &Tensor, shape: Vec<usize>) -> Result<Tensor> { index::where_(c, a, b, shape) }
     fn reduce(&self, op: ReduceOp, t: &Tensor, red: &[usize], out_shape: Vec<usize>, correction: f64) -> Result<Tensor> { reduce::reduce(op, t, red, out_shape, correction) }
     fn prod_grad(&self, x: &Tensor, red: &[usize]) -> Result<Tensor> { reduce::prod_grad(x, red) }
