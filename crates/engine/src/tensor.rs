@@ -47,12 +47,6 @@ impl Tensor {
         true
     }
 
-    /// Runs `f` on the elements in logical (row-major) order as one host slice (borrowed in
-    /// place when contiguous). CPU tensors only: device memory is a typed error.
-    pub fn with_contiguous<T: Elem, R>(&self, f: impl FnOnce(&[T]) -> R) -> Result<R> {
-        crate::backend::cpu::memory::with_contiguous(self, f)
-    }
-
     /// Elements in logical order as a new host vector (a readback on a device). `T` must be
     /// this tensor's dtype.
     pub fn to_vec<T: Elem>(&self) -> Result<Vec<T>> {
