@@ -68,6 +68,8 @@ pub struct PoolGeom { pub np: usize, pub h: usize, pub w: usize, pub oh: usize, 
 pub trait Backend {
     /// The device's name in messages ("cpu", "webgpu").
     fn name(&self) -> &'static str;
+    /// Whether this backend has kernels for the named op (the op manifest's device verdict).
+    fn supports(&self, op: &str) -> bool;
 
     // ---- memory -------------------------------------------------------------------------
     /// The elements in logical (row-major) order, as a host buffer (a readback on a GPU).

@@ -21,6 +21,7 @@ fn no<T>(op: &str) -> Result<T> {
 
 impl Backend for WebGpu {
     fn name(&self) -> &'static str { "webgpu" }
+    fn supports(&self, _: &str) -> bool { false }
     fn read(&self, _: &Tensor) -> Result<Buffer> { no("read") }
     fn write(&self, _: Buffer, _: Vec<usize>) -> Result<Tensor> { no("write") }
     fn contiguous(&self, _: &Tensor) -> Result<Tensor> { no("contiguous") }
