@@ -8,6 +8,7 @@ import { rand } from "../creation.js";
 import { DTypeError, IndexError, ShapeError, ValueError } from "../errors.js";
 import { tidy } from "../memory.js";
 import { Tensor, whereOp } from "../tensor.js";
+import { checkOptions } from "../options.js";
 
 export type Reduction = "none" | "mean" | "sum";
 
@@ -104,6 +105,7 @@ function warnBroadcast(name: string, input: Tensor, target: Tensor): void {
 
 /** Mean absolute error |x - y| (torch.nn.functional.l1_loss). */
 export function l1Loss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
+  checkOptions("l1Loss", opts, ["reduction"]);
   const reduction = checkReduction(opts.reduction ?? "mean");
   warnBroadcast("l1Loss", input, target);
   return tidy(() => reduce(input.sub(target).abs(), reduction));
@@ -111,6 +113,7 @@ export function l1Loss(input: Tensor, target: Tensor, opts: LossOptions = {}): T
 
 /** Mean squared error (x - y)² (torch.nn.functional.mse_loss). */
 export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
+  checkOptions("mseLoss", opts, ["reduction"]);
   const reduction = checkReduction(opts.reduction ?? "mean");
   warnBroadcast("mseLoss", input, target);
   return tidy(() => reduce(input.sub(target).square(), reduction));
@@ -118,6 +121,7 @@ export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): 
 
 /** 0.5 d² where |d| < delta, delta (|d| - 0.5 delta) elsewhere (torch.nn.functional.huber_loss). */
 export function huberLoss(input: Tensor, target: Tensor, opts: HuberOptions = {}): Tensor {
+  checkOptions("huberLoss", opts, ["reduction", "delta"]);
   const reduction = checkReduction(opts.reduction ?? "mean");
   const delta = opts.delta ?? 1;
   if (!(delta > 0)) throw new ValueError(`huber_loss does not support non-positive values for delta. Got: ${delta}`);
@@ -133,6 +137,7 @@ export function huberLoss(input: Tensor, target: Tensor, opts: HuberOptions = {}
 
 /** 0.5 d² / beta where |d| < beta, |d| - 0.5 beta elsewhere (torch.nn.functional.smooth_l1_loss). */
 export function smoothL1Loss(input: Tensor, target: Tensor, opts: SmoothL1Options = {}): Tensor {
+  checkOptions("smoothL1Loss", opts, ["reduction", "beta"]);
   const reduction = checkReduction(opts.reduction ?? "mean");
   const beta = opts.beta ?? 1;
   if (!(beta >= 0)) throw new ValueError(`smooth_l1_loss does not support negative values for beta. Got: ${beta}`);
@@ -159,6 +164,7 @@ function clampedLog(x: Tensor): Tensor {
  * at -100 as PyTorch does (torch.nn.functional.binary_cross_entropy).
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: WeightedLossOptions = {}): Tensor {
+  checkOptions("binaryCrossEntropy", opts, ["weight", "reduction"]);
   const reduction = checkReduction(opts.reduction ?? "mean");
   if (!sameShape(input.shape, target.shape)) {
     throw new ValueError(`Using a target size (${size(target.shape)}) that is different to the input size (${size(input.shape)}) is deprecated. Please ensure they have the same size.`);
@@ -178,6 +184,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: Weighted
  * posWeight broadcasts against the input's last dim (one weight per class).
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: BCEWithLogitsOptions = {}): Tensor {
+  checkOptions("binaryCrossEntropyWithLogits", opts, ["weight", "posWeight", "reduction"]);
   const reduction = checkReduction(opts.reduction ?? "mean");
   if (!sameShape(input.shape, target.shape)) {
     throw new ValueError(`Target size (${size(target.shape)}) must be the same as input size (${size(input.shape)})`);
@@ -233,6 +240,7 @@ function checkTargetRange(target: Tensor, valid: Tensor, C: number): void {
  * of the targets that are not ignoreIndex (torch.nn.functional.nll_loss).
  */
 export function nllLoss(input: Tensor, target: Tensor, opts: NLLLossOptions = {}): Tensor {
+  checkOptions("nllLoss", opts, ["weight", "ignoreIndex", "reduction"]);
   const reduction = checkReduction(opts.reduction ?? "mean");
   const ignoreIndex = opts.ignoreIndex ?? -100;
   checkClassTarget("nll_loss", input, target, opts.weight);
@@ -258,6 +266,7 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NLLLossOptions = {}
  * float target of the input's shape) (torch.nn.functional.cross_entropy).
  */
 export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+  checkOptions("crossEntropy", opts, ["weight", "ignoreIndex", "reduction", "labelSmoothing"]);
   const reduction = checkReduction(opts.reduction ?? "mean");
   const ignoreIndex = opts.ignoreIndex ?? -100;
   const eps = opts.labelSmoothing ?? 0;

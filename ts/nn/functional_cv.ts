@@ -19,6 +19,8 @@ import { Tensor, whereOp, wrap } from "../tensor.js";
 
 export type { Conv2dOptions, ConvTranspose2dOptions, OutputSize2d, Pair } from "../conv.js";
 
+import { checkOptions, positional } from "../options.js";
+
 const shp = (s: readonly number[]) => `[${s.join(", ")}]`;
 
 // ---- convolution --------------------------------------------------------------------------
@@ -28,8 +30,12 @@ const shp = (s: readonly number[]) => `[${s.join(", ")}]`;
  * weight [O, C / groups, kH, kW], bias [O]. padding is a number, a pair, "valid" or "same"
  * (stride 1; an odd total is padded one more at the bottom/right, as PyTorch does).
  */
-export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
-  return conv2dOp(input, weight, bias, opts);
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: Conv2dOptions): Tensor;
+/** PyTorch's positional order: conv2d(input, weight, bias, stride, padding, dilation, groups). */
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: Pair, padding?: Pair | "valid" | "same", dilation?: Pair, groups?: number): Tensor;
+export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, ...args: unknown[]): Tensor {
+  const opts = positional("conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1)", args, ["stride", "padding", "dilation", "groups"]);
+  return conv2dOp(input, weight, bias, opts as Conv2dOptions);
 }
 
 /**
@@ -37,8 +43,13 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
  * weight [C, O / groups, kH, kW]. Output size (H - 1)·stride - 2·padding +
  * dilation·(kH - 1) + outputPadding + 1.
  */
-export function convTranspose2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvTranspose2dOptions = {}): Tensor {
-  return convTranspose2dOp(input, weight, bias, opts);
+export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTranspose2dOptions): Tensor;
+/** PyTorch's positional order: conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation). */
+export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: Pair, padding?: Pair, outputPadding?: Pair, groups?: number, dilation?: Pair): Tensor;
+export function convTranspose2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, ...args: unknown[]): Tensor {
+  const opts = positional("conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1)", args,
+    ["stride", "padding", "outputPadding", "groups", "dilation"]);
+  return convTranspose2dOp(input, weight, bias, opts as ConvTranspose2dOptions);
 }
 
 // ---- pooling ------------------------------------------------------------------------------
@@ -59,7 +70,11 @@ export interface MaxPool2dOptions {
  */
 export function maxPool2d(input: Tensor, kernelSize: Pair, opts: MaxPool2dOptions & { returnIndices: true }): [Tensor, Tensor];
 export function maxPool2d(input: Tensor, kernelSize: Pair, opts?: MaxPool2dOptions): Tensor;
-export function maxPool2d(input: Tensor, kernelSize: Pair, opts: MaxPool2dOptions = {}): Tensor | [Tensor, Tensor] {
+/** PyTorch's positional order: max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices). */
+export function maxPool2d(input: Tensor, kernelSize: Pair, stride?: Pair | null, padding?: Pair, dilation?: Pair, ceilMode?: boolean, returnIndices?: boolean): Tensor | [Tensor, Tensor];
+export function maxPool2d(input: Tensor, kernelSize: Pair, ...args: unknown[]): Tensor | [Tensor, Tensor] {
+  const opts = positional("max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False)", args,
+    ["stride", "padding", "dilation", "ceilMode", "returnIndices"]) as MaxPool2dOptions;
   const { values, indices } = maxPool2dWithIndices(input, kernelSize, opts);
   if (opts.returnIndices) return [values, indices];
   indices.dispose();
@@ -77,7 +92,12 @@ export interface AvgPool2dOptions {
 }
 
 /** 2-D average pooling over [N, C, H, W] or [C, H, W] (torch.nn.functional.avg_pool2d). */
-export function avgPool2d(input: Tensor, kernelSize: Pair, opts: AvgPool2dOptions = {}): Tensor {
+export function avgPool2d(input: Tensor, kernelSize: Pair, opts?: AvgPool2dOptions): Tensor;
+/** PyTorch's positional order: avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override). */
+export function avgPool2d(input: Tensor, kernelSize: Pair, stride?: Pair | null, padding?: Pair, ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null): Tensor;
+export function avgPool2d(input: Tensor, kernelSize: Pair, ...args: unknown[]): Tensor {
+  const opts = positional("avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None)", args,
+    ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"]) as AvgPool2dOptions;
   return avgPool2dOp(input, kernelSize, opts);
 }
 
@@ -118,6 +138,7 @@ export function batchNorm(
   input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null,
   weight: Tensor | null = null, bias: Tensor | null = null, opts: BatchNormOptions = {},
 ): Tensor {
+  checkOptions("batch_norm", opts, ["training", "momentum", "eps"]);
   const training = opts.training ?? false;
   const momentum = opts.momentum ?? 0.1;
   const eps = opts.eps ?? 1e-5;
@@ -244,6 +265,7 @@ export function embeddingPaddingIdx(paddingIdx: number | null | undefined, num: 
  * paddingIdx row gets none.
  */
 export function embedding(input: Tensor, weight: Tensor, opts: EmbeddingOptions = {}): Tensor {
+  checkOptions("embedding", opts, ["paddingIdx", "maxNorm", "normType"]);
   if (input.dtype !== "int32") throw new DTypeError(`Expected tensor for argument #1 'indices' to have one of the following scalar types: int32; but got ${input.dtype} instead (while checking arguments for embedding)`);
   if (weight.ndim !== 2) throw new ShapeError(`'weight' must be 2-D, got ${shp(weight.shape)}`);
   const [num, dim] = weight.shape;
@@ -347,6 +369,7 @@ const MODE_CODE = { nearest: 0, "nearest-exact": 1, linear: 2, bilinear: 2 } as 
  * upsample_bilinear2d with alignCorners true or false; area is adaptive average pooling.
  */
 export function interpolate(input: Tensor, opts: InterpolateOptions = {}): Tensor {
+  checkOptions("interpolate", opts, ["size", "scaleFactor", "mode", "alignCorners", "recomputeScaleFactor"]);
   const mode = opts.mode ?? "nearest";
   if (!(mode in MODE_CODE) && mode !== "area") throw new ValueError(`interpolate: unsupported mode "${mode}" (supported: nearest, nearest-exact, linear, bilinear, area)`);
   const spatial = input.ndim - 2;
