@@ -11,6 +11,10 @@ export type { DType } from "./dtype.js";
 export * from "./errors.js";
 export * from "./creation.js";
 export { cat, concat, concatenate, stack, where, matmul, softmax, logSoftmax, clamp } from "./functional.js";
+export {
+  sum, mean, prod, max, min, argmax, argmin, multiply, subtract, divide, hstack, vstack, equal, isclose, allclose,
+  maskedSelect, flip, nonzero, type CloseOptions,
+} from "./functional.js";
 export { tidy, memory } from "./memory.js";
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd.js";
 export * as nn from "./nn/index.js";

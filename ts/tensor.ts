@@ -3,9 +3,10 @@
 // defined once, in crates/engine.
 import { abi, check, getEngine, intArg, lastError, putInts, scratch } from "./runtime/abi.js";
 import { arrayFor, checkDType, DTYPES, dtypeCode, type AnyTypedArray, type DType } from "./dtype.js";
-import { DeviceError, DisposedError, DTypeError, IndexError, ValueError } from "./errors.js";
+import { DeviceError, DisposedError, DTypeError, IndexError, ShapeError, ValueError } from "./errors.js";
 import { formatTensor } from "./format.js";
 import { track, untrack } from "./memory.js";
+import { checkOptions } from "./options.js";
 
 export type Scalar = number | boolean;
 export type Device = "cpu" | "webgpu";
@@ -374,6 +375,7 @@ export class Tensor {
   reduce(name: string, dim?: number | number[] | ReduceOptions | null, keepdim = false, correction = 1): Tensor {
     let dims: number | number[] | undefined | null = dim as number | number[] | undefined;
     if (dim !== null && typeof dim === "object" && !Array.isArray(dim)) {
+      checkOptions(name, dim, name === "var" || name === "std" ? ["dim", "keepdim", "correction", "unbiased"] : ["dim", "keepdim"]);
       dims = dim.dim;
       keepdim = dim.keepdim ?? keepdim;
     }
@@ -451,6 +453,15 @@ export class Tensor {
   float(): Tensor { return this.to("float32"); }
   int(): Tensor { return this.to("int32"); }
   bool(): Tensor { return this.to("bool"); }
+  /** torch's int64, float64 and float16 casts: those dtypes do not exist in the engine yet (a DTypeError). */
+  long(): Tensor { throw missingDType("long()", "int64", "int32", ".int()"); }
+  double(): Tensor { throw missingDType("double()", "float64", "float32", ".float()"); }
+  half(): Tensor { throw missingDType("half()", "float16", "float32", ".float()"); }
+
+  /** torch's legacy type name: "torch.FloatTensor", "torch.IntTensor" or "torch.BoolTensor". */
+  type(): string {
+    return { float32: "torch.FloatTensor", int32: "torch.IntTensor", bool: "torch.BoolTensor" }[this.dtype];
+  }
 
   /** A contiguous copy with its own storage. */
   clone(): Tensor {
@@ -507,6 +518,11 @@ export class Tensor {
   t(): Tensor {
     if (this.ndim > 2) throw new ValueError(`t() expects a tensor with <= 2 dimensions, but self is ${this.ndim}D`);
     return this.ndim < 2 ? this.view(this.shape) : this.transpose(0, 1);
+  }
+
+  /** The dims in reverse order (torch's .T; a matrix's transpose). */
+  get T(): Tensor {
+    return this.permute(Array.from({ length: this.ndim }, (_, i) => this.ndim - 1 - i));
   }
 
   /** The last two dims swapped (torch's .mT). */
@@ -581,7 +597,18 @@ export class Tensor {
       else if (idx === null) step(cur.unsqueeze(dim++));
       else if (typeof idx === "number") step(cur.select(dim, idx));
       else if (idx instanceof Tensor) {
-        if (idx.dtype === "bool") throw new IndexError("boolean mask indexing is not supported yet; use t.maskedFill or kd.where");
+        if (idx.dtype === "bool") {
+          // t[mask]: the dims the mask covers become one, of the elements where it holds
+          const k = idx.ndim;
+          const covered = cur.shape.slice(dim, dim + k);
+          if (k === 0 || covered.length !== k || idx.shape.some((s, i) => s !== covered[i])) {
+            throw new IndexError(`The shape of the mask [${idx.shape.join(", ")}] does not match the shape of the indexed tensor [${cur.shape.join(", ")}] at index ${dim}`);
+          }
+          const flat = k === 1 ? cur : cur.flatten(dim, dim + k - 1);
+          const where = trueIndices(idx);
+          try { step(flat.indexSelect(dim++, where)); } finally { where.dispose(); if (flat !== cur) flat.dispose(); }
+          continue;
+        }
         step(idx.ndim === 0 ? cur.select(dim, idx.item() as number) : cur.indexSelect(dim++, idx));
       } else {
         const s = typeof idx === "string" ? parseSlice(idx) : idx;
@@ -639,6 +666,65 @@ export class Tensor {
     return wrap(abi().kd_scatter_add(this.handle, intArg(dim, "dim"), index.handle, src.handle));
   }
 
+  /** The elements where mask (bool, broadcast against this) holds, as a 1-D tensor (torch.masked_select; differentiable). */
+  maskedSelect(mask: Tensor): Tensor {
+    if (!(mask instanceof Tensor) || mask.dtype !== "bool") throw new DTypeError(`masked_select: expected a bool mask, got ${mask instanceof Tensor ? mask.dtype : typeof mask}`);
+    const shape = broadcastShapes("masked_select", this.shape, mask.shape);
+    const x = this.expand(shape);
+    const flat = x.reshape([-1]);
+    const m = mask.expand(shape);
+    const where = trueIndices(m);
+    try {
+      return flat.indexSelect(0, where);
+    } finally {
+      for (const t of [x, flat, m, where]) t.dispose();
+    }
+  }
+
+  /** The elements in reverse order along each of dims (torch.flip; a copy, differentiable). */
+  flip(...dims: (number | number[])[]): Tensor {
+    const list = dims.flat();
+    const n = this.ndim;
+    const seen = new Set<number>();
+    let cur: Tensor = this;
+    for (const d0 of list) {
+      intArg(d0, "dim");
+      if (d0 < -n || d0 >= n || n === 0) throw new IndexError(`Dimension out of range (expected to be in range of [${-Math.max(n, 1)}, ${Math.max(n, 1) - 1}], but got ${d0})`);
+      const d = d0 < 0 ? d0 + n : d0;
+      if (seen.has(d)) throw new ValueError(`flip(): dim ${d} appears multiple times in the list of dims`);
+      seen.add(d);
+      const size = this.shape[d];
+      const idx = wrap(abi().kd_arange(size - 1, -1, -1, dtypeCode("int32")));
+      const next = cur.indexSelect(d, idx);
+      idx.dispose();
+      if (cur !== this) cur.dispose();
+      cur = next;
+    }
+    return cur === this ? this.clone() : cur;
+  }
+
+  /** The indices of the non-zero elements, one row each: int32 [count, ndim] (torch.nonzero; int64 there). */
+  nonzero(): Tensor {
+    const d = this.dataSync();
+    const shape = this.shape;
+    const n = shape.length;
+    const rows: number[] = [];
+    for (let i = 0; i < d.length; i++) {
+      if (d[i] === 0) continue; // NaN counts as non-zero, as in torch
+      let r = i;
+      const at = rows.length;
+      for (let k = n - 1; k >= 0; k--) {
+        rows[at + k] = r % shape[k];
+        r = Math.floor(r / shape[k]);
+      }
+    }
+    const count = n === 0 ? (d.length && d[0] !== 0 ? 1 : 0) : rows.length / n;
+    const h = abi().kd_full(dtypeCode("int32"), putInts([count, n], "size"), 0);
+    const out = wrap(h);
+    if (rows.length) new Int32Array(abi().memory.buffer, abi().kd_data_ptr(out.handle), rows.length).set(rows);
+    return out;
+  }
+
   maskedFill(mask: Tensor, value: number | boolean): Tensor {
     return wrap(abi().kd_masked_fill(this.handle, mask.handle, Number(value)));
   }
@@ -662,6 +748,36 @@ for (const name of BINARY_OPS) {
     writable: true,
     configurable: true,
   });
+}
+
+function missingDType(method: string, dtype: string, use: string, call: string): DTypeError {
+  return new DTypeError(`${method}: dtype ${dtype} is not supported yet (Kindling has float32, int32 and bool); use ${use} (${call}) instead`);
+}
+
+/** The flat (row-major) positions where a bool tensor holds, as an int32 index tensor (a host read). */
+function trueIndices(mask: Tensor): Tensor {
+  const d = mask.dataSync();
+  let count = 0;
+  for (let i = 0; i < d.length; i++) if (d[i]) count++;
+  const out = wrap(abi().kd_full(dtypeCode("int32"), putInts([count], "size"), 0));
+  if (count > 0) {
+    const dst = new Int32Array(abi().memory.buffer, abi().kd_data_ptr(out.handle), count);
+    for (let i = 0, j = 0; i < d.length; i++) if (d[i]) dst[j++] = i;
+  }
+  return out;
+}
+
+/** The broadcast of two shapes, as torch's rules (a ShapeError naming both when they do not fit). */
+function broadcastShapes(where: string, a: readonly number[], b: readonly number[]): number[] {
+  const n = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = a[a.length - n + i] ?? 1;
+    const y = b[b.length - n + i] ?? 1;
+    if (x !== y && x !== 1 && y !== 1) throw new ShapeError(`${where}: the shapes [${a.join(", ")}] and [${b.join(", ")}] cannot be broadcast together (size ${x} vs ${y} at dim ${i})`);
+    out.push(x === 1 ? y : x);
+  }
+  return out;
 }
 
 function varCorrection(dim: unknown): number {

@@ -20,6 +20,9 @@ import { tidy } from "../memory.js";
 import { Tensor } from "../tensor.js";
 import { isPromise, IterableDataset, type MapDataset } from "./dataset.js";
 import { Generator } from "./generator.js";
+import { positional } from "../options.js";
+
+const LOADER_OPTIONS = ["batchSize", "shuffle", "dropLast", "collate", "collateFn", "generator", "seed", "sampler", "prefetch"] as const;
 
 export interface DataLoaderOptions<T, B> {
   /** Items per batch (default 1); null hands out single items uncollated, as torch's batch_size=None. */
@@ -73,7 +76,11 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
   readonly #customCollate: boolean;
   #asyncItems = false;
 
-  constructor(dataset: DataSource<T>, opts: DataLoaderOptions<T, B> = {}) {
+  constructor(dataset: DataSource<T>, opts?: DataLoaderOptions<T, B>);
+  /** PyTorch's positional order: DataLoader(dataset, batch_size, shuffle, sampler); a trailing options object may follow. */
+  constructor(dataset: DataSource<T>, batchSize?: number | null, shuffle?: boolean, sampler?: Iterable<number>, opts?: DataLoaderOptions<T, B>);
+  constructor(dataset: DataSource<T>, ...args: unknown[]) {
+    const opts = positional("DataLoader(dataset, batch_size=1, shuffle=False, sampler=None)", args, ["batchSize", "shuffle", "sampler"], LOADER_OPTIONS) as DataLoaderOptions<T, B>;
     const bs = opts.batchSize === undefined ? 1 : opts.batchSize;
     if (bs !== null && (!Number.isInteger(bs) || bs <= 0)) throw new ValueError(`batchSize should be a positive integer value, but got batchSize=${bs}`);
     const iterable = isIterableDataset(dataset);

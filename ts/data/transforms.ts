@@ -18,6 +18,7 @@ import { fromArray, rand, zeros } from "../creation.js";
 import { abi } from "../runtime/abi.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { Tensor } from "../tensor.js";
+import { checkOptions } from "../options.js";
 import type { Generator } from "./generator.js";
 
 /** An 8-bit image, rows of pixels of `channels` interleaved values (HWC); channels defaults to 4 (ImageData). */
@@ -429,6 +430,7 @@ export class Resize extends Transform<Image, Image> {
   readonly maxSize?: number;
   constructor(readonly size: number | [number, number], opts: { interpolation?: Interpolation; maxSize?: number } = {}) {
     super();
+    checkOptions("Resize", opts, ["interpolation", "maxSize"]);
     if (typeof size !== "number") pair(size, "Resize");
     else if (!(Number.isInteger(size) && size > 0)) throw new ValueError(`Resize: size should be a positive integer, got ${size}`);
     this.interpolation = opts.interpolation ?? "bilinear";
@@ -511,6 +513,7 @@ export class RandomCrop extends Transform<Image, Image> {
   readonly generator?: Generator;
   constructor(size: number | [number, number], opts: RandomOptions & { padding?: number | number[]; padIfNeeded?: boolean; fill?: number | number[]; paddingMode?: PaddingMode } = {}) {
     super();
+    checkOptions("RandomCrop", opts, ["padding", "padIfNeeded", "fill", "paddingMode", "generator"]);
     this.size = pair(size, "RandomCrop");
     this.padding = opts.padding !== undefined ? ltrb(opts.padding, "RandomCrop") : undefined;
     this.padIfNeeded = !!opts.padIfNeeded;
@@ -540,6 +543,7 @@ export class RandomHorizontalFlip extends Transform<Image, Image> {
   readonly generator?: Generator;
   constructor(readonly p = 0.5, opts: RandomOptions = {}) {
     super();
+    checkOptions(this.constructor.name, opts, ["generator"]);
     if (!(p >= 0 && p <= 1)) throw new ValueError(`RandomHorizontalFlip: p should be in [0, 1], got ${p}`);
     this.generator = opts.generator;
   }
@@ -558,6 +562,7 @@ export class RandomVerticalFlip extends Transform<Image, Image> {
   readonly generator?: Generator;
   constructor(readonly p = 0.5, opts: RandomOptions = {}) {
     super();
+    checkOptions(this.constructor.name, opts, ["generator"]);
     if (!(p >= 0 && p <= 1)) throw new ValueError(`RandomVerticalFlip: p should be in [0, 1], got ${p}`);
     this.generator = opts.generator;
   }
@@ -580,6 +585,7 @@ export class RandomRotation extends Transform<Image, Image> {
   readonly generator?: Generator;
   constructor(degrees: number | [number, number], opts: RandomOptions & { interpolation?: Interpolation; fill?: number | number[]; center?: [number, number] } = {}) {
     super();
+    checkOptions("RandomRotation", opts, ["interpolation", "fill", "center", "generator"]);
     if (typeof degrees === "number") {
       if (degrees < 0) throw new ValueError(`RandomRotation: if degrees is a single number, it must be positive, got ${degrees}`);
       this.degrees = [-degrees, degrees];

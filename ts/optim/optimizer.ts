@@ -14,6 +14,7 @@
 //   tensors loads as is (torch-only flags foreach/differentiable/capturable/fused are ignored).
 // - Unknown option names are errors (torch ignores extra keys in param groups).
 import { noGrad, enableGrad } from "../autograd.js";
+import { checkOptions } from "../options.js";
 import { zerosLike, full } from "../creation.js";
 import { ValueError } from "../errors.js";
 import { keep } from "../memory.js";
@@ -74,11 +75,7 @@ export function checkBool(where: string, name: string, v: unknown): boolean {
 
 /** Throws for keys of `given` outside `known`, naming the valid ones. */
 export function checkKeys(where: string, given: object, known: readonly string[]): void {
-  for (const k of Object.keys(given)) {
-    if (!known.includes(k)) {
-      throw new ValueError(`${where}: unknown option '${k}' (valid options: ${known.join(", ")})`);
-    }
-  }
+  checkOptions(where, given, known);
 }
 
 /** Runs an engine step entry and throws its typed error on failure. */
