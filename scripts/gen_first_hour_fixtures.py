@@ -2,7 +2,9 @@
 """First-hour fixtures: what a PyTorch user types in the first hour (torch.sum / max / hstack /
 allclose..., .T, .type(), boolean masks, flip, nonzero, layers built positionally), run
 through real PyTorch and written to tests/fixtures/first-hour.json, which
-tests/helpers-api.test.ts and tests/positional.test.ts replay through Kindling.
+tests/helpers-api.test.ts and tests/positional.test.ts replay through Kindling; and two
+files torch.save writes (first-hour-linear.pth, a zip; first-hour-linear-legacy.pt, a bare
+pickle), which tests/first-hour-errors.test.ts gives to kd.load.
 
     /usr/bin/python3 scripts/gen_first_hour_fixtures.py
 
@@ -120,7 +122,8 @@ case("flip 0", "flip", ["$x", [0]], torch.flip(X, [0]))
 case("flip 0 1", "flip", ["$x", [0, 1]], torch.flip(X, [0, 1]))
 case("flip -1 on 3-D", "flip", ["$z", [-1]], torch.flip(Z, [-1]))
 case("nonzero", "nonzero", ["$ints"], torch.nonzero(inputs["ints"]))
-case("nonzero 1-D float", "nonzero", ["$v"], torch.nonzero(torch.relu(inputs["v"])))
+inputs["v_relu"] = torch.relu(inputs["v"])
+case("nonzero 1-D float", "nonzero", ["$v_relu"], torch.nonzero(inputs["v_relu"]))
 
 # ---- layers and losses built positionally: reprs and forward values ------------------------
 reprs = {
@@ -165,8 +168,17 @@ case("NLLLoss(weight)", "loss", ["NLLLoss", ["$class_weight"], "$logp", "$target
 case("MSELoss(None, None, 'sum')", "loss", ["MSELoss", [None, None, "sum"], "$v", "$w"], nn.MSELoss(None, None, "sum")(inputs["v"], inputs["w"]))
 case("HuberLoss('sum', 0.5)", "loss", ["HuberLoss", ["sum", 0.5], "$v", "$w"], nn.HuberLoss("sum", 0.5)(inputs["v"], inputs["w"]))
 
+# ---- files torch.save writes (kd.load must say what they are): a zip, and the legacy pickle ----
+torch.manual_seed(0)
+lin = nn.Linear(2, 2)
+fixtures = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures")
+torch.save(lin.state_dict(), os.path.join(fixtures, "first-hour-linear.pth"))
+legacy = os.path.join(fixtures, "first-hour-linear-legacy.pt")
+if not os.path.exists(legacy):  # the legacy pickle names storages by memory address: kept once written, so reruns change nothing
+    torch.save(lin.state_dict(), legacy, _use_new_zipfile_serialization=False)
+
 out = {"torch": torch.__version__, "inputs": {k: enc(v) for k, v in inputs.items()}, "cases": cases}
-path = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "first-hour.json")
+path = os.path.join(fixtures, "first-hour.json")
 with open(path, "w") as f:
     json.dump(out, f, indent=None, separators=(",", ":"))
     f.write("\n")
