@@ -96,6 +96,7 @@ describe("creation with objects", () => {
     expect(() => kd.fromArray([{ a: 1 }] as never, [1], "float32")).toThrow(/element 0 is an object \{a\}, not a number/);
     expect(() => kd.fromArray([1, 2, 3], [2, 2], "float32")).toThrow(/3 values do not fill shape \[2, 2\]/);
     expect(() => kd.fromArray({ length: 2 } as never, 2 as never, "float32")).toThrow(kd.ValueError);
+    expect(() => kd.full(3 as never, 1)).toThrow(/full\(\): size must be an array of sizes/);
   });
 
   it("arange with an object is a ValueError, and takes torch's keywords", () => {

@@ -39,6 +39,10 @@ describe("helpers", () => {
     expect(a.values.tolist()).toEqual(b.values.tolist());
     expect(a.indices.tolist()).toEqual(b.indices.tolist());
     expect(kd.sum(x, { dim: 1, keepdim: true }).shape).toEqual([3, 1]);
+    const c = x.max({ dim: 0, keepdim: true });
+    expect(c.values.shape).toEqual([1, 4]);
+    expect(c.indices.tolist()).toEqual(x.max(0, true).indices.tolist());
+    expect(() => x.min({ dim: 0, keepDim: true } as never)).toThrow(/min: unknown option 'keepDim'; did you mean 'keepdim'/);
   });
 
   it("maskedSelect and boolean indexing pass gradients to the selected elements", () => {

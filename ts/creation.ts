@@ -127,6 +127,7 @@ function withGrad(t: Tensor, opts: CreateOptions): Tensor {
 
 export function full(shape: ShapeArg, value: number | boolean, opts: CreateOptions = {}): Tensor {
   createOptions("full", opts);
+  if (!Array.isArray(shape)) throw new ValueError(`full(): size must be an array of sizes (e.g. [2, 3]), got ${describe(shape)}`);
   const dtype = opts.dtype ? checkDType(opts.dtype) : typeof value === "boolean" ? "bool" : "float32";
   return withGrad(wrap(abi().kd_full(dtypeCode(dtype), putInts([...shape], "size"), Number(value))), opts);
 }

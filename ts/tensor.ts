@@ -407,18 +407,23 @@ export class Tensor {
 
   /** t.max() is the largest element; t.max(dim) is {values, indices} along dim. */
   max(): Tensor;
-  max(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
-  max(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+  max(dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): { values: Tensor; indices: Tensor };
+  max(dim?: number | { dim: number; keepdim?: boolean }, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
     return dim === undefined ? this.reduce("amax") : this.#extreme(dim, keepdim, true);
   }
 
   min(): Tensor;
-  min(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
-  min(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+  min(dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): { values: Tensor; indices: Tensor };
+  min(dim?: number | { dim: number; keepdim?: boolean }, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
     return dim === undefined ? this.reduce("amin") : this.#extreme(dim, keepdim, false);
   }
 
-  #extreme(dim: number, keepdim: boolean, wantMax: boolean): { values: Tensor; indices: Tensor } {
+  #extreme(dim: number | { dim: number; keepdim?: boolean }, keepdim: boolean, wantMax: boolean): { values: Tensor; indices: Tensor } {
+    if (dim !== null && typeof dim === "object") {
+      checkOptions(wantMax ? "max" : "min", dim, ["dim", "keepdim"]);
+      keepdim = dim.keepdim ?? keepdim;
+      dim = dim.dim;
+    }
     const v = wrap(abi().kd_extreme_dim(this.handle, intArg(dim, "dim"), keepdim ? 1 : 0, wantMax ? 1 : 0));
     return { values: v, indices: new Tensor(scratch()[0]) };
   }
