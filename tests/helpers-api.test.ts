@@ -76,6 +76,9 @@ describe("helpers", () => {
     expect(() => x.long()).toThrow(/int64 is not supported yet.*use int32 \(\.int\(\)\)/);
     expect(() => x.double()).toThrow(/float64 is not supported yet.*use float32 \(\.float\(\)\)/);
     expect(() => x.half()).toThrow(/float16 is not supported yet.*float32/);
+    expect(() => x.type("torch.LongTensor")).toThrow(kd.DTypeError);
+    expect(() => x.to("int64" as never)).toThrow(/dtype int64 is not supported yet.*use int32/);
+    expect(() => kd.zeros(2, { dtype: "float64" as never })).toThrow(kd.DTypeError);
   });
 
   it("bad arguments to the helpers are ValueErrors naming them", () => {

@@ -463,9 +463,18 @@ export class Tensor {
   double(): Tensor { throw missingDType("double()", "float64", "float32", ".float()"); }
   half(): Tensor { throw missingDType("half()", "float16", "float32", ".float()"); }
 
-  /** torch's legacy type name: "torch.FloatTensor", "torch.IntTensor" or "torch.BoolTensor". */
-  type(): string {
-    return { float32: "torch.FloatTensor", int32: "torch.IntTensor", bool: "torch.BoolTensor" }[this.dtype];
+  /**
+   * torch's legacy type name: "torch.FloatTensor", "torch.IntTensor" or "torch.BoolTensor";
+   * t.type("torch.IntTensor") (or a dtype) is a cast, as torch's t.type(name).
+   */
+  type(): string;
+  type(to: string): Tensor;
+  type(to?: string): string | Tensor {
+    if (to === undefined) return TYPE_NAMES[this.dtype];
+    const dtype = (Object.keys(TYPE_NAMES) as DType[]).find((d) => TYPE_NAMES[d] === to);
+    if (dtype) return this.to(dtype);
+    if (/^torch\.(Long|Double|Half|Short|Char|Byte|BFloat16)Tensor$/.test(to)) throw missingDType(`type("${to}")`, to, "torch.IntTensor or torch.FloatTensor", ".int() / .float()");
+    return this.to(checkDType(to));
   }
 
   /** A contiguous copy with its own storage. */
@@ -754,6 +763,8 @@ for (const name of BINARY_OPS) {
     configurable: true,
   });
 }
+
+const TYPE_NAMES: Record<DType, string> = { float32: "torch.FloatTensor", int32: "torch.IntTensor", bool: "torch.BoolTensor" };
 
 function missingDType(method: string, dtype: string, use: string, call: string): DTypeError {
   return new DTypeError(`${method}: dtype ${dtype} is not supported yet (Kindling has float32, int32 and bool); use ${use} (${call}) instead`);
