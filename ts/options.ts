@@ -70,6 +70,15 @@ export function describe(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
+type Prefixes<P extends unknown[]> = P extends [...infer H, unknown] ? Prefixes<H> | P : [];
+type OrUndefined<P extends unknown[]> = { [K in keyof P]: P[K] | undefined };
+/**
+ * The argument lists positional() takes, as a type: any leading part of the positional
+ * parameters P, then optionally the options object O.
+ *   PositionalArgs<[stride: Pair, padding: Pair], Opts>  =  [] | [Opts?] | [Pair, Opts?] | [Pair, Pair, Opts?]
+ */
+export type PositionalArgs<P extends unknown[], O> = Prefixes<P> extends infer Q ? (Q extends unknown[] ? [...OrUndefined<Q>, O?] : never) : never;
+
 /**
  * PyTorch-style positional arguments: `args` (after the required ones) fill `names` in order,
  * an optional trailing options object fills the rest by name. Too many positionals, or an

@@ -20,7 +20,7 @@ import { tidy } from "../memory.js";
 import { Tensor } from "../tensor.js";
 import { isPromise, IterableDataset, type MapDataset } from "./dataset.js";
 import { Generator } from "./generator.js";
-import { positional } from "../options.js";
+import { positional, type PositionalArgs } from "../options.js";
 
 const LOADER_OPTIONS = ["batchSize", "shuffle", "dropLast", "collate", "collateFn", "generator", "seed", "sampler", "prefetch"] as const;
 
@@ -76,9 +76,8 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
   readonly #customCollate: boolean;
   #asyncItems = false;
 
-  constructor(dataset: DataSource<T>, opts?: DataLoaderOptions<T, B>);
   /** PyTorch's positional order: DataLoader(dataset, batch_size, shuffle, sampler); a trailing options object may follow. */
-  constructor(dataset: DataSource<T>, batchSize?: number | null, shuffle?: boolean, sampler?: Iterable<number>, opts?: DataLoaderOptions<T, B>);
+  constructor(dataset: DataSource<T>, ...args: PositionalArgs<[batchSize: number | null, shuffle: boolean, sampler: Iterable<number>], DataLoaderOptions<T, B>>);
   constructor(dataset: DataSource<T>, ...args: unknown[]) {
     const opts = positional("DataLoader(dataset, batch_size=1, shuffle=False, sampler=None)", args, ["batchSize", "shuffle", "sampler"], LOADER_OPTIONS) as DataLoaderOptions<T, B>;
     const bs = opts.batchSize === undefined ? 1 : opts.batchSize;

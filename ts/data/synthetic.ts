@@ -2,7 +2,7 @@
 // classification chapters. Their own generator, so they do not disturb the engine's seed.
 import { fromArray } from "../creation.js";
 import type { Tensor } from "../tensor.js";
-import { positional } from "../options.js";
+import { positional, type PositionalArgs } from "../options.js";
 
 /** mulberry32: a tiny seeded uniform generator. */
 function uniform(seed: number): () => number {
@@ -24,9 +24,8 @@ export interface Toy { X: Tensor; y: Tensor }
 
 /** Two interleaved circles: outer ring label 0, inner ring (radius `factor`) label 1. */
 type CirclesOptions = { nSamples?: number; noise?: number; factor?: number; seed?: number; shuffle?: boolean };
-export function makeCircles(opts?: CirclesOptions): Toy;
 /** scikit-learn's make_circles(n_samples, ...): nSamples positionally, the rest as options. */
-export function makeCircles(nSamples?: number, opts?: CirclesOptions): Toy;
+export function makeCircles(...args: PositionalArgs<[nSamples: number], CirclesOptions>): Toy;
 export function makeCircles(...args: unknown[]): Toy {
   const opts = positional("makeCircles(n_samples=1000, {noise, factor, seed, shuffle})", args, ["nSamples"], ["nSamples", "noise", "factor", "seed", "shuffle"]) as CirclesOptions;
   const n = opts.nSamples ?? 1000;
@@ -53,9 +52,8 @@ export function makeCircles(...args: unknown[]): Toy {
 
 /** Isotropic Gaussian blobs around `centers` random centres in a box (make_blobs). */
 type BlobsOptions = { nSamples?: number; nFeatures?: number; centers?: number; clusterStd?: number; centerBox?: [number, number]; seed?: number };
-export function makeBlobs(opts?: BlobsOptions): Toy;
 /** scikit-learn's make_blobs(n_samples, n_features, ...): those two positionally, the rest as options. */
-export function makeBlobs(nSamples?: number, nFeatures?: number, opts?: BlobsOptions): Toy;
+export function makeBlobs(...args: PositionalArgs<[nSamples: number, nFeatures: number], BlobsOptions>): Toy;
 export function makeBlobs(...args: unknown[]): Toy {
   const opts = positional("makeBlobs(n_samples=1000, n_features=2, {centers, clusterStd, centerBox, seed})", args, ["nSamples", "nFeatures"],
     ["nSamples", "nFeatures", "centers", "clusterStd", "centerBox", "seed"]) as BlobsOptions;

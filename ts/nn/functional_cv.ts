@@ -19,7 +19,7 @@ import { Tensor, whereOp, wrap } from "../tensor.js";
 
 export type { Conv2dOptions, ConvTranspose2dOptions, OutputSize2d, Pair } from "../conv.js";
 
-import { checkOptions, positional } from "../options.js";
+import { checkOptions, positional, type PositionalArgs } from "../options.js";
 
 const shp = (s: readonly number[]) => `[${s.join(", ")}]`;
 
@@ -30,9 +30,8 @@ const shp = (s: readonly number[]) => `[${s.join(", ")}]`;
  * weight [O, C / groups, kH, kW], bias [O]. padding is a number, a pair, "valid" or "same"
  * (stride 1; an odd total is padded one more at the bottom/right, as PyTorch does).
  */
-export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: Conv2dOptions): Tensor;
 /** PyTorch's positional order: conv2d(input, weight, bias, stride, padding, dilation, groups). */
-export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: Pair, padding?: Pair | "valid" | "same", dilation?: Pair, groups?: number): Tensor;
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, ...args: PositionalArgs<[stride: Pair, padding: Pair | "valid" | "same", dilation: Pair, groups: number], Conv2dOptions>): Tensor;
 export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, ...args: unknown[]): Tensor {
   const opts = positional("conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1)", args, ["stride", "padding", "dilation", "groups"]);
   return conv2dOp(input, weight, bias, opts as Conv2dOptions);
@@ -43,9 +42,8 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
  * weight [C, O / groups, kH, kW]. Output size (H - 1)·stride - 2·padding +
  * dilation·(kH - 1) + outputPadding + 1.
  */
-export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTranspose2dOptions): Tensor;
 /** PyTorch's positional order: conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation). */
-export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: Pair, padding?: Pair, outputPadding?: Pair, groups?: number, dilation?: Pair): Tensor;
+export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, ...args: PositionalArgs<[stride: Pair, padding: Pair, outputPadding: Pair, groups: number, dilation: Pair], ConvTranspose2dOptions>): Tensor;
 export function convTranspose2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, ...args: unknown[]): Tensor {
   const opts = positional("conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1)", args,
     ["stride", "padding", "outputPadding", "groups", "dilation"]);
@@ -71,7 +69,7 @@ export interface MaxPool2dOptions {
 export function maxPool2d(input: Tensor, kernelSize: Pair, opts: MaxPool2dOptions & { returnIndices: true }): [Tensor, Tensor];
 export function maxPool2d(input: Tensor, kernelSize: Pair, opts?: MaxPool2dOptions): Tensor;
 /** PyTorch's positional order: max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices). */
-export function maxPool2d(input: Tensor, kernelSize: Pair, stride?: Pair | null, padding?: Pair, dilation?: Pair, ceilMode?: boolean, returnIndices?: boolean): Tensor | [Tensor, Tensor];
+export function maxPool2d(input: Tensor, kernelSize: Pair, ...args: PositionalArgs<[stride: Pair | null, padding: Pair, dilation: Pair, ceilMode: boolean, returnIndices: boolean], MaxPool2dOptions>): Tensor | [Tensor, Tensor];
 export function maxPool2d(input: Tensor, kernelSize: Pair, ...args: unknown[]): Tensor | [Tensor, Tensor] {
   const opts = positional("max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False)", args,
     ["stride", "padding", "dilation", "ceilMode", "returnIndices"]) as MaxPool2dOptions;
@@ -92,9 +90,8 @@ export interface AvgPool2dOptions {
 }
 
 /** 2-D average pooling over [N, C, H, W] or [C, H, W] (torch.nn.functional.avg_pool2d). */
-export function avgPool2d(input: Tensor, kernelSize: Pair, opts?: AvgPool2dOptions): Tensor;
 /** PyTorch's positional order: avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override). */
-export function avgPool2d(input: Tensor, kernelSize: Pair, stride?: Pair | null, padding?: Pair, ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null): Tensor;
+export function avgPool2d(input: Tensor, kernelSize: Pair, ...args: PositionalArgs<[stride: Pair | null, padding: Pair, ceilMode: boolean, countIncludePad: boolean, divisorOverride: number | null], AvgPool2dOptions>): Tensor;
 export function avgPool2d(input: Tensor, kernelSize: Pair, ...args: unknown[]): Tensor {
   const opts = positional("avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None)", args,
     ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"]) as AvgPool2dOptions;

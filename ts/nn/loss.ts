@@ -5,7 +5,7 @@ import { ValueError } from "../errors.js";
 import type { Tensor } from "../tensor.js";
 import * as F from "./functional.js";
 import { Module } from "./module.js";
-import { positional } from "../options.js";
+import { positional, type PositionalArgs } from "../options.js";
 
 function reductionOf(opts: F.LossOptions): F.Reduction {
   const r = opts.reduction ?? "mean";
@@ -52,8 +52,7 @@ export abstract class WeightedLoss extends Loss {
 }
 
 export class L1Loss extends Loss {
-  constructor(opts?: F.LossOptions);
-  constructor(sizeAverage?: Legacy, reduce?: Legacy, reduction?: F.Reduction);
+  constructor(...args: PositionalArgs<[sizeAverage: Legacy, reduce: Legacy, reduction: F.Reduction], F.LossOptions>);
   constructor(...args: unknown[]) {
     super(lossArgs("L1Loss(size_average=None, reduce=None, reduction='mean')", args, LEGACY));
   }
@@ -62,8 +61,7 @@ export class L1Loss extends Loss {
 }
 
 export class MSELoss extends Loss {
-  constructor(opts?: F.LossOptions);
-  constructor(sizeAverage?: Legacy, reduce?: Legacy, reduction?: F.Reduction);
+  constructor(...args: PositionalArgs<[sizeAverage: Legacy, reduce: Legacy, reduction: F.Reduction], F.LossOptions>);
   constructor(...args: unknown[]) {
     super(lossArgs("MSELoss(size_average=None, reduce=None, reduction='mean')", args, LEGACY));
   }
@@ -74,8 +72,7 @@ export class MSELoss extends Loss {
 export class HuberLoss extends Loss {
   readonly delta: number;
 
-  constructor(opts?: F.HuberOptions);
-  constructor(reduction?: F.Reduction, delta?: number);
+  constructor(...args: PositionalArgs<[reduction: F.Reduction, delta: number], F.HuberOptions>);
   constructor(...args: unknown[]) {
     const opts = lossArgs<F.HuberOptions>("HuberLoss(reduction='mean', delta=1.0)", args, ["reduction", "delta"]);
     super(opts);
@@ -88,8 +85,7 @@ export class HuberLoss extends Loss {
 export class SmoothL1Loss extends Loss {
   readonly beta: number;
 
-  constructor(opts?: F.SmoothL1Options);
-  constructor(sizeAverage?: Legacy, reduce?: Legacy, reduction?: F.Reduction, beta?: number);
+  constructor(...args: PositionalArgs<[sizeAverage: Legacy, reduce: Legacy, reduction: F.Reduction, beta: number], F.SmoothL1Options>);
   constructor(...args: unknown[]) {
     const opts = lossArgs<F.SmoothL1Options>("SmoothL1Loss(size_average=None, reduce=None, reduction='mean', beta=1.0)", args, [...LEGACY, "beta"]);
     super(opts);
@@ -101,8 +97,7 @@ export class SmoothL1Loss extends Loss {
 
 /** Binary cross entropy on probabilities (apply a sigmoid first, or use BCEWithLogitsLoss). */
 export class BCELoss extends WeightedLoss {
-  constructor(opts?: F.WeightedLossOptions);
-  constructor(weight?: Tensor | null, sizeAverage?: Legacy, reduce?: Legacy, reduction?: F.Reduction);
+  constructor(...args: PositionalArgs<[weight: Tensor | null, sizeAverage: Legacy, reduce: Legacy, reduction: F.Reduction], F.WeightedLossOptions>);
   constructor(...args: unknown[]) {
     super(lossArgs("BCELoss(weight=None, size_average=None, reduce=None, reduction='mean')", args, ["weight", ...LEGACY]));
   }
@@ -118,8 +113,7 @@ export class BCEWithLogitsLoss extends Loss {
   /** The positive-class weights, a buffer under PyTorch's state dict name. */
   declare pos_weight: Tensor | null;
 
-  constructor(opts?: F.BCEWithLogitsOptions);
-  constructor(weight?: Tensor | null, sizeAverage?: Legacy, reduce?: Legacy, reduction?: F.Reduction, posWeight?: Tensor | null);
+  constructor(...args: PositionalArgs<[weight: Tensor | null, sizeAverage: Legacy, reduce: Legacy, reduction: F.Reduction, posWeight: Tensor | null], F.BCEWithLogitsOptions>);
   constructor(...args: unknown[]) {
     const opts = lossArgs<F.BCEWithLogitsOptions>("BCEWithLogitsLoss(weight=None, size_average=None, reduce=None, reduction='mean', pos_weight=None)", args, ["weight", ...LEGACY, "posWeight"]);
     super(opts);
@@ -139,8 +133,7 @@ export class BCEWithLogitsLoss extends Loss {
 export class NLLLoss extends WeightedLoss {
   readonly ignoreIndex: number;
 
-  constructor(opts?: F.NLLLossOptions);
-  constructor(weight?: Tensor | null, sizeAverage?: Legacy, ignoreIndex?: number, reduce?: Legacy, reduction?: F.Reduction);
+  constructor(...args: PositionalArgs<[weight: Tensor | null, sizeAverage: Legacy, ignoreIndex: number, reduce: Legacy, reduction: F.Reduction], F.NLLLossOptions>);
   constructor(...args: unknown[]) {
     const opts = lossArgs<F.NLLLossOptions>("NLLLoss(weight=None, size_average=None, ignore_index=-100, reduce=None, reduction='mean')", args, ["weight", "sizeAverage", "ignoreIndex", "reduce", "reduction"]);
     super(opts);
@@ -157,8 +150,7 @@ export class CrossEntropyLoss extends WeightedLoss {
   readonly ignoreIndex: number;
   readonly labelSmoothing: number;
 
-  constructor(opts?: F.CrossEntropyOptions);
-  constructor(weight?: Tensor | null, sizeAverage?: Legacy, ignoreIndex?: number, reduce?: Legacy, reduction?: F.Reduction, labelSmoothing?: number);
+  constructor(...args: PositionalArgs<[weight: Tensor | null, sizeAverage: Legacy, ignoreIndex: number, reduce: Legacy, reduction: F.Reduction, labelSmoothing: number], F.CrossEntropyOptions>);
   constructor(...args: unknown[]) {
     const opts = lossArgs<F.CrossEntropyOptions>("CrossEntropyLoss(weight=None, size_average=None, ignore_index=-100, reduce=None, reduction='mean', label_smoothing=0.0)", args,
       ["weight", "sizeAverage", "ignoreIndex", "reduce", "reduction", "labelSmoothing"]);

@@ -43,7 +43,7 @@ interface Converter {
 
 const param = (t: Tracer, p: Tensor | null) => (p ? t.input(p.handle).name : null);
 
-const CONVERTERS: [abstract new (...a: never[]) => Module, Converter][] = [
+const CONVERTERS: [abstract new (...a: never) => Module, Converter][] = [
   [Linear, {
     applies: (_m, x) => x.shape.length === 2,
     record(t, m, x) {

@@ -8,7 +8,7 @@ import * as F from "../functional.js";
 import * as init from "../init.js";
 import { Module, type Parameter, pyTuple } from "../module.js";
 import { param } from "./linear.js";
-import { positional } from "../../options.js";
+import { positional, type PositionalArgs } from "../../options.js";
 
 export type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";
 const PADDING_MODES: readonly PaddingMode[] = ["zeros", "reflect", "replicate", "circular"];
@@ -117,9 +117,8 @@ abstract class ConvNd extends Module {
  *   new nn.Conv2d(1, 10, 3, { padding: 1 })   // Conv2d(1, 10, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))
  */
 export class Conv2d extends ConvNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: Pair, opts?: Conv2dLayerOptions);
   /** PyTorch's positional order; a trailing options object may follow. */
-  constructor(inChannels: number, outChannels: number, kernelSize: Pair, stride?: Pair, padding?: Pair | "valid" | "same", dilation?: Pair, groups?: number, bias?: boolean, paddingMode?: PaddingMode, opts?: Conv2dLayerOptions);
+  constructor(inChannels: number, outChannels: number, kernelSize: Pair, ...args: PositionalArgs<[stride: Pair, padding: Pair | "valid" | "same", dilation: Pair, groups: number, bias: boolean, paddingMode: PaddingMode], Conv2dLayerOptions>);
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, ...args: unknown[]) {
     const sig = "Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, padding_mode='zeros')";
     super(inChannels, outChannels, kernelSize, positional(sig, args, CONV_ARGS) as Conv2dLayerOptions, false);
@@ -171,9 +170,8 @@ export interface ConvTranspose2dLayerOptions {
 export class ConvTranspose2d extends ConvNd {
   override readonly outputPadding: [number, number];
 
-  constructor(inChannels: number, outChannels: number, kernelSize: Pair, opts?: ConvTranspose2dLayerOptions);
   /** PyTorch's positional order; a trailing options object may follow. */
-  constructor(inChannels: number, outChannels: number, kernelSize: Pair, stride?: Pair, padding?: Pair, outputPadding?: Pair, groups?: number, bias?: boolean, dilation?: Pair, paddingMode?: "zeros", opts?: ConvTranspose2dLayerOptions);
+  constructor(inChannels: number, outChannels: number, kernelSize: Pair, ...args: PositionalArgs<[stride: Pair, padding: Pair, outputPadding: Pair, groups: number, bias: boolean, dilation: Pair, paddingMode: "zeros"], ConvTranspose2dLayerOptions>);
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, ...args: unknown[]) {
     const sig = "ConvTranspose2d(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, padding_mode='zeros')";
     const opts = positional(sig, args, CONV_T_ARGS) as ConvTranspose2dLayerOptions;

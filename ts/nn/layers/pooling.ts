@@ -5,7 +5,7 @@ import type { Tensor } from "../../tensor.js";
 import { pair, type OutputSize2d, type Pair } from "../../conv.js";
 import * as F from "../functional.js";
 import { Module, pyBool, pyTuple } from "../module.js";
-import { positional } from "../../options.js";
+import { positional, type PositionalArgs } from "../../options.js";
 
 /** A setting as Python prints it: 2, (2, 3), (None, 4). */
 const pyVal = (v: number | readonly (number | null)[]) =>
@@ -38,9 +38,8 @@ export class MaxPool2d<I extends boolean = false> extends Module {
   readonly returnIndices: boolean;
   readonly ceilMode: boolean;
 
-  constructor(kernelSize: Pair, opts?: MaxPool2dLayerOptions<I>);
   /** PyTorch's positional order; a trailing options object may follow. */
-  constructor(kernelSize: Pair, stride?: Pair | null, padding?: Pair, dilation?: Pair, returnIndices?: I, ceilMode?: boolean, opts?: MaxPool2dLayerOptions<I>);
+  constructor(kernelSize: Pair, ...args: PositionalArgs<[stride: Pair | null, padding: Pair, dilation: Pair, returnIndices: I, ceilMode: boolean], MaxPool2dLayerOptions<I>>);
   constructor(kernelSize: Pair, ...args: unknown[]) {
     super();
     const opts = positional("MaxPool2d(kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False)", args,
@@ -85,9 +84,8 @@ export class AvgPool2d extends Module {
   readonly countIncludePad: boolean;
   readonly divisorOverride: number | null;
 
-  constructor(kernelSize: Pair, opts?: AvgPool2dLayerOptions);
   /** PyTorch's positional order; a trailing options object may follow. */
-  constructor(kernelSize: Pair, stride?: Pair | null, padding?: Pair, ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null, opts?: AvgPool2dLayerOptions);
+  constructor(kernelSize: Pair, ...args: PositionalArgs<[stride: Pair | null, padding: Pair, ceilMode: boolean, countIncludePad: boolean, divisorOverride: number | null], AvgPool2dLayerOptions>);
   constructor(kernelSize: Pair, ...args: unknown[]) {
     super();
     const opts = positional("AvgPool2d(kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None)", args,

@@ -8,7 +8,7 @@ import { embeddingPaddingIdx } from "../functional_cv.js";
 import * as init from "../init.js";
 import { Module, Parameter, pyFloat } from "../module.js";
 import { param } from "./linear.js";
-import { checkOptions, positional } from "../../options.js";
+import { checkOptions, positional, type PositionalArgs } from "../../options.js";
 
 const EMBEDDING_ARGS = ["paddingIdx", "maxNorm", "normType", "scaleGradByFreq", "sparse", "weight"] as const;
 
@@ -35,9 +35,8 @@ export class Embedding extends Module {
   readonly normType: number;
   weight: Parameter;
 
-  constructor(numEmbeddings: number, embeddingDim: number, opts?: EmbeddingOptions);
   /** PyTorch's positional order; a trailing options object may follow. */
-  constructor(numEmbeddings: number, embeddingDim: number, paddingIdx?: number | null, maxNorm?: number | null, normType?: number, scaleGradByFreq?: boolean, sparse?: boolean, weight?: Tensor | null, opts?: EmbeddingOptions);
+  constructor(numEmbeddings: number, embeddingDim: number, ...args: PositionalArgs<[paddingIdx: number | null, maxNorm: number | null, normType: number, scaleGradByFreq: boolean, sparse: boolean, weight: Tensor | null], EmbeddingOptions>);
   constructor(numEmbeddings: number, embeddingDim: number, ...args: unknown[]) {
     super();
     const opts = positional("Embedding(num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None)",

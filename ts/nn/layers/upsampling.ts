@@ -4,7 +4,7 @@ import type { Tensor } from "../../tensor.js";
 import * as F from "../functional.js";
 import { Module, pyFloat } from "../module.js";
 import type { InterpolateMode } from "../functional_cv.js";
-import { positional } from "../../options.js";
+import { positional, type PositionalArgs } from "../../options.js";
 
 export interface UpsampleOptions {
   size?: number | readonly number[] | null;
@@ -22,9 +22,8 @@ export class Upsample extends Module {
   readonly alignCorners: boolean | null;
   readonly recomputeScaleFactor: boolean | null;
 
-  constructor(opts?: UpsampleOptions);
   /** PyTorch's positional order; a trailing options object may follow. */
-  constructor(size?: number | readonly number[] | null, scaleFactor?: number | readonly number[] | null, mode?: InterpolateMode, alignCorners?: boolean | null, recomputeScaleFactor?: boolean | null, opts?: UpsampleOptions);
+  constructor(...args: PositionalArgs<[size: number | readonly number[] | null, scaleFactor: number | readonly number[] | null, mode: InterpolateMode, alignCorners: boolean | null, recomputeScaleFactor: boolean | null], UpsampleOptions>);
   constructor(...args: unknown[]) {
     super();
     const opts = positional("Upsample(size=None, scale_factor=None, mode='nearest', align_corners=None, recompute_scale_factor=None)", args,
