@@ -22,9 +22,11 @@ function gaussian(u: () => number): () => number {
 
 export interface Toy { X: Tensor; y: Tensor }
 
-/** Two interleaved circles: outer ring label 0, inner ring (radius `factor`) label 1. */
 type CirclesOptions = { nSamples?: number; noise?: number; factor?: number; seed?: number; shuffle?: boolean };
-/** scikit-learn's make_circles(n_samples, ...): nSamples positionally, the rest as options. */
+/**
+ * Two interleaved circles: outer ring label 0, inner ring (radius `factor`) label 1.
+ * makeCircles(nSamples, opts) as scikit-learn's make_circles(n_samples, ...), or makeCircles({nSamples, ...}).
+ */
 export function makeCircles(...args: PositionalArgs<[nSamples: number], CirclesOptions>): Toy;
 export function makeCircles(...args: unknown[]): Toy {
   const opts = positional("makeCircles(n_samples=1000, {noise, factor, seed, shuffle})", args, ["nSamples"], ["nSamples", "noise", "factor", "seed", "shuffle"]) as CirclesOptions;
@@ -50,9 +52,11 @@ export function makeCircles(...args: unknown[]): Toy {
   return { X: fromArray(X, [n, 2], "float32"), y: fromArray(y, [n], "int32") };
 }
 
-/** Isotropic Gaussian blobs around `centers` random centres in a box (make_blobs). */
 type BlobsOptions = { nSamples?: number; nFeatures?: number; centers?: number; clusterStd?: number; centerBox?: [number, number]; seed?: number };
-/** scikit-learn's make_blobs(n_samples, n_features, ...): those two positionally, the rest as options. */
+/**
+ * Isotropic Gaussian blobs around `centers` random centres in a box (make_blobs).
+ * makeBlobs(nSamples, nFeatures, opts) as scikit-learn's make_blobs(n_samples, n_features, ...), or makeBlobs({...}).
+ */
 export function makeBlobs(...args: PositionalArgs<[nSamples: number, nFeatures: number], BlobsOptions>): Toy;
 export function makeBlobs(...args: unknown[]): Toy {
   const opts = positional("makeBlobs(n_samples=1000, n_features=2, {centers, clusterStd, centerBox, seed})", args, ["nSamples", "nFeatures"],

@@ -115,6 +115,7 @@ abstract class ConvNd extends Module {
  * 2-D convolution over [N, C_in, H, W] (or unbatched [C_in, H, W]) input: weight
  * [C_out, C_in / groups, kH, kW], bias [C_out] (torch.nn.Conv2d).
  *   new nn.Conv2d(1, 10, 3, { padding: 1 })   // Conv2d(1, 10, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))
+ *   new nn.Conv2d(1, 10, 3, 1, 1)              // the same, in PyTorch's positional order
  */
 export class Conv2d extends ConvNd {
   /** PyTorch's positional order; a trailing options object may follow. */
