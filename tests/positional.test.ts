@@ -82,6 +82,8 @@ describe("positional and options forms", () => {
     const batches = [...new kd.data.DataLoader(ds, 4, false)] as kd.Tensor[][];
     expect(batches.map((b) => b[0].shape[0])).toEqual([4, 4, 2]);
     expect(new kd.data.DataLoader(ds, 3, true, undefined, { seed: 1 }).shuffle).toBe(true);
+    const sampler = { *[Symbol.iterator]() { yield 9; yield 0; } }; // an iterable literal is the sampler, not options
+    expect(([...new kd.data.DataLoader(ds, 2, false, sampler)] as kd.Tensor[][])[0][0].tolist()).toEqual([9, 0]);
   });
 
   it("makeCircles(50) and makeBlobs(60, 3) take scikit-learn's leading positionals", () => {

@@ -33,9 +33,10 @@ export function suggest(key: string, allowed: readonly string[]): string | undef
   return best;
 }
 
-/** True for a plain options object (not an array, a tensor or another class instance). */
+/** True for a plain options object (not an array, an iterable, a tensor or another class instance). */
 export function isOptions(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== "object" || Array.isArray(v) || ArrayBuffer.isView(v)) return false;
+  if (Symbol.iterator in v || Symbol.asyncIterator in v) return false; // an iterable literal (a sampler) is a value
   const proto = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
 }
