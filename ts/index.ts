@@ -11,7 +11,7 @@ export type { DType } from "./dtype.js";
 export * from "./errors.js";
 export * from "./creation.js";
 export { cat, concat, concatenate, stack, where, matmul, softmax, logSoftmax, clamp } from "./functional.js";
-export { tidy, memory } from "./memory.js";
+export { tidy, memory, keep, setStepScope } from "./memory.js";
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";

@@ -1,10 +1,34 @@
 // Handle lifetimes. A JS Tensor owns one engine handle. It is released by dispose(), by the
-// end of a kd.tidy scope that did not return it, or, as the backstop, by a
-// FinalizationRegistry once the Tensor object is garbage-collected (which happens when the
-// event loop turns, so a long synchronous loop should use tidy or dispose).
+// end of a kd.tidy scope that did not return it, by the step scope (below) in a training loop,
+// or, as the backstop, by a FinalizationRegistry once the Tensor object is garbage-collected.
 //
-// The backstop alone does not bound memory: a Tensor is a small JS object, its storage lives
-// in wasm memory, which V8's GC heuristics do not see, so V8 may not collect for a long time
+// The step scope. JS cannot tell synchronously that a tensor became unreachable:
+// FinalizationRegistry callbacks (and WeakRef clearing) wait until the running job ends, so a
+// synchronous loop - `for (let epoch...)` without await, `for (const b of loader)` - kept every
+// intermediate until it ended (8,000 tiny epochs: 112k live handles; tests/step-scope.test.ts
+// measured 6,019 -> 60,019 handles and 5.2 -> 40.8 MiB between epochs 1,000 and 10,000 of an
+// MLP), and a gc() does not help. So a rule ends the life of training intermediates:
+//
+//   a tensor is released at the third optimizer.step() after it was last created or used (its
+//   handle read: an op input, .item(), any read); reading it afterwards throws kd.DisposedError
+//   naming this rule and the fix.
+//
+// With several optimizers (a GAN's D and G) only a step of an optimizer that already stepped
+// since the last counted one counts, so an iteration counts once. A tensor therefore stays
+// readable through the whole next iteration (`loss.item()` after step, last epoch's loss read
+// after this epoch's step), and data used in every step (XTrain) never ages. The cost is three
+// iterations of intermediates alive at a time. Never released: tensors created before an optimizer's first step() (the data, models
+// and results a script makes before or between its training loops: when a new optimizer starts,
+// what is pending is left to the garbage collector instead), parameters, buffers, optimizer
+// state and state dicts, a TensorDataset's tensors, and whatever kd.keep(t) or kd.keep(() => ..)
+// marks. kd.setStepScope(false) turns the rule off. Creation alone (rather than last use) would
+// be a simpler rule, but it released data made between two loops of one optimizer in the second
+// loop's third step; a DataLoader's next() as a boundary would release the predictions an
+// inference loop collects for a final kd.cat. Loops with no optimizer step are left to the
+// collector; growth that no rule bounds is detected and warned about once, with the fix.
+//
+// The collector backstop alone does not bound memory: a Tensor is a small JS object, its storage
+// lives in wasm memory, which V8's GC heuristics do not see, so V8 may not collect for a long time
 // while the wasm heap grows. Measured in Node 20 (tests/memory.test.ts' loop, x = randn(n);
 // y = x.mul(2).add(1), nothing disposed, a macrotask awaited every N iterations): with
 // n = 64 and N = 100, wasm memory reached 41 MB and 96k live handles; with n = 4096, 30k
@@ -16,7 +40,8 @@
 // needed; process.getBuiltinModule, Node >= 20.16), or uses globalThis.gc where a host
 // exposes one; with neither (browsers) this is off. Freed handles are released when the
 // event loop next turns, so a loop must still await a macrotask now and then: one that never
-// does keeps everything (117 MB for 100k iterations of n = 64) - use kd.tidy there.
+// does keeps everything (117 MB for 100k iterations of n = 64) unless it steps an optimizer
+// (the step scope above) - use kd.tidy there.
 import { abi } from "./runtime/abi.js";
 
 type GcFn = () => void;
@@ -58,18 +83,15 @@ function maybeCollect(): void {
   const handles = a.kd_live_tensors();
   if (bytes < bytesMark && handles < handlesMark) return;
   gcFn ??= findGc();
-  if (!gcFn) {
-    bytesMark = handlesMark = Infinity;
-    return;
-  }
   bytesMark = Math.max(MIN_BYTES, 2 * bytes);
   handlesMark = Math.max(MIN_HANDLES, 2 * handles);
+  noteSyncGrowth(handles);
+  if (!gcFn) return; // browsers: the marks still watch for growth
   collections++;
   gcFn();
 }
 
 function resetMarks(): void {
-  if (bytesMark === Infinity) return;
   const a = abi();
   bytesMark = Math.max(MIN_BYTES, 2 * a.kd_live_bytes());
   handlesMark = Math.max(MIN_HANDLES, 2 * a.kd_live_tensors());
@@ -78,10 +100,13 @@ function resetMarks(): void {
 interface Owned {
   dispose(): void;
   readonly isDisposed: boolean;
+  /** The last step generation that created or used it (Tensor's handle getter writes it); KEPT when kept. */
+  _gen: number;
 }
 
 const registry = new FinalizationRegistry<number>((h) => {
   abi().kd_release(h);
+  syncGrowth = 0;
   resetMarks();
 });
 
@@ -91,6 +116,11 @@ export function track(t: Owned, handle: number): void {
   maybeCollect();
   registry.register(t, handle, t);
   scopes.at(-1)?.push(t);
+  if (keeping > 0) t._gen = KEPT;
+  else {
+    t._gen = stepGen;
+    if (listing) current.push(t);
+  }
 }
 
 export function untrack(t: Owned): void {
@@ -98,15 +128,164 @@ export function untrack(t: Owned): void {
 }
 
 /**
- * Takes t out of every open tidy scope, so that it lives until disposed (or collected):
- * nn.Parameter and module buffers use it, so a model built inside kd.tidy survives it.
+ * Takes t out of every open tidy scope and out of the step scope, so that it lives until
+ * disposed (or collected): nn.Parameter, module buffers and optimizer state use it, so a model
+ * built inside kd.tidy survives it. kd.keep(fn) runs fn and keeps every tensor it creates.
  */
-export function keep<T extends Owned>(t: T): T {
+export function keep<T extends Owned>(t: T): T;
+export function keep<R>(fn: () => R): R;
+export function keep(x: Owned | (() => unknown)): unknown {
+  if (typeof x === "function") {
+    keeping++;
+    let r: unknown;
+    try {
+      r = x();
+    } finally {
+      keeping--;
+    }
+    if (r instanceof Promise) throw new TypeError("kd.keep(fn) takes a synchronous function; keep an awaited tensor with kd.keep(t)");
+    return r;
+  }
+  if (x === null || typeof x !== "object" || !("isDisposed" in x)) throw new TypeError("kd.keep() takes a Tensor or a function");
   for (const s of scopes) {
-    const i = s.lastIndexOf(t);
+    const i = s.lastIndexOf(x);
     if (i >= 0) s.splice(i, 1);
   }
+  x._gen = KEPT;
+  return x;
+}
+
+/** Exempts t from the step scope only (it stays in its tidy scope): data a library structure holds. */
+export function exempt<T extends Owned>(t: T): T {
+  t._gen = KEPT;
   return t;
+}
+
+// ---- the step scope (the rule is described at the top of this file) -----------------------
+
+const KEPT = Infinity;
+/** The current step generation: Tensor's handle getter stamps it on every tensor it reads. */
+export let stepGen = 0;
+let enabled = true;
+/** Whether new tensors are listed: false until an optimizer's first step (they are exempt). */
+let listing = false;
+/** Tensors listed in the current generation and the two before it; each list also holds older tensors used since. */
+let current: Owned[] = [];
+let previous: Owned[] = [];
+let older: Owned[] = [];
+/** Each optimizer's generation at its last step (its first step starts a fresh scope). */
+let lastStep = new WeakMap<object, number>();
+let keeping = 0;
+const released = new WeakSet<object>();
+const STEP_MESSAGE =
+  "this tensor was released by the step scope: a tensor is freed at the third optimizer.step() after it was " +
+  "last created or used, so that training loops need no dispose(). To keep a value " +
+  "across steps, read it first (loss.item(), t.dataSync()), or keep the tensor: kd.keep(loss.detach()), or " +
+  "create it inside kd.keep(() => ...); kd.setStepScope(false) turns the rule off";
+
+/** The DisposedError message for a tensor whose handle is gone. */
+export function disposedMessage(t: object): string {
+  return released.has(t) ? STEP_MESSAGE : "this tensor was disposed; it cannot be used any more";
+}
+
+/** Whether the step scope released t (for its printed form). */
+export function releasedByStepScope(t: object): boolean {
+  return released.has(t);
+}
+
+/**
+ * Called by optimizer.step() (`owner` is the optimizer) before it updates anything. A step by
+ * an optimizer that already stepped in this generation starts the next one and releases what
+ * the rule says; another optimizer's step joins the generation; an optimizer's first step
+ * leaves everything made so far alone.
+ */
+export function stepBoundary(owner: object): void {
+  if (!enabled) return;
+  const last = lastStep.get(owner);
+  if (last === undefined) {
+    // What exists now was made before this loop: data, models, earlier results.
+    current = [];
+    previous = [];
+    older = [];
+    listing = true;
+    lastStep.set(owner, stepGen);
+    return;
+  }
+  if (last !== stepGen) {
+    lastStep.set(owner, stepGen); // a second optimizer in the same iteration
+    return;
+  }
+  stepGen++;
+  lastStep.set(owner, stepGen);
+  const expiring = older;
+  older = previous;
+  previous = current;
+  current = [];
+  for (const t of expiring) {
+    if (t._gen === KEPT || t.isDisposed) continue;
+    if (t._gen >= stepGen - 1) previous.push(t); // used in the step that just ended
+    else if (t._gen === stepGen - 2) older.push(t); // used in the one before
+    else {
+      released.add(t);
+      t.dispose();
+    }
+  }
+  watchGrowth();
+}
+
+/** Turns the step scope on or off (default on); returns the previous setting. */
+export function setStepScope(on: boolean): boolean {
+  if (typeof on !== "boolean") throw new TypeError(`kd.setStepScope() takes true or false, got ${typeof on}`);
+  const was = enabled;
+  enabled = on;
+  // Either way, nothing made so far is released: the next step starts afresh.
+  current = [];
+  previous = [];
+  older = [];
+  listing = false;
+  lastStep = new WeakMap();
+  return was;
+}
+
+// ---- growth no rule bounds: warn once, naming the fix -----------------------------------
+
+const WINDOW = 500;
+let steps = 0;
+let windowStart = -1;
+let growingWindows = 0;
+let warnedSteps = false;
+
+/** Every WINDOW steps: live handles that grew for 4 windows in a row (by 10% and 500+ each) get a warning. */
+function watchGrowth(): void {
+  if (++steps % WINDOW !== 0 || warnedSteps) return;
+  const live = abi().kd_live_tensors();
+  if (windowStart >= 0 && live > 1.1 * windowStart && live - windowStart > 500) growingWindows++;
+  else growingWindows = 0;
+  windowStart = live;
+  if (growingWindows >= 4) {
+    warnedSteps = true;
+    console.warn(
+      `kindling: live tensors keep growing across optimizer steps (${live} after ${steps} steps): something ` +
+        "keeps tensors alive from step to step - kd.keep() in the loop, or a tensor built on last step's (sum = " +
+        "sum.add(loss)). Accumulate numbers instead (sum += loss.item()), dispose() what you keep, or run the " +
+        "step inside kd.tidy(() => ...).",
+    );
+  }
+}
+
+let syncGrowth = 0;
+let warnedSync = false;
+
+/** A collection requested while no finalizer has run since the last one: growth in code that never yields. */
+function noteSyncGrowth(handles: number): void {
+  if (++syncGrowth < 7 || warnedSync) return;
+  warnedSync = true;
+  console.warn(
+    `kindling: ${handles} live tensors and growing in code that has not yielded to the event loop: unreachable ` +
+      "tensors are only freed when it does, and no optimizer.step() bounds this loop. Wrap the loop body in " +
+      "kd.tidy(() => ...) (or dispose() what you are done with), or await between iterations (for await over " +
+      "a DataLoader).",
+  );
 }
 
 /** Collects the tensors inside a value returned from tidy (tensor, array, plain object). */
