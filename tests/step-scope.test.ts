@@ -264,3 +264,65 @@ describe("step scope: the rule and its error", () => {
     expectFlat(s.out, 1000, 3000);
   });
 });
+
+describe("loops the step scope does not bound", () => {
+  it("an inference for…of over a DataLoader (no optimizer, no await) stays flat, and collected predictions survive", () => {
+    kd.manualSeed(4);
+    const X = kd.randn([256, 8]);
+    const labels = kd.randint(0, 3, [256]);
+    const loader = new kd.data.DataLoader(new kd.data.TensorDataset(X, labels), { batchSize: 4 });
+    const model = new kd.nn.Sequential(new kd.nn.Linear(8, 32), new kd.nn.ReLU(), new kd.nn.Linear(32, 3));
+    model.eval();
+    const peak = new Map<number, { live: number; wasm: number }>();
+    let batches = 0;
+    let correct = 0;
+    let maxLive = 0;
+    while (batches < 4000) {
+      for (const [x, y] of loader) {
+        const out = kd.noGrad(() => model.forward(x));
+        correct += out.argmax(1).eq(y).sum().item() as number;
+        batches++;
+        maxLive = Math.max(maxLive, kd.memory().liveTensors);
+        if (batches === 1000 || batches === 4000) peak.set(batches, { live: maxLive, wasm: kd.memory().wasmBytes });
+      }
+    }
+    console.log(`[step scope] inference for…of, 4,000 batches: most live handles by batch 1,000 ${peak.get(1000)!.live}, by 4,000 ${peak.get(4000)!.live}; wasm ${(peak.get(1000)!.wasm / 2 ** 20).toFixed(1)} -> ${(peak.get(4000)!.wasm / 2 ** 20).toFixed(1)} MiB`);
+    expect(correct).toBeGreaterThan(0);
+    // freed in batches at each requested collection: the high-water mark stops rising
+    expect(peak.get(4000)!.live).toBeLessThanOrEqual(1.05 * peak.get(1000)!.live);
+    expect(peak.get(4000)!.wasm).toBeLessThanOrEqual(1.05 * peak.get(1000)!.wasm);
+    // predictions kept for a final cat are never released (the loader's next() is not a step boundary)
+    const preds: kd.Tensor[] = [];
+    for (const [x] of loader) preds.push(kd.noGrad(() => model.forward(x).argmax(1)));
+    const all = kd.cat(preds);
+    expect(all.shape).toEqual([256]);
+    const direct = kd.noGrad(() => model.forward(X).argmax(1));
+    expect(Array.from(all.dataSync())).toEqual(Array.from(direct.dataSync()));
+  });
+
+  it("growth across optimizer steps that no rule bounds is warned about once, naming the fix", () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      kd.manualSeed(5);
+      const X = kd.randn([16, 2]);
+      const y = X.sum(1, true);
+      const model = new kd.nn.Linear(2, 1);
+      const opt = new kd.optim.SGD(model.parameters(), { lr: 0.01 });
+      const kept: kd.Tensor[] = [];
+      for (let i = 0; i < 4000; i++) {
+        const loss = kd.nn.functional.mseLoss(model.forward(X), y);
+        opt.zeroGrad();
+        loss.backward();
+        opt.step();
+        kept.push(kd.keep(loss.detach())); // kept on purpose: live handles climb step after step
+      }
+      const ours = warn.mock.calls.filter((c) => String(c[0]).includes("across optimizer steps"));
+      expect(ours).toHaveLength(1);
+      expect(String(ours[0][0])).toMatch(/\.item\(\)/);
+      expect(String(ours[0][0])).toMatch(/kd\.tidy/);
+      expect(kept[0].isDisposed).toBe(false);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});

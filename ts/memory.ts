@@ -7,7 +7,7 @@
 // synchronous loop - `for (let epoch...)` without await, `for (const b of loader)` - kept every
 // intermediate until it ended (8,000 tiny epochs: 112k live handles; tests/step-scope.test.ts
 // measured 6,019 -> 60,019 handles and 5.2 -> 40.8 MiB between epochs 1,000 and 10,000 of an
-// MLP), and a gc() does not help. So a rule ends the life of training intermediates:
+// MLP), and a gc() alone does not help. So a rule ends the life of training intermediates:
 //
 //   a tensor is released at the third optimizer.step() after it was last created or used (its
 //   handle read: an op input, .item(), any read); reading it afterwards throws kd.DisposedError
@@ -16,16 +16,21 @@
 // With several optimizers (a GAN's D and G) only a step of an optimizer that already stepped
 // since the last counted one counts, so an iteration counts once. A tensor therefore stays
 // readable through the whole next iteration (`loss.item()` after step, last epoch's loss read
-// after this epoch's step), and data used in every step (XTrain) never ages. The cost is three
-// iterations of intermediates alive at a time. Never released: tensors created before an optimizer's first step() (the data, models
-// and results a script makes before or between its training loops: when a new optimizer starts,
-// what is pending is left to the garbage collector instead), parameters, buffers, optimizer
-// state and state dicts, a TensorDataset's tensors, and whatever kd.keep(t) or kd.keep(() => ..)
-// marks. kd.setStepScope(false) turns the rule off. Creation alone (rather than last use) would
-// be a simpler rule, but it released data made between two loops of one optimizer in the second
-// loop's third step; a DataLoader's next() as a boundary would release the predictions an
-// inference loop collects for a final kd.cat. Loops with no optimizer step are left to the
-// collector; growth that no rule bounds is detected and warned about once, with the fix.
+// after this epoch's step), and data used in every step (XTrain) never ages; the cost is three
+// iterations of intermediates alive at a time.
+//
+// Never released by the rule: tensors created before an optimizer's first step() (the data,
+// models and results a script makes before or between its training loops: when a new optimizer
+// starts, what is pending is left to the garbage collector), leaves that require grad
+// (parameters to be), parameters, buffers, optimizer state, state dicts, a TensorDataset's
+// tensors, and whatever kd.keep(t) or kd.keep(() => ...) marks. kd.setStepScope(false) turns the
+// rule off. Why these choices: aging by creation alone is simpler, but released data made
+// between two loops of one optimizer in the second loop's third step; counting every step of
+// every optimizer released a GAN's errD before the DCGAN-style print after optG.step(); and a
+// DataLoader's next() as a boundary would release the predictions an inference loop collects
+// for a final kd.cat, so handing out a batch is instead a safe point where, in Node, tensors the
+// collector found unreachable are freed synchronously (safePoint below). Growth that no rule
+// bounds is detected and warned about once, with the fix (watchGrowth, noteSyncGrowth).
 //
 // The collector backstop alone does not bound memory: a Tensor is a small JS object, its storage
 // lives in wasm memory, which V8's GC heuristics do not see, so V8 may not collect for a long time
@@ -38,10 +43,10 @@
 // handles (a 512-handle floor measured 3.1 MiB for n = 64, N = 1000; a 10,000-step training loop
 // stays within 1.2x of its step-100 level, tests/training-memory.test.ts). It gets a gc function in Node at run time (no node flag
 // needed; process.getBuiltinModule, Node >= 20.16), or uses globalThis.gc where a host
-// exposes one; with neither (browsers) this is off. Freed handles are released when the
-// event loop next turns, so a loop must still await a macrotask now and then: one that never
-// does keeps everything (117 MB for 100k iterations of n = 64) unless it steps an optimizer
-// (the step scope above) - use kd.tidy there.
+// exposes one; with neither (browsers) only the growth warning is left. Freed handles are
+// released when the event loop next turns, or (Node) at the next safe point - a synchronous
+// DataLoader batch, an optimizer.step(); a loop with neither that never yields keeps
+// everything (117 MB for 100k iterations of n = 64) - use kd.tidy there (a warning says so).
 import { abi } from "./runtime/abi.js";
 
 type GcFn = () => void;
@@ -53,22 +58,53 @@ let bytesMark = MIN_BYTES;
 let handlesMark = MIN_HANDLES;
 let collections = 0;
 
+type Registry = FinalizationRegistry<number> & { cleanupSome?: () => void };
+
+/**
+ * A gc function: in Node, from a context made while --expose-gc is set, which also gets a
+ * FinalizationRegistry with cleanupSome (V8's --harmony-weak-refs-with-cleanup-some: the
+ * withdrawn proposal's method, which runs the callbacks of collected targets synchronously;
+ * new tensors register there from now on). Else globalThis.gc where a host exposes one.
+ */
 function findGc(): GcFn | null {
-  const g = (globalThis as { gc?: unknown }).gc;
-  if (typeof g === "function") return g as GcFn;
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  if (typeof proc?.getBuiltinModule !== "function") return null;
-  try {
-    const v8 = proc.getBuiltinModule("node:v8") as { setFlagsFromString(f: string): void };
-    const vm = proc.getBuiltinModule("node:vm") as { runInNewContext(code: string): unknown };
-    // A context created while --expose-gc is set gets a gc(); reset the flag right after.
-    v8.setFlagsFromString("--expose-gc");
-    const fn = vm.runInNewContext("gc");
-    v8.setFlagsFromString("--no-expose-gc");
-    return typeof fn === "function" ? (fn as GcFn) : null;
-  } catch {
-    return null;
+  if (typeof proc?.getBuiltinModule === "function") {
+    try {
+      const v8 = proc.getBuiltinModule("node:v8") as { setFlagsFromString(f: string): void };
+      const vm = proc.getBuiltinModule("node:vm") as { runInNewContext(code: string): unknown };
+      // Flags read when a context is created; reset them right after.
+      v8.setFlagsFromString("--expose-gc");
+      v8.setFlagsFromString("--harmony-weak-refs-with-cleanup-some");
+      let made: { gc?: unknown; FR?: new (cb: (h: number) => void) => Registry };
+      try {
+        made = vm.runInNewContext("({ gc: typeof gc === 'function' ? gc : undefined, FR: FinalizationRegistry })") as typeof made;
+      } finally {
+        v8.setFlagsFromString("--no-expose-gc");
+        v8.setFlagsFromString("--no-harmony-weak-refs-with-cleanup-some");
+      }
+      if (made.FR && typeof made.FR.prototype.cleanupSome === "function") {
+        earlier = registry;
+        registry = new made.FR(finalized);
+      }
+      if (typeof made.gc === "function") return made.gc as GcFn;
+    } catch {
+      // fall through
+    }
   }
+  const g = (globalThis as { gc?: unknown }).gc;
+  return typeof g === "function" ? (g as GcFn) : null;
+}
+
+/**
+ * A safe point (a DataLoader handing out a batch, optimizer.step()): no library frame holds a
+ * raw handle here, so the tensors the last requested collection found unreachable can be
+ * released now, synchronously, where the registry has cleanupSome - a loop that never yields
+ * then stays flat too. Elsewhere (browsers) they wait for the event loop.
+ */
+export function safePoint(): void {
+  if (!cleanupPending) return;
+  cleanupPending = false;
+  registry.cleanupSome?.();
 }
 
 /**
@@ -89,6 +125,7 @@ function maybeCollect(): void {
   if (!gcFn) return; // browsers: the marks still watch for growth
   collections++;
   gcFn();
+  cleanupPending = true;
 }
 
 function resetMarks(): void {
@@ -102,13 +139,20 @@ interface Owned {
   readonly isDisposed: boolean;
   /** The last step generation that created or used it (Tensor's handle getter writes it); KEPT when kept. */
   _gen: number;
+  readonly requiresGrad: boolean;
+  readonly isLeaf: boolean;
 }
 
-const registry = new FinalizationRegistry<number>((h) => {
+function finalized(h: number): void {
   abi().kd_release(h);
   syncGrowth = 0;
   resetMarks();
-});
+}
+
+let registry: Registry = new FinalizationRegistry<number>(finalized);
+/** The registry of the tensors made before findGc switched to one with cleanupSome. */
+let earlier: Registry | null = null;
+let cleanupPending = false;
 
 const scopes: Owned[][] = [];
 
@@ -124,7 +168,7 @@ export function track(t: Owned, handle: number): void {
 }
 
 export function untrack(t: Owned): void {
-  registry.unregister(t);
+  if (!registry.unregister(t)) earlier?.unregister(t);
 }
 
 /**
@@ -200,6 +244,7 @@ export function releasedByStepScope(t: object): boolean {
  * leaves everything made so far alone.
  */
 export function stepBoundary(owner: object): void {
+  safePoint();
   if (!enabled) return;
   const last = lastStep.get(owner);
   if (last === undefined) {
@@ -223,7 +268,8 @@ export function stepBoundary(owner: object): void {
   current = [];
   for (const t of expiring) {
     if (t._gen === KEPT || t.isDisposed) continue;
-    if (t._gen >= stepGen - 1) previous.push(t); // used in the step that just ended
+    if (t._gen >= stepGen - 1) previous.push(t);
+    else if (t.requiresGrad && t.isLeaf) t._gen = KEPT; // a parameter in waiting (kd.tensor(...).requiresGrad_()) // used in the step that just ended
     else if (t._gen === stepGen - 2) older.push(t); // used in the one before
     else {
       released.add(t);
@@ -255,11 +301,11 @@ let windowStart = -1;
 let growingWindows = 0;
 let warnedSteps = false;
 
-/** Every WINDOW steps: live handles that grew for 4 windows in a row (by 10% and 500+ each) get a warning. */
+/** Every WINDOW steps: live handles that grew for 4 windows in a row (by 10% and 200+ each) get a warning. */
 function watchGrowth(): void {
   if (++steps % WINDOW !== 0 || warnedSteps) return;
   const live = abi().kd_live_tensors();
-  if (windowStart >= 0 && live > 1.1 * windowStart && live - windowStart > 500) growingWindows++;
+  if (windowStart >= 0 && live > 1.1 * windowStart && live - windowStart >= 200) growingWindows++;
   else growingWindows = 0;
   windowStart = live;
   if (growingWindows >= 4) {

@@ -5,8 +5,11 @@
 //   for (const [x, y] of loader) { ... }            // synchronous datasets, no prefetch
 //
 // Memory: each batch is a set of fresh tensors owned by the consumer (dispose them, or let a
-// tidy / the garbage collector do it); whatever the loader creates to build a batch is freed
-// before the batch is handed out. Batches prefetched but never handed out (a `break`) are freed.
+// tidy, the step scope or the garbage collector do it); whatever the loader creates to build a
+// batch is freed before the batch is handed out. Handing out a batch is not a step-scope
+// boundary (an inference loop may collect its predictions for a final kd.cat); in a synchronous
+// for…of it is a safe point where tensors the collector found unreachable are freed at once
+// (ts/memory.ts), so inference loops that never yield stay flat in Node too. Batches prefetched but never handed out (a `break`) are freed.
 //
 // Prefetch: JS runs one thing at a time, so "ahead" means: as soon as batch k is handed out,
 // batch k+1 is scheduled as a macrotask. It is built while the consumer's step awaits anything
@@ -16,7 +19,7 @@
 import { fromArray } from "../creation.js";
 import { ValueError } from "../errors.js";
 import { stack } from "../functional.js";
-import { tidy } from "../memory.js";
+import { safePoint, tidy } from "../memory.js";
 import { Tensor } from "../tensor.js";
 import { isPromise, IterableDataset, type MapDataset } from "./dataset.js";
 import { Generator } from "./generator.js";
@@ -137,6 +140,7 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
     }
     if (this.#asyncItems) throw new TypeError("this dataset's getItem is asynchronous: iterate the DataLoader with for await");
     for (const idx of this.batchIndices()) {
+      safePoint(); // a loop that never yields: free what the collector found unreachable (ts/memory.ts)
       const r = this.#buildSync(idx);
       if ("pending" in r) {
         void settle(r.pending);
@@ -150,6 +154,7 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
     const bs = this.batchSize;
     for (;;) {
       let done = false;
+      safePoint();
       const batch = tidy(() => {
         const items: T[] = [];
         while (items.length < (bs ?? 1)) {
