@@ -325,4 +325,23 @@ describe("loops the step scope does not bound", () => {
       warn.mockRestore();
     }
   });
+
+  it("a loop with no optimizer, no DataLoader and no await is warned about once, naming kd.tidy", () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      let ours: unknown[][] = [];
+      for (let i = 0; i < 60_000 && ours.length === 0; i++) {
+        const x = kd.randn([16]);
+        if (x.mul(2).add(1).numel() !== 16) throw new Error("unreachable");
+        if (i % 1000 === 0) ours = warn.mock.calls.filter((c) => String(c[0]).includes("has not yielded"));
+      }
+      for (let i = 0; i < 40_000; i++) kd.ones([2]).add(1); // grows on: still one warning
+      ours = warn.mock.calls.filter((c) => String(c[0]).includes("has not yielded"));
+      expect(ours).toHaveLength(1);
+      expect(String(ours[0][0])).toMatch(/kd\.tidy\(/);
+      expect(String(ours[0][0])).toMatch(/for await/);
+    } finally {
+      warn.mockRestore();
+    }
+  });
 });
