@@ -134,7 +134,8 @@ function resetMarks(): void {
   handlesMark = Math.max(MIN_HANDLES, 2 * a.kd_live_tensors());
 }
 
-interface Owned {
+/** What memory.ts tracks: a Tensor. */
+export interface Owned {
   dispose(): void;
   readonly isDisposed: boolean;
   /** The last step generation that created or used it (Tensor's handle getter writes it); KEPT when kept. */
@@ -172,9 +173,10 @@ export function untrack(t: Owned): void {
 }
 
 /**
- * Takes t out of every open tidy scope and out of the step scope, so that it lives until
- * disposed (or collected): nn.Parameter, module buffers and optimizer state use it, so a model
- * built inside kd.tidy survives it. kd.keep(fn) runs fn and keeps every tensor it creates.
+ * kd.keep(t) takes t out of every open tidy scope and out of the step scope, so that it lives
+ * until disposed (or collected): nn.Parameter, module buffers and optimizer state use it, so a
+ * model built inside kd.tidy survives it. kd.keep(fn) runs fn (synchronous) and exempts every
+ * tensor it creates from the step scope; a kd.tidy around it still frees what it does not return.
  */
 export function keep<T extends Owned>(t: T): T;
 export function keep<R>(fn: () => R): R;
