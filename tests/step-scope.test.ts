@@ -265,6 +265,41 @@ describe("step scope: the rule and its error", () => {
   });
 });
 
+describe("step scope with for await", () => {
+  it("batches prefetched several steps ahead (prefetch: 8, uneven async reads) are readable when handed out", async () => {
+    kd.manualSeed(6);
+    const X = kd.randn([64, 4]);
+    const y = X.sum(1, true);
+    // every 8th batch reads slowly, so the 7 after it are ready and wait in the queue while it
+    // loads; in every 4th batch one item is slow, so its other item waits for it
+    const slow = (i: number) => Math.floor(i / 2) % 8 === 0 || i % 8 === 5;
+    const dataset = {
+      length: 64,
+      async getItem(i: number) {
+        await new Promise((r) => setTimeout(r, slow(i) ? 15 : 0));
+        return [X.get(i), y.get(i)] as [kd.Tensor, kd.Tensor];
+      },
+    };
+    const loader = new kd.data.DataLoader(dataset, { batchSize: 2, prefetch: 8 });
+    const model = new kd.nn.Linear(4, 1);
+    const opt = new kd.optim.SGD(model.parameters(), { lr: 0.05 });
+    let steps = 0;
+    let last = Infinity;
+    for (let epoch = 0; epoch < 3; epoch++) {
+      for await (const [xb, yb] of loader) {
+        const loss = kd.nn.functional.mseLoss(model.forward(xb), yb);
+        opt.zeroGrad();
+        loss.backward();
+        opt.step();
+        last = loss.item() as number;
+        steps++;
+      }
+    }
+    expect(steps).toBe(96);
+    expect(Number.isFinite(last)).toBe(true);
+  });
+});
+
 describe("loops the step scope does not bound", () => {
   it("an inference for…of over a DataLoader (no optimizer, no await) stays flat, and collected predictions survive", () => {
     kd.manualSeed(4);

@@ -207,6 +207,15 @@ export function exempt<T extends Owned>(t: T): T {
   return t;
 }
 
+/**
+ * Re-dates t to the current step and lists it again: a DataLoader's prefetched batch is exempt
+ * while it waits in the queue (it may wait several steps) and ages from when it is handed out.
+ */
+export function handOut(t: Owned): void {
+  t._gen = stepGen;
+  if (listing) current.push(t);
+}
+
 // ---- the step scope (the rule is described at the top of this file) -----------------------
 
 const KEPT = Infinity;

@@ -19,7 +19,7 @@
 import { fromArray } from "../creation.js";
 import { ValueError } from "../errors.js";
 import { stack } from "../functional.js";
-import { safePoint, tidy } from "../memory.js";
+import { exempt, handOut, safePoint, tidy } from "../memory.js";
 import { Tensor } from "../tensor.js";
 import { isPromise, IterableDataset, type MapDataset } from "./dataset.js";
 import { Generator } from "./generator.js";
@@ -202,7 +202,8 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
       while (ahead.length < count) {
         const n = batches.next();
         if (n.done) return;
-        const p = this.#buildAsync(n.value);
+        // exempt from the step scope while queued: with prefetch > 1 a batch may wait steps
+        const p = this.#buildAsync(n.value).then((b) => (forEachTensor(b, exempt), b));
         p.catch(() => {}); // rejections are raised when the consumer reaches that batch
         ahead.push(p);
       }
@@ -213,6 +214,7 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
         if (ahead.length === 0) return;
         const b = await ahead.shift()!;
         fill(this.prefetch);
+        forEachTensor(b, handOut);
         yield b;
       }
     } finally {
@@ -226,10 +228,10 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
       const r = this.#buildSync(indices);
       if ("batch" in r) return r.batch;
       this.#asyncItems = true; // later batches skip the synchronous attempt
-      return this.#collateOwned(await Promise.all(r.pending));
+      return this.#collateOwned(await Promise.all(r.pending.map(pinned)));
     }
     const ds = this.dataset as MapDataset<T | Promise<T>>;
-    return this.#collateOwned(await Promise.all(indices.map((i) => ds.getItem(i))));
+    return this.#collateOwned(await Promise.all(indices.map((i) => pinned(ds.getItem(i)))));
   }
 
   /**
@@ -346,6 +348,15 @@ export function tensorsIn(v: unknown, out = new Set<Tensor>(), depth = 0): Set<T
     for (const x of Object.values(v)) tensorsIn(x, out, depth + 1);
   }
   return out;
+}
+
+function forEachTensor(v: unknown, f: (t: Tensor) => void): void {
+  for (const t of tensorsIn(v)) f(t);
+}
+
+/** An item exempt from the step scope once it arrives: it may wait steps for the batch's slowest item. */
+function pinned<X>(item: X | Promise<X>): Promise<X> {
+  return Promise.resolve(item).then((v) => (forEachTensor(v, exempt), v));
 }
 
 /** Disposes every tensor inside a value (a batch: tensors, arrays, plain objects). */
