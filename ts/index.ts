@@ -15,7 +15,7 @@ export {
   sum, mean, prod, max, min, argmax, argmin, multiply, subtract, divide, hstack, vstack, equal, isclose, allclose,
   maskedSelect, flip, nonzero, type CloseOptions,
 } from "./functional.js";
-export { tidy, memory } from "./memory.js";
+export { tidy, memory, keep, setStepScope } from "./memory.js";
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";

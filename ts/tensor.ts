@@ -5,8 +5,8 @@ import { abi, check, getEngine, intArg, lastError, putInts, scratch } from "./ru
 import { arrayFor, checkDType, DTYPES, dtypeCode, type AnyTypedArray, type DType } from "./dtype.js";
 import { DeviceError, DisposedError, DTypeError, IndexError, ShapeError, ValueError } from "./errors.js";
 import { formatTensor } from "./format.js";
-import { track, untrack } from "./memory.js";
 import { checkOptions } from "./options.js";
+import { disposedMessage, releasedByStepScope, stepGen, track, untrack } from "./memory.js";
 
 export type Scalar = number | boolean;
 export type Device = "cpu" | "webgpu";
@@ -58,6 +58,8 @@ export class Tensor {
   #h: number;
   #shape?: readonly number[];
   #dtype?: DType;
+  /** @internal The step scope's generation stamp (ts/memory.ts). */
+  _gen = 0;
 
   /** Internal: use kd.tensor, kd.zeros... to create tensors. */
   constructor(handle: number) {
@@ -67,7 +69,8 @@ export class Tensor {
 
   /** The engine handle; throws DisposedError after dispose(). */
   get handle(): number {
-    if (this.#h === 0) throw new DisposedError("this tensor was disposed; it cannot be used any more");
+    if (this.#h === 0) throw new DisposedError(disposedMessage(this));
+    if (this._gen < stepGen) this._gen = stepGen; // used in this step (ts/memory.ts)
     return this.#h;
   }
 
@@ -301,7 +304,7 @@ export class Tensor {
   }
 
   toString(): string {
-    if (this.isDisposed) return "tensor(<disposed>)";
+    if (this.isDisposed) return releasedByStepScope(this) ? "tensor(<released by the step scope>)" : "tensor(<disposed>)";
     return formatTensor(this.dataSync(), this.shape, this.dtype);
   }
 

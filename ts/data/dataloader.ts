@@ -5,8 +5,11 @@
 //   for (const [x, y] of loader) { ... }            // synchronous datasets, no prefetch
 //
 // Memory: each batch is a set of fresh tensors owned by the consumer (dispose them, or let a
-// tidy / the garbage collector do it); whatever the loader creates to build a batch is freed
-// before the batch is handed out. Batches prefetched but never handed out (a `break`) are freed.
+// tidy, the step scope or the garbage collector do it); whatever the loader creates to build a
+// batch is freed before the batch is handed out. Handing out a batch is not a step-scope
+// boundary (an inference loop may collect its predictions for a final kd.cat); in a synchronous
+// for…of it is a safe point where tensors the collector found unreachable are freed at once
+// (ts/memory.ts), so inference loops that never yield stay flat in Node too. Batches prefetched but never handed out (a `break`) are freed.
 //
 // Prefetch: JS runs one thing at a time, so "ahead" means: as soon as batch k is handed out,
 // batch k+1 is scheduled as a macrotask. It is built while the consumer's step awaits anything
@@ -16,7 +19,7 @@
 import { fromArray } from "../creation.js";
 import { ValueError } from "../errors.js";
 import { stack } from "../functional.js";
-import { tidy } from "../memory.js";
+import { exempt, handOut, safePoint, tidy } from "../memory.js";
 import { Tensor } from "../tensor.js";
 import { isPromise, IterableDataset, type MapDataset } from "./dataset.js";
 import { Generator } from "./generator.js";
@@ -143,6 +146,7 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
     }
     if (this.#asyncItems) throw new TypeError("this dataset's getItem is asynchronous: iterate the DataLoader with for await");
     for (const idx of this.batchIndices()) {
+      safePoint(); // a loop that never yields: free what the collector found unreachable (ts/memory.ts)
       const r = this.#buildSync(idx);
       if ("pending" in r) {
         void settle(r.pending);
@@ -156,6 +160,7 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
     const bs = this.batchSize;
     for (;;) {
       let done = false;
+      safePoint();
       const batch = tidy(() => {
         const items: T[] = [];
         while (items.length < (bs ?? 1)) {
@@ -203,7 +208,8 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
       while (ahead.length < count) {
         const n = batches.next();
         if (n.done) return;
-        const p = this.#buildAsync(n.value);
+        // exempt from the step scope while queued: with prefetch > 1 a batch may wait steps
+        const p = this.#buildAsync(n.value).then((b) => (forEachTensor(b, exempt), b));
         p.catch(() => {}); // rejections are raised when the consumer reaches that batch
         ahead.push(p);
       }
@@ -214,6 +220,7 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
         if (ahead.length === 0) return;
         const b = await ahead.shift()!;
         fill(this.prefetch);
+        forEachTensor(b, handOut);
         yield b;
       }
     } finally {
@@ -227,10 +234,10 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
       const r = this.#buildSync(indices);
       if ("batch" in r) return r.batch;
       this.#asyncItems = true; // later batches skip the synchronous attempt
-      return this.#collateOwned(await Promise.all(r.pending));
+      return this.#collateOwned(await Promise.all(r.pending.map(pinned)));
     }
     const ds = this.dataset as MapDataset<T | Promise<T>>;
-    return this.#collateOwned(await Promise.all(indices.map((i) => ds.getItem(i))));
+    return this.#collateOwned(await Promise.all(indices.map((i) => pinned(ds.getItem(i)))));
   }
 
   /**
@@ -347,6 +354,15 @@ export function tensorsIn(v: unknown, out = new Set<Tensor>(), depth = 0): Set<T
     for (const x of Object.values(v)) tensorsIn(x, out, depth + 1);
   }
   return out;
+}
+
+function forEachTensor(v: unknown, f: (t: Tensor) => void): void {
+  for (const t of tensorsIn(v)) f(t);
+}
+
+/** An item exempt from the step scope once it arrives: it may wait steps for the batch's slowest item. */
+function pinned<X>(item: X | Promise<X>): Promise<X> {
+  return Promise.resolve(item).then((v) => (forEachTensor(v, exempt), v));
 }
 
 /** Disposes every tensor inside a value (a batch: tensors, arrays, plain objects). */

@@ -7,6 +7,7 @@
 // create is freed once the batch is stacked, while tensors a dataset keeps across calls survive.
 import { fromArray } from "../creation.js";
 import { IndexError, ShapeError, ValueError } from "../errors.js";
+import { exempt } from "../memory.js";
 import { Tensor } from "../tensor.js";
 import { Generator } from "./generator.js";
 
@@ -103,6 +104,7 @@ export class TensorDataset extends Dataset<Tensor[]> {
       if (t.shape[0] !== n) throw new ShapeError(`Size mismatch between tensors: tensor 0 has ${n} samples, tensor ${k} has ${t.shape[0]}`);
     });
     this.tensors = tensors;
+    for (const t of tensors) exempt(t); // the dataset holds them: never released by the step scope
   }
 
   get length(): number {

@@ -17,7 +17,7 @@ import { abi, check } from "../runtime/abi.js";
 import { noGrad } from "../autograd.js";
 import { tensor } from "../creation.js";
 import { DeviceError, KindlingError, ValueError } from "../errors.js";
-import { keep } from "../memory.js";
+import { exempt, keep } from "../memory.js";
 import { Tensor, type Device, type NestedArray } from "../tensor.js";
 import type { DType } from "../dtype.js";
 
@@ -351,8 +351,9 @@ export class Module {
     const walk = (m: Module, prefix: string) => {
       if (stack.has(m)) throw new ValueError(`stateDict(): module ${prefix || m.constructor.name} contains itself`);
       stack.add(m);
-      for (const [k, v] of m.#ownParameters()) out[prefix + k] = opts.keepVars ? v : v.detach();
-      for (const [k, v, persistent] of m.#ownBuffers()) if (persistent) out[prefix + k] = opts.keepVars ? v : v.detach();
+      // detached views: a snapshot the caller may keep across training steps (ts/memory.ts)
+      for (const [k, v] of m.#ownParameters()) out[prefix + k] = opts.keepVars ? v : exempt(v.detach());
+      for (const [k, v, persistent] of m.#ownBuffers()) if (persistent) out[prefix + k] = opts.keepVars ? v : exempt(v.detach());
       for (const [k, v] of m._members()) if (v instanceof Module) walk(v, `${prefix}${k}.`);
       stack.delete(m);
     };

@@ -17,7 +17,7 @@ import { noGrad, enableGrad } from "../autograd.js";
 import { checkOptions } from "../options.js";
 import { zerosLike, full } from "../creation.js";
 import { ValueError } from "../errors.js";
-import { keep } from "../memory.js";
+import { exempt, keep, stepBoundary } from "../memory.js";
 import { abi, lastError } from "../runtime/abi.js";
 import { Tensor } from "../tensor.js";
 
@@ -188,6 +188,7 @@ export abstract class Optimizer {
    * the model and returns the loss: it runs with gradients on, and its result is returned.
    */
   step<T = undefined>(closure?: () => T): T | undefined {
+    stepBoundary(this); // the step scope: frees what the last steps made and no longer use (ts/memory.ts)
     let loss: T | undefined;
     if (closure !== undefined) loss = enableGrad(closure);
     noGrad(() => {
@@ -237,7 +238,7 @@ export abstract class Optimizer {
       const i = index.get(p);
       if (i === undefined) continue;
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(s)) out[k] = v instanceof Tensor ? v.clone() : v;
+      for (const [k, v] of Object.entries(s)) out[k] = v instanceof Tensor ? exempt(v.clone()) : v; // a snapshot to keep
       state[i] = out;
     }
     return { state, param_groups };
