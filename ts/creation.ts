@@ -4,9 +4,11 @@ import { abi, intArg, lastError, putInts } from "./runtime/abi.js";
 import { arrayFor, checkDType, dtypeCode, dtypeSize, type AnyTypedArray, type DType } from "./dtype.js";
 import { ValueError } from "./errors.js";
 import { assertNotDetached } from "./worker/detached.js";
-import { flatShape, Tensor, wrap, type NestedArray, type ShapeArg } from "./tensor.js";
+import { flatShape, Tensor, wrap, type Device, type NestedArray, type ShapeArg } from "./tensor.js";
+import { checkDevice } from "./device.js";
 
-export interface CreateOptions { dtype?: DType | "float" | "int"; requiresGrad?: boolean }
+/** `device` must be one of kd.devices() (an unavailable one is a DeviceError, never a silent CPU). */
+export interface CreateOptions { dtype?: DType | "float" | "int"; requiresGrad?: boolean; device?: Device }
 
 /**
  * A new engine tensor of `shape` whose storage `fill` writes in place, as raw little-endian
@@ -59,7 +61,7 @@ function flatten(data: NestedArray, shape: number[], out: (number | boolean)[], 
  * 1.0; pass {dtype: "int32"} for integers), booleans bool, Int32Array int32, Uint8Array bool.
  */
 export function tensor(data: NestedArray | AnyTypedArray | Tensor, opts: CreateOptions = {}): Tensor {
-  if (data instanceof Tensor) return opts.dtype ? data.to(checkDType(opts.dtype)) : data.clone();
+  if (data instanceof Tensor) return withGrad(opts.dtype ? data.to(checkDType(opts.dtype)) : data.clone(), opts);
   if (ArrayBuffer.isView(data)) {
     assertNotDetached(data, "tensor()");
     const dtype = opts.dtype ? checkDType(opts.dtype) : data instanceof Int32Array ? "int32" : data instanceof Uint8Array ? "bool" : "float32";
@@ -92,8 +94,11 @@ function splitArgs(args: SizeArgs): [number[], CreateOptions] {
   return [flatShape(args as (number | ShapeArg)[]), opts];
 }
 
-/** Applies {requiresGrad: true} from the options. */
+/** Applies {requiresGrad: true} from the options, and checks {device} (every device here is the CPU). */
 function withGrad(t: Tensor, opts: CreateOptions): Tensor {
+  if (opts.device !== undefined) {
+    try { checkDevice(opts.device); } catch (e) { t.dispose(); throw e; }
+  }
   return opts.requiresGrad ? t.requiresGrad_(true) : t;
 }
 
@@ -117,9 +122,9 @@ export function empty(...args: SizeArgs): Tensor {
   return zeros(...args);
 }
 
-export function zerosLike(t: Tensor, opts: CreateOptions = {}): Tensor { return full(t.shape, 0, { dtype: opts.dtype ?? t.dtype }); }
-export function onesLike(t: Tensor, opts: CreateOptions = {}): Tensor { return full(t.shape, 1, { dtype: opts.dtype ?? t.dtype }); }
-export function fullLike(t: Tensor, value: number | boolean, opts: CreateOptions = {}): Tensor { return full(t.shape, value, { dtype: opts.dtype ?? t.dtype }); }
+export function zerosLike(t: Tensor, opts: CreateOptions = {}): Tensor { return full(t.shape, 0, { dtype: opts.dtype ?? t.dtype, device: opts.device }); }
+export function onesLike(t: Tensor, opts: CreateOptions = {}): Tensor { return full(t.shape, 1, { dtype: opts.dtype ?? t.dtype, device: opts.device }); }
+export function fullLike(t: Tensor, value: number | boolean, opts: CreateOptions = {}): Tensor { return full(t.shape, value, { dtype: opts.dtype ?? t.dtype, device: opts.device }); }
 export function emptyLike(t: Tensor, opts: CreateOptions = {}): Tensor { return zerosLike(t, opts); }
 export function randLike(t: Tensor): Tensor { return rand(t.shape); }
 export function randnLike(t: Tensor): Tensor { return randn(t.shape); }
@@ -135,7 +140,7 @@ export function arange(a: number, b?: number, c?: number | CreateOptions, d?: Cr
   if (d) opts = d;
   const [start, end, step] = b === undefined ? [0, a, 1] : [a, b, c ?? 1];
   const dtype = opts.dtype ? checkDType(opts.dtype) : [start, end, step].every(Number.isInteger) ? "int32" : "float32";
-  return wrap(abi().kd_arange(start, end, step, dtypeCode(dtype)));
+  return withGrad(wrap(abi().kd_arange(start, end, step, dtypeCode(dtype))), opts);
 }
 
 export function linspace(start: number, end: number, steps: number): Tensor {
@@ -145,7 +150,7 @@ export function linspace(start: number, end: number, steps: number): Tensor {
 
 export function eye(n: number, m: number | CreateOptions = n, opts: CreateOptions = {}): Tensor {
   if (typeof m === "object") { opts = m; m = n; }
-  return wrap(abi().kd_eye(intArg(n, "size"), intArg(m, "size"), dtypeCode(checkDType(opts.dtype ?? "float32"))));
+  return withGrad(wrap(abi().kd_eye(intArg(n, "size"), intArg(m, "size"), dtypeCode(checkDType(opts.dtype ?? "float32")))), opts);
 }
 
 /** Seeds the engine's generator (rand, randn, randint, randperm, dropout, shuffling). */
