@@ -5,7 +5,7 @@
 // corrupt or hostile file raises a SafetensorsError and creates nothing.
 import { fromArray, fromBytes } from "../creation.js";
 import { ValueError } from "../errors.js";
-import type { DType } from "../dtype.js";
+import type { AnyTypedArray, DType } from "../dtype.js";
 import type { Tensor } from "../tensor.js";
 import { warnNonFinite } from "./nonfinite.js";
 import { isFileHandle, locate, readSource, writeHandle, writeStored, type Source } from "./stores.js";
@@ -25,8 +25,19 @@ const MAX_HEADER = 100_000_000;
 export type StateDict = Record<string, Tensor>;
 export type { Source };
 
-/** Serialises tensors (keys sorted by name within the data, as the Python library does). */
+/** Serialises tensors (keys sorted by name within the data, as the Python library does); CPU tensors (save() reads any device). */
 export function serialize(tensors: StateDict, metadata: Record<string, string> = {}): Uint8Array {
+  return encode(tensors, Object.keys(tensors).sort().map((n) => tensors[n].dataSync()), metadata);
+}
+
+/** serialize() through the awaited read, for tensors on any device. */
+export async function serializeAsync(tensors: StateDict, metadata: Record<string, string> = {}): Promise<Uint8Array> {
+  const names = Object.keys(tensors).sort();
+  return encode(tensors, await Promise.all(names.map((n) => tensors[n].data())), metadata);
+}
+
+/** The file's bytes from the tensors and their elements (read already, in sorted key order). */
+function encode(tensors: StateDict, datas: AnyTypedArray[], metadata: Record<string, string>): Uint8Array {
   const names = Object.keys(tensors).sort();
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) {
@@ -35,14 +46,14 @@ export function serialize(tensors: StateDict, metadata: Record<string, string> =
   }
   let offset = 0;
   const parts: Uint8Array[] = [];
-  for (const name of names) {
+  names.forEach((name, i) => {
     const t = tensors[name];
-    const data = t.dataSync();
+    const data = datas[i];
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     header[name] = { dtype: WRITE[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes.length] };
     parts.push(bytes);
     offset += bytes.length;
-  }
+  });
   const json = new TextEncoder().encode(JSON.stringify(header));
   const head = new Uint8Array(json.length + ((8 - ((json.length + 8) % 8)) % 8)).fill(0x20); // the data starts 8-byte aligned
   head.set(json);
@@ -194,7 +205,7 @@ const isNode = () => typeof process !== "undefined" && !!process.versions?.node;
  * returns a Blob to download (kd.io.download) or upload.
  */
 export async function save(tensors: StateDict, path?: string | FileSystemFileHandle, metadata: Record<string, string> = {}): Promise<Blob | void> {
-  const bytes = serialize(tensors, metadata);
+  const bytes = await serializeAsync(tensors, metadata);
   if (path === undefined) return new Blob([bytes as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" });
   if (isFileHandle(path)) return writeHandle(path, bytes);
   if (locate(path, "save") === "store") return writeStored(path, bytes);
