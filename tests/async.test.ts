@@ -1,6 +1,6 @@
 // The async-first read path (ts/tensor.ts "reading"), deferred data-dependent checks
 // (ts/checks.ts), and async functions in kd.noGrad / kd.tidy.
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import * as kd from "../ts/index.js";
 import { _forceDeferredChecks, pendingChecks } from "../ts/checks.js";
 
@@ -192,5 +192,28 @@ describe("async tidy", () => {
     expect(v.isDisposed).toBe(false);
     expect(Array.from(v.dataSync())).toEqual([2]);
     v.dispose();
+  });
+});
+
+describe("library paths read through the awaited form", () => {
+  it("kd.save and kd.saveCheckpoint read every tensor with await t.data(), never dataSync", async () => {
+    const m = new kd.nn.Linear(3, 2);
+    const data = vi.spyOn(kd.Tensor.prototype, "data");
+    const sync = vi.spyOn(kd.Tensor.prototype, "dataSync");
+    try {
+      const blob = (await kd.save({ a: kd.ones(2), b: kd.zeros([1, 3]) })) as Blob;
+      expect(data).toHaveBeenCalledTimes(2);
+      const back = kd.safetensors.deserialize(new Uint8Array(await blob.arrayBuffer())).tensors;
+      data.mockClear();
+      await kd.saveCheckpoint(undefined, { model: m });
+      expect(data.mock.calls.length).toBeGreaterThanOrEqual(2); // weight and bias at least
+      expect(sync).not.toHaveBeenCalled();
+      sync.mockRestore();
+      expect(Array.from(back.a.dataSync())).toEqual([1, 1]);
+    } finally {
+      data.mockRestore();
+      sync.mockRestore();
+    }
+    expect(vi.isMockFunction(kd.Tensor.prototype.dataSync)).toBe(false);
   });
 });
