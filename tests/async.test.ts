@@ -217,3 +217,18 @@ describe("library paths read through the awaited form", () => {
     expect(vi.isMockFunction(kd.Tensor.prototype.dataSync)).toBe(false);
   });
 });
+
+describe("metrics through the awaited read", () => {
+  it("accuracyAsync and classes give what accuracy and the sync path give", async () => {
+    const logits = kd.tensor([[0.1, 2, 0.3], [3, 0, 1], [0, 0, 5], [1, 4, 0]]);
+    const target = kd.tensor([1, 0, 1, 1], { dtype: "int32" });
+    expect(await kd.metrics.accuracyAsync(logits, target)).toBe(0.75);
+    expect(await kd.metrics.accuracyAsync(logits, target)).toBe(kd.metrics.accuracy(logits, target));
+    expect(Array.from(await kd.metrics.classes(logits))).toEqual([1, 0, 2, 1]);
+    const cm = kd.metrics.confusionMatrix(await kd.metrics.classes(logits), await kd.metrics.classes(target), 3);
+    expect(cm).toEqual(kd.metrics.confusionMatrix(logits, target, 3));
+    expect(cm).toEqual([[1, 0, 0], [0, 2, 1], [0, 0, 0]]);
+    await expect(kd.metrics.accuracyAsync(logits, kd.tensor([1], { dtype: "int32" }))).rejects.toThrow("accuracy(): 4 predictions for 1 targets");
+    expect(Number.isNaN(await kd.metrics.accuracyAsync(kd.zeros([0], { dtype: "int32" }), kd.zeros([0], { dtype: "int32" })))).toBe(true);
+  });
+});
