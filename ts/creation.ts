@@ -5,11 +5,13 @@ import { arrayFor, checkDType, dtypeCode, dtypeSize, type AnyTypedArray, type DT
 import { DTypeError, ValueError } from "./errors.js";
 import { checkOptions, describe, isOptions } from "./options.js";
 import { assertNotDetached } from "./worker/detached.js";
-import { flatShape, Tensor, wrap, type NestedArray, type ShapeArg } from "./tensor.js";
+import { flatShape, Tensor, wrap, type Device, type NestedArray, type ShapeArg } from "./tensor.js";
+import { checkDevice } from "./device.js";
 
-export interface CreateOptions { dtype?: DType | "float" | "int"; requiresGrad?: boolean }
-const CREATE_OPTIONS = ["dtype", "requiresGrad"] as const;
-/** Checks a creation function's options object: only dtype and requiresGrad. */
+/** `device` must be one of kd.devices() (an unavailable one is a DeviceError, never a silent CPU). */
+export interface CreateOptions { dtype?: DType | "float" | "int"; requiresGrad?: boolean; device?: Device }
+const CREATE_OPTIONS = ["dtype", "requiresGrad", "device"] as const;
+/** Checks a creation function's options object: only dtype, requiresGrad and device. */
 const createOptions = (where: string, opts: CreateOptions | undefined): CreateOptions => checkOptions(where, opts ?? {}, CREATE_OPTIONS);
 
 /**
@@ -85,7 +87,7 @@ function flatten(data: NestedArray, shape: number[], out: (number | boolean)[], 
  */
 export function tensor(data: NestedArray | AnyTypedArray | Tensor, opts: CreateOptions = {}): Tensor {
   createOptions("tensor", opts);
-  if (data instanceof Tensor) return opts.dtype ? data.to(checkDType(opts.dtype)) : data.clone();
+  if (data instanceof Tensor) return withGrad(opts.dtype ? data.to(checkDType(opts.dtype)) : data.clone(), opts);
   if (ArrayBuffer.isView(data)) {
     assertNotDetached(data, "tensor()");
     const dtype = opts.dtype ? checkDType(opts.dtype) : data instanceof Int32Array ? "int32" : data instanceof Uint8Array ? "bool" : "float32";
@@ -120,8 +122,11 @@ function splitArgs(where: string, args: SizeArgs): [number[], CreateOptions] {
   return [flatShape(args as (number | ShapeArg)[]), opts];
 }
 
-/** Applies {requiresGrad: true} from the options. */
+/** Applies {requiresGrad: true} from the options, and checks {device} (every device here is the CPU). */
 function withGrad(t: Tensor, opts: CreateOptions): Tensor {
+  if (opts.device !== undefined) {
+    try { checkDevice(opts.device); } catch (e) { t.dispose(); throw e; }
+  }
   return opts.requiresGrad ? t.requiresGrad_(true) : t;
 }
 
@@ -166,7 +171,7 @@ export function arange(start: number, end: number, opts?: CreateOptions): Tensor
 export function arange(start: number, end: number, step: number, opts?: CreateOptions): Tensor;
 export function arange(...args: (number | ArangeOptions | undefined)[]): Tensor {
   while (args.length > 0 && args[args.length - 1] === undefined) args.pop();
-  const given = isOptions(args.at(-1)) ? checkOptions("arange", args.pop() as ArangeOptions, ["dtype", "requiresGrad", "start", "end", "step"]) : {};
+  const given = isOptions(args.at(-1)) ? checkOptions("arange", args.pop() as ArangeOptions, ["dtype", "requiresGrad", "device", "start", "end", "step"]) : {};
   const { start: s0, end: e0, step: st0, ...opts } = given;
   // torch's keywords: arange(end=5), arange(start=1, end=5, step=2)
   if (s0 !== undefined || e0 !== undefined || st0 !== undefined) {

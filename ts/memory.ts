@@ -172,6 +172,12 @@ export function untrack(t: Owned): void {
   if (!registry.unregister(t)) earlier?.unregister(t);
 }
 
+/** The collector's backstop for t now releases `handle` (t's handle was replaced in place). */
+export function retrack(t: Owned, handle: number): void {
+  registry.unregister(t);
+  registry.register(t, handle, t);
+}
+
 /**
  * kd.keep(t) takes t out of every open tidy scope and out of the step scope, so that it lives
  * until disposed (or collected): nn.Parameter, module buffers and optimizer state use it, so a
@@ -359,6 +365,13 @@ function kept(v: unknown, out: Set<unknown>, depth = 0): void {
 /**
  * Runs `fn` and disposes every tensor it created except those it returns (as PyTorch has no
  * equivalent, this is the TF.js idiom; tensors created in nested tidies are handled by them).
+ *
+ * An async `fn` gets a Promise back, and its scope stays open until the promise settles: what
+ * it creates across its awaits is freed then, except the resolved value's tensors. The scope is
+ * the innermost open one while it waits, so a tensor that *other* code creates during the await
+ * (a timer, another request) also belongs to it and is freed when it settles, unless that code
+ * calls kd.keep(t) on it: JavaScript gives no portable way to tell whose
+ * continuation created a tensor. Keep unrelated work out of an async tidy's awaits.
  */
 export function tidy<T>(fn: () => T): T {
   const scope: Owned[] = [];
@@ -367,22 +380,36 @@ export function tidy<T>(fn: () => T): T {
   try {
     result = fn();
   } catch (e) {
-    // a throwing scope still frees what it created
-    scopes.pop();
-    for (const t of scope) if (!t.isDisposed) t.dispose();
+    closeScope(scope, undefined, true);
     throw e;
   }
-  scopes.pop();
-  if (result instanceof Promise) {
-    throw new TypeError("kd.tidy() cannot take an async function: tensors would be freed before it resolves");
+  if (!(result instanceof Promise)) {
+    closeScope(scope, result, false);
+    return result;
   }
+  return result.then(
+    (v: unknown) => {
+      closeScope(scope, v, false);
+      return v;
+    },
+    (e: unknown) => {
+      closeScope(scope, undefined, true);
+      throw e;
+    },
+  ) as T; // T is the Promise type here
+}
+
+/** Ends a tidy scope (wherever it sits in the stack: async scopes may settle out of order). */
+function closeScope(scope: Owned[], result: unknown, failed: boolean): void {
+  const at = scopes.lastIndexOf(scope);
+  if (at >= 0) scopes.splice(at, 1);
   const keep = new Set<unknown>();
-  kept(result, keep);
+  if (!failed) kept(result, keep);
+  const parent = at > 0 ? scopes[at - 1] : undefined;
   for (const t of scope) {
-    if (keep.has(t)) scopes.at(-1)?.push(t);
+    if (keep.has(t)) parent?.push(t);
     else if (!t.isDisposed) t.dispose();
   }
-  return result;
 }
 
 /**

@@ -6,7 +6,9 @@ import { arrayFor, checkDType, DTYPES, dtypeCode, type AnyTypedArray, type DType
 import { DeviceError, DisposedError, DTypeError, IndexError, ShapeError, ValueError } from "./errors.js";
 import { formatTensor } from "./format.js";
 import { checkOptions } from "./options.js";
-import { disposedMessage, releasedByStepScope, stepGen, track, untrack } from "./memory.js";
+import { disposedMessage, releasedByStepScope, retrack, stepGen, track, untrack } from "./memory.js";
+import { checkDevice, isDeviceName } from "./device.js";
+import { flushChecks, flushChecksSync } from "./checks.js";
 
 export type Scalar = number | boolean;
 export type Device = "cpu" | "webgpu";
@@ -127,8 +129,11 @@ export class Tensor {
     return this.#dtype;
   }
 
+  /** The device the storage lives on (the engine's device code 0 is the CPU). */
   get device(): Device {
-    return abi().kd_device(this.handle) === 0 ? "cpu" : "webgpu";
+    const code = abi().kd_device(this.handle);
+    if (code !== 0) throw new DeviceError(`tensor on engine device ${code}, which this build does not know`);
+    return "cpu";
   }
 
   stride(): number[] {
@@ -258,10 +263,72 @@ export class Tensor {
   }
 
   // ---- reading ------------------------------------------------------------------------
+  // One read path. A CPU tensor reads synchronously (a copy out of wasm memory); a tensor on an
+  // asynchronous device reads only through the awaited forms (data, item, tolist, format), and
+  // its sync forms throw a DeviceError naming the awaited one. Each read first reports the
+  // data-dependent checks queued since the last one (ts/checks.ts).
 
   /** The elements in row-major order, as a new TypedArray (CPU only; use await t.data() anywhere). */
   dataSync(): AnyTypedArray {
-    if (this.device !== "cpu") throw new DeviceError(`dataSync() cannot read a ${this.device} tensor synchronously; use await t.data()`);
+    return this.#readSync("data");
+  }
+
+  /** The elements in row-major order, as a new TypedArray, on any device. */
+  async data(): Promise<AnyTypedArray> {
+    await flushChecks();
+    if (this.device === "cpu") return this.#hostCopy();
+    throw new DeviceError(`no ${this.device} backend is built: its tensors cannot be read`);
+  }
+
+  /** The value of a one-element tensor (CPU; use await t.itemAsync() anywhere). */
+  item(): number | boolean {
+    this.#checkOne();
+    return this.#scalar(this.#readSync("itemAsync"));
+  }
+
+  /** The value of a one-element tensor, on any device. */
+  async itemAsync(): Promise<number | boolean> {
+    this.#checkOne();
+    return this.#scalar(await this.data());
+  }
+
+  /** Nested arrays (numbers, or booleans for bool tensors), as torch's tolist() (CPU; await t.tolistAsync() anywhere). */
+  tolist(): NestedArray {
+    return this.#nest(this.#readSync("tolistAsync"));
+  }
+
+  /** tolist() on any device. */
+  async tolistAsync(): Promise<NestedArray> {
+    return this.#nest(await this.data());
+  }
+
+  /** torch's printed form; a tensor on an asynchronous device prints a placeholder (use await t.format()). */
+  toString(): string {
+    if (this.isDisposed) return releasedByStepScope(this) ? "tensor(<released by the step scope>)" : "tensor(<disposed>)";
+    if (this.device !== "cpu") return `tensor(<${this.device}, shape [${this.shape.join(", ")}], ${this.dtype}: use await t.format() to print the values>)`;
+    return formatTensor(this.dataSync(), this.shape, this.dtype);
+  }
+
+  /** toString() on any device. */
+  async format(): Promise<string> {
+    if (this.isDisposed) return releasedByStepScope(this) ? "tensor(<released by the step scope>)" : "tensor(<disposed>)";
+    return formatTensor(await this.data(), this.shape, this.dtype);
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  #readSync(asyncName: string): AnyTypedArray {
+    const device = this.device;
+    const what = asyncName === "data" ? "dataSync" : asyncName.replace(/Async$/, "");
+    if (device !== "cpu") throw new DeviceError(`${what}() cannot read a ${device} tensor synchronously; use await t.${asyncName}()`);
+    flushChecksSync();
+    return this.#hostCopy();
+  }
+
+  /** A copy of a CPU tensor's elements out of wasm memory. */
+  #hostCopy(): AnyTypedArray {
     const a = abi();
     const c = a.kd_contiguous(this.handle);
     check(c);
@@ -274,22 +341,16 @@ export class Tensor {
     }
   }
 
-  /** The elements, on any device. */
-  async data(): Promise<AnyTypedArray> {
-    return this.dataSync();
-  }
-
-  /** The value of a one-element tensor. */
-  item(): number | boolean {
+  #checkOne(): void {
     const n = this.numel();
     if (n !== 1) throw new ValueError(`a Tensor with ${n} elements cannot be converted to Scalar`);
-    const v = this.dataSync()[0];
-    return this.dtype === "bool" ? v !== 0 : v;
   }
 
-  /** Nested arrays (numbers, or booleans for bool tensors), as torch's tolist(). */
-  tolist(): NestedArray {
-    const d = this.dataSync();
+  #scalar(d: AnyTypedArray): number | boolean {
+    return this.dtype === "bool" ? d[0] !== 0 : d[0];
+  }
+
+  #nest(d: AnyTypedArray): NestedArray {
     const isBool = this.dtype === "bool";
     const shape = this.shape;
     let i = 0;
@@ -301,15 +362,6 @@ export class Tensor {
       return Array.from({ length: shape[dim] }, () => rec(dim + 1));
     };
     return rec(0);
-  }
-
-  toString(): string {
-    if (this.isDisposed) return releasedByStepScope(this) ? "tensor(<released by the step scope>)" : "tensor(<disposed>)";
-    return formatTensor(this.dataSync(), this.shape, this.dtype);
-  }
-
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return this.toString();
   }
 
   // ---- elementwise ----------------------------------------------------------------------
@@ -451,11 +503,40 @@ export class Tensor {
     return wrap(abi().kd_softmax(this.handle, intArg(dim, "dim"), 1));
   }
 
-  /** A cast (`t.to("int32")`) or a device move (`t.to("cpu")`). */
-  to(target: DType | Device | "float" | "int"): Tensor {
-    if (target === "cpu") return this.clone();
-    if (target === "webgpu") throw new DeviceError("the webgpu device is not available in this build yet");
+  /**
+   * A cast (`t.to("int32")`), a device move (`t.to("cpu")`), or both (`t.to({device, dtype})`):
+   * a new tensor, as torch's out-of-place to(). An unavailable device is a DeviceError.
+   */
+  to(target: DType | Device | "float" | "int" | { device?: Device; dtype?: DType | "float" | "int" }): Tensor {
+    if (target !== null && typeof target === "object") {
+      if (target.device !== undefined) checkDevice(target.device);
+      return target.dtype === undefined ? this.clone() : this.to(target.dtype);
+    }
+    if (isDeviceName(target)) {
+      checkDevice(target);
+      return this.clone(); // cpu -> cpu: torch returns self; a copy keeps ownership simple here
+    }
     return wrap(abi().kd_cast(this.handle, dtypeCode(checkDType(target))));
+  }
+
+  /** This tensor on the CPU (a copy, as to("cpu")). */
+  cpu(): Tensor {
+    return this.to("cpu");
+  }
+
+  /**
+   * Internal (Module.to): gives this Tensor object a new engine handle in place, releasing the
+   * old one, so that whoever holds the object (an optimizer holds Parameters) sees the moved
+   * storage. Takes ownership of `handle`; the shape and dtype caches are reset.
+   */
+  _replaceHandle(handle: number): void {
+    const old = this.handle;
+    check(handle);
+    this.#h = handle;
+    this.#shape = undefined;
+    this.#dtype = undefined;
+    retrack(this, handle);
+    abi().kd_release(old);
   }
 
   float(): Tensor { return this.to("float32"); }

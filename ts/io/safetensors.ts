@@ -5,7 +5,7 @@
 // corrupt or hostile file raises a SafetensorsError and creates nothing.
 import { fromArray, fromBytes } from "../creation.js";
 import { ValueError } from "../errors.js";
-import type { DType } from "../dtype.js";
+import type { AnyTypedArray, DType } from "../dtype.js";
 import { Tensor } from "../tensor.js";
 import { warnNonFinite } from "./nonfinite.js";
 import { isFileHandle, locate, readSource, writeHandle, writeStored, type Source } from "./stores.js";
@@ -58,9 +58,21 @@ function foreignFormat(first: Uint8Array): string | null {
   return null;
 }
 
-/** Serialises tensors (keys sorted by name within the data, as the Python library does). */
+/** Serialises tensors (keys sorted by name within the data, as the Python library does); CPU tensors (save() reads any device). */
 export function serialize(what: StateDict | HasStateDict, metadata: Record<string, string> = {}): Uint8Array {
   const tensors = tensorsOf(what);
+  return encode(tensors, Object.keys(tensors).sort().map((n) => tensors[n].dataSync()), metadata);
+}
+
+/** serialize() through the awaited read, for tensors on any device. */
+export async function serializeAsync(what: StateDict | HasStateDict, metadata: Record<string, string> = {}): Promise<Uint8Array> {
+  const tensors = tensorsOf(what);
+  const names = Object.keys(tensors).sort();
+  return encode(tensors, await Promise.all(names.map((n) => tensors[n].data())), metadata);
+}
+
+/** The file's bytes from the tensors and their elements (read already, in sorted key order). */
+function encode(tensors: StateDict, datas: AnyTypedArray[], metadata: Record<string, string>): Uint8Array {
   const names = Object.keys(tensors).sort();
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) {
@@ -69,14 +81,14 @@ export function serialize(what: StateDict | HasStateDict, metadata: Record<strin
   }
   let offset = 0;
   const parts: Uint8Array[] = [];
-  for (const name of names) {
+  names.forEach((name, i) => {
     const t = tensors[name];
-    const data = t.dataSync();
+    const data = datas[i];
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     setOwn(header, name, { dtype: WRITE[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes.length] });
     parts.push(bytes);
     offset += bytes.length;
-  }
+  });
   const json = new TextEncoder().encode(JSON.stringify(header));
   const head = new Uint8Array(json.length + ((8 - ((json.length + 8) % 8)) % 8)).fill(0x20); // the data starts 8-byte aligned
   head.set(json);
@@ -230,7 +242,7 @@ const isNode = () => typeof process !== "undefined" && !!process.versions?.node;
  * returns a Blob to download (kd.io.download) or upload.
  */
 export async function save(tensors: StateDict | HasStateDict, path?: string | FileSystemFileHandle, metadata: Record<string, string> = {}): Promise<Blob | void> {
-  const bytes = serialize(tensors, metadata);
+  const bytes = await serializeAsync(tensors, metadata);
   if (path === undefined) return new Blob([bytes as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" });
   if (isFileHandle(path)) return writeHandle(path, bytes);
   if (locate(path, "save") === "store") return writeStored(path, bytes);

@@ -9,6 +9,7 @@ import { DTypeError, IndexError, ShapeError, ValueError } from "../errors.js";
 import { tidy } from "../memory.js";
 import { Tensor, whereOp } from "../tensor.js";
 import { checkOptions } from "../options.js";
+import { deferCheck, defersChecks, firstFlagged } from "../checks.js";
 
 export type Reduction = "none" | "mean" | "sum";
 
@@ -224,11 +225,19 @@ function classWeights(target: Tensor, valid: Tensor, safe: Tensor, weight: Tenso
   return w.mul(valid);
 }
 
-/** Class indices other than ignoreIndex must lie in [0, C), as PyTorch checks. Inside tidy. */
-function checkTargetRange(target: Tensor, valid: Tensor, C: number): void {
-  if (target.numel() === 0) return;
+/**
+ * Class indices other than ignoreIndex must lie in [0, C), as PyTorch checks: at once on the
+ * CPU, at the next read on an asynchronous device (ts/checks.ts). Returns false when the check
+ * was deferred. Inside tidy.
+ */
+function checkTargetRange(target: Tensor, valid: Tensor, C: number): boolean {
+  if (target.numel() === 0) return true;
   const bad = target.lt(0).logicalOr(target.ge(C)).logicalAnd(valid);
-  if (!bad.any().item()) return;
+  if (defersChecks(target)) {
+    deferCheck(firstFlagged(bad, target), ([any, v]) => (any[0] ? new IndexError(`Target ${v[0]} is out of bounds.`) : null));
+    return false;
+  }
+  if (!bad.any().item()) return true;
   const t = target.dataSync(), b = bad.dataSync();
   const i = b.findIndex((v) => v !== 0);
   throw new IndexError(`Target ${t[i]} is out of bounds.`);
@@ -249,8 +258,9 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NLLLossOptions = {}
     const inp = oneD ? input.unsqueeze(0) : input;
     const tgt = oneD ? target.reshape([1]) : target;
     const valid = tgt.ne(ignoreIndex);
-    checkTargetRange(tgt, valid, inp.shape[1]);
-    const safe = whereOp(valid, tgt, 0);
+    // A deferred check lets the step run on: its gather reads clamped classes until it reports.
+    const checked = checkTargetRange(tgt, valid, inp.shape[1]);
+    const safe = checked ? whereOp(valid, tgt, 0) : whereOp(valid, tgt, 0).clamp(0, inp.shape[1] - 1);
     const picked = inp.gather(1, safe.unsqueeze(1)).squeeze(1);
     const w = classWeights(tgt, valid, safe, opts.weight);
     const loss = picked.mul(w).neg();

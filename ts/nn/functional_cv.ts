@@ -16,6 +16,7 @@ import { fromArray, rand, zeros } from "../creation.js";
 import { DTypeError, IndexError, ShapeError, ValueError } from "../errors.js";
 import { tidy } from "../memory.js";
 import { Tensor, whereOp, wrap } from "../tensor.js";
+import { deferCheck, defersChecks, firstFlagged } from "../checks.js";
 
 export type { Conv2dOptions, ConvTranspose2dOptions, OutputSize2d, Pair } from "../conv.js";
 
@@ -267,7 +268,12 @@ export function embedding(input: Tensor, weight: Tensor, opts: EmbeddingOptions 
   if (weight.ndim !== 2) throw new ShapeError(`'weight' must be 2-D, got ${shp(weight.shape)}`);
   const [num, dim] = weight.shape;
   const pad = embeddingPaddingIdx(opts.paddingIdx, num);
-  if (input.numel() > 0) {
+  const deferred = input.numel() > 0 && defersChecks(input);
+  if (deferred) {
+    // an asynchronous device: checked at the next read (ts/checks.ts); the lookup below reads
+    // clamped rows until then
+    tidy(() => deferCheck(firstFlagged(input.lt(0).logicalOr(input.ge(num)), input), ([any, v]) => (any[0] ? new IndexError(`index out of range in self: index ${v[0]} is out of bounds for an embedding of ${num} rows`) : null)));
+  } else if (input.numel() > 0) {
     const bad = tidy(() => input.lt(0).logicalOr(input.ge(num)).any().item());
     if (bad) {
       const v = Array.from(input.dataSync() as Int32Array).find((i) => i < 0 || i >= num);
@@ -276,7 +282,8 @@ export function embedding(input: Tensor, weight: Tensor, opts: EmbeddingOptions 
   }
   if (opts.maxNorm != null) embeddingRenorm_(weight, input, opts.maxNorm, opts.normType ?? 2);
   return tidy(() => {
-    const rows = weight.indexSelect(0, input.reshape([-1])).reshape([...input.shape, dim]);
+    const flat = deferred ? input.reshape([-1]).clamp(0, num - 1) : input.reshape([-1]);
+    const rows = weight.indexSelect(0, flat).reshape([...input.shape, dim]);
     if (pad === null) return rows;
     // The same values, with the padding rows taken from a detached copy: no gradient reaches them.
     return whereOp(input.eq(pad).unsqueeze(-1), rows.detach(), rows);
