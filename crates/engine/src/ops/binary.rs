@@ -150,8 +150,9 @@ pub fn binary(op: BinaryOp, name: &str, a: &Tensor, b: &Tensor) -> Result<Tensor
             DType::Bool => cmp::<u8>(op, &ca, &cb),
         };
     }
-    // torch implements these for floating types only.
+    // torch implements these for floating types only (it checks the shapes first).
     if rule == DTypeRule::FloatOnly && pd != DType::F32 {
+        broadcast_shapes(&a.shape, &b.shape)?;
         bail!(DType, "\"{}_cpu\" not implemented for '{}' (only float32 inputs are supported)", name, if a.dtype() == DType::F32 { b.dtype().name() } else { a.dtype().name() });
     }
     // PyTorch refuses `-` when either operand is bool (bool - int, float - bool... too).
