@@ -71,3 +71,21 @@ def enc_tensor(t, digits):
         return {"values": [int(v) for v in t.reshape(-1).tolist()], "shape": list(t.shape), "dtype": "int32"}
     assert t.dtype == torch.float32, t.dtype
     return {"values": [enc_float(v, digits) for v in t.reshape(-1).tolist()], "shape": list(t.shape), "dtype": "float32"}
+
+
+def read_manifest():
+    """The engine's elementwise op rows, {name: row} in ABI order (tests/fixtures/manifest.json,
+    written by scripts/gen-ops.mjs from crates/engine/src/ops/spec.rs): dtype rule, tolerance
+    class, input domains for values and gradients, whether the op has a gradient."""
+    import json
+    import os
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "manifest.json")
+    with open(path) as f:
+        return {o["name"]: o for o in json.load(f)["ops"]}
+
+
+def torch_fn(name):
+    """The torch function of an engine op (torch.<name>, or torch.nn.functional's for the few
+    that live only there)."""
+    import torch
+    return getattr(torch, name, None) or getattr(torch.nn.functional, name)

@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as kd from "../ts/index.js";
-import { BINARY_OPS, UNARY_OPS } from "../ts/tensor.js";
+import { BINARY_OPS, UNARY_OPS } from "../ts/generated/ops.js";
 import { checkedCases, conformanceRunner, DEVIATIONS, KNOWN_BUGS, type Fixture } from "./helpers/conformance-cases.js";
 
 const fixture: Fixture = JSON.parse(readFileSync(new URL("./fixtures/ops.json", import.meta.url), "utf8"));

@@ -2,7 +2,6 @@
 //   import * as kd from "kindling";
 //   const x = kd.randn([2, 3]); console.log(x.matmul(x.t()).toString());
 import { init } from "./runtime/load.js";
-import { elementwise } from "./functional.js";
 
 export { init, type InitOptions } from "./runtime/load.js";
 export { getEngine } from "./runtime/abi.js";
@@ -41,12 +40,7 @@ export function slice(start: number | null = null, stop: number | null = null, s
   return { start, stop, step };
 }
 
-export const {
-  neg, abs, exp, log, sqrt, rsqrt, sin, cos, tan, atan, tanh, sigmoid, relu, silu, sign, floor, ceil, round,
-  trunc, square, reciprocal, log1p, expm1, erf, softplus, log2, exp2, logicalNot,
-  add, sub, mul, div, pow, maximum, minimum, remainder, floorDivide, eq, ne, lt, le, gt, ge, logicalAnd,
-  logicalOr, logicalXor, atan2,
-} = elementwise;
+export * from "./generated/functions.js";
 
 /** Resolves once the engine is loaded (it loads on import; this is for explicit waits). */
 export const ready = () => init();

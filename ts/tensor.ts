@@ -9,6 +9,7 @@ import { checkOptions } from "./options.js";
 import { disposedMessage, releasedByStepScope, retrack, stepGen, track, untrack } from "./memory.js";
 import { checkDevice, isDeviceName } from "./device.js";
 import { flushChecks, flushChecksSync } from "./checks.js";
+import { BINARY_OPS, UNARY_OPS } from "./generated/ops.js";
 
 export type Scalar = number | boolean;
 export type Device = "cpu" | "webgpu";
@@ -34,21 +35,12 @@ export function wrap(h: number): Tensor {
 
 const isInt32 = (x: number) => Number.isInteger(x) && x >= -0x80000000 && x <= 0x7fffffff;
 
-/** Unary ops, by engine name; each becomes a method (camelCase) and a kd.* function. */
-export const UNARY_OPS = [
-  "neg", "abs", "exp", "log", "sqrt", "rsqrt", "sin", "cos", "tan", "atan", "tanh", "sigmoid", "relu",
-  "silu", "sign", "floor", "ceil", "round", "trunc", "square", "reciprocal", "log1p", "expm1", "erf",
-  "softplus", "log2", "exp2", "logical_not",
-] as const;
+// The elementwise op lists come from the engine's spec rows (ts/generated/ops.ts).
+export { UNARY_OPS, BINARY_OPS };
 type Camel<S extends string> = S extends `${infer A}_${infer B}` ? `${A}${Capitalize<Camel<B>>}` : S;
 export type UnaryName = Camel<(typeof UNARY_OPS)[number]>;
 type UnaryMethods = { [K in UnaryName]: () => Tensor };
 
-/** Binary ops with broadcasting, by engine name; each takes a tensor or a number. */
-export const BINARY_OPS = [
-  "add", "sub", "mul", "div", "pow", "maximum", "minimum", "remainder", "floor_divide", "eq", "ne", "lt",
-  "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "atan2",
-] as const;
 export type BinaryName = Camel<(typeof BINARY_OPS)[number]>;
 type BinaryMethods = { [K in BinaryName]: (other: Tensor | Scalar) => Tensor };
 

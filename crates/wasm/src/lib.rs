@@ -83,6 +83,18 @@ pub extern "C" fn kd_op_table_ptr() -> *const u8 {
 #[no_mangle]
 pub extern "C" fn kd_op_table_len() -> usize { kd_op_table_ptr(); unsafe { (&*core::ptr::addr_of!(OP_TABLE)).len() } }
 
+/// The elementwise ops' spec rows (ops/spec.rs) as JSON; writes the length to scratch[0].
+#[no_mangle]
+pub extern "C" fn kd_op_manifest() -> *const u8 {
+    static mut MANIFEST: String = String::new();
+    unsafe {
+        let m = &mut *core::ptr::addr_of_mut!(MANIFEST);
+        if m.is_empty() { *m = kd_engine::ops::manifest(); }
+        state().scratch[0] = m.len() as i32;
+        m.as_ptr()
+    }
+}
+
 /// Releases a handle; its storage is freed when no other view shares it. Returns 1 if it was live.
 #[no_mangle]
 pub extern "C" fn kd_release(h: u32) -> u32 { state().remove(h) as u32 }

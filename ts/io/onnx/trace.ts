@@ -41,7 +41,7 @@ export class Unexportable extends Error {
 
 /** ABI functions that create no tensor: never wrapped. */
 const NOT_OPS = new Set([
-  "kd_error_kind", "kd_error_ptr", "kd_error_len", "kd_scratch", "kd_scratch_len", "kd_op_table_ptr", "kd_op_table_len",
+  "kd_error_kind", "kd_error_ptr", "kd_error_len", "kd_scratch", "kd_scratch_len", "kd_op_table_ptr", "kd_op_table_len", "kd_op_manifest",
   "kd_live_tensors", "kd_storage_bytes", "kd_live_bytes", "kd_shape", "kd_strides", "kd_dtype", "kd_device",
   "kd_is_contiguous", "kd_offset", "kd_data_ptr", "kd_manual_seed", "kd_set_requires_grad", "kd_requires_grad",
   "kd_is_leaf", "kd_set_grad", "kd_retain_grad", "kd_backward", "kd_set_grad_enabled", "kd_grad_fn_name",
