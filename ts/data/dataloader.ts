@@ -111,7 +111,7 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
     const ds = this.dataset as MapDataset;
     let order: Iterable<number>;
     if (this.sampler) order = this.sampler;
-    else if (this.shuffle) order = (this.generator ?? new Generator(Generator.seedFromEngine())).randperm(ds.length);
+    else if (this.shuffle) order = this.#shuffled(ds.length);
     else order = range(ds.length);
     const bs = this.batchSize ?? 1;
     let cur: number[] = [];
@@ -123,6 +123,23 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
       }
     }
     if (cur.length > 0 && !this.dropLast) yield cur;
+  }
+
+  /**
+   * One epoch's order, drawn as torch's DataLoader draws it, so a seed gives torch's order: the
+   * epoch's iterator first takes a 64-bit base seed from the loader's generator (the engine's
+   * without one); RandomSampler then permutes with the loader's generator, or without one with
+   * a fresh generator seeded from a second 64-bit engine draw; and when its order runs out it
+   * draws one more (empty) slice of a permutation, which advances the loader's generator.
+   */
+  *#shuffled(n: number): Generator_<number> {
+    const g = this.generator ?? (Generator.seedFromEngine(), new Generator(Generator.seedFromEngine()));
+    if (this.generator) {
+      g.nextUint32();
+      g.nextUint32();
+    }
+    yield* g.randperm(n);
+    g.randperm(n);
   }
 
   // ---- synchronous iteration --------------------------------------------------------------
