@@ -289,6 +289,24 @@ mod tests {
     }
 
     #[test]
+    fn transforms_give_torchs_numbers() {
+        // torch.manual_seed(42); torch.randn(5) (scalar path) and torch.randn(17) (vectorised,
+        // last 16 redone); torch.manual_seed(2); torch.randperm(10); seed 3, randint(-2^31, 2^31).
+        let mut v = [0f32; 5];
+        Rng::new(42).normal_fill(&mut v, 0.0, 1.0);
+        assert_eq!([v[0], v[1], v[4]], [0.336_690_366_268_157_96, 0.128_809_407_353_401_18, -1.122_856_378_555_297_9]);
+        let mut w = [0f32; 17];
+        Rng::new(42).normal_fill(&mut w, 0.0, 1.0);
+        assert_eq!([w[0], w[1], w[16]], [1.926_915_287_971_496_6, -0.159_597_471_356_391_9, -0.309_726_774_692_535_4]);
+        let mut r = Rng::new(2);
+        let mut p: Vec<i32> = (0..10).collect();
+        for i in 0..9 { let z = r.next_u32() as usize % (10 - i); p.swap(i, i + z); }
+        assert_eq!(p, [8, 7, 1, 5, 6, 9, 0, 4, 2, 3]);
+        let mut r = Rng::new(3);
+        assert_eq!([r.int_from_to(-(1 << 31), 1 << 32), r.int_from_to(-(1 << 31), 1 << 32)], [-1_843_722_600, 1_460_070_019]);
+    }
+
+    #[test]
     fn state_round_trip_continues_the_stream_exactly() {
         let mut a = Rng::new(42);
         a.normal_f64(0.0, 1.0); // leaves a cached normal
