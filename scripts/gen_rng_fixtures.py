@@ -130,6 +130,9 @@ for s in [0, 42]:
     torch.manual_seed(s)
     fx["dataloader"].append({"seed": s, "n": 10, "batch": 3, "orders": epochs(DataLoader(ds, batch_size=3, shuffle=True)),
                              "after": floats(torch.rand(2))})
+torch.manual_seed(0)
+plain = [[int(v) for b in DataLoader(ds, batch_size=4) for v in b[0]] for _ in range(2)]
+fx["dataloader_unshuffled"] = {"seed": 0, "n": 10, "batch": 4, "orders": plain, "after": floats(torch.rand(2))}
 g = torch.Generator().manual_seed(9)
 fx["dataloader_generator9"] = {"n": 10, "batch": 4, "orders": epochs(DataLoader(ds, batch_size=4, shuffle=True, generator=g))}
 

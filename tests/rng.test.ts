@@ -144,6 +144,11 @@ describe("data.Generator, DataLoader and randomSplit follow torch", () => {
       }
       expect(bits(kd.rand([2]))).toEqual(bits(c.after));
     }
+    const u = fx.dataloader_unshuffled; // each epoch still takes a base seed from the engine
+    kd.manualSeed(u.seed);
+    const plain = new data.DataLoader(ds, { batchSize: u.batch });
+    for (const want of u.orders) expect(Array.from(plain, ([x]) => ints(x)).flat()).toEqual(want);
+    expect(bits(kd.rand([2]))).toEqual(bits(u.after));
     const g = fx.dataloader_generator9;
     const loader = new data.DataLoader(ds, { batchSize: g.batch, shuffle: true, generator: new data.Generator(9) });
     for (const want of g.orders) {
