@@ -210,12 +210,13 @@ export function manualSeed(seed: number): void {
   abi().kd_manual_seed(seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0);
 }
 
-/** Bytes in the engine generator's state (kd.getRngState). */
-const RNG_STATE_BYTES = 24;
+/** Bytes in the engine generator's state (kd.getRngState): torch.get_rng_state()'s size. */
+const RNG_STATE_BYTES = 5056;
 
 /**
- * The engine generator's state (its xoshiro words and any cached normal), as
- * torch.get_rng_state: setRngState(state) later continues the stream exactly from here.
+ * The engine generator's state (its mt19937 words, position and any cached normal), in
+ * torch.get_rng_state()'s layout and with its bytes: setRngState(state) later continues the
+ * stream exactly from here, and a state from PyTorch continues PyTorch's stream.
  */
 export function getRngState(): Uint8Array {
   const a = abi();
@@ -271,6 +272,11 @@ export function randint(low: number, high: number | ShapeArg, shape?: ShapeArg):
   }
   if (!Number.isInteger(low) || !Number.isInteger(high)) throw new ValueError(`randint(): low and high must be integers, got ${low} and ${high}`);
   return wrap(abi().kd_randint(low, high as number, putInts([...shape], "size")));
+}
+
+/** A float32 mask of 1 (probability p) and 0: torch.empty(shape).bernoulli_(p), dropout's draw. */
+export function bernoulliMask(shape: readonly number[], p: number): Tensor {
+  return wrap(abi().kd_rand_dist(2, p, 0, putInts(shape as number[], "size")));
 }
 
 export function randperm(n: number): Tensor {

@@ -235,24 +235,12 @@ export class Tensor {
   mul_(other: Tensor | Scalar): this { return this.#inplace(this.mul(other)); }
   div_(other: Tensor | Scalar): this { return this.#inplace(this.div(other)); }
   clamp_(min?: number | null, max?: number | null): this { return this.#inplace(this.clamp(min, max)); }
-  /** Fills with U(low, high) samples from the seeded generator. */
-  uniform_(low = 0, high = 1): this {
-    const r = wrap(abi().kd_rand(putInts(this.shape as number[])));
-    const m = r.mul(high - low);
-    r.dispose();
-    const s = m.add(low);
-    m.dispose();
-    return this.#inplace(s);
-  }
-  /** Fills with N(mean, std²) samples from the seeded generator. */
-  normal_(mean = 0, std = 1): this {
-    const r = wrap(abi().kd_randn(putInts(this.shape as number[])));
-    const m = r.mul(std);
-    r.dispose();
-    const s = m.add(mean);
-    m.dispose();
-    return this.#inplace(s);
-  }
+  /** Fills with U(low, high) samples from the seeded generator (torch's numbers for a seed). */
+  uniform_(low = 0, high = 1): this { return this.#inplace(wrap(abi().kd_rand_dist(0, low, high, putInts(this.shape as number[])))); }
+  /** Fills with N(mean, std²) samples from the seeded generator (torch's numbers for a seed). */
+  normal_(mean = 0, std = 1): this { return this.#inplace(wrap(abi().kd_rand_dist(1, mean, std, putInts(this.shape as number[])))); }
+  /** Fills with 1 (probability p) or 0 from the seeded generator, as torch's bernoulli_(p). */
+  bernoulli_(p = 0.5): this { return this.#inplace(wrap(abi().kd_rand_dist(2, p, 0, putInts(this.shape as number[])))); }
 
   // ---- reading ------------------------------------------------------------------------
   // One read path. A CPU tensor reads synchronously (a copy out of wasm memory); a tensor on an

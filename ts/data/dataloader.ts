@@ -117,10 +117,11 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
 
   /** The batches' index lists of one epoch (draws the shuffle order now). */
   *batchIndices(): Generator_<number[]> {
+    this.#baseSeed();
     const ds = this.dataset as MapDataset;
     let order: Iterable<number>;
     if (this.sampler) order = this.sampler;
-    else if (this.shuffle) order = (this.generator ?? new Generator(Generator.seedFromEngine())).randperm(ds.length);
+    else if (this.shuffle) order = this.#shuffled(ds.length);
     else order = range(ds.length);
     const bs = this.batchSize ?? 1;
     let cur: number[] = [];
@@ -134,6 +135,31 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
     if (cur.length > 0 && !this.dropLast) yield cur;
   }
 
+  /**
+   * One epoch's order, drawn as torch's RandomSampler draws it, so a seed gives torch's order:
+   * a permutation from the loader's generator, or without one from a fresh generator seeded by
+   * a 64-bit engine draw; when its order runs out it draws one more (empty) slice of a
+   * permutation, which advances the loader's generator.
+   */
+  *#shuffled(n: number): Generator_<number> {
+    const g = this.generator ?? new Generator(Generator.seedFromEngine());
+    yield* g.randperm(n);
+    g.randperm(n);
+  }
+
+  /**
+   * torch's DataLoader iterator takes a 64-bit base seed (for its workers) from the loader's
+   * generator, or the engine's, at the start of every epoch, shuffled or not: drawn here too, so
+   * both streams stay where torch's are (dropout after a test pass, say).
+   */
+  #baseSeed(): void {
+    if (!this.generator) Generator.seedFromEngine();
+    else {
+      this.generator.nextUint32();
+      this.generator.nextUint32();
+    }
+  }
+
   // ---- synchronous iteration --------------------------------------------------------------
 
   /** Synchronous batches (no prefetch): map-style datasets whose getItem is synchronous. */
@@ -141,6 +167,7 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
     if (isIterableDataset(this.dataset)) {
       const ds = this.dataset as Stream<T>;
       if (!ds[Symbol.iterator]) throw new TypeError("this IterableDataset is asynchronous: iterate the DataLoader with for await");
+      this.#baseSeed();
       yield* this.#syncStream(ds[Symbol.iterator]!());
       return;
     }
@@ -198,6 +225,7 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
 
   async *[Symbol.asyncIterator](): AsyncIterator<B> {
     if (isIterableDataset(this.dataset)) {
+      this.#baseSeed();
       yield* this.#asyncStream();
       return;
     }

@@ -4,7 +4,7 @@
 //
 //   const F = kd.nn.functional;
 //   const loss = F.crossEntropy(logits, labels, { labelSmoothing: 0.1 });
-import { rand } from "../creation.js";
+import { bernoulliMask } from "../creation.js";
 import { DTypeError, IndexError, ShapeError, ValueError } from "../errors.js";
 import { tidy } from "../memory.js";
 import { Tensor, whereOp } from "../tensor.js";
@@ -68,8 +68,9 @@ export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
   if (!training || p === 0) return input.view(input.shape);
   if (p === 1) return input.mul(0);
   return tidy(() => {
-    const mask = rand(input.shape).ge(p).float().mul(1 / (1 - p));
-    return input.mul(mask);
+    // torch's CPU dropout: noise = bernoulli(1 - p) / (1 - p), then input * noise.
+    const noise = bernoulliMask(input.shape, 1 - p).div(1 - p);
+    return input.mul(noise);
   });
 }
 

@@ -12,7 +12,7 @@ import {
   adaptiveAvgPool2d as adaptiveAvgPool2dOp, avgPool2d as avgPool2dOp, conv2d as conv2dOp, convTranspose2d as convTranspose2dOp,
   maxPool2dWithIndices, padConstant, type Conv2dOptions, type ConvTranspose2dOptions, type OutputSize2d, type Pair,
 } from "../conv.js";
-import { fromArray, rand, zeros } from "../creation.js";
+import { bernoulliMask, fromArray, zeros } from "../creation.js";
 import { DTypeError, IndexError, ShapeError, ValueError } from "../errors.js";
 import { tidy } from "../memory.js";
 import { Tensor, whereOp, wrap } from "../tensor.js";
@@ -235,8 +235,8 @@ export function dropout2d(input: Tensor, p = 0.5, training = true): Tensor {
   if (p === 1) return input.mul(0);
   return tidy(() => {
     const maskShape = input.shape.map((s, i) => (i < input.ndim - 2 ? s : 1));
-    const mask = rand(maskShape).ge(p).float().mul(1 / (1 - p));
-    return input.mul(mask);
+    const noise = bernoulliMask(maskShape, 1 - p).div(1 - p); // as torch's feature dropout
+    return input.mul(noise);
   });
 }
 

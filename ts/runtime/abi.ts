@@ -32,6 +32,7 @@ export interface Abi {
   kd_set_rng_state(len: number): number;
   kd_rand(ndim: number): number;
   kd_randn(ndim: number): number;
+  kd_rand_dist(kind: number, a: number, b: number, ndim: number): number;
   kd_randint(low: number, high: number, ndim: number): number;
   kd_randperm(n: number): number;
   kd_unary(code: number, h: number): number;

@@ -167,7 +167,8 @@ pub extern "C" fn kd_eye(n: i32, m: i32, dt: u32) -> u32 {
 }
 #[no_mangle]
 pub extern "C" fn kd_manual_seed(lo: u32, hi: u32) { state().rng = kd_kernels::rng::Rng::new(((hi as u64) << 32) | lo as u64); }
-/// Writes the generator's state (Rng::state_bytes, 24 bytes) to scratch; returns its length.
+/// Writes the generator's state (Rng::state_bytes: torch.get_rng_state's 5056 bytes) to scratch;
+/// returns its length.
 #[no_mangle]
 pub extern "C" fn kd_rng_state() -> i32 {
     let st = state();
@@ -195,6 +196,21 @@ pub extern "C" fn kd_set_rng_state(len: i32) -> u32 {
 pub extern "C" fn kd_rand(ndim: i32) -> u32 { ret((|| creation::rand(&scratch_shape(ndim)?, &mut state().rng))()) }
 #[no_mangle]
 pub extern "C" fn kd_randn(ndim: i32) -> u32 { ret((|| creation::randn(&scratch_shape(ndim)?, &mut state().rng))()) }
+/// A float tensor of the scratch shape from a parametrised distribution: kind 0 is U(a, b)
+/// (uniform_), 1 is N(a, b²) (normal_), 2 is Bernoulli(a) (bernoulli_, dropout's mask).
+#[no_mangle]
+pub extern "C" fn kd_rand_dist(kind: u32, a: f64, b: f64, ndim: i32) -> u32 {
+    ret((|| {
+        let shape = scratch_shape(ndim)?;
+        let rng = &mut state().rng;
+        match kind {
+            0 => creation::uniform(&shape, a, b, rng),
+            1 => creation::normal(&shape, a, b, rng),
+            2 => creation::bernoulli(&shape, a, rng),
+            _ => Err(err(ErrorKind::Value, format!("unknown distribution {}", kind))),
+        }
+    })())
+}
 #[no_mangle]
 pub extern "C" fn kd_randint(low: f64, high: f64, ndim: i32) -> u32 {
     ret((|| creation::randint(low as i64, high as i64, &scratch_shape(ndim)?, &mut state().rng))())
