@@ -301,7 +301,8 @@ export class Tensor {
 
   toString(): string {
     if (this.isDisposed) return "tensor(<disposed>)";
-    return formatTensor(this.dataSync(), this.shape, this.dtype);
+    const gradFn = this.gradFn?.name ?? null;
+    return formatTensor(this.dataSync(), this.shape, this.dtype, { requiresGrad: this.requiresGrad, gradFn });
   }
 
   [Symbol.for("nodejs.util.inspect.custom")](): string {
