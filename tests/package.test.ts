@@ -80,6 +80,12 @@ describe("the packed package", () => {
     expect(r.stderr).not.toMatch(/warn/i);
   });
 
+  it("npm in this repository prints no config warning (no unknown .npmrc keys)", () => {
+    const r = spawnSync("npm", ["pkg", "get", "name"], { cwd: root, encoding: "utf8" });
+    expect(r.stdout.trim()).toBe('"kindling"');
+    expect(r.stderr).not.toMatch(/Unknown (project|user|env) config/);
+  });
+
   it("ships the bundle, both engine builds, source maps and types, and no install scripts", () => {
     const pkg = JSON.parse(readFileSync(path.join(app, "node_modules/kindling/package.json"), "utf8"));
     expect(pkg.scripts).toBeUndefined();
