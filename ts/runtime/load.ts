@@ -64,7 +64,7 @@ function parseOpTable(text: string): Engine["ops"] {
  * Whether this runtime runs relaxed SIMD, turning it on where it can. Node 20's V8 has it behind
  * a flag; V8 reads its flags again when it validates or compiles a module, so setting the flag
  * here, before the engine is compiled, gives Node 20 the relaxed build too (Node >= 22 and
- * Chrome ship it on; Firefox and Safari do not, and get the plain SIMD build).
+ * Chrome ship it on; elsewhere the probe decides).
  */
 async function relaxedSimd(): Promise<boolean> {
   if (supportedVariant() === "relaxed") return true;
