@@ -156,3 +156,6 @@ export function classificationReport(pred: Labels, target: Labels, opts: { class
   rows.push(`${"weighted avg".padStart(w)}${f(s.weighted.precision)} ${f(s.weighted.recall)} ${f(s.weighted.f1)} ${String(total).padStart(9)}`);
   return rows.join("\n");
 }
+
+// Stateful (torchmetrics-style) metrics.
+export { Accuracy, F1Score, ConfusionMatrix, type Average, type MulticlassOptions } from "./metrics/stateful.js";

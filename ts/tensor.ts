@@ -286,13 +286,18 @@ export class Tensor {
   toString(): string {
     if (this.isDisposed) return releasedByStepScope(this) ? "tensor(<released by the step scope>)" : "tensor(<disposed>)";
     if (this.device !== "cpu") return `tensor(<${this.device}, shape [${this.shape.join(", ")}], ${this.dtype}: use await t.format() to print the values>)`;
-    return formatTensor(this.dataSync(), this.shape, this.dtype);
+    return formatTensor(this.dataSync(), this.shape, this.dtype, this.#gradInfo());
   }
 
   /** toString() on any device. */
   async format(): Promise<string> {
     if (this.isDisposed) return releasedByStepScope(this) ? "tensor(<released by the step scope>)" : "tensor(<disposed>)";
-    return formatTensor(await this.data(), this.shape, this.dtype);
+    return formatTensor(await this.data(), this.shape, this.dtype, this.#gradInfo());
+  }
+
+  /** What torch prints after the values: requires_grad=True or grad_fn=<...>. */
+  #gradInfo(): { requiresGrad: boolean; gradFn: string | null } {
+    return { requiresGrad: this.requiresGrad, gradFn: this.gradFn?.name ?? null };
   }
 
   [Symbol.for("nodejs.util.inspect.custom")](): string {

@@ -22,6 +22,37 @@ import { exempt, keep } from "../memory.js";
 import { Tensor, type Device, type NestedArray } from "../tensor.js";
 import type { DType } from "../dtype.js";
 
+/** What register*Hook returns: remove() unregisters the hook (as torch.utils.hooks.RemovableHandle). */
+export class RemovableHandle {
+  constructor(readonly id: number, private readonly hooks: Map<number, unknown>) {}
+  remove(): void {
+    this.hooks.delete(this.id);
+  }
+}
+
+/** Runs before forward; returning a value replaces the arguments (an array, or one argument). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ForwardPreHook = (module: Module, args: any[]) => any;
+/** Runs after forward with the arguments forward got; returning a value replaces the output. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ForwardHook = (module: Module, args: any[], output: any) => any;
+
+let nextHookId = 0;
+
+/** Adds a hook to a map in call order (or first, with prepend) and returns its handle. */
+function addHook<H>(hooks: Map<number, H>, hook: H, prepend: boolean): RemovableHandle {
+  const id = nextHookId++;
+  if (prepend) {
+    const rest = [...hooks];
+    hooks.clear();
+    hooks.set(id, hook);
+    for (const [k, h] of rest) hooks.set(k, h);
+  } else {
+    hooks.set(id, hook);
+  }
+  return new RemovableHandle(id, hooks as Map<number, unknown>);
+}
+
 /**
  * A tensor that is a module parameter: a leaf with requiresGrad true (unless asked
  * otherwise) that a Module registers when assigned to one of its properties. It is a Tensor,
@@ -106,9 +137,44 @@ export class Module {
     throw new KindlingError(`Module [${this.constructor.name}] is missing the required "forward" function`);
   }
 
-  /** Runs forward (the PyTorch call `model(x)`), typed from the subclass's forward. */
+  // Hooks live in private fields, so the member walk (parameters, state dict) never sees them.
+  #forwardPreHooks = new Map<number, ForwardPreHook>();
+  #forwardHooks = new Map<number, ForwardHook>();
+
+  /**
+   * Runs forward (the PyTorch call `model(x)`), typed from the subclass's forward, with the
+   * forward pre-hooks before it and the forward hooks after it.
+   */
   call(...args: Parameters<this["forward"]>): ReturnType<this["forward"]> {
-    return this.forward(...args);
+    if (this.#forwardPreHooks.size === 0 && this.#forwardHooks.size === 0) return this.forward(...args);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    let input: any[] = args;
+    for (const hook of [...this.#forwardPreHooks.values()]) {
+      const r = hook(this, input);
+      if (r !== undefined) input = Array.isArray(r) ? r : [r];
+    }
+    let output = this.forward(...input);
+    for (const hook of [...this.#forwardHooks.values()]) {
+      const r = hook(this, input, output);
+      if (r !== undefined) output = r;
+    }
+    return output;
+  }
+
+  /**
+   * torch's register_forward_pre_hook: hook(module, args) runs before each call(); a returned
+   * array (or single value) replaces the arguments. Returns a handle whose remove() unregisters it.
+   */
+  registerForwardPreHook(hook: ForwardPreHook, opts: { prepend?: boolean } = {}): RemovableHandle {
+    return addHook(this.#forwardPreHooks, hook, opts.prepend ?? false);
+  }
+
+  /**
+   * torch's register_forward_hook: hook(module, args, output) runs after each call()'s forward;
+   * a returned value replaces the output. Returns a handle whose remove() unregisters it.
+   */
+  registerForwardHook(hook: ForwardHook, opts: { prepend?: boolean } = {}): RemovableHandle {
+    return addHook(this.#forwardHooks, hook, opts.prepend ?? false);
   }
 
   // ---- registration -------------------------------------------------------------------
