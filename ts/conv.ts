@@ -4,6 +4,7 @@ import { abi, intArg, lastError, putInts, scratch } from "./runtime/abi.js";
 import { ShapeError, ValueError } from "./errors.js";
 import { dtypeCode } from "./dtype.js";
 import { Tensor, wrap } from "./tensor.js";
+import { packConvArgs, packPoolArgs } from "./generated/abi.js";
 
 export type Pair = number | [number, number];
 export const pair = (v: Pair, what: string): [number, number] => {
@@ -71,7 +72,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, o:
     const groups = checkGroups(o.groups ?? 1);
     const { x: xin, pad } = resolvePadding(x4, weight, o);
     try {
-      putInts([...stride, ...pad, ...dilation, groups, 0, 0]);
+      putInts(packConvArgs({ stride, padding: pad, dilation, groups, outputPadding: [0, 0] }));
       return wrap(abi().kd_conv2d(xin.handle, weight.handle, bias ? bias.handle : 0));
     } finally {
       if (xin !== x4) xin.dispose();
@@ -84,12 +85,11 @@ export interface ConvTranspose2dOptions { stride?: Pair; padding?: Pair; outputP
 /** Transposed 2-D convolution of [N, C, H, W] (or [C, H, W]) input with weight [C, O/groups, kH, kW]. */
 export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, o: ConvTranspose2dOptions = {}): Tensor {
   return unbatched(x, "conv_transpose2d", (x4) => {
-    const args = [
-      ...nonNegative(pair(o.stride ?? 1, "stride"), "stride"), ...nonNegative(pair(o.padding ?? 0, "padding"), "padding"),
-      ...nonNegative(pair(o.dilation ?? 1, "dilation"), "dilation"), checkGroups(o.groups ?? 1),
-      ...nonNegative(pair(o.outputPadding ?? 0, "output_padding"), "output_padding"),
-    ];
-    putInts(args);
+    putInts(packConvArgs({
+      stride: nonNegative(pair(o.stride ?? 1, "stride"), "stride"), padding: nonNegative(pair(o.padding ?? 0, "padding"), "padding"),
+      dilation: nonNegative(pair(o.dilation ?? 1, "dilation"), "dilation"), groups: checkGroups(o.groups ?? 1),
+      outputPadding: nonNegative(pair(o.outputPadding ?? 0, "output_padding"), "output_padding"),
+    }));
     return wrap(abi().kd_conv_transpose2d(x4.handle, weight.handle, bias ? bias.handle : 0));
   });
 }
@@ -100,7 +100,10 @@ function putPool(kernel: Pair, o: Pool2dOptions): void {
   const k = nonNegative(pair(kernel, "kernel_size"), "kernel_size");
   // stride null (or [], PyTorch's default) means the kernel size
   const stride = o.stride == null || (o.stride as readonly number[]).length === 0 ? k : pair(o.stride, "stride");
-  putInts([...k, ...nonNegative(stride, "stride"), ...nonNegative(pair(o.padding ?? 0, "padding"), "padding"), ...nonNegative(pair(o.dilation ?? 1, "dilation"), "dilation"), o.ceilMode ? 1 : 0]);
+  putInts(packPoolArgs({
+    kernelSize: k, stride: nonNegative(stride, "stride"), padding: nonNegative(pair(o.padding ?? 0, "padding"), "padding"),
+    dilation: nonNegative(pair(o.dilation ?? 1, "dilation"), "dilation"), ceilMode: !!o.ceilMode,
+  }));
 }
 
 /** max_pool2d's values and, for each, the flat index (h * W + w) of the maximum in its input plane. */
@@ -110,12 +113,6 @@ export function maxPool2dWithIndices(x: Tensor, kernel: Pair, o: Pool2dOptions =
   if (h === 0) throw lastError();
   const ih = scratch()[0];
   return { values: new Tensor(h), indices: new Tensor(ih) };
-}
-
-export function maxPool2d(x: Tensor, kernel: Pair, o: Pool2dOptions = {}): Tensor {
-  const { values, indices } = maxPool2dWithIndices(x, kernel, o);
-  indices.dispose();
-  return values;
 }
 
 export function avgPool2d(x: Tensor, kernel: Pair, o: Pool2dOptions & { countIncludePad?: boolean; divisorOverride?: number | null } = {}): Tensor {
