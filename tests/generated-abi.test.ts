@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { beforeAll, expect, it } from "vitest";
 import * as kd from "kindling";
 // @ts-expect-error: a plain .mjs script without type declarations
-import { ABI_TS, abiSource, readManifest } from "../scripts/gen-abi.mjs";
+import { ABI_TS, CALLS_TS, abiSource, callsSource, readManifest } from "../scripts/gen-abi.mjs";
 
 interface Manifest {
   entries: { name: string; op: boolean; ret: string; params: { name: string; kind: string }[]; scratch: string | null }[];
@@ -17,10 +17,10 @@ beforeAll(async () => {
   manifest = readManifest(kd.getEngine().abi);
 });
 
-it("ts/generated/abi.ts matches the engine's ABI manifest (regenerate: KD_BLESS=1)", () => {
-  const want = abiSource(manifest);
-  if (process.env.KD_BLESS) writeFileSync(ABI_TS, want);
-  expect(readFileSync(ABI_TS, "utf8")).toBe(want);
+it.each([["abi.ts", ABI_TS, abiSource], ["calls.ts", CALLS_TS, callsSource]])("ts/generated/%s matches the engine's ABI manifest (regenerate: KD_BLESS=1)", (_, file, source) => {
+  const want = (source as (m: Manifest) => string)(manifest);
+  if (process.env.KD_BLESS) writeFileSync(file as string, want);
+  expect(readFileSync(file as string, "utf8")).toBe(want);
 });
 
 it("the manifest lists exactly the engine's exported entries", () => {

@@ -1,8 +1,8 @@
 // Tensor factories, as torch names them: tensor, zeros, ones, full, arange, linspace, eye,
 // rand, randn, randint, randperm, *_like, manualSeed, getRngState / setRngState.
-import { abi, intArg, lastError, putInts } from "./runtime/abi.js";
-import { arrayFor, checkDType, dtypeCode, dtypeSize, type AnyTypedArray, type DType } from "./dtype.js";
-import { ValueError } from "./errors.js";
+import { allocFilled, call, intArg, putScratchBytes, scratchBytes } from "./runtime/engine.js";
+import { arrayFor, checkDType, dtypeCode, type AnyTypedArray, type DType } from "./dtype.js";
+import { KindlingError, ValueError } from "./errors.js";
 import { assertNotDetached } from "./worker/detached.js";
 import { flatShape, Tensor, wrap, type NestedArray, type ShapeArg } from "./tensor.js";
 
@@ -14,11 +14,7 @@ export interface CreateOptions { dtype?: DType | "float" | "int"; requiresGrad?:
  * into the engine: nothing may grow wasm memory while it holds the view.
  */
 export function fromBytes(shape: readonly number[], dtype: DType, fill: (dst: Uint8Array) => void): Tensor {
-  const a = abi();
-  const t = wrap(a.kd_full(dtypeCode(dtype), putInts(shape as number[], "size"), 0));
-  const n = shape.reduce((x, y) => x * y, 1);
-  if (n > 0) fill(new Uint8Array(a.memory.buffer, a.kd_data_ptr(t.handle), n * dtypeSize(dtype)));
-  return t;
+  return wrap(allocFilled(shape, dtype, fill));
 }
 
 /** Copies `values` into a new engine tensor of `shape` (written straight into wasm memory). */
@@ -99,7 +95,7 @@ function withGrad(t: Tensor, opts: CreateOptions): Tensor {
 
 export function full(shape: ShapeArg, value: number | boolean, opts: CreateOptions = {}): Tensor {
   const dtype = opts.dtype ? checkDType(opts.dtype) : typeof value === "boolean" ? "bool" : "float32";
-  return withGrad(wrap(abi().kd_full(dtypeCode(dtype), putInts([...shape], "size"), Number(value))), opts);
+  return withGrad(wrap(call.full(dtypeCode(dtype), [...shape], Number(value))), opts);
 }
 
 export function zeros(...args: SizeArgs): Tensor {
@@ -135,23 +131,23 @@ export function arange(a: number, b?: number, c?: number | CreateOptions, d?: Cr
   if (d) opts = d;
   const [start, end, step] = b === undefined ? [0, a, 1] : [a, b, c ?? 1];
   const dtype = opts.dtype ? checkDType(opts.dtype) : [start, end, step].every(Number.isInteger) ? "int32" : "float32";
-  return wrap(abi().kd_arange(start, end, step, dtypeCode(dtype)));
+  return wrap(call.arange(start, end, step, dtypeCode(dtype)));
 }
 
 export function linspace(start: number, end: number, steps: number): Tensor {
   if (!Number.isInteger(steps)) throw new ValueError(`linspace(): steps must be an integer, got ${steps}`);
-  return wrap(abi().kd_linspace(start, end, intArg(steps, "size")));
+  return wrap(call.linspace(start, end, intArg(steps, "size")));
 }
 
 export function eye(n: number, m: number | CreateOptions = n, opts: CreateOptions = {}): Tensor {
   if (typeof m === "object") { opts = m; m = n; }
-  return wrap(abi().kd_eye(intArg(n, "size"), intArg(m, "size"), dtypeCode(checkDType(opts.dtype ?? "float32"))));
+  return wrap(call.eye(intArg(n, "size"), intArg(m, "size"), dtypeCode(checkDType(opts.dtype ?? "float32"))));
 }
 
 /** Seeds the engine's generator (rand, randn, randint, randperm, dropout, shuffling). */
 export function manualSeed(seed: number): void {
   if (!Number.isInteger(seed) || seed < 0) throw new ValueError(`manualSeed expects a non-negative integer, got ${seed}`);
-  abi().kd_manual_seed(seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0);
+  call.manualSeed(seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0);
 }
 
 /** Bytes in the engine generator's state (kd.getRngState). */
@@ -162,9 +158,7 @@ const RNG_STATE_BYTES = 24;
  * torch.get_rng_state: setRngState(state) later continues the stream exactly from here.
  */
 export function getRngState(): Uint8Array {
-  const a = abi();
-  const n = a.kd_rng_state();
-  return new Uint8Array(a.memory.buffer, a.kd_scratch(), n).slice();
+  return scratchBytes(call.rngState());
 }
 
 /** Restores a state from getRngState() (torch.set_rng_state); a bad one is a ValueError and changes nothing. */
@@ -179,23 +173,23 @@ export function setRngState(state: Uint8Array | ArrayLike<number>): void {
     if (!Number.isInteger(v) || v < 0 || v > 255) throw new ValueError(`setRngState: byte ${i} of the RNG state is ${v}, not an integer in 0..255`);
     bytes[i] = v;
   }
-  const a = abi();
-  new Uint8Array(a.memory.buffer, a.kd_scratch(), RNG_STATE_BYTES).set(bytes);
-  if (a.kd_set_rng_state(RNG_STATE_BYTES) === 0) {
-    const e = lastError();
-    e.message = `setRngState: ${e.message}`;
+  putScratchBytes(bytes);
+  try {
+    call.setRngState(RNG_STATE_BYTES);
+  } catch (e) {
+    if (e instanceof KindlingError) e.message = `setRngState: ${e.message}`;
     throw e;
   }
 }
 
 export function rand(...args: SizeArgs): Tensor {
   const [shape, opts] = splitArgs(args);
-  return withGrad(wrap(abi().kd_rand(putInts(shape, "size"))), opts);
+  return withGrad(wrap(call.rand(shape)), opts);
 }
 
 export function randn(...args: SizeArgs): Tensor {
   const [shape, opts] = splitArgs(args);
-  return withGrad(wrap(abi().kd_randn(putInts(shape, "size"))), opts);
+  return withGrad(wrap(call.randn(shape)), opts);
 }
 
 /** Integers in [low, high) (int32); randint(high, shape) also works, as in torch. */
@@ -205,9 +199,9 @@ export function randint(low: number, high: number | ShapeArg, shape?: ShapeArg):
     return randint(0, low, high);
   }
   if (!Number.isInteger(low) || !Number.isInteger(high)) throw new ValueError(`randint(): low and high must be integers, got ${low} and ${high}`);
-  return wrap(abi().kd_randint(low, high as number, putInts([...shape], "size")));
+  return wrap(call.randint(low, high as number, [...shape]));
 }
 
 export function randperm(n: number): Tensor {
-  return wrap(abi().kd_randperm(intArg(n, "size")));
+  return wrap(call.randperm(intArg(n, "size")));
 }

@@ -1,12 +1,12 @@
 // torch.* functional forms. Each calls the Tensor method of the same op (defined once there),
 // plus the ops that take several tensors: cat, stack, where, broadcastTensors.
-import { abi, intArg, putInts } from "./runtime/abi.js";
+import { call, intArg } from "./runtime/engine.js";
 import { IndexError, ShapeError, ValueError } from "./errors.js";
 import { BINARY_OPS, UNARY_OPS, camel, Tensor, whereOp, wrap, type BinaryName, type Scalar, type UnaryName } from "./tensor.js";
 
 export function cat(tensors: Tensor[], dim = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new ValueError("torch.cat(): expected a non-empty list of Tensors");
-  return wrap(abi().kd_cat(putInts(tensors.map((t) => t.handle)), intArg(dim, "dim")));
+  return wrap(call.cat(tensors.map((t) => t.handle), intArg(dim, "dim")));
 }
 
 export const concat = cat;

@@ -17,7 +17,7 @@
 // exposes one; with neither (browsers) this is off. Freed handles are released when the
 // event loop next turns, so a loop must still await a macrotask now and then: one that never
 // does keeps everything (117 MB for 100k iterations of n = 64) - use kd.tidy there.
-import { abi } from "./runtime/abi.js";
+import { call, memoryBytes } from "./runtime/engine.js";
 
 type GcFn = () => void;
 let gcFn: GcFn | null | undefined; // undefined: not looked up yet; null: none available
@@ -53,9 +53,8 @@ function findGc(): GcFn | null {
  * nothing can be freed before it yields); the cleanup resets them to twice what is left.
  */
 function maybeCollect(): void {
-  const a = abi();
-  const bytes = a.kd_live_bytes();
-  const handles = a.kd_live_tensors();
+  const bytes = call.liveBytes();
+  const handles = call.liveTensors();
   if (bytes < bytesMark && handles < handlesMark) return;
   gcFn ??= findGc();
   if (!gcFn) {
@@ -70,9 +69,8 @@ function maybeCollect(): void {
 
 function resetMarks(): void {
   if (bytesMark === Infinity) return;
-  const a = abi();
-  bytesMark = Math.max(MIN_BYTES, 2 * a.kd_live_bytes());
-  handlesMark = Math.max(MIN_HANDLES, 2 * a.kd_live_tensors());
+  bytesMark = Math.max(MIN_BYTES, 2 * call.liveBytes());
+  handlesMark = Math.max(MIN_HANDLES, 2 * call.liveTensors());
 }
 
 interface Owned {
@@ -81,7 +79,7 @@ interface Owned {
 }
 
 const registry = new FinalizationRegistry<number>((h) => {
-  abi().kd_release(h);
+  call.release(h);
   resetMarks();
 });
 
@@ -154,6 +152,5 @@ export function tidy<T>(fn: () => T): T {
  * and how many garbage collections the engine has requested (see maybeCollect above).
  */
 export function memory(): { liveTensors: number; storageBytes: number; wasmBytes: number; gcRequests: number } {
-  const a = abi();
-  return { liveTensors: a.kd_live_tensors(), storageBytes: a.kd_storage_bytes(), wasmBytes: a.memory.buffer.byteLength, gcRequests: collections };
+  return { liveTensors: call.liveTensors(), storageBytes: call.storageBytes(), wasmBytes: memoryBytes(), gcRequests: collections };
 }

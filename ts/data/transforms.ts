@@ -14,8 +14,7 @@
 // Geometric transforms keep the kind they are given: RawImage in, RawImage out.
 // Random transforms draw from their `generator` when given one, else from the engine's generator,
 // so kd.manualSeed(n) makes an augmentation pipeline reproducible, as torch.manual_seed does.
-import { fromArray, rand, zeros } from "../creation.js";
-import { abi } from "../runtime/abi.js";
+import { fromArray, fromBytes, rand } from "../creation.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { Tensor } from "../tensor.js";
 import type { Generator } from "./generator.js";
@@ -109,12 +108,10 @@ const UNIT = Float32Array.from({ length: 256 }, (_, i) => i / 255);
 /** A float32 tensor of `shape` holding bytes / 255, written straight into engine memory. */
 export function bytesToUnitTensor(pixels: ArrayLike<number>, shape: number[]): Tensor {
   const m = shape.reduce((a, b) => a * b, 1);
-  const t = zeros(shape);
-  if (m === 0) return t;
-  const a = abi();
-  const dst = new Float32Array(a.memory.buffer, a.kd_data_ptr(t.handle), m);
-  for (let i = 0; i < m; i++) dst[i] = UNIT[pixels[i]];
-  return t;
+  return fromBytes(shape, "float32", (bytes) => {
+    const dst = new Float32Array(bytes.buffer, bytes.byteOffset, m);
+    for (let i = 0; i < m; i++) dst[i] = UNIT[pixels[i]];
+  });
 }
 
 /** (x - mean[c]) / std[c] per channel, for [C, H, W] or [B, C, H, W] float tensors. */

@@ -127,13 +127,13 @@ export interface Abi {
   kd_contiguous(x: number): number;
   /** (x: handle) -> a new handle, or 0 with the error set */
   kd_clone(x: number): number;
-  /** (x: handle, shape: count of dims in scratch) -> a new handle, or 0 with the error set */
+  /** (x: handle, shape: sizes) -> a new handle, or 0 with the error set */
   kd_view(x: number, shape: number): number;
-  /** (x: handle, shape: count of dims in scratch) -> a new handle, or 0 with the error set */
+  /** (x: handle, shape: sizes) -> a new handle, or 0 with the error set */
   kd_reshape(x: number, shape: number): number;
   /** (x: handle, dims: count of dims in scratch) -> a new handle, or 0 with the error set */
   kd_permute(x: number, dims: number): number;
-  /** (x: handle, shape: count of dims in scratch) -> a new handle, or 0 with the error set */
+  /** (x: handle, shape: sizes) -> a new handle, or 0 with the error set */
   kd_expand(x: number, shape: number): number;
   /** (x: handle, d0: i32, d1: i32) -> a new handle, or 0 with the error set */
   kd_transpose(x: number, d0: number, d1: number): number;

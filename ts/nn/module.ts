@@ -13,7 +13,7 @@
 // would need a function object behind a Proxy: TypeScript cannot type its call signature
 // from each subclass's forward, and a function's own read-only `name`/`length` properties
 // would clash with user fields.)
-import { abi, check } from "../runtime/abi.js";
+import { call } from "../runtime/engine.js";
 import { noGrad } from "../autograd.js";
 import { tensor } from "../creation.js";
 import { DeviceError, KindlingError, ValueError } from "../errors.js";
@@ -34,11 +34,11 @@ export class Parameter extends Tensor {
     let h: number;
     if (data == null) {
       const empty = tensor([]);
-      h = check(abi().kd_detach(empty.handle));
+      h = call.detach(empty.handle);
       empty.dispose();
     } else {
       if (!(data instanceof Tensor)) throw new TypeError(`Parameter(): expected a Tensor, got ${typeof data}`);
-      h = check(abi().kd_detach(data.handle));
+      h = call.detach(data.handle);
     }
     super(h);
     keep(this);

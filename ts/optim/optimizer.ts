@@ -17,7 +17,6 @@ import { noGrad, enableGrad } from "../autograd.js";
 import { zerosLike, full } from "../creation.js";
 import { ValueError } from "../errors.js";
 import { keep } from "../memory.js";
-import { abi, lastError } from "../runtime/abi.js";
 import { Tensor } from "../tensor.js";
 
 /** A parameter group: its tensors plus every option of the optimizer (group values win). */
@@ -79,11 +78,6 @@ export function checkKeys(where: string, given: object, known: readonly string[]
       throw new ValueError(`${where}: unknown option '${k}' (valid options: ${known.join(", ")})`);
     }
   }
-}
-
-/** Runs an engine step entry and throws its typed error on failure. */
-export function engineStep(ok: number): void {
-  if (ok === 0) throw lastError();
 }
 
 export abstract class Optimizer {
@@ -354,6 +348,3 @@ function copyValues<T>(v: T): T {
 export function handleOf(t: StateValue | undefined): number {
   return t instanceof Tensor ? t.handle : 0;
 }
-
-/** Engine ABI, for the concrete optimizers. */
-export { abi };

@@ -131,6 +131,14 @@ impl Arg for Dims {
     fn unpack(n: i32) -> Result<Dims> { Ok(Dims(scratch_i32(n)?.into_iter().map(|x| x as i64).collect())) }
 }
 
+/// `n` sizes in scratch for a view (-1 infers one).
+pub struct Sizes(pub Vec<i64>);
+impl Arg for Sizes {
+    type Raw = i32;
+    const KIND: &'static str = "sizes";
+    fn unpack(n: i32) -> Result<Sizes> { Ok(Sizes(Dims::unpack(n)?.0)) }
+}
+
 /// Like `Dims`, but a negative count means "all dims" (None).
 pub struct OptDims(pub Option<Vec<i64>>);
 impl Arg for OptDims {

@@ -2,7 +2,7 @@
 use kd_engine::ops::{binary, index, matmul, reduce, softmax, unary, view};
 use kd_engine::{ErrorKind, Tensor};
 
-use crate::abi::{abi, err, Dims, Handles, OptDims};
+use crate::abi::{abi, err, Dims, Handles, OptDims, Sizes};
 
 abi! {
     /// The unary op with this code in the op table's "unary" family.
@@ -35,10 +35,10 @@ abi! {
     op kd_contiguous(x: Tensor) -> handle { view::copy(&x, false) }
     op kd_clone(x: Tensor) -> handle { view::copy(&x, true) }
 
-    op kd_view(x: Tensor, shape: Dims) -> handle { view::view(&x, &shape.0) }
-    op kd_reshape(x: Tensor, shape: Dims) -> handle { view::reshape(&x, &shape.0) }
+    op kd_view(x: Tensor, shape: Sizes) -> handle { view::view(&x, &shape.0) }
+    op kd_reshape(x: Tensor, shape: Sizes) -> handle { view::reshape(&x, &shape.0) }
     op kd_permute(x: Tensor, dims: Dims) -> handle { view::permute(&x, &dims.0) }
-    op kd_expand(x: Tensor, shape: Dims) -> handle { view::expand(&x, &shape.0) }
+    op kd_expand(x: Tensor, shape: Sizes) -> handle { view::expand(&x, &shape.0) }
     op kd_transpose(x: Tensor, d0: i32, d1: i32) -> handle { view::transpose(&x, d0 as i64, d1 as i64) }
     op kd_unsqueeze(x: Tensor, d: i32) -> handle { view::unsqueeze(&x, d as i64) }
     /// A negative dim count squeezes every size-1 dim.

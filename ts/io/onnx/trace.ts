@@ -12,7 +12,8 @@
 // follow) do not throw inside the engine call: the result is marked opaque with the reason,
 // and using it in the graph, or returning it, raises one OnnxError that names the op.
 import { abi, getEngine, scratch, type Abi } from "../../runtime/abi.js";
-import { arrayFor, DTYPES, type DType } from "../../dtype.js";
+import { DTYPES, type DType } from "../../dtype.js";
+import { copyOut } from "../../runtime/engine.js";
 import { OnnxError } from "../../errors.js";
 import { attributeProto, DataType, type AttributeProto, type NodeProto, type TensorProto } from "./proto.js";
 import { writeTensor } from "./tensor_data.js";
@@ -183,8 +184,7 @@ export class Tracer {
     if (c === 0) throw new OnnxError("could not read a constant tensor while exporting");
     try {
       const n = this.shapeOf(c).reduce((a, b) => a * b, 1);
-      const a = abi();
-      return arrayFor(this.dtypeOf(c), a.memory.buffer, this.#raw("kd_data_ptr")(c), n).slice();
+      return copyOut(this.dtypeOf(c), this.#raw("kd_data_ptr")(c), n);
     } finally {
       this.#raw("kd_release")(c);
     }
