@@ -1,7 +1,8 @@
 // The Tensor: a handle to an engine tensor plus cached metadata. Every method is a thin call
 // into the engine's C ABI; the op itself (dtype rules, broadcasting, kernels, errors) is
 // defined once, in crates/engine.
-import { abi, check, getEngine, intArg, lastError, putInts, scratch } from "./runtime/abi.js";
+import { abi, check, getEngine } from "./runtime/abi.js";
+import { call, intArg, scratchInts } from "./runtime/engine.js";
 import { arrayFor, checkDType, DTYPES, dtypeCode, type AnyTypedArray, type DType } from "./dtype.js";
 import { DeviceError, DisposedError, DTypeError, IndexError, ValueError } from "./errors.js";
 import { formatTensor } from "./format.js";
@@ -78,7 +79,7 @@ export class Tensor {
   dispose(): void {
     if (this.#h === 0) return;
     untrack(this);
-    abi().kd_release(this.#h);
+    call.release(this.#h);
     this.#h = 0;
   }
 
@@ -89,8 +90,7 @@ export class Tensor {
   get shape(): readonly number[] {
     const h = this.handle; // a DisposedError after dispose(), even with the shape cached
     if (!this.#shape) {
-      const n = abi().kd_shape(h);
-      this.#shape = Object.freeze(Array.from(scratch().subarray(0, n)));
+      this.#shape = Object.freeze(scratchInts(call.shape(h)));
     }
     return this.#shape;
   }
@@ -119,27 +119,26 @@ export class Tensor {
 
   get dtype(): DType {
     const h = this.handle;
-    this.#dtype ??= DTYPES[abi().kd_dtype(h)];
+    this.#dtype ??= DTYPES[call.dtype(h)];
     return this.#dtype;
   }
 
   get device(): Device {
-    return abi().kd_device(this.handle) === 0 ? "cpu" : "webgpu";
+    return call.device(this.handle) === 0 ? "cpu" : "webgpu";
   }
 
   stride(): number[] {
-    const n = abi().kd_strides(this.handle);
-    return Array.from(scratch().subarray(0, n));
+    return scratchInts(call.strides(this.handle));
   }
 
   isContiguous(): boolean {
-    return abi().kd_is_contiguous(this.handle) === 1;
+    return call.isContiguous(this.handle) === 1;
   }
 
   // ---- autograd -----------------------------------------------------------------------
 
   get requiresGrad(): boolean {
-    return abi().kd_requires_grad(this.handle) === 1;
+    return call.requiresGrad(this.handle) === 1;
   }
 
   set requiresGrad(on: boolean) {
@@ -148,38 +147,34 @@ export class Tensor {
 
   /** Marks a leaf tensor as needing gradients (in place; returns this). */
   requiresGrad_(on = true): this {
-    check(abi().kd_set_requires_grad(this.handle, on ? 1 : 0));
+    call.setRequiresGrad(this.handle, on);
     return this;
   }
 
   /** The accumulated gradient of a leaf (or a retained non-leaf), or null. */
   get grad(): Tensor | null {
-    const h = abi().kd_grad(this.handle);
-    if (h === 0) {
-      if (abi().kd_error_kind() !== 0) throw lastError();
-      return null;
-    }
-    return new Tensor(h);
+    const h = call.grad(this.handle);
+    return h === 0 ? null : new Tensor(h);
   }
 
   set grad(g: Tensor | null) {
-    if (abi().kd_set_grad(this.handle, g ? g.handle : 0) === 0) throw lastError();
+    call.setGrad(this.handle, g ? g.handle : 0);
   }
 
   get isLeaf(): boolean {
-    return abi().kd_is_leaf(this.handle) === 1;
+    return call.isLeaf(this.handle) === 1;
   }
 
   /** The op that produced this tensor ({name: "MulBackward"}-like), or null for leaves. */
   get gradFn(): { name: string } | null {
-    const n = abi().kd_grad_fn_name(this.handle);
+    const n = call.gradFnName(this.handle);
     if (n === 0) return null;
-    return { name: String.fromCharCode(...scratch().subarray(0, n)) };
+    return { name: String.fromCharCode(...scratchInts(n)) };
   }
 
   /** Keep .grad on this non-leaf tensor during backward. */
   retainGrad(): void {
-    if (abi().kd_retain_grad(this.handle) === 0) throw lastError();
+    call.retainGrad(this.handle);
   }
 
   /**
@@ -187,12 +182,12 @@ export class Tensor {
    * Saved tensors are freed afterwards unless retainGraph is true.
    */
   backward(gradient?: Tensor | null, opts: { retainGraph?: boolean } = {}): void {
-    if (abi().kd_backward(this.handle, gradient ? gradient.handle : 0, opts.retainGraph ? 1 : 0) === 0) throw lastError();
+    call.backward(this.handle, gradient ? gradient.handle : 0, !!opts.retainGraph);
   }
 
   /** The same data with no autograd history. */
   detach(): Tensor {
-    return wrap(abi().kd_detach(this.handle));
+    return wrap(call.detach(this.handle));
   }
 
   // ---- in place ------------------------------------------------------------------------
@@ -201,7 +196,7 @@ export class Tensor {
   copy_(src: Tensor | Scalar): this {
     const s = src instanceof Tensor ? src : scalarTensor(src, this);
     try {
-      if (abi().kd_copy_(this.handle, s.handle) === 0) throw lastError();
+      call.copy_(this.handle, s.handle);
     } finally {
       if (s !== src) s.dispose();
     }
@@ -236,7 +231,7 @@ export class Tensor {
   clamp_(min?: number | null, max?: number | null): this { return this.#inplace(this.clamp(min, max)); }
   /** Fills with U(low, high) samples from the seeded generator. */
   uniform_(low = 0, high = 1): this {
-    const r = wrap(abi().kd_rand(putInts(this.shape as number[])));
+    const r = wrap(call.rand(this.shape));
     const m = r.mul(high - low);
     r.dispose();
     const s = m.add(low);
@@ -245,7 +240,7 @@ export class Tensor {
   }
   /** Fills with N(mean, std²) samples from the seeded generator. */
   normal_(mean = 0, std = 1): this {
-    const r = wrap(abi().kd_randn(putInts(this.shape as number[])));
+    const r = wrap(call.randn(this.shape));
     const m = r.mul(std);
     r.dispose();
     const s = m.add(mean);
@@ -314,7 +309,7 @@ export class Tensor {
   binary(name: string, other: Tensor | Scalar, reverse = false): Tensor {
     const code = opCode("binary", name);
     if (other instanceof Tensor) {
-      return reverse ? wrap(abi().kd_binary(code, other.handle, this.handle)) : wrap(abi().kd_binary(code, this.handle, other.handle));
+      return reverse ? wrap(call.binary(code, other.handle, this.handle)) : wrap(call.binary(code, this.handle, other.handle));
     }
     if (typeof other === "boolean") {
       // A bool scalar is a bool operand, as in torch (bool tensor + True stays bool).
@@ -326,11 +321,11 @@ export class Tensor {
     if (name === "pow" && !reverse && this.dtype !== "float32" && isInt32(v) && v < 0) {
       throw new ValueError("Integers to negative integer powers are not allowed.");
     }
-    return wrap(abi().kd_binary_scalar(code, this.handle, v, isInt32(v) ? 1 : 0, reverse ? 1 : 0));
+    return wrap(call.binaryScalar(code, this.handle, v, isInt32(v), reverse));
   }
 
   unary(name: string): Tensor {
-    return wrap(abi().kd_unary(opCode("unary", name), this.handle));
+    return wrap(call.unary(opCode("unary", name), this.handle));
   }
 
   /** other - this */
@@ -352,7 +347,7 @@ export class Tensor {
   clamp(min?: number | null, max?: number | null): Tensor {
     const lo = min ?? NaN;
     const hi = max ?? NaN;
-    return wrap(abi().kd_clamp(this.handle, lo, hi, min == null ? 0 : 1, max == null ? 0 : 1));
+    return wrap(call.clamp(this.handle, lo, hi, min != null, max != null));
   }
 
   clip(min?: number | null, max?: number | null): Tensor {
@@ -360,7 +355,7 @@ export class Tensor {
   }
 
   leakyRelu(negativeSlope = 0.01): Tensor {
-    return wrap(abi().kd_leaky_relu(this.handle, negativeSlope));
+    return wrap(call.leakyRelu(this.handle, negativeSlope));
   }
 
   /** GELU, exact (erf) or with approximate: "tanh". */
@@ -378,8 +373,7 @@ export class Tensor {
       keepdim = dim.keepdim ?? keepdim;
     }
     const list = dims == null ? null : Array.isArray(dims) ? dims : [dims];
-    const n = list === null ? -1 : putInts(list, "dim");
-    return wrap(abi().kd_reduce(opCode("reduce", name), this.handle, n, keepdim ? 1 : 0, correction));
+    return wrap(call.reduce(opCode("reduce", name), this.handle, list, keepdim, correction));
   }
 
   sum(dim?: number | number[] | ReduceOptions | null, keepdim = false): Tensor { return this.reduce("sum", dim, keepdim); }
@@ -417,14 +411,14 @@ export class Tensor {
   }
 
   #extreme(dim: number, keepdim: boolean, wantMax: boolean): { values: Tensor; indices: Tensor } {
-    const v = wrap(abi().kd_extreme_dim(this.handle, intArg(dim, "dim"), keepdim ? 1 : 0, wantMax ? 1 : 0));
-    return { values: v, indices: new Tensor(scratch()[0]) };
+    const [v, i] = call.extremeDim(this.handle, intArg(dim, "dim"), keepdim, wantMax);
+    return { values: new Tensor(v), indices: new Tensor(i) };
   }
 
   // ---- linear algebra, softmax, casts ----------------------------------------------------
 
   matmul(other: Tensor): Tensor {
-    return wrap(abi().kd_matmul(this.handle, other.handle));
+    return wrap(call.matmul(this.handle, other.handle));
   }
 
   /** 2-D matrix product (torch.mm): both operands must be matrices. */
@@ -434,18 +428,18 @@ export class Tensor {
   }
 
   softmax(dim: number): Tensor {
-    return wrap(abi().kd_softmax(this.handle, intArg(dim, "dim"), 0));
+    return wrap(call.softmax(this.handle, intArg(dim, "dim"), false));
   }
 
   logSoftmax(dim: number): Tensor {
-    return wrap(abi().kd_softmax(this.handle, intArg(dim, "dim"), 1));
+    return wrap(call.softmax(this.handle, intArg(dim, "dim"), true));
   }
 
   /** A cast (`t.to("int32")`) or a device move (`t.to("cpu")`). */
   to(target: DType | Device | "float" | "int"): Tensor {
     if (target === "cpu") return this.clone();
     if (target === "webgpu") throw new DeviceError("the webgpu device is not available in this build yet");
-    return wrap(abi().kd_cast(this.handle, dtypeCode(checkDType(target))));
+    return wrap(call.cast(this.handle, dtypeCode(checkDType(target))));
   }
 
   float(): Tensor { return this.to("float32"); }
@@ -454,21 +448,21 @@ export class Tensor {
 
   /** A contiguous copy with its own storage. */
   clone(): Tensor {
-    return wrap(abi().kd_clone(this.handle));
+    return wrap(call.clone(this.handle));
   }
 
   contiguous(): Tensor {
-    return wrap(abi().kd_contiguous(this.handle));
+    return wrap(call.contiguous(this.handle));
   }
 
   // ---- views and shape ops -----------------------------------------------------------------
 
   view(...shape: (number | ShapeArg)[]): Tensor {
-    return wrap(abi().kd_view(this.handle, putInts(flatShape(shape), "size")));
+    return wrap(call.view(this.handle, flatShape(shape)));
   }
 
   reshape(...shape: (number | ShapeArg)[]): Tensor {
-    return wrap(abi().kd_reshape(this.handle, putInts(flatShape(shape), "size")));
+    return wrap(call.reshape(this.handle, flatShape(shape)));
   }
 
   viewAs(other: Tensor): Tensor { return this.view(other.shape); }
@@ -496,11 +490,11 @@ export class Tensor {
   }
 
   permute(...dims: (number | ShapeArg)[]): Tensor {
-    return wrap(abi().kd_permute(this.handle, putInts(flatShape(dims), "dim")));
+    return wrap(call.permute(this.handle, flatShape(dims)));
   }
 
   transpose(dim0: number, dim1: number): Tensor {
-    return wrap(abi().kd_transpose(this.handle, intArg(dim0, "dim"), intArg(dim1, "dim")));
+    return wrap(call.transpose(this.handle, intArg(dim0, "dim"), intArg(dim1, "dim")));
   }
 
   /** Transpose of a matrix (t.t()); 0-D and 1-D tensors come back as they are. */
@@ -515,16 +509,15 @@ export class Tensor {
   }
 
   unsqueeze(dim: number): Tensor {
-    return wrap(abi().kd_unsqueeze(this.handle, intArg(dim, "dim")));
+    return wrap(call.unsqueeze(this.handle, intArg(dim, "dim")));
   }
 
   squeeze(dim?: number | number[]): Tensor {
-    const n = dim === undefined ? -1 : putInts(Array.isArray(dim) ? dim : [dim], "dim");
-    return wrap(abi().kd_squeeze(this.handle, n));
+    return wrap(call.squeeze(this.handle, dim === undefined ? null : Array.isArray(dim) ? dim : [dim]));
   }
 
   expand(...sizes: (number | ShapeArg)[]): Tensor {
-    return wrap(abi().kd_expand(this.handle, putInts(flatShape(sizes), "size")));
+    return wrap(call.expand(this.handle, flatShape(sizes)));
   }
 
   expandAs(other: Tensor): Tensor {
@@ -542,7 +535,7 @@ export class Tensor {
     bound(start, "start");
     bound(end, "end");
     if (typeof step !== "number" || !Number.isInteger(step)) throw new ValueError(`slice(): step must be an integer, got ${step}`);
-    return wrap(abi().kd_slice(this.handle, intArg(dim, "dim"), start ?? 0, end ?? big, step));
+    return wrap(call.slice(this.handle, intArg(dim, "dim"), start ?? 0, end ?? big, step));
   }
 
   /** length elements from start along dim (a view). */
@@ -557,7 +550,7 @@ export class Tensor {
   select(dim: number, index: number): Tensor {
     if (typeof index !== "number" || !Number.isInteger(index)) throw new ValueError(`select(): index must be an integer, got ${index}`);
     if (!Number.isSafeInteger(index)) throw new IndexError(`index ${index} is out of bounds for dimension ${dim} with size ${this.size(dim)}`);
-    return wrap(abi().kd_select(this.handle, intArg(dim, "dim"), index));
+    return wrap(call.select(this.handle, intArg(dim, "dim"), index));
   }
 
   /**
@@ -627,20 +620,20 @@ export class Tensor {
   }
 
   indexSelect(dim: number, index: Tensor): Tensor {
-    return wrap(abi().kd_index_select(this.handle, intArg(dim, "dim"), index.handle));
+    return wrap(call.indexSelect(this.handle, intArg(dim, "dim"), index.handle));
   }
 
   gather(dim: number, index: Tensor): Tensor {
-    return wrap(abi().kd_gather(this.handle, intArg(dim, "dim"), index.handle));
+    return wrap(call.gather(this.handle, intArg(dim, "dim"), index.handle));
   }
 
   /** A copy of this with src added at index along dim (torch.scatter_add, out of place). */
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
-    return wrap(abi().kd_scatter_add(this.handle, intArg(dim, "dim"), index.handle, src.handle));
+    return wrap(call.scatterAdd(this.handle, intArg(dim, "dim"), index.handle, src.handle));
   }
 
   maskedFill(mask: Tensor, value: number | boolean): Tensor {
-    return wrap(abi().kd_masked_fill(this.handle, mask.handle, Number(value)));
+    return wrap(call.maskedFill(this.handle, mask.handle, Number(value)));
   }
 
   /** this where cond holds, other elsewhere (torch.Tensor.where). */
@@ -694,14 +687,14 @@ function parseSlice(s: string): Slice {
 /** scalar -> 0-d tensor of the matching dtype, for ops that need tensors on both sides. */
 export function scalarTensor(v: Scalar, like?: Tensor): Tensor {
   const dtype: DType = typeof v === "boolean" ? "bool" : like && like.dtype !== "bool" && isInt32(v) ? like.dtype : isInt32(v) && !like ? "int32" : "float32";
-  return wrap(abi().kd_full(dtypeCode(dtype), 0, Number(v)));
+  return wrap(call.full(dtypeCode(dtype), [], Number(v)));
 }
 
 export function whereOp(condition: Tensor, a: Tensor | Scalar, b: Tensor | Scalar): Tensor {
   const ta = a instanceof Tensor ? a : scalarTensor(a, b instanceof Tensor ? b : undefined);
   const tb = b instanceof Tensor ? b : scalarTensor(b, ta);
   try {
-    return wrap(abi().kd_where(condition.handle, ta.handle, tb.handle));
+    return wrap(call.where(condition.handle, ta.handle, tb.handle));
   } finally {
     if (ta !== a) ta.dispose();
     if (tb !== b) tb.dispose();

@@ -163,10 +163,7 @@ export interface Abi {
   kd_where(cond: number, a: number, b: number): number;
   /** (x: handle, mask: handle, value: f64) -> a new handle, or 0 with the error set */
   kd_masked_fill(x: number, mask: number, value: number): number;
-  /**
-   * Returns h, or 0 with the error set.
-   * (h: u32, on: u32) -> u32
-   */
+  /** (h: u32, on: 0/1) -> 1, or 0 with the error set */
   kd_set_requires_grad(h: number, on: number): number;
   /** (h: u32) -> i32 */
   kd_requires_grad(h: number): number;

@@ -330,12 +330,9 @@ export function maskedFill(x: number, mask: number, value: number): number {
   return rt.check(rt.abi().kd_masked_fill(x, mask, value));
 }
 
-/**
- * Returns h, or 0 with the error set.
- * (h: u32, on: u32) -> u32
- */
-export function setRequiresGrad(h: number, on: number): number {
-  return rt.abi().kd_set_requires_grad(h, on);
+/** (h: u32, on: 0/1) -> 1, or 0 with the error set */
+export function setRequiresGrad(h: number, on: boolean): void {
+  if (rt.abi().kd_set_requires_grad(h, on ? 1 : 0) === 0) throw rt.lastError();
 }
 
 /** (h: u32) -> i32 */

@@ -36,6 +36,11 @@ export function scratchBytes(n: number): Uint8Array {
   return new Uint8Array(s.buffer, s.byteOffset, n).slice();
 }
 
+/** The first `n` i32s of scratch (a shape, strides, a name's char codes an entry wrote there). */
+export function scratchInts(n: number): number[] {
+  return Array.from(scratch().subarray(0, n));
+}
+
 /** Writes bytes to scratch for the next call. */
 export function putScratchBytes(bytes: Uint8Array): void {
   const s = scratch();

@@ -1,17 +1,11 @@
 //! Autograd: requires_grad, .grad, backward, detach, and torch's in-place copy_.
 use kd_engine::{autograd, ErrorKind, Tensor};
 
-use crate::abi::{abi, err, fail};
+use crate::abi::{abi, err};
 use crate::state::state;
 
 abi! {
-    /// Returns h, or 0 with the error set.
-    fn kd_set_requires_grad(h: u32, on: u32) -> value(u32) {
-        match state().get_mut(h).and_then(|t| t.set_requires_grad(on != 0)) {
-            Ok(()) => h,
-            Err(e) => fail(e),
-        }
-    }
+    fn kd_set_requires_grad(h: u32, on: bool) -> status { state().get_mut(h).and_then(|t| t.set_requires_grad(on)) }
     fn kd_requires_grad(h: u32) -> value(i32) { state().get(h).map_or(-1, |t| t.requires_grad() as i32) }
     fn kd_is_leaf(h: u32) -> value(i32) { state().get(h).map_or(-1, |t| t.is_leaf() as i32) }
     /// The gradient as a new handle; 0 with error kind 0 when there is none.
