@@ -45,8 +45,10 @@ const FIELD = {
   bool: { width: 1, type: "boolean", pack: (f) => [`a.${f} ? 1 : 0`], decode: (at) => `v[${at}] !== 0` },
 };
 
+const kindNote = (k) => KIND_NOTE[k] ?? (k.startsWith("code:") ? `${k.slice(5)} op code` : k);
+
 function docLines(e) {
-  const sig = e.params.map((p) => `${camel(p.name)}: ${KIND_NOTE[p.kind] ?? p.kind}`);
+  const sig = e.params.map((p) => `${camel(p.name)}: ${kindNote(p.kind)}`);
   if (e.scratch) sig.push(`scratch: ${e.scratch}`);
   const ret = e.ret === "value" ? e.value : RET_NOTE[e.ret];
   const lines = [...(e.doc ? e.doc.split("\n").map((l) => l.trim()) : []), `(${sig.join(", ")}) -> ${ret}`];
@@ -89,6 +91,9 @@ export function abiSource(manifest) {
   o.push(`export const TRACED: ReadonlySet<string> = new Set([\n${list(entries.filter((e) => e.op).map((e) => e.name))}\n]);`, "");
   o.push("/** Entries that return a second handle in scratch[0] (values, indices). */");
   o.push(`export const SECOND_OUTPUT: ReadonlySet<string> = new Set([${entries.filter((e) => e.ret === "pair").map((e) => `"${e.name}"`).join(", ")}]);`, "");
+  o.push("/** Entries whose first argument is an op code, and the op-table family it indexes. */");
+  const fams = entries.filter((e) => e.params[0]?.kind.startsWith("code:"));
+  o.push(`export const OP_CODE_FAMILY: Readonly<Record<string, string>> = { ${fams.map((e) => `${e.name}: "${e.params[0].kind.slice(5)}"`).join(", ")} };`, "");
   o.push("/** The scratch struct each entry reads before its call. */");
   o.push(`export const SCRATCH_ARGS = { ${entries.filter((e) => e.scratch).map((e) => `${e.name}: "${e.scratch}"`).join(", ")} } as const;`, "");
   for (const s of structs) {

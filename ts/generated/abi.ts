@@ -93,19 +93,19 @@ export interface Abi {
   kd_randperm(n: number): number;
   /**
    * The unary op with this code in the op table's "unary" family.
-   * (code: u32, x: handle) -> a new handle, or 0 with the error set
+   * (code: unary op code, x: handle) -> a new handle, or 0 with the error set
    */
   kd_unary(code: number, x: number): number;
-  /** (code: u32, a: handle, b: handle) -> a new handle, or 0 with the error set */
+  /** (code: binary op code, a: handle, b: handle) -> a new handle, or 0 with the error set */
   kd_binary(code: number, a: number, b: number): number;
   /**
    * `a op scalar` (or `scalar op a` when `reverse`); an integer scalar is int32, else float32.
-   * (code: u32, a: handle, value: f64, isInt: 0/1, reverse: 0/1) -> a new handle, or 0 with the error set
+   * (code: binary op code, a: handle, value: f64, isInt: 0/1, reverse: 0/1) -> a new handle, or 0 with the error set
    */
   kd_binary_scalar(code: number, a: number, value: number, isInt: number, reverse: number): number;
   /**
    * A negative dim count reduces over every dim.
-   * (code: u32, x: handle, dims: count of dims in scratch, < 0 for all, keepdim: 0/1, correction: f64) -> a new handle, or 0 with the error set
+   * (code: reduce op code, x: handle, dims: count of dims in scratch, < 0 for all, keepdim: 0/1, correction: f64) -> a new handle, or 0 with the error set
    */
   kd_reduce(code: number, x: number, dims: number, keepdim: number, correction: number): number;
   /**
@@ -263,6 +263,9 @@ export const TRACED: ReadonlySet<string> = new Set([
 
 /** Entries that return a second handle in scratch[0] (values, indices). */
 export const SECOND_OUTPUT: ReadonlySet<string> = new Set(["kd_extreme_dim", "kd_max_pool2d"]);
+
+/** Entries whose first argument is an op code, and the op-table family it indexes. */
+export const OP_CODE_FAMILY: Readonly<Record<string, string>> = { kd_unary: "unary", kd_binary: "binary", kd_binary_scalar: "binary", kd_reduce: "reduce" };
 
 /** The scratch struct each entry reads before its call. */
 export const SCRATCH_ARGS = { kd_conv2d: "ConvArgs", kd_conv_transpose2d: "ConvArgs", kd_max_pool2d: "PoolArgs", kd_avg_pool2d: "PoolArgs" } as const;

@@ -178,20 +178,20 @@ export function randperm(n: number): number {
 
 /**
  * The unary op with this code in the op table's "unary" family.
- * (code: u32, x: handle) -> a new handle, or 0 with the error set
+ * (code: unary op code, x: handle) -> a new handle, or 0 with the error set
  */
 export function unary(code: number, x: number): number {
   return rt.check(rt.abi().kd_unary(code, x));
 }
 
-/** (code: u32, a: handle, b: handle) -> a new handle, or 0 with the error set */
+/** (code: binary op code, a: handle, b: handle) -> a new handle, or 0 with the error set */
 export function binary(code: number, a: number, b: number): number {
   return rt.check(rt.abi().kd_binary(code, a, b));
 }
 
 /**
  * `a op scalar` (or `scalar op a` when `reverse`); an integer scalar is int32, else float32.
- * (code: u32, a: handle, value: f64, isInt: 0/1, reverse: 0/1) -> a new handle, or 0 with the error set
+ * (code: binary op code, a: handle, value: f64, isInt: 0/1, reverse: 0/1) -> a new handle, or 0 with the error set
  */
 export function binaryScalar(code: number, a: number, value: number, isInt: boolean, reverse: boolean): number {
   return rt.check(rt.abi().kd_binary_scalar(code, a, value, isInt ? 1 : 0, reverse ? 1 : 0));
@@ -199,7 +199,7 @@ export function binaryScalar(code: number, a: number, value: number, isInt: bool
 
 /**
  * A negative dim count reduces over every dim.
- * (code: u32, x: handle, dims: count of dims in scratch, < 0 for all, keepdim: 0/1, correction: f64) -> a new handle, or 0 with the error set
+ * (code: reduce op code, x: handle, dims: count of dims in scratch, < 0 for all, keepdim: 0/1, correction: f64) -> a new handle, or 0 with the error set
  */
 export function reduce(code: number, x: number, dims: readonly number[] | null, keepdim: boolean, correction: number): number {
   return rt.check(rt.abi().kd_reduce(code, x, dims === null ? -1 : rt.putInts(dims, "dim"), keepdim ? 1 : 0, correction));

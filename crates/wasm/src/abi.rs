@@ -13,7 +13,7 @@
 //! - `status`: `Result<()>`; 1, or 0 with the error set;
 //! - `value(T)`: the body is a plain `T` and the parameters are raw (no unpacking);
 //! - `void`: nothing.
-//! Parameters of kind `shape`, `dims`, `dims?` and `handles` are counts of i32s the caller put
+//! A `code:<family>` parameter is an op code of that op-table family. Parameters of kind `shape`, `dims`, `dims?` and `handles` are counts of i32s the caller put
 //! in scratch; a `; name: Struct` parameter is a `scratch_struct!` read from scratch.
 use kd_engine::{DType, Error, ErrorKind, Result, Tensor};
 
@@ -110,6 +110,15 @@ impl Arg for DType {
         DType::from_u32(code).ok_or_else(|| err(ErrorKind::DType, format!("unknown dtype code {}", code)))
     }
 }
+
+/// An op code of one family of the op table (kd_op_table_ptr); the manifest names the family.
+macro_rules! code_arg {
+    ($($name:ident => $k:literal),*) => { $(
+        pub struct $name(pub u32);
+        impl Arg for $name { type Raw = u32; const KIND: &'static str = $k; fn unpack(c: u32) -> Result<$name> { Ok($name(c)) } }
+    )* };
+}
+code_arg!(UnaryCode => "code:unary", BinaryCode => "code:binary", ReduceCode => "code:reduce");
 
 /// A shape: `n` non-negative sizes in scratch.
 pub struct Shape(pub Vec<usize>);

@@ -2,27 +2,27 @@
 use kd_engine::ops::{binary, index, matmul, reduce, softmax, unary, view};
 use kd_engine::{ErrorKind, Tensor};
 
-use crate::abi::{abi, err, Dims, Handles, OptDims, Sizes};
+use crate::abi::{abi, err, BinaryCode, Dims, Handles, OptDims, ReduceCode, Sizes, UnaryCode};
 
 abi! {
     /// The unary op with this code in the op table's "unary" family.
-    op kd_unary(code: u32, x: Tensor) -> handle {
-        let (name, op, keeps_int) = unary::lookup(code).ok_or_else(|| err(ErrorKind::Value, format!("unknown unary op {}", code)))?;
+    op kd_unary(code: UnaryCode, x: Tensor) -> handle {
+        let (name, op, keeps_int) = unary::lookup(code.0).ok_or_else(|| err(ErrorKind::Value, format!("unknown unary op {}", code.0)))?;
         unary::apply(op, name, keeps_int, &x)
     }
-    op kd_binary(code: u32, a: Tensor, b: Tensor) -> handle {
-        let (name, op) = binary::lookup(code).ok_or_else(|| err(ErrorKind::Value, format!("unknown binary op {}", code)))?;
+    op kd_binary(code: BinaryCode, a: Tensor, b: Tensor) -> handle {
+        let (name, op) = binary::lookup(code.0).ok_or_else(|| err(ErrorKind::Value, format!("unknown binary op {}", code.0)))?;
         binary::apply(op, name, &a, &b)
     }
     /// `a op scalar` (or `scalar op a` when `reverse`); an integer scalar is int32, else float32.
-    op kd_binary_scalar(code: u32, a: Tensor, value: f64, is_int: bool, reverse: bool) -> handle {
-        let (name, op) = binary::lookup(code).ok_or_else(|| err(ErrorKind::Value, format!("unknown binary op {}", code)))?;
+    op kd_binary_scalar(code: BinaryCode, a: Tensor, value: f64, is_int: bool, reverse: bool) -> handle {
+        let (name, op) = binary::lookup(code.0).ok_or_else(|| err(ErrorKind::Value, format!("unknown binary op {}", code.0)))?;
         let s = if is_int { Tensor::from_vec(vec![value as i32], vec![]) } else { Tensor::from_vec(vec![value as f32], vec![]) };
         if reverse { binary::apply(op, name, &s, &a) } else { binary::apply(op, name, &a, &s) }
     }
     /// A negative dim count reduces over every dim.
-    op kd_reduce(code: u32, x: Tensor, dims: OptDims, keepdim: bool, correction: f64) -> handle {
-        let (name, op) = reduce::lookup(code).ok_or_else(|| err(ErrorKind::Value, format!("unknown reduction {}", code)))?;
+    op kd_reduce(code: ReduceCode, x: Tensor, dims: OptDims, keepdim: bool, correction: f64) -> handle {
+        let (name, op) = reduce::lookup(code.0).ok_or_else(|| err(ErrorKind::Value, format!("unknown reduction {}", code.0)))?;
         reduce::apply(op, name, &x, dims.0.as_deref(), keepdim, correction)
     }
     /// torch.max/min(t, dim): values, indices.
