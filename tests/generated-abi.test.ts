@@ -33,3 +33,22 @@ it("pair entries are traced, and each scratch struct names one declared struct",
   const structs = new Set(manifest.structs.map((s) => s.name));
   for (const e of manifest.entries.filter((e) => e.scratch)) expect(structs.has(e.scratch!)).toBe(true);
 });
+
+it("kd.profile names op-code entries by their op (the manifest's code:<family> parameters)", () => {
+  const x = kd.tensor([1, 2, 3]);
+  const { rows } = kd.profile(() => kd.tidy(() => x.exp().add(x).sum()));
+  const ops = rows.map((r) => r.op);
+  for (const op of ["exp", "add", "sum"]) expect(ops).toContain(op);
+  expect(ops).not.toContain("unary");
+  x.dispose();
+});
+
+it("the tracer wraps only entries that make or free tensors, and the 2-output ones are the pair entries", async () => {
+  const { TRACED, SECOND_OUTPUT } = await import("../ts/generated/abi.js");
+  for (const e of manifest.entries) {
+    expect(TRACED.has(e.name), e.name).toBe(e.op);
+    expect(SECOND_OUTPUT.has(e.name), e.name).toBe(e.ret === "pair");
+  }
+  for (const name of ["kd_shape", "kd_data_ptr", "kd_backward", "kd_sgd_step", "kd_abi_manifest"]) expect(TRACED.has(name)).toBe(false);
+  for (const name of ["kd_full", "kd_matmul", "kd_release", "kd_copy_", "kd_conv2d"]) expect(TRACED.has(name)).toBe(true);
+});
