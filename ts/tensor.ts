@@ -1,8 +1,8 @@
 // The Tensor: a handle to an engine tensor plus cached metadata. Every method is a thin call
 // into the engine's C ABI; the op itself (dtype rules, broadcasting, kernels, errors) is
 // defined once, in crates/engine.
-import { abi, check, getEngine } from "./runtime/abi.js";
-import { call, intArg, scratchInts } from "./runtime/engine.js";
+import { abi } from "./runtime/abi.js";
+import { call, check, getEngine, intArg, scratchInts } from "./runtime/engine.js";
 import { arrayFor, checkDType, DTYPES, dtypeCode, type AnyTypedArray, type DType } from "./dtype.js";
 import { DeviceError, DisposedError, DTypeError, IndexError, ValueError } from "./errors.js";
 import { formatTensor } from "./format.js";

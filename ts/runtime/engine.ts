@@ -8,7 +8,7 @@ import { arrayFor, dtypeCode, dtypeSize, type AnyTypedArray, type DType } from "
 import * as call from "../generated/calls.js";
 
 export { call };
-export { getEngine, intArg } from "./abi.js";
+export { check, getEngine, intArg } from "./abi.js";
 
 /**
  * A new engine tensor (its handle) of `shape` whose storage `fill` writes in place, as raw

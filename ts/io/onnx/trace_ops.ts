@@ -2,14 +2,14 @@
 // Arguments are the ABI's: handles, op codes, and the ints the caller put in scratch (sizes,
 // dims, conv settings), which `pre` reads before the call. Ops with no ONNX form throw
 // Unexportable with a message naming them; the Tracer turns that into an opaque value.
-import { scratch } from "../../runtime/abi.js";
+import { scratchInts } from "../../runtime/engine.js";
 import type { DType } from "../../dtype.js";
 import { CONV_ARGS_LEN, POOL_ARGS_LEN, decodeConvArgs, decodePoolArgs } from "../../generated/abi.js";
 import { Tracer, Unexportable, ONNX_TYPE, type OpRecorder, type Value } from "./trace.js";
 
 const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 const norm = (d: number, n: number) => (d < 0 ? d + n : d);
-const ints = (n: number) => (n > 0 ? Array.from(scratch().subarray(0, n)) : []);
+const ints = (n: number) => (n > 0 ? scratchInts(n) : []);
 /** A slice end that means "to the end" for any input size (ONNX clamps it). */
 const TO_END = Number.MAX_SAFE_INTEGER;
 const KIND: Record<DType, number> = { bool: 0, int32: 1, float32: 2 };
