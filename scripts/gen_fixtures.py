@@ -26,10 +26,11 @@ import json
 import math
 import os
 import sys
+import zlib
 
 import torch
 
-from fixture_io import apply_view, enc_float
+from fixture_io import apply_view, enc_float, read_manifest, torch_fn, view_recipe
 
 SEED = 20240611
 g = torch.Generator().manual_seed(SEED)
@@ -100,32 +101,6 @@ def gen_values(shape, kind):
     if kind == "distinct":  # distinct ints (no ties for argmax / max indices)
         return torch.randperm(max(n, 1), generator=g)[:n] - n // 2
     raise ValueError(kind)
-
-
-def view_recipe(shape, how):
-    """(base shape, recipe) so that the recipe applied to a tensor of base shape gives `shape`."""
-    shape = list(shape)
-    if how is None:
-        return shape, None
-    if how == "T":  # last two dims transposed
-        base = shape[:-2] + [shape[-1], shape[-2]]
-        return base, [["transpose", -2, -1]]
-    if how == "T0":  # first and last dims transposed
-        base = [shape[-1]] + shape[1:-1] + [shape[0]]
-        return base, [["transpose", 0, -1]]
-    if how == "step":  # every other element of a longer last dim, from offset 1
-        base = shape[:-1] + [shape[-1] * 2 + 1]
-        return base, [["slice", -1, 1, None, 2]]
-    if how == "step0":  # stepped first dim
-        base = [shape[0] * 3] + shape[1:]
-        return base, [["slice", 0, 0, None, 3]]
-    if how == "expand":  # dim 0 broadcast from size 1
-        base = [1] + shape[1:]
-        return base, [["expand", shape]]
-    if how == "perm":  # 3-D, permuted (2, 0, 1)
-        a, b, c = shape
-        return [b, c, a], [["permute", [2, 0, 1]]]
-    raise ValueError(how)
 
 
 def inp(shape, dtype="float32", kind=None, view=None, values=None):
@@ -307,52 +282,41 @@ def creation():
 SPECIAL = [float("nan"), float("inf"), float("-inf"), 0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 1.5, 2.5, -2.5, 3.5,
            20.0, 25.0, -20.0, 88.0, -100.0, 1e-8, -1e-8, 1e-30, 0.7853982, 100.0, 3.0]
 
-# unary op -> (torch fn, tolerance class, domain kind for the main random case, int ok)
-UNARY = {
-    "neg": (torch.neg, "elementwise", "randn", True),
-    "abs": (torch.abs, "elementwise", "randn", True),
-    "exp": (torch.exp, "transcendental", "randn", True),
-    "log": (torch.log, "transcendental", "pos", True),
-    "sqrt": (torch.sqrt, "transcendental", "pos", True),
-    "rsqrt": (torch.rsqrt, "transcendental", "pos", True),
-    "sin": (torch.sin, "transcendental", "wide", True),
-    "cos": (torch.cos, "transcendental", "wide", True),
-    "tan": (torch.tan, "transcendental", "unit", True),
-    "atan": (torch.atan, "transcendental", "wide", True),
-    "tanh": (torch.tanh, "transcendental", "randn", True),
-    "sigmoid": (torch.sigmoid, "transcendental", "wide", True),
-    "relu": (torch.relu, "elementwise", "randn", True),
-    "silu": (torch.nn.functional.silu, "transcendental", "wide", False),
-    "sign": (torch.sign, "elementwise", "randn", True),
-    "floor": (torch.floor, "elementwise", "wide", True),
-    "ceil": (torch.ceil, "elementwise", "wide", True),
-    "round": (torch.round, "elementwise", "wide", True),
-    "trunc": (torch.trunc, "elementwise", "wide", True),
-    "square": (torch.square, "elementwise", "randn", True),
-    "reciprocal": (torch.reciprocal, "elementwise", "randn", True),
-    "log1p": (torch.log1p, "transcendental", "pos", True),
-    "expm1": (torch.expm1, "transcendental", "randn", True),
-    "erf": (torch.erf, "transcendental", "randn", True),
-    "softplus": (torch.nn.functional.softplus, "transcendental", "wide", False),
-    "log2": (torch.log2, "transcendental", "pos", True),
-    "exp2": (torch.exp2, "transcendental", "wide", True),
-    "logical_not": (torch.logical_not, "exact", "randn", True),
-}
+MANIFEST = read_manifest()
+# The unary and binary ops in the order their cases were first written: kept so that ops.json
+# stays byte-identical (the cases share one random stream). Ops the engine gained later are not
+# listed: their cases come after all others, from the manifest alone (appended_ops()).
+FROZEN_UNARY = ["neg", "abs", "exp", "log", "sqrt", "rsqrt", "sin", "cos", "tan", "atan", "tanh", "sigmoid", "relu",
+                "silu", "sign", "floor", "ceil", "round", "trunc", "square", "reciprocal", "log1p", "expm1", "erf",
+                "softplus", "log2", "exp2", "logical_not"]
+FROZEN_BINARY = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "remainder", "floor_divide", "eq", "ne", "lt",
+                 "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "atan2"]
+# torch refuses int inputs to these; Kindling computes them in float, so no int case is recorded
+NO_INT_CASE = {"silu", "softplus"}
+
+# unary op -> (torch fn, tolerance class, domain kind for the main random case, int ok); the
+# tolerance and the domain are the engine's spec row (crates/engine/src/ops/spec.rs)
+UNARY = {n: (torch_fn(n), MANIFEST[n]["tol"], MANIFEST[n]["domain"][0], n not in NO_INT_CASE) for n in FROZEN_UNARY}
+
+
+def unary_op(name, fn, tol, kind, int_ok, put=add):
+    """The cases of one unary op (put: how a value case is recorded)."""
+    put(f"{name}/7", name, [inp([7], kind=kind)], {}, fn, tol)
+    put(f"{name}/special", name, [inp([len(SPECIAL)], values=SPECIAL)], {}, fn, tol)
+    put(f"{name}/3x257_T", name, [inp([3, 257], kind=kind, view="T")], {}, fn, tol)
+    put(f"{name}/2x3x4_perm", name, [inp([2, 3, 4], kind=kind, view="perm")], {}, fn, tol)
+    put(f"{name}/4x5_step", name, [inp([4, 5], kind=kind, view="step")], {}, fn, tol)
+    put(f"{name}/scalar", name, [inp([], kind=kind)], {}, fn, tol)
+    put(f"{name}/0x3", name, [inp([0, 3])], {}, fn, tol)
+    if int_ok:
+        put(f"{name}/int", name, [inp([2, 5], "int32", kind="intpos" if name in ("log", "sqrt", "rsqrt", "log2", "log1p") else "int")], {}, fn, tol)
+    if name in ("logical_not", "exp", "sigmoid", "sqrt"):
+        put(f"{name}/bool", name, [inp([6], "bool")], {}, fn, tol)
 
 
 def elementwise():
     for name, (fn, tol, kind, int_ok) in UNARY.items():
-        add(f"{name}/7", name, [inp([7], kind=kind)], {}, fn, tol)
-        add(f"{name}/special", name, [inp([len(SPECIAL)], values=SPECIAL)], {}, fn, tol)
-        add(f"{name}/3x257_T", name, [inp([3, 257], kind=kind, view="T")], {}, fn, tol)
-        add(f"{name}/2x3x4_perm", name, [inp([2, 3, 4], kind=kind, view="perm")], {}, fn, tol)
-        add(f"{name}/4x5_step", name, [inp([4, 5], kind=kind, view="step")], {}, fn, tol)
-        add(f"{name}/scalar", name, [inp([], kind=kind)], {}, fn, tol)
-        add(f"{name}/0x3", name, [inp([0, 3])], {}, fn, tol)
-        if int_ok:
-            add(f"{name}/int", name, [inp([2, 5], "int32", kind="intpos" if name in ("log", "sqrt", "rsqrt", "log2", "log1p") else "int")], {}, fn, tol)
-        if name in ("logical_not", "exp", "sigmoid", "sqrt"):
-            add(f"{name}/bool", name, [inp([6], "bool")], {}, fn, tol)
+        unary_op(name, fn, tol, kind, int_ok)
     add_err("neg/bool", "neg", [inp([3], "bool")], {}, "DTypeError", torch.neg)
 
     # gelu, leaky_relu, clamp
@@ -387,28 +351,8 @@ def elementwise():
     add_err("clamp/none", "clamp", [inp([3])], {"min": None, "max": None}, "ValueError", lambda t: torch.clamp(t))
 
 
-# binary op -> (torch fn, tol class, lhs kind, rhs kind)
-BINARY = {
-    "add": (torch.add, "elementwise", "randn", "randn"),
-    "sub": (torch.sub, "elementwise", "randn", "randn"),
-    "mul": (torch.mul, "elementwise", "randn", "randn"),
-    "div": (torch.div, "elementwise", "randn", "randn"),
-    "pow": (torch.pow, "transcendental", "pos", "randn"),
-    "maximum": (torch.maximum, "exact", "randn", "randn"),
-    "minimum": (torch.minimum, "exact", "randn", "randn"),
-    "remainder": (torch.remainder, "elementwise", "wide", "randn"),
-    "floor_divide": (torch.floor_divide, "elementwise", "wide", "randn"),
-    "eq": (torch.eq, "exact", "int", "int"),
-    "ne": (torch.ne, "exact", "int", "int"),
-    "lt": (torch.lt, "exact", "randn", "randn"),
-    "le": (torch.le, "exact", "int", "int"),
-    "gt": (torch.gt, "exact", "randn", "randn"),
-    "ge": (torch.ge, "exact", "int", "int"),
-    "logical_and": (torch.logical_and, "exact", "int", "int"),
-    "logical_or": (torch.logical_or, "exact", "int", "int"),
-    "logical_xor": (torch.logical_xor, "exact", "int", "int"),
-    "atan2": (torch.atan2, "transcendental", "randn", "randn"),
-}
+# binary op -> (torch fn, tol class, lhs kind, rhs kind), from the spec rows
+BINARY = {n: (torch_fn(n), MANIFEST[n]["tol"], *MANIFEST[n]["domain"]) for n in FROZEN_BINARY}
 SPECIAL_B = [float("nan"), float("inf"), float("-inf"), 0.0, -0.0, 1.0, -1.0, 2.5, -2.5, 7.0]
 
 
@@ -426,65 +370,80 @@ def fkind(kind):
     return "wide" if kind in ("int", "intpos") else kind
 
 
+def binary_op(name, fn, tol, ka, kb, put=add):
+    """The cases of one binary op (put: how a value case is recorded)."""
+    fa, fb = fkind(ka), fkind(kb)
+    if name in ("eq", "ne", "le", "ge"):
+        # equality needs equal values to be interesting: small-range floats
+        fa = fb = "int"
+
+    def fin(shape, kind, view=None):  # a float32 input ("int" kind: integer-valued floats)
+        return inp(shape, kind=kind, view=view)
+    put(f"{name}/7", name, [fin([7], fa), fin([7], fb)], {}, fn, tol)
+    put(f"{name}/3x1_1x4", name, [fin([3, 1], fa), fin([1, 4], fb)], {}, fn, tol)
+    put(f"{name}/2x3x4_4", name, [fin([2, 3, 4], fa), fin([4], fb)], {}, fn, tol)
+    put(f"{name}/5_scalar", name, [fin([5], fa), fin([], fb)], {}, fn, tol)
+    put(f"{name}/scalar_33", name, [fin([], fa), fin([33], fb)], {}, fn, tol)
+    put(f"{name}/scalar_scalar", name, [fin([], fa), fin([], fb)], {}, fn, tol)
+    put(f"{name}/T_step", name, [fin([4, 6], fa, "T"), fin([4, 6], fb, "step")], {}, fn, tol)
+    put(f"{name}/perm_expand", name, [fin([3, 4, 5], fa, "perm"), fin([3, 4, 5], fb, "expand")], {}, fn, tol)
+    put(f"{name}/257", name, [fin([257], fa), fin([257], fb)], {}, fn, tol)
+    put(f"{name}/0x3_3", name, [fin([0, 3], fa), fin([3], fb)], {}, fn, tol)
+    put(f"{name}/special", name, [inp([10, 1], values=[[v] for v in SPECIAL_B]), inp([1, 10], values=[SPECIAL_B])],
+        {}, fn, tol)
+    # int32 x int32
+    ia = "intpos" if name == "pow" else "int"
+    ib = "small" if name == "pow" else ("intpos" if name in ("remainder", "floor_divide") else "int")
+    put(f"{name}/int_int", name, [inp([3, 4], "int32", kind=ia), inp([3, 4], "int32", kind=ib)], {}, fn, tol)
+    put(f"{name}/int_int_bcast_T", name, [inp([4, 3], "int32", kind=ia, view="T"), inp([3], "int32", kind=ib)], {}, fn, tol)
+    if name in ("remainder", "floor_divide"):
+        # negative divisors too (Python's sign rules)
+        put(f"{name}/int_negdiv", name, [inp([12], "int32", values=[7, -7, 7, -7, 0, 9, -9, 1, -1, 5, 6, -6]),
+                                         inp([12], "int32", values=[2, 2, -2, -2, 3, -4, 4, 3, -3, -5, 4, -4])], {}, fn, tol)
+        put(f"{name}/float_edges", name, [inp([8], values=[7.5, -7.5, 7.5, -7.5, 6.0, -6.0, 0.0, -0.0]),
+                                          inp([8], values=[2.0, 2.0, -2.0, -2.0, 3.0, 3.0, -3.0, 3.0])], {}, fn, tol)
+        add_err(f"{name}/int_by_zero", name, [inp([3], "int32", values=[1, 2, 3]), inp([3], "int32", values=[1, 0, 1])],
+                {}, "ValueError", fn)
+    # int32 x float32 and float32 x int32 (promotion)
+    put(f"{name}/int_float", name, [inp([3, 4], "int32", kind=ia), fin([3, 4], fb)], {}, fn, tol)
+    put(f"{name}/float_int", name, [fin([2, 5], fa), inp([5], "int32", kind=ib)], {}, fn, tol)
+    # bool x bool
+    if name not in ("sub", "pow", "remainder", "floor_divide"):
+        put(f"{name}/bool_bool", name, [inp([2, 6], "bool"), inp([6], "bool")], {}, fn, tol)
+    if name not in ("remainder", "floor_divide", "sub"):
+        put(f"{name}/bool_int", name, [inp([6], "bool"), inp([6], "int32", kind=ib if name != "pow" else "small")], {},
+            fn, tol)
+    # scalar operands: int and float numbers
+    for sv in ([2, 0.5, -3, 1.5] if name != "pow" else [2, 3, 0.5, -1.5]):
+        if name in ("remainder", "floor_divide") and sv == 0:
+            continue
+        tag = str(sv).replace("-", "m")
+        put(f"{name}/scalar_{tag}/float", name, [fin([2, 7], fa, "T")], {"scalar": sv},
+            lambda t, sv=sv: with_scalar(fn, t, sv), tol)
+        ib_kind = "intpos" if name == "pow" else "int"
+        if not (name == "pow" and isinstance(sv, int) and sv < 0):
+            put(f"{name}/scalar_{tag}/int", name, [inp([9], "int32", kind=ib_kind)], {"scalar": sv},
+                lambda t, sv=sv: with_scalar(fn, t, sv), tol)
+    if name not in ("remainder", "floor_divide", "sub"):
+        put(f"{name}/scalar_2/bool", name, [inp([6], "bool")], {"scalar": 2}, lambda t: with_scalar(fn, t, 2), tol)
+    put(f"{name}/scalar_true/bool", name, [inp([6], "bool")], {"scalar": True}, lambda t: with_scalar(fn, t, True), tol) \
+        if name not in ("sub", "pow", "remainder", "floor_divide", "atan2") else None
+    add_err(f"{name}/shape_mismatch", name, [inp([3, 4]), inp([3, 5])], {}, "ShapeError", fn)
+
+
+def add_or_dtype_error(name, op, inputs, args, fn, tol="exact", k=1):
+    """For float-only ops (hypot, logaddexp): where torch refuses the input dtypes, Kindling must
+    raise kd.DTypeError; elsewhere a value case."""
+    try:
+        fn(*[t for _, t in inputs])
+    except RuntimeError:
+        return add_err(name, op, inputs, args, "DTypeError", fn)
+    return add(name, op, inputs, args, fn, tol, k)
+
+
 def binary():
     for name, (fn, tol, ka, kb) in BINARY.items():
-        fa, fb = fkind(ka), fkind(kb)
-        if name in ("eq", "ne", "le", "ge"):
-            # equality needs equal values to be interesting: small-range floats
-            fa = fb = "int"
-
-        def fin(shape, kind, view=None):  # a float32 input ("int" kind: integer-valued floats)
-            return inp(shape, kind=kind, view=view)
-        add(f"{name}/7", name, [fin([7], fa), fin([7], fb)], {}, fn, tol)
-        add(f"{name}/3x1_1x4", name, [fin([3, 1], fa), fin([1, 4], fb)], {}, fn, tol)
-        add(f"{name}/2x3x4_4", name, [fin([2, 3, 4], fa), fin([4], fb)], {}, fn, tol)
-        add(f"{name}/5_scalar", name, [fin([5], fa), fin([], fb)], {}, fn, tol)
-        add(f"{name}/scalar_33", name, [fin([], fa), fin([33], fb)], {}, fn, tol)
-        add(f"{name}/scalar_scalar", name, [fin([], fa), fin([], fb)], {}, fn, tol)
-        add(f"{name}/T_step", name, [fin([4, 6], fa, "T"), fin([4, 6], fb, "step")], {}, fn, tol)
-        add(f"{name}/perm_expand", name, [fin([3, 4, 5], fa, "perm"), fin([3, 4, 5], fb, "expand")], {}, fn, tol)
-        add(f"{name}/257", name, [fin([257], fa), fin([257], fb)], {}, fn, tol)
-        add(f"{name}/0x3_3", name, [fin([0, 3], fa), fin([3], fb)], {}, fn, tol)
-        add(f"{name}/special", name, [inp([10, 1], values=[[v] for v in SPECIAL_B]), inp([1, 10], values=[SPECIAL_B])],
-            {}, fn, tol)
-        # int32 x int32
-        ia = "intpos" if name == "pow" else "int"
-        ib = "small" if name == "pow" else ("intpos" if name in ("remainder", "floor_divide") else "int")
-        add(f"{name}/int_int", name, [inp([3, 4], "int32", kind=ia), inp([3, 4], "int32", kind=ib)], {}, fn, tol)
-        add(f"{name}/int_int_bcast_T", name, [inp([4, 3], "int32", kind=ia, view="T"), inp([3], "int32", kind=ib)], {}, fn, tol)
-        if name in ("remainder", "floor_divide"):
-            # negative divisors too (Python's sign rules)
-            add(f"{name}/int_negdiv", name, [inp([12], "int32", values=[7, -7, 7, -7, 0, 9, -9, 1, -1, 5, 6, -6]),
-                                             inp([12], "int32", values=[2, 2, -2, -2, 3, -4, 4, 3, -3, -5, 4, -4])], {}, fn, tol)
-            add(f"{name}/float_edges", name, [inp([8], values=[7.5, -7.5, 7.5, -7.5, 6.0, -6.0, 0.0, -0.0]),
-                                              inp([8], values=[2.0, 2.0, -2.0, -2.0, 3.0, 3.0, -3.0, 3.0])], {}, fn, tol)
-            add_err(f"{name}/int_by_zero", name, [inp([3], "int32", values=[1, 2, 3]), inp([3], "int32", values=[1, 0, 1])],
-                    {}, "ValueError", fn)
-        # int32 x float32 and float32 x int32 (promotion)
-        add(f"{name}/int_float", name, [inp([3, 4], "int32", kind=ia), fin([3, 4], fb)], {}, fn, tol)
-        add(f"{name}/float_int", name, [fin([2, 5], fa), inp([5], "int32", kind=ib)], {}, fn, tol)
-        # bool x bool
-        if name not in ("sub", "pow", "remainder", "floor_divide"):
-            add(f"{name}/bool_bool", name, [inp([2, 6], "bool"), inp([6], "bool")], {}, fn, tol)
-        if name not in ("remainder", "floor_divide", "sub"):
-            add(f"{name}/bool_int", name, [inp([6], "bool"), inp([6], "int32", kind=ib if name != "pow" else "small")], {},
-                fn, tol)
-        # scalar operands: int and float numbers
-        for sv in ([2, 0.5, -3, 1.5] if name != "pow" else [2, 3, 0.5, -1.5]):
-            if name in ("remainder", "floor_divide") and sv == 0:
-                continue
-            tag = str(sv).replace("-", "m")
-            add(f"{name}/scalar_{tag}/float", name, [fin([2, 7], fa, "T")], {"scalar": sv},
-                lambda t, sv=sv: with_scalar(fn, t, sv), tol)
-            ib_kind = "intpos" if name == "pow" else "int"
-            if not (name == "pow" and isinstance(sv, int) and sv < 0):
-                add(f"{name}/scalar_{tag}/int", name, [inp([9], "int32", kind=ib_kind)], {"scalar": sv},
-                    lambda t, sv=sv: with_scalar(fn, t, sv), tol)
-        if name not in ("remainder", "floor_divide", "sub"):
-            add(f"{name}/scalar_2/bool", name, [inp([6], "bool")], {"scalar": 2}, lambda t: with_scalar(fn, t, 2), tol)
-        add(f"{name}/scalar_true/bool", name, [inp([6], "bool")], {"scalar": True}, lambda t: with_scalar(fn, t, True), tol) \
-            if name not in ("sub", "pow", "remainder", "floor_divide", "atan2") else None
-        add_err(f"{name}/shape_mismatch", name, [inp([3, 4]), inp([3, 5])], {}, "ShapeError", fn)
+        binary_op(name, fn, tol, ka, kb)
     # torch refuses `-` whenever either operand is bool, not only bool - bool
     add_err("sub/bool_bool", "sub", [inp([3], "bool"), inp([3], "bool")], {}, "DTypeError", torch.sub)
     add_err("sub/bool_int", "sub", [inp([3], "bool"), inp([3], "int32")], {}, "DTypeError", torch.sub)
@@ -1123,6 +1082,21 @@ def edge_cases():
     add("matmul/2d_k0_bcast", "matmul", [inp([4, 0]), inp([3, 0, 2])], {}, torch.matmul, "matmul", 1)
 
 
+def appended_ops():
+    """The cases of every elementwise op the engine gained after FROZEN_UNARY / FROZEN_BINARY,
+    from its spec row alone (torch function by name, dtype rule, tolerance, domains). They come
+    after all other cases, each op from its own seeded stream, so adding an op changes no other case."""
+    for name, o in MANIFEST.items():
+        if o["family"] == "reduce" or o["api"] != "generated" or name in FROZEN_UNARY or name in FROZEN_BINARY:
+            continue
+        g.manual_seed(SEED + zlib.crc32(name.encode()))
+        put = add_or_dtype_error if o["dtype"] == "float_only" else add
+        if o["family"] == "unary":
+            unary_op(name, torch_fn(name), o["tol"], o["domain"][0], True, put)
+        else:
+            binary_op(name, torch_fn(name), o["tol"], *o["domain"], put)
+
+
 def main():
     creation()
     edge_cases()
@@ -1133,6 +1107,7 @@ def main():
     reductions()
     matmul_softmax_cast()
     shape_ops()
+    appended_ops()
     doc = {"torch": torch.__version__, "seed": SEED, "cases": CASES}
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     text = json.dumps(doc, separators=(",", ":"), allow_nan=False)

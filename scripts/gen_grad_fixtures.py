@@ -31,7 +31,7 @@ float32 rounding of its own and the tolerance measures Kindling's float32 error 
 Floats JSON cannot hold are the strings "nan", "inf", "-inf".
 
 The view recipes make the non-contiguous inputs: "T" (transposed), "step" (sliced with step 2),
-"step0", "perm", "expand" (a size-1 dim broadcast, so the leaf's gradient is a sum). The
+"step0_from1", "step1d" (strided rows, a strided 1-D tensor), "perm", "expand" (a size-1 dim broadcast, so the leaf's gradient is a sum). The
 leaf's gradient therefore also checks the view ops' own backward rules.
 
 Random inputs avoid non-differentiable points (ties, kinks, x/y near an integer for remainder);
@@ -40,10 +40,11 @@ the cases named .../conv_* put values exactly on them on purpose to pin torch's 
 import json
 import math
 import os
+import zlib
 
 import torch
 
-from fixture_io import apply_view, enc_float
+from fixture_io import apply_view, enc_float, read_manifest, torch_fn, view_recipe
 
 SEED = 20240917
 gen = torch.Generator().manual_seed(SEED)
@@ -98,27 +99,6 @@ def gen_values(n, kind):
     if kind == "frac":  # away from integers (floor, round, ...; remainder dividends)
         return torch.randint(-4, 4, (n,), generator=gen) + 0.1 + torch.rand(n, generator=gen) * 0.3
     raise ValueError(kind)
-
-
-def view_recipe(shape, how):
-    """(leaf shape, recipe) so that the recipe applied to a leaf of that shape gives `shape`."""
-    shape = list(shape)
-    if how is None:
-        return shape, None
-    if how == "T":  # last two dims transposed
-        return shape[:-2] + [shape[-1], shape[-2]], [["transpose", -2, -1]]
-    if how == "T0":  # 1-D tensors: a column of a transposed matrix is strided; use a slice instead
-        return [shape[0] * 2], [["slice", 0, 1, None, 2]]
-    if how == "step":  # every other element of a longer last dim, from offset 1
-        return shape[:-1] + [shape[-1] * 2 + 1], [["slice", -1, 1, None, 2]]
-    if how == "step0":  # every third row
-        return [shape[0] * 3 - 1] + shape[1:], [["slice", 0, 1, None, 3]]
-    if how == "expand":  # dim 0 broadcast from size 1
-        return [1] + shape[1:], [["expand", shape]]
-    if how == "perm":  # 3-D, permuted (2, 0, 1)
-        a, b, c = shape
-        return [b, c, a], [["permute", [2, 0, 1]]]
-    raise ValueError(how)
 
 
 class In:
@@ -227,17 +207,15 @@ def vtag(v):
 
 # ---- elementwise -----------------------------------------------------------------------------
 
-UNARY = {  # name -> (torch fn, input kind)
-    "neg": (torch.neg, "randn"), "abs": (torch.abs, "nonzero"), "exp": (torch.exp, "randn"),
-    "log": (torch.log, "pos"), "sqrt": (torch.sqrt, "pos"), "rsqrt": (torch.rsqrt, "pos"),
-    "sin": (torch.sin, "wide"), "cos": (torch.cos, "wide"), "tan": (torch.tan, "unit"),
-    "atan": (torch.atan, "wide"), "tanh": (torch.tanh, "randn"), "sigmoid": (torch.sigmoid, "wide"),
-    "relu": (torch.relu, "nonzero"), "silu": (torch.nn.functional.silu, "wide"), "sign": (torch.sign, "nonzero"),
-    "floor": (torch.floor, "frac"), "ceil": (torch.ceil, "frac"), "round": (torch.round, "frac"),
-    "trunc": (torch.trunc, "frac"), "square": (torch.square, "randn"), "reciprocal": (torch.reciprocal, "nonzero"),
-    "log1p": (torch.log1p, "pos"), "expm1": (torch.expm1, "randn"), "erf": (torch.erf, "randn"),
-    "softplus": (torch.nn.functional.softplus, "wide"), "log2": (torch.log2, "pos"), "exp2": (torch.exp2, "randn"),
-}
+MANIFEST = read_manifest()
+# The ops in the order their cases were first written (grad.json shares one random stream, so
+# this order keeps it byte-identical). Ops the engine gained later come after all other cases,
+# from the manifest alone (appended_ops()).
+FROZEN_UNARY = ["neg", "abs", "exp", "log", "sqrt", "rsqrt", "sin", "cos", "tan", "atan", "tanh", "sigmoid", "relu",
+                "silu", "sign", "floor", "ceil", "round", "trunc", "square", "reciprocal", "log1p", "expm1", "erf",
+                "softplus", "log2", "exp2"]
+FROZEN_BINARY = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "remainder", "atan2"]
+UNARY = {n: (torch_fn(n), MANIFEST[n]["grad_domain"][0]) for n in FROZEN_UNARY}  # name -> (torch fn, input kind)
 
 
 def elementwise():
@@ -274,12 +252,8 @@ def elementwise():
     binary()
 
 
-BINARY = {  # name -> (torch fn, kind of a, kind of b)
-    "add": (torch.add, "randn", "randn"), "sub": (torch.sub, "randn", "randn"), "mul": (torch.mul, "randn", "randn"),
-    "div": (torch.div, "randn", "nonzero"), "pow": (torch.pow, "pos", "randn"),
-    "maximum": (torch.maximum, "distinct", "distinct"), "minimum": (torch.minimum, "distinct", "distinct"),
-    "remainder": (torch.remainder, "frac", None), "atan2": (torch.atan2, "nonzero", "nonzero"),
-}
+# name -> (torch fn, kind of a, kind of b); "divisor" (remainder's) is drawn by rem_divisor
+BINARY = {n: (torch_fn(n), *[None if k == "divisor" else k for k in MANIFEST[n]["grad_domain"]]) for n in FROZEN_BINARY}
 
 
 def rem_divisor(shape, view=None):
@@ -309,49 +283,63 @@ def viewed(i):
     return apply_view(i.leaf_values, i.recipe)
 
 
+def takes_number(fn):
+    """Whether fn(tensor, number) works (torch.maximum, atan2, hypot... take tensors only)."""
+    try:
+        fn(torch.zeros(1, dtype=F64), 2.5)
+        return True
+    except TypeError:
+        return False
+
+
+def binary_op(name, fn, ka, kb):
+    """The gradient cases of one binary op."""
+    def b_in(shape, view=None, grad=True):
+        if kb is None:
+            i = rem_divisor(shape, view)
+            i.grad = grad
+            i.d["grad"] = grad
+            return i
+        return F(shape, kb, view, grad)
+
+    def go(tag, make):
+        chk = (lambda a, b: rem_ok(viewed(a), viewed(b))) if name == "remainder" else None
+        a, b = draw(make, chk)
+        case(f"binary/{name}/{tag}", "binary", {"fn": name}, [a, b], fn)
+
+    go("3x4_c", lambda: (F([3, 4], ka), b_in([3, 4])))
+    go("3x4_T_step", lambda: (F([3, 4], ka, "T"), b_in([3, 4], "step")))
+    go("3x4_expand_T", lambda: (F([3, 4], ka, "expand"), b_in([3, 4], "T")))
+    go("bcast_3x1_4", lambda: (F([3, 1], ka), b_in([4])))
+    go("bcast_4_3x1", lambda: (F([4], ka), b_in([3, 1])))
+    go("bcast_2x1x4_3x1", lambda: (F([2, 1, 4], ka), b_in([3, 1], "T")))
+    go("bcast_scalar_tensor", lambda: (F([], ka), b_in([2, 3])))
+    go("only_a", lambda: (F([3, 4], ka), b_in([3, 4], grad=False)))
+    go("only_b", lambda: (F([2, 3], ka, grad=False), b_in([3])))
+    # scalar operands: tensor op number, number op tensor (the reverse form)
+    scalars = {"pow": [2, 3, 0.5, -1.5, 0], "remainder": [1.7], "div": [2.5, -3], "atan2": [0.7]}.get(name, [2.5, -3])
+    for s in scalars:
+        (a,) = draw(lambda s=s: (F([3, 4], ka, "T"),),
+                    (lambda a, s=s: rem_ok(viewed(a), torch.tensor(s, dtype=F64))) if name == "remainder" else None)
+        sv = s if takes_number(fn) else torch.tensor(s, dtype=F64)
+        case(f"binary/{name}/scalar_{s}", "binary_scalar", {"fn": name, "scalar": s, "reverse": False}, [a],
+             lambda t, sv=sv: fn(t, sv))
+    if name == "pow":  # integer exponents of negative bases
+        for s in (2, 3):
+            case(f"binary/pow/scalar_{s}_negbase", "binary_scalar", {"fn": name, "scalar": s, "reverse": False},
+                 [F([3, 4], "randn", "step")], lambda t, s=s: fn(t, s))
+    rs = {"pow": [2.5], "remainder": [5.3], "div": [2.5, -3], "atan2": [0.7]}.get(name, [2.5])
+    for s in rs:
+        kind = "nonzero" if name in ("div", "atan2") else ("pos" if name == "remainder" else ka)
+        (a,) = draw(lambda kind=kind: (F([3, 4], kind, "step"),),
+                    (lambda a, s=s: rem_ok(torch.tensor(s, dtype=F64), viewed(a))) if name == "remainder" else None)
+        case(f"binary/{name}/rscalar_{s}", "binary_scalar", {"fn": name, "scalar": s, "reverse": True}, [a],
+             lambda t, s=s: fn(torch.tensor(s, dtype=F64), t))
+
+
 def binary():
     for name, (fn, ka, kb) in BINARY.items():
-        def b_in(shape, view=None, grad=True):
-            if kb is None:
-                i = rem_divisor(shape, view)
-                i.grad = grad
-                i.d["grad"] = grad
-                return i
-            return F(shape, kb, view, grad)
-
-        def go(tag, make):
-            chk = (lambda a, b: rem_ok(viewed(a), viewed(b))) if name == "remainder" else None
-            a, b = draw(make, chk)
-            case(f"binary/{name}/{tag}", "binary", {"fn": name}, [a, b], fn)
-
-        go("3x4_c", lambda: (F([3, 4], ka), b_in([3, 4])))
-        go("3x4_T_step", lambda: (F([3, 4], ka, "T"), b_in([3, 4], "step")))
-        go("3x4_expand_T", lambda: (F([3, 4], ka, "expand"), b_in([3, 4], "T")))
-        go("bcast_3x1_4", lambda: (F([3, 1], ka), b_in([4])))
-        go("bcast_4_3x1", lambda: (F([4], ka), b_in([3, 1])))
-        go("bcast_2x1x4_3x1", lambda: (F([2, 1, 4], ka), b_in([3, 1], "T")))
-        go("bcast_scalar_tensor", lambda: (F([], ka), b_in([2, 3])))
-        go("only_a", lambda: (F([3, 4], ka), b_in([3, 4], grad=False)))
-        go("only_b", lambda: (F([2, 3], ka, grad=False), b_in([3])))
-        # scalar operands: tensor op number, number op tensor (the reverse form)
-        scalars = {"pow": [2, 3, 0.5, -1.5, 0], "remainder": [1.7], "div": [2.5, -3], "atan2": [0.7]}.get(name, [2.5, -3])
-        for s in scalars:
-            (a,) = draw(lambda s=s: (F([3, 4], ka, "T"),),
-                        (lambda a, s=s: rem_ok(viewed(a), torch.tensor(s, dtype=F64))) if name == "remainder" else None)
-            sv = torch.tensor(s, dtype=F64) if name in ("maximum", "minimum", "atan2") else s
-            case(f"binary/{name}/scalar_{s}", "binary_scalar", {"fn": name, "scalar": s, "reverse": False}, [a],
-                 lambda t, sv=sv: fn(t, sv))
-        if name == "pow":  # integer exponents of negative bases
-            for s in (2, 3):
-                case(f"binary/pow/scalar_{s}_negbase", "binary_scalar", {"fn": name, "scalar": s, "reverse": False},
-                     [F([3, 4], "randn", "step")], lambda t, s=s: fn(t, s))
-        rs = {"pow": [2.5], "remainder": [5.3], "div": [2.5, -3], "atan2": [0.7]}.get(name, [2.5])
-        for s in rs:
-            kind = "nonzero" if name in ("div", "atan2") else ("pos" if name == "remainder" else ka)
-            (a,) = draw(lambda kind=kind: (F([3, 4], kind, "step"),),
-                        (lambda a, s=s: rem_ok(torch.tensor(s, dtype=F64), viewed(a))) if name == "remainder" else None)
-            case(f"binary/{name}/rscalar_{s}", "binary_scalar", {"fn": name, "scalar": s, "reverse": True}, [a],
-                 lambda t, s=s: fn(torch.tensor(s, dtype=F64), t))
+        binary_op(name, fn, ka, kb)
     # pow with negative integer-valued bases: d/da is finite, d/db is NaN (log of a negative)
     case("binary/pow/conv_neg_base", "binary", {"fn": "pow"},
          [F([4], values=[-1.5, -2, 1.5, 2]), F([4], values=[2, 3, 2, -1])], torch.pow)
@@ -482,7 +470,7 @@ def linalg():
     case("matmul/2d_2d_T_step", "matmul", {}, [F([3, 4], view="T"), F([4, 5], view="step")], torch.matmul)
     case("matmul/3d_3d_perm_T", "matmul", {}, [F([2, 3, 4], view="perm"), F([2, 4, 3], view="T")], torch.matmul)
     case("matmul/2d_2d_expand", "matmul", {}, [F([3, 4], view="expand"), F([4, 2], view="T")], torch.matmul)
-    case("matmul/1d_2d_step", "matmul", {}, [F([4], view="T0"), F([4, 3], view="T")], torch.matmul)
+    case("matmul/1d_2d_step", "matmul", {}, [F([4], view="step1d"), F([4, 3], view="T")], torch.matmul)
     case("matmul/only_b", "matmul", {}, [F([3, 4], grad=False), F([4, 2])], torch.matmul)
     case("matmul/only_a", "matmul", {}, [F([2, 3, 4]), F([4, 2], grad=False)], torch.matmul)
 
@@ -505,7 +493,7 @@ def views():
     v("view/3x4_to_4x3", "view", {"shape": [4, 3]}, F([3, 4]), lambda t: t.view(4, 3))
     v("view/3x4_to_12", "view", {"shape": [12]}, F([3, 4]), lambda t: t.view(12))
     v("view/2x3x4_to_2_m1", "view", {"shape": [2, -1]}, F([2, 3, 4]), lambda t: t.view(2, -1))
-    v("view/step0_rows", "view", {"shape": [2, 2, 4]}, F([4, 4], view="step0"), lambda t: t.view(2, 2, 4))
+    v("view/step0_rows", "view", {"shape": [2, 2, 4]}, F([4, 4], view="step0_from1"), lambda t: t.view(2, 2, 4))
     v("view/scalar_to_1x1", "view", {"shape": [1, 1]}, F([]), lambda t: t.view(1, 1))
     v("reshape/3x4_to_4x3", "reshape", {"shape": [4, 3]}, F([3, 4]), lambda t: t.reshape(4, 3))
     v("reshape/T_copy", "reshape", {"shape": [12]}, F([3, 4], view="T"), lambda t: t.reshape(12))
@@ -606,7 +594,7 @@ def indexing():
          lambda t, i: t.index_select(0, i))
     case("index_select/dim1_T", "index_select", {"dim": 1}, [F([3, 4], view="T"), I([3, 3, 1])],
          lambda t, i: t.index_select(1, i))
-    case("index_select/1d_neg_step", "index_select", {"dim": -1}, [F([5], view="T0"), I([4, 0, 1, 1])],
+    case("index_select/1d_neg_step", "index_select", {"dim": -1}, [F([5], view="step1d"), I([4, 0, 1, 1])],
          lambda t, i: t.index_select(-1, i))
     case("gather/dim0", "gather", {"dim": 0}, [F([3, 4]), I([[0, 2, 2, 1], [1, 1, 0, 2]])], lambda t, i: t.gather(0, i))
     case("gather/dim1_small_T", "gather", {"dim": 1}, [F([3, 4], view="T"), I([[3, 3], [0, 1]])],
@@ -621,7 +609,7 @@ def indexing():
          lambda t, i, s: t.scatter_add(1, i, s))
 
     case("where/same", "where", {}, [Brand([3, 4]), F([3, 4]), F([3, 4], view="T")], torch.where)
-    case("where/bcast", "where", {}, [Brand([3, 1]), F([4], view="T0"), F([2, 1, 4], view="step")], torch.where)
+    case("where/bcast", "where", {}, [Brand([3, 1]), F([4], view="step1d"), F([2, 1, 4], view="step")], torch.where)
     case("where/cond_bcast_expand", "where", {}, [Brand([2, 3, 4]), F([3, 4], view="expand"), F([1])], torch.where)
     case("where/scalar_b", "where_scalar", {"scalar": -1.5, "side": "b"}, [Brand([3, 4]), F([3, 4], view="T")],
          lambda c, a: torch.where(c, a, torch.tensor(-1.5, dtype=F64)))
@@ -747,6 +735,22 @@ def large_cases():
     case("large/gather", "gather", {"dim": 0}, [F([50, 6]), I(idx.tolist())], lambda t, i: t.gather(0, i))
 
 
+def appended_ops():
+    """The gradient cases of every differentiable elementwise op the engine gained after
+    FROZEN_UNARY / FROZEN_BINARY, from its spec row alone; after all other cases, each op from
+    its own seeded stream, so adding an op changes no other case."""
+    for name, o in MANIFEST.items():
+        if o["family"] == "reduce" or o["api"] != "generated" or not o["grad"] or name in FROZEN_UNARY or name in FROZEN_BINARY:
+            continue
+        gen.manual_seed(SEED + zlib.crc32(name.encode()))
+        if o["family"] == "unary":
+            for v in VIEWS:
+                case(f"unary/{name}/3x4_{vtag(v)}", "unary", {"fn": name}, [F([3, 4], o["grad_domain"][0], v)], torch_fn(name))
+            case(f"unary/{name}/scalar", "unary", {"fn": name}, [F([], o["grad_domain"][0])], torch_fn(name))
+        else:
+            binary_op(name, torch_fn(name), *o["grad_domain"])
+
+
 def main():
     elementwise()
     reductions()
@@ -756,6 +760,7 @@ def main():
     edge_cases()
     noncontig_grads()
     large_cases()
+    appended_ops()
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "w") as f:
         json.dump({"torch": torch.__version__, "seed": SEED, "cases": CASES}, f, separators=(",", ":"))

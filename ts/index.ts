@@ -2,7 +2,6 @@
 //   import * as kd from "kindling";
 //   const x = kd.randn([2, 3]); console.log(x.matmul(x.t()).toString());
 import { init } from "./runtime/load.js";
-import { elementwise } from "./functional.js";
 
 export { init, type InitOptions } from "./runtime/load.js";
 export { getEngine } from "./runtime/engine.js";
@@ -11,8 +10,13 @@ export type { DType } from "./dtype.js";
 export * from "./errors.js";
 export * from "./creation.js";
 export { cat, concat, concatenate, stack, where, matmul, softmax, logSoftmax, clamp } from "./functional.js";
-export { tidy, memory } from "./memory.js";
-export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd.js";
+export {
+  sum, mean, prod, max, min, argmax, argmin, multiply, subtract, divide, hstack, vstack, equal, isclose, allclose,
+  maskedSelect, flip, nonzero, type CloseOptions,
+} from "./functional.js";
+export { tidy, memory, keep, setStepScope } from "./memory.js";
+export { noGrad, enableGrad, inferenceMode, isGradEnabled, setGradEnabled } from "./autograd.js";
+export { devices, webgpu } from "./device.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
 export * as datasets from "./data/datasets.js";
@@ -36,12 +40,7 @@ export function slice(start: number | null = null, stop: number | null = null, s
   return { start, stop, step };
 }
 
-export const {
-  neg, abs, exp, log, sqrt, rsqrt, sin, cos, tan, atan, tanh, sigmoid, relu, silu, sign, floor, ceil, round,
-  trunc, square, reciprocal, log1p, expm1, erf, softplus, log2, exp2, logicalNot,
-  add, sub, mul, div, pow, maximum, minimum, remainder, floorDivide, eq, ne, lt, le, gt, ge, logicalAnd,
-  logicalOr, logicalXor, atan2,
-} = elementwise;
+export * from "./generated/functions.js";
 
 /** Resolves once the engine is loaded (it loads on import; this is for explicit waits). */
 export const ready = () => init();

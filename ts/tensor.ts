@@ -1,12 +1,15 @@
 // The Tensor: a handle to an engine tensor plus cached metadata. Every method is a thin call
 // into the engine's C ABI; the op itself (dtype rules, broadcasting, kernels, errors) is
 // defined once, in crates/engine.
-import { abi } from "./runtime/abi.js";
-import { call, check, getEngine, intArg, scratchInts } from "./runtime/engine.js";
+import { allocFilled, call, check, getEngine, hostCopy, intArg, scratchInts } from "./runtime/engine.js";
 import { arrayFor, checkDType, DTYPES, dtypeCode, type AnyTypedArray, type DType } from "./dtype.js";
-import { DeviceError, DisposedError, DTypeError, IndexError, ValueError } from "./errors.js";
+import { DeviceError, DisposedError, DTypeError, IndexError, ShapeError, ValueError } from "./errors.js";
 import { formatTensor } from "./format.js";
-import { track, untrack } from "./memory.js";
+import { checkOptions } from "./options.js";
+import { disposedMessage, releasedByStepScope, retrack, stepGen, track, untrack } from "./memory.js";
+import { checkDevice, isDeviceName } from "./device.js";
+import { flushChecks, flushChecksSync } from "./checks.js";
+import { BINARY_OPS, UNARY_OPS } from "./generated/ops.js";
 
 export type Scalar = number | boolean;
 export type Device = "cpu" | "webgpu";
@@ -32,21 +35,12 @@ export function wrap(h: number): Tensor {
 
 const isInt32 = (x: number) => Number.isInteger(x) && x >= -0x80000000 && x <= 0x7fffffff;
 
-/** Unary ops, by engine name; each becomes a method (camelCase) and a kd.* function. */
-export const UNARY_OPS = [
-  "neg", "abs", "exp", "log", "sqrt", "rsqrt", "sin", "cos", "tan", "atan", "tanh", "sigmoid", "relu",
-  "silu", "sign", "floor", "ceil", "round", "trunc", "square", "reciprocal", "log1p", "expm1", "erf",
-  "softplus", "log2", "exp2", "logical_not",
-] as const;
+// The elementwise op lists come from the engine's spec rows (ts/generated/ops.ts).
+export { UNARY_OPS, BINARY_OPS };
 type Camel<S extends string> = S extends `${infer A}_${infer B}` ? `${A}${Capitalize<Camel<B>>}` : S;
 export type UnaryName = Camel<(typeof UNARY_OPS)[number]>;
 type UnaryMethods = { [K in UnaryName]: () => Tensor };
 
-/** Binary ops with broadcasting, by engine name; each takes a tensor or a number. */
-export const BINARY_OPS = [
-  "add", "sub", "mul", "div", "pow", "maximum", "minimum", "remainder", "floor_divide", "eq", "ne", "lt",
-  "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "atan2",
-] as const;
 export type BinaryName = Camel<(typeof BINARY_OPS)[number]>;
 type BinaryMethods = { [K in BinaryName]: (other: Tensor | Scalar) => Tensor };
 
@@ -58,6 +52,8 @@ export class Tensor {
   #h: number;
   #shape?: readonly number[];
   #dtype?: DType;
+  /** @internal The step scope's generation stamp (ts/memory.ts). */
+  _gen = 0;
 
   /** Internal: use kd.tensor, kd.zeros... to create tensors. */
   constructor(handle: number) {
@@ -67,7 +63,8 @@ export class Tensor {
 
   /** The engine handle; throws DisposedError after dispose(). */
   get handle(): number {
-    if (this.#h === 0) throw new DisposedError("this tensor was disposed; it cannot be used any more");
+    if (this.#h === 0) throw new DisposedError(disposedMessage(this));
+    if (this._gen < stepGen) this._gen = stepGen; // used in this step (ts/memory.ts)
     return this.#h;
   }
 
@@ -123,8 +120,11 @@ export class Tensor {
     return this.#dtype;
   }
 
+  /** The device the storage lives on (the engine's device code 0 is the CPU). */
   get device(): Device {
-    return call.device(this.handle) === 0 ? "cpu" : "webgpu";
+    const code = call.device(this.handle);
+    if (code !== 0) throw new DeviceError(`tensor on engine device ${code}, which this build does not know`);
+    return "cpu";
   }
 
   stride(): number[] {
@@ -229,58 +229,93 @@ export class Tensor {
   mul_(other: Tensor | Scalar): this { return this.#inplace(this.mul(other)); }
   div_(other: Tensor | Scalar): this { return this.#inplace(this.div(other)); }
   clamp_(min?: number | null, max?: number | null): this { return this.#inplace(this.clamp(min, max)); }
-  /** Fills with U(low, high) samples from the seeded generator. */
-  uniform_(low = 0, high = 1): this {
-    const r = wrap(call.rand(this.shape));
-    const m = r.mul(high - low);
-    r.dispose();
-    const s = m.add(low);
-    m.dispose();
-    return this.#inplace(s);
-  }
-  /** Fills with N(mean, std²) samples from the seeded generator. */
-  normal_(mean = 0, std = 1): this {
-    const r = wrap(call.randn(this.shape));
-    const m = r.mul(std);
-    r.dispose();
-    const s = m.add(mean);
-    m.dispose();
-    return this.#inplace(s);
-  }
+  /** Fills with U(low, high) samples from the seeded generator (torch's numbers for a seed). */
+  uniform_(low = 0, high = 1): this { return this.#inplace(wrap(call.randDist(0, low, high, this.shape))); }
+  /** Fills with N(mean, std²) samples from the seeded generator (torch's numbers for a seed). */
+  normal_(mean = 0, std = 1): this { return this.#inplace(wrap(call.randDist(1, mean, std, this.shape))); }
+  /** Fills with 1 (probability p) or 0 from the seeded generator, as torch's bernoulli_(p). */
+  bernoulli_(p = 0.5): this { return this.#inplace(wrap(call.randDist(2, p, 0, this.shape))); }
 
   // ---- reading ------------------------------------------------------------------------
+  // One read path. A CPU tensor reads synchronously (a copy out of wasm memory); a tensor on an
+  // asynchronous device reads only through the awaited forms (data, item, tolist, format), and
+  // its sync forms throw a DeviceError naming the awaited one. Each read first reports the
+  // data-dependent checks queued since the last one (ts/checks.ts).
 
   /** The elements in row-major order, as a new TypedArray (CPU only; use await t.data() anywhere). */
   dataSync(): AnyTypedArray {
-    if (this.device !== "cpu") throw new DeviceError(`dataSync() cannot read a ${this.device} tensor synchronously; use await t.data()`);
-    const a = abi();
-    const c = a.kd_contiguous(this.handle);
-    check(c);
-    try {
-      const ptr = a.kd_data_ptr(c);
-      const n = this.numel();
-      return arrayFor(this.dtype, a.memory.buffer, ptr, n).slice();
-    } finally {
-      a.kd_release(c);
-    }
+    return this.#readSync("data");
   }
 
-  /** The elements, on any device. */
+  /** The elements in row-major order, as a new TypedArray, on any device. */
   async data(): Promise<AnyTypedArray> {
-    return this.dataSync();
+    await flushChecks();
+    if (this.device === "cpu") return this.#hostCopy();
+    throw new DeviceError(`no ${this.device} backend is built: its tensors cannot be read`);
   }
 
-  /** The value of a one-element tensor. */
+  /** The value of a one-element tensor (CPU; use await t.itemAsync() anywhere). */
   item(): number | boolean {
+    this.#checkOne();
+    return this.#scalar(this.#readSync("itemAsync"));
+  }
+
+  /** The value of a one-element tensor, on any device. */
+  async itemAsync(): Promise<number | boolean> {
+    this.#checkOne();
+    return this.#scalar(await this.data());
+  }
+
+  /** Nested arrays (numbers, or booleans for bool tensors), as torch's tolist() (CPU; await t.tolistAsync() anywhere). */
+  tolist(): NestedArray {
+    return this.#nest(this.#readSync("tolistAsync"));
+  }
+
+  /** tolist() on any device. */
+  async tolistAsync(): Promise<NestedArray> {
+    return this.#nest(await this.data());
+  }
+
+  /** torch's printed form; a tensor on an asynchronous device prints a placeholder (use await t.format()). */
+  toString(): string {
+    if (this.isDisposed) return releasedByStepScope(this) ? "tensor(<released by the step scope>)" : "tensor(<disposed>)";
+    if (this.device !== "cpu") return `tensor(<${this.device}, shape [${this.shape.join(", ")}], ${this.dtype}: use await t.format() to print the values>)`;
+    return formatTensor(this.dataSync(), this.shape, this.dtype);
+  }
+
+  /** toString() on any device. */
+  async format(): Promise<string> {
+    if (this.isDisposed) return releasedByStepScope(this) ? "tensor(<released by the step scope>)" : "tensor(<disposed>)";
+    return formatTensor(await this.data(), this.shape, this.dtype);
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  #readSync(asyncName: string): AnyTypedArray {
+    const device = this.device;
+    const what = asyncName === "data" ? "dataSync" : asyncName.replace(/Async$/, "");
+    if (device !== "cpu") throw new DeviceError(`${what}() cannot read a ${device} tensor synchronously; use await t.${asyncName}()`);
+    flushChecksSync();
+    return this.#hostCopy();
+  }
+
+  /** A copy of a CPU tensor's elements out of wasm memory. */
+  #hostCopy(): AnyTypedArray {
+    return hostCopy(this.handle, this.dtype, this.numel());
+  }
+
+  #checkOne(): void {
     const n = this.numel();
     if (n !== 1) throw new ValueError(`a Tensor with ${n} elements cannot be converted to Scalar`);
-    const v = this.dataSync()[0];
-    return this.dtype === "bool" ? v !== 0 : v;
   }
 
-  /** Nested arrays (numbers, or booleans for bool tensors), as torch's tolist(). */
-  tolist(): NestedArray {
-    const d = this.dataSync();
+  #scalar(d: AnyTypedArray): number | boolean {
+    return this.dtype === "bool" ? d[0] !== 0 : d[0];
+  }
+
+  #nest(d: AnyTypedArray): NestedArray {
     const isBool = this.dtype === "bool";
     const shape = this.shape;
     let i = 0;
@@ -292,15 +327,6 @@ export class Tensor {
       return Array.from({ length: shape[dim] }, () => rec(dim + 1));
     };
     return rec(0);
-  }
-
-  toString(): string {
-    if (this.isDisposed) return "tensor(<disposed>)";
-    return formatTensor(this.dataSync(), this.shape, this.dtype);
-  }
-
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return this.toString();
   }
 
   // ---- elementwise ----------------------------------------------------------------------
@@ -369,6 +395,7 @@ export class Tensor {
   reduce(name: string, dim?: number | number[] | ReduceOptions | null, keepdim = false, correction = 1): Tensor {
     let dims: number | number[] | undefined | null = dim as number | number[] | undefined;
     if (dim !== null && typeof dim === "object" && !Array.isArray(dim)) {
+      checkOptions(name, dim, name === "var" || name === "std" ? ["dim", "keepdim", "correction", "unbiased"] : ["dim", "keepdim"]);
       dims = dim.dim;
       keepdim = dim.keepdim ?? keepdim;
     }
@@ -399,18 +426,23 @@ export class Tensor {
 
   /** t.max() is the largest element; t.max(dim) is {values, indices} along dim. */
   max(): Tensor;
-  max(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
-  max(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+  max(dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): { values: Tensor; indices: Tensor };
+  max(dim?: number | { dim: number; keepdim?: boolean }, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
     return dim === undefined ? this.reduce("amax") : this.#extreme(dim, keepdim, true);
   }
 
   min(): Tensor;
-  min(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
-  min(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+  min(dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): { values: Tensor; indices: Tensor };
+  min(dim?: number | { dim: number; keepdim?: boolean }, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
     return dim === undefined ? this.reduce("amin") : this.#extreme(dim, keepdim, false);
   }
 
-  #extreme(dim: number, keepdim: boolean, wantMax: boolean): { values: Tensor; indices: Tensor } {
+  #extreme(dim: number | { dim: number; keepdim?: boolean }, keepdim: boolean, wantMax: boolean): { values: Tensor; indices: Tensor } {
+    if (dim !== null && typeof dim === "object") {
+      checkOptions(wantMax ? "max" : "min", dim, ["dim", "keepdim"]);
+      keepdim = dim.keepdim ?? keepdim;
+      dim = dim.dim;
+    }
     const [v, i] = call.extremeDim(this.handle, intArg(dim, "dim"), keepdim, wantMax);
     return { values: new Tensor(v), indices: new Tensor(i) };
   }
@@ -435,16 +467,63 @@ export class Tensor {
     return wrap(call.softmax(this.handle, intArg(dim, "dim"), true));
   }
 
-  /** A cast (`t.to("int32")`) or a device move (`t.to("cpu")`). */
-  to(target: DType | Device | "float" | "int"): Tensor {
-    if (target === "cpu") return this.clone();
-    if (target === "webgpu") throw new DeviceError("the webgpu device is not available in this build yet");
+  /**
+   * A cast (`t.to("int32")`), a device move (`t.to("cpu")`), or both (`t.to({device, dtype})`):
+   * a new tensor, as torch's out-of-place to(). An unavailable device is a DeviceError.
+   */
+  to(target: DType | Device | "float" | "int" | { device?: Device; dtype?: DType | "float" | "int" }): Tensor {
+    if (target !== null && typeof target === "object") {
+      if (target.device !== undefined) checkDevice(target.device);
+      return target.dtype === undefined ? this.clone() : this.to(target.dtype);
+    }
+    if (isDeviceName(target)) {
+      checkDevice(target);
+      return this.clone(); // cpu -> cpu: torch returns self; a copy keeps ownership simple here
+    }
     return wrap(call.cast(this.handle, dtypeCode(checkDType(target))));
+  }
+
+  /** This tensor on the CPU (a copy, as to("cpu")). */
+  cpu(): Tensor {
+    return this.to("cpu");
+  }
+
+  /**
+   * Internal (Module.to): gives this Tensor object a new engine handle in place, releasing the
+   * old one, so that whoever holds the object (an optimizer holds Parameters) sees the moved
+   * storage. Takes ownership of `handle`; the shape and dtype caches are reset.
+   */
+  _replaceHandle(handle: number): void {
+    const old = this.handle;
+    check(handle);
+    this.#h = handle;
+    this.#shape = undefined;
+    this.#dtype = undefined;
+    retrack(this, handle);
+    call.release(old);
   }
 
   float(): Tensor { return this.to("float32"); }
   int(): Tensor { return this.to("int32"); }
   bool(): Tensor { return this.to("bool"); }
+  /** torch's int64, float64 and float16 casts: those dtypes do not exist in the engine yet (a DTypeError). */
+  long(): Tensor { throw missingDType("long()", "int64", "int32", ".int()"); }
+  double(): Tensor { throw missingDType("double()", "float64", "float32", ".float()"); }
+  half(): Tensor { throw missingDType("half()", "float16", "float32", ".float()"); }
+
+  /**
+   * torch's legacy type name: "torch.FloatTensor", "torch.IntTensor" or "torch.BoolTensor";
+   * t.type("torch.IntTensor") (or a dtype) is a cast, as torch's t.type(name).
+   */
+  type(): string;
+  type(to: string): Tensor;
+  type(to?: string): string | Tensor {
+    if (to === undefined) return TYPE_NAMES[this.dtype];
+    const dtype = (Object.keys(TYPE_NAMES) as DType[]).find((d) => TYPE_NAMES[d] === to);
+    if (dtype) return this.to(dtype);
+    if (/^torch\.(Long|Double|Half|Short|Char|Byte|BFloat16)Tensor$/.test(to)) throw missingDType(`type("${to}")`, to, "torch.IntTensor or torch.FloatTensor", ".int() / .float()");
+    return this.to(checkDType(to));
+  }
 
   /** A contiguous copy with its own storage. */
   clone(): Tensor {
@@ -501,6 +580,11 @@ export class Tensor {
   t(): Tensor {
     if (this.ndim > 2) throw new ValueError(`t() expects a tensor with <= 2 dimensions, but self is ${this.ndim}D`);
     return this.ndim < 2 ? this.view(this.shape) : this.transpose(0, 1);
+  }
+
+  /** The dims in reverse order (torch's .T; a matrix's transpose). */
+  get T(): Tensor {
+    return this.permute(Array.from({ length: this.ndim }, (_, i) => this.ndim - 1 - i));
   }
 
   /** The last two dims swapped (torch's .mT). */
@@ -574,7 +658,18 @@ export class Tensor {
       else if (idx === null) step(cur.unsqueeze(dim++));
       else if (typeof idx === "number") step(cur.select(dim, idx));
       else if (idx instanceof Tensor) {
-        if (idx.dtype === "bool") throw new IndexError("boolean mask indexing is not supported yet; use t.maskedFill or kd.where");
+        if (idx.dtype === "bool") {
+          // t[mask]: the dims the mask covers become one, of the elements where it holds
+          const k = idx.ndim;
+          const covered = cur.shape.slice(dim, dim + k);
+          if (k === 0 || covered.length !== k || idx.shape.some((s, i) => s !== covered[i])) {
+            throw new IndexError(`The shape of the mask [${idx.shape.join(", ")}] does not match the shape of the indexed tensor [${cur.shape.join(", ")}] at index ${dim}`);
+          }
+          const flat = k === 1 ? cur : cur.flatten(dim, dim + k - 1);
+          const where = trueIndices(idx);
+          try { step(flat.indexSelect(dim++, where)); } finally { where.dispose(); if (flat !== cur) flat.dispose(); }
+          continue;
+        }
         step(idx.ndim === 0 ? cur.select(dim, idx.item() as number) : cur.indexSelect(dim++, idx));
       } else {
         const s = typeof idx === "string" ? parseSlice(idx) : idx;
@@ -632,6 +727,62 @@ export class Tensor {
     return wrap(call.scatterAdd(this.handle, intArg(dim, "dim"), index.handle, src.handle));
   }
 
+  /** The elements where mask (bool, broadcast against this) holds, as a 1-D tensor (torch.masked_select; differentiable). */
+  maskedSelect(mask: Tensor): Tensor {
+    if (!(mask instanceof Tensor) || mask.dtype !== "bool") throw new DTypeError(`masked_select: expected a bool mask, got ${mask instanceof Tensor ? mask.dtype : typeof mask}`);
+    const shape = broadcastShapes("masked_select", this.shape, mask.shape);
+    const x = this.expand(shape);
+    const flat = x.reshape([-1]);
+    const m = mask.expand(shape);
+    const where = trueIndices(m);
+    try {
+      return flat.indexSelect(0, where);
+    } finally {
+      for (const t of [x, flat, m, where]) t.dispose();
+    }
+  }
+
+  /** The elements in reverse order along each of dims (torch.flip; a copy, differentiable). */
+  flip(...dims: (number | number[])[]): Tensor {
+    const list = dims.flat();
+    const n = this.ndim;
+    const seen = new Set<number>();
+    let cur: Tensor = this;
+    for (const d0 of list) {
+      intArg(d0, "dim");
+      if (d0 < -n || d0 >= n || n === 0) throw new IndexError(`Dimension out of range (expected to be in range of [${-Math.max(n, 1)}, ${Math.max(n, 1) - 1}], but got ${d0})`);
+      const d = d0 < 0 ? d0 + n : d0;
+      if (seen.has(d)) throw new ValueError(`flip(): dim ${d} appears multiple times in the list of dims`);
+      seen.add(d);
+      const size = this.shape[d];
+      const idx = wrap(call.arange(size - 1, -1, -1, dtypeCode("int32")));
+      const next = cur.indexSelect(d, idx);
+      idx.dispose();
+      if (cur !== this) cur.dispose();
+      cur = next;
+    }
+    return cur === this ? this.clone() : cur;
+  }
+
+  /** The indices of the non-zero elements, one row each: int32 [count, ndim] (torch.nonzero; int64 there). */
+  nonzero(): Tensor {
+    const d = this.dataSync();
+    const shape = this.shape;
+    const n = shape.length;
+    const rows: number[] = [];
+    for (let i = 0; i < d.length; i++) {
+      if (d[i] === 0) continue; // NaN counts as non-zero, as in torch
+      let r = i;
+      const at = rows.length;
+      for (let k = n - 1; k >= 0; k--) {
+        rows[at + k] = r % shape[k];
+        r = Math.floor(r / shape[k]);
+      }
+    }
+    const count = n === 0 ? (d.length && d[0] !== 0 ? 1 : 0) : rows.length / n;
+    return wrap(allocFilled([count, n], "int32", (b) => new Int32Array(b.buffer, b.byteOffset, rows.length).set(rows)));
+  }
+
   maskedFill(mask: Tensor, value: number | boolean): Tensor {
     return wrap(call.maskedFill(this.handle, mask.handle, Number(value)));
   }
@@ -655,6 +806,36 @@ for (const name of BINARY_OPS) {
     writable: true,
     configurable: true,
   });
+}
+
+const TYPE_NAMES: Record<DType, string> = { float32: "torch.FloatTensor", int32: "torch.IntTensor", bool: "torch.BoolTensor" };
+
+function missingDType(method: string, dtype: string, use: string, call: string): DTypeError {
+  return new DTypeError(`${method}: dtype ${dtype} is not supported yet (Kindling has float32, int32 and bool); use ${use} (${call}) instead`);
+}
+
+/** The flat (row-major) positions where a bool tensor holds, as an int32 index tensor (a host read). */
+function trueIndices(mask: Tensor): Tensor {
+  const d = mask.dataSync();
+  let count = 0;
+  for (let i = 0; i < d.length; i++) if (d[i]) count++;
+  return wrap(allocFilled([count], "int32", (b) => {
+    const dst = new Int32Array(b.buffer, b.byteOffset, count);
+    for (let i = 0, j = 0; i < d.length; i++) if (d[i]) dst[j++] = i;
+  }));
+}
+
+/** The broadcast of two shapes, as torch's rules (a ShapeError naming both when they do not fit). */
+function broadcastShapes(where: string, a: readonly number[], b: readonly number[]): number[] {
+  const n = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = a[a.length - n + i] ?? 1;
+    const y = b[b.length - n + i] ?? 1;
+    if (x !== y && x !== 1 && y !== 1) throw new ShapeError(`${where}: the shapes [${a.join(", ")}] and [${b.join(", ")}] cannot be broadcast together (size ${x} vs ${y} at dim ${i})`);
+    out.push(x === 1 ? y : x);
+  }
+  return out;
 }
 
 function varCorrection(dim: unknown): number {

@@ -14,11 +14,12 @@
 // Geometric transforms keep the kind they are given: RawImage in, RawImage out.
 // Random transforms draw from their `generator` when given one, else from the engine's generator,
 // so kd.manualSeed(n) makes an augmentation pipeline reproducible, as torch.manual_seed does.
-import { arange, fromArray, fromBytes, rand } from "../creation.js";
+import { fromArray, fromBytes, rand } from "../creation.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { tidy } from "../memory.js";
 import { interpolate, pad as padTensor } from "../nn/functional_cv.js";
 import { Tensor } from "../tensor.js";
+import { checkOptions } from "../options.js";
 import type { Generator } from "./generator.js";
 
 /** An 8-bit image, rows of pixels of `channels` interleaved values (HWC); channels defaults to 4 (ImageData). */
@@ -213,7 +214,7 @@ function toPlanes(img: Image, who: string): Planes {
 
 // ---- geometry on tensor images: engine ops --------------------------------------------------
 // A float32 tensor image is resized, padded, cropped and flipped by the engine (F.interpolate,
-// F.pad, slices, index_select), so it never leaves the engine. What the engine has no op for
+// F.pad, slices, flip), so it never leaves the engine. What the engine has no op for
 // (symmetric padding, a per-channel fill, rotation) and 8-bit RawImages use the planes below.
 
 function checkTensorImage(x: Tensor, who: string): void {
@@ -249,7 +250,7 @@ function cropTensor(x: Tensor, top: number, left: number, h: number, w: number, 
 
 function flipTensor(x: Tensor, horizontal: boolean): Tensor {
   const dim = horizontal ? x.ndim - 1 : x.ndim - 2;
-  return tidy(() => x.indexSelect(dim, arange(x.shape[dim] - 1, -1, -1, { dtype: "int32" })));
+  return x.flip([dim]);
 }
 
 /** Height and width of a checked image (a float32 tensor image or a valid RawImage). */
@@ -501,6 +502,7 @@ export class Resize extends Transform<Image, Image> {
   readonly maxSize?: number;
   constructor(readonly size: number | [number, number], opts: { interpolation?: Interpolation; maxSize?: number } = {}) {
     super();
+    checkOptions("Resize", opts, ["interpolation", "maxSize"]);
     if (typeof size !== "number") pair(size, "Resize");
     else if (!(Number.isInteger(size) && size > 0)) throw new ValueError(`Resize: size should be a positive integer, got ${size}`);
     this.interpolation = opts.interpolation ?? "bilinear";
@@ -582,6 +584,7 @@ export class RandomCrop extends Transform<Image, Image> {
   readonly generator?: Generator;
   constructor(size: number | [number, number], opts: RandomOptions & { padding?: number | number[]; padIfNeeded?: boolean; fill?: number | number[]; paddingMode?: PaddingMode } = {}) {
     super();
+    checkOptions("RandomCrop", opts, ["padding", "padIfNeeded", "fill", "paddingMode", "generator"]);
     this.size = pair(size, "RandomCrop");
     this.padding = opts.padding !== undefined ? ltrb(opts.padding, "RandomCrop") : undefined;
     this.padIfNeeded = !!opts.padIfNeeded;
@@ -623,6 +626,7 @@ export class RandomHorizontalFlip extends Transform<Image, Image> {
   readonly generator?: Generator;
   constructor(readonly p = 0.5, opts: RandomOptions = {}) {
     super();
+    checkOptions(this.constructor.name, opts, ["generator"]);
     if (!(p >= 0 && p <= 1)) throw new ValueError(`RandomHorizontalFlip: p should be in [0, 1], got ${p}`);
     this.generator = opts.generator;
   }
@@ -640,6 +644,7 @@ export class RandomVerticalFlip extends Transform<Image, Image> {
   readonly generator?: Generator;
   constructor(readonly p = 0.5, opts: RandomOptions = {}) {
     super();
+    checkOptions(this.constructor.name, opts, ["generator"]);
     if (!(p >= 0 && p <= 1)) throw new ValueError(`RandomVerticalFlip: p should be in [0, 1], got ${p}`);
     this.generator = opts.generator;
   }
@@ -661,6 +666,7 @@ export class RandomRotation extends Transform<Image, Image> {
   readonly generator?: Generator;
   constructor(degrees: number | [number, number], opts: RandomOptions & { interpolation?: Interpolation; fill?: number | number[]; center?: [number, number] } = {}) {
     super();
+    checkOptions("RandomRotation", opts, ["interpolation", "fill", "center", "generator"]);
     if (typeof degrees === "number") {
       if (degrees < 0) throw new ValueError(`RandomRotation: if degrees is a single number, it must be positive, got ${degrees}`);
       this.degrees = [-degrees, degrees];

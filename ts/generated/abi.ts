@@ -28,6 +28,11 @@ export interface Abi {
    */
   kd_abi_manifest(): number;
   /**
+   * The elementwise ops' spec rows (ops/spec.rs) as JSON: returns its address; its length goes to scratch[0].
+   * () -> *const u8
+   */
+  kd_op_manifest(): number;
+  /**
    * Releases a handle; its storage is freed when no other view shares it. Returns 1 if it was live.
    * (h: u32) -> u32
    */
@@ -74,7 +79,8 @@ export interface Abi {
   /** (lo: u32, hi: u32) -> nothing */
   kd_manual_seed(lo: number, hi: number): void;
   /**
-   * Writes the generator's state (Rng::state_bytes, 24 bytes) to scratch; returns its length.
+   * Writes the generator's state (Rng::state_bytes: torch.get_rng_state's 5056 bytes) to scratch;
+   * returns its length.
    * () -> i32
    */
   kd_rng_state(): number;
@@ -87,6 +93,12 @@ export interface Abi {
   kd_rand(shape: number): number;
   /** (shape: count of sizes in scratch) -> a new handle, or 0 with the error set */
   kd_randn(shape: number): number;
+  /**
+   * A float tensor of the scratch shape from a parametrised distribution: kind 0 is U(a, b)
+   * (uniform_), 1 is N(a, b²) (normal_), 2 is Bernoulli(a) (bernoulli_, dropout's mask).
+   * (kind: u32, a: f64, b: f64, shape: count of sizes in scratch) -> a new handle, or 0 with the error set
+   */
+  kd_rand_dist(kind: number, a: number, b: number, shape: number): number;
   /** (low: f64, high: f64, shape: count of sizes in scratch) -> a new handle, or 0 with the error set */
   kd_randint(low: number, high: number, shape: number): number;
   /** (n: i32) -> a new handle, or 0 with the error set */
@@ -252,8 +264,8 @@ export type AbiEntry = Exclude<keyof Abi, "memory">;
 /** Entries the ONNX tracer wraps: each makes (or frees) a tensor. The rest never are. */
 export const TRACED: ReadonlySet<string> = new Set([
   "kd_release", "kd_full", "kd_arange", "kd_linspace", "kd_eye", "kd_rand", "kd_randn",
-  "kd_randint", "kd_randperm", "kd_unary", "kd_binary", "kd_binary_scalar", "kd_reduce",
-  "kd_extreme_dim", "kd_clamp", "kd_leaky_relu", "kd_matmul", "kd_softmax", "kd_cast",
+  "kd_rand_dist", "kd_randint", "kd_randperm", "kd_unary", "kd_binary", "kd_binary_scalar",
+  "kd_reduce", "kd_extreme_dim", "kd_clamp", "kd_leaky_relu", "kd_matmul", "kd_softmax", "kd_cast",
   "kd_contiguous", "kd_clone", "kd_view", "kd_reshape", "kd_permute", "kd_expand", "kd_transpose",
   "kd_unsqueeze", "kd_squeeze", "kd_slice", "kd_select", "kd_cat", "kd_index_select", "kd_gather",
   "kd_scatter_add", "kd_where", "kd_masked_fill", "kd_grad", "kd_detach", "kd_copy_", "kd_conv2d",

@@ -50,6 +50,14 @@ export function abiManifest(): number {
 }
 
 /**
+ * The elementwise ops' spec rows (ops/spec.rs) as JSON: returns its address; its length goes to scratch[0].
+ * () -> *const u8
+ */
+export function opManifest(): number {
+  return rt.abi().kd_op_manifest();
+}
+
+/**
  * Releases a handle; its storage is freed when no other view shares it. Returns 1 if it was live.
  * (h: u32) -> u32
  */
@@ -141,7 +149,8 @@ export function manualSeed(lo: number, hi: number): void {
 }
 
 /**
- * Writes the generator's state (Rng::state_bytes, 24 bytes) to scratch; returns its length.
+ * Writes the generator's state (Rng::state_bytes: torch.get_rng_state's 5056 bytes) to scratch;
+ * returns its length.
  * () -> i32
  */
 export function rngState(): number {
@@ -164,6 +173,15 @@ export function rand(shape: readonly number[]): number {
 /** (shape: count of sizes in scratch) -> a new handle, or 0 with the error set */
 export function randn(shape: readonly number[]): number {
   return rt.check(rt.abi().kd_randn(rt.putInts(shape, "size")));
+}
+
+/**
+ * A float tensor of the scratch shape from a parametrised distribution: kind 0 is U(a, b)
+ * (uniform_), 1 is N(a, b²) (normal_), 2 is Bernoulli(a) (bernoulli_, dropout's mask).
+ * (kind: u32, a: f64, b: f64, shape: count of sizes in scratch) -> a new handle, or 0 with the error set
+ */
+export function randDist(kind: number, a: number, b: number, shape: readonly number[]): number {
+  return rt.check(rt.abi().kd_rand_dist(kind, a, b, rt.putInts(shape, "size")));
 }
 
 /** (low: f64, high: f64, shape: count of sizes in scratch) -> a new handle, or 0 with the error set */

@@ -1,5 +1,6 @@
 // Small SVG charts for training scripts: loss curves, scatter plots, decision boundaries.
 // SVG is text, so a chart is written with no canvas or native dependency and opens in any browser.
+import { checkOptions } from "../options.js";
 
 export interface Series { name: string; values: number[]; color?: string }
 export interface Point { x: number; y: number; label: number }
@@ -37,6 +38,7 @@ function axes(x0: number, y0: number, pw: number, ph: number, xr: [number, numbe
 
 /** Line chart of one or more series against their index (e.g. train and test loss per epoch). */
 export function lineChart(series: Series[], opts: Size & { xlabel?: string; ylabel?: string } = {}): string {
+  checkOptions("lineChart", opts, ["width", "height", "title", "xlabel", "ylabel"]);
   const w = opts.width ?? 560;
   const h = opts.height ?? 360;
   const [x0, y0, pw, ph] = [64, 32, w - 84, h - 80];
@@ -62,6 +64,7 @@ export function lineChart(series: Series[], opts: Size & { xlabel?: string; ylab
  * predicted class for each grid point (a decision boundary, as in the PyTorch course's plots).
  */
 export function decisionBoundary(points: Point[], classify: ((xs: number[], ys: number[]) => ArrayLike<number>) | null, opts: Size & { resolution?: number } = {}): string {
+  checkOptions("decisionBoundary", opts, ["width", "height", "title", "resolution"]);
   const w = opts.width ?? 420;
   const h = opts.height ?? 420;
   const [x0, y0, pw, ph] = [50, 32, w - 70, h - 70];
@@ -99,6 +102,7 @@ export function decisionBoundary(points: Point[], classify: ((xs: number[], ys: 
 
 /** Several charts side by side in one SVG (e.g. the train and test decision boundaries). */
 export function sideBySide(svgs: string[], opts: { title?: string } = {}): string {
+  checkOptions("sideBySide", opts, ["title"]);
   const dims = svgs.map((s) => {
     const m = /width="(\d+)" height="(\d+)"/.exec(s);
     return m ? [Number(m[1]), Number(m[2])] : [400, 400];

@@ -30,6 +30,16 @@ export function copyOut(dtype: DType, ptr: number, n: number): AnyTypedArray {
   return arrayFor(dtype, abi().memory.buffer, ptr, n).slice();
 }
 
+/** A copy of a tensor's `n` elements (row-major) out of engine memory. */
+export function hostCopy(h: number, dtype: DType, n: number): AnyTypedArray {
+  const c = call.contiguous(h);
+  try {
+    return copyOut(dtype, abi().kd_data_ptr(c), n);
+  } finally {
+    call.release(c);
+  }
+}
+
 /** A copy of the first `n` bytes of scratch (what an entry wrote there). */
 export function scratchBytes(n: number): Uint8Array {
   const s = scratch();

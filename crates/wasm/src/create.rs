@@ -14,7 +14,8 @@ abi! {
         creation::eye(n as usize, m as usize, dt)
     }
     fn kd_manual_seed(lo: u32, hi: u32) -> void { state().rng = kd_kernels::rng::Rng::new(((hi as u64) << 32) | lo as u64); }
-    /// Writes the generator's state (Rng::state_bytes, 24 bytes) to scratch; returns its length.
+    /// Writes the generator's state (Rng::state_bytes: torch.get_rng_state's 5056 bytes) to scratch;
+    /// returns its length.
     fn kd_rng_state() -> value(i32) {
         let st = state();
         let b = st.rng.state_bytes();
@@ -36,6 +37,17 @@ abi! {
     }
     op kd_rand(shape: Shape) -> handle { creation::rand(&shape.0, &mut state().rng) }
     op kd_randn(shape: Shape) -> handle { creation::randn(&shape.0, &mut state().rng) }
+    /// A float tensor of the scratch shape from a parametrised distribution: kind 0 is U(a, b)
+    /// (uniform_), 1 is N(a, b²) (normal_), 2 is Bernoulli(a) (bernoulli_, dropout's mask).
+    op kd_rand_dist(kind: u32, a: f64, b: f64, shape: Shape) -> handle {
+        let rng = &mut state().rng;
+        match kind {
+            0 => creation::uniform(&shape.0, a, b, rng),
+            1 => creation::normal(&shape.0, a, b, rng),
+            2 => creation::bernoulli(&shape.0, a, rng),
+            _ => Err(err(ErrorKind::Value, format!("unknown distribution {}", kind))),
+        }
+    }
     op kd_randint(low: f64, high: f64, shape: Shape) -> handle { creation::randint(low as i64, high as i64, &shape.0, &mut state().rng) }
     op kd_randperm(n: i32) -> handle {
         if n < 0 { return Err(err(ErrorKind::Value, format!("randperm(): n must be non-negative, got {}", n))); }

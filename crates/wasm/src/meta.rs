@@ -4,6 +4,7 @@ use crate::state::{state, SCRATCH_LEN};
 
 static mut OP_TABLE: String = String::new();
 static mut MANIFEST: String = String::new();
+static mut OP_MANIFEST: String = String::new();
 
 fn op_table() -> &'static str {
     unsafe {
@@ -27,6 +28,15 @@ abi! {
         unsafe {
             let m = &mut *core::ptr::addr_of_mut!(MANIFEST);
             if m.is_empty() { *m = crate::manifest(); }
+            state().scratch[0] = m.len() as i32;
+            m.as_ptr()
+        }
+    }
+    /// The elementwise ops' spec rows (ops/spec.rs) as JSON: returns its address; its length goes to scratch[0].
+    fn kd_op_manifest() -> value(*const u8) {
+        unsafe {
+            let m = &mut *core::ptr::addr_of_mut!(OP_MANIFEST);
+            if m.is_empty() { *m = kd_engine::ops::manifest(); }
             state().scratch[0] = m.len() as i32;
             m.as_ptr()
         }

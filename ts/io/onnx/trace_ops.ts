@@ -171,7 +171,7 @@ const aliasOp: OpRecorder = { inputs: one(0), record: (t, [h], out) => t.alias(o
 export const RECORDERS: Record<string, OpRecorder> = {
   // creation: constants (materialised as initializers when an exported op uses them)
   kd_full: constantOp, kd_arange: constantOp, kd_linspace: constantOp, kd_eye: constantOp, kd_rand: constantOp,
-  kd_randn: constantOp, kd_randint: constantOp, kd_randperm: constantOp, kd_grad: constantOp,
+  kd_randn: constantOp, kd_rand_dist: constantOp, kd_randint: constantOp, kd_randperm: constantOp, kd_grad: constantOp,
   // same values under a new handle
   kd_contiguous: aliasOp, kd_clone: aliasOp, kd_detach: aliasOp,
 

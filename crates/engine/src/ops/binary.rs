@@ -1,31 +1,102 @@
-//! Elementwise binary ops with full broadcasting and PyTorch's dtype promotion.
+//! Elementwise binary ops with full broadcasting and PyTorch's dtype promotion. Each op is one
+//! row of `binary_ops!` (ops/spec.rs): name, dtype rule, float / int / compare functions, gradient.
 use crate::dtype::{DType, Elem};
 use crate::error::{bail, Result};
 use crate::iter::for_each_row;
+use crate::autograd::Saved;
 use crate::ops::cast::cast;
+use crate::ops::prim::{div, mul, neg, sum_to, to_f32};
+use crate::ops::spec::{Api, DTypeRule};
 use crate::shape::{broadcast_shapes, broadcast_strides, contiguous_strides, numel};
 use crate::storage::alloc_vec;
 use crate::tensor::Tensor;
 use kd_kernels::math as m;
 
-#[repr(u32)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BinaryOp {
-    Add, Sub, Mul, Div, Pow, Maximum, Minimum, Remainder, FloorDivide,
-    Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor, Atan2,
+// The binary rows (see ops/spec.rs). The order is the ABI code: append only.
+binary_ops! {
+    Add "add" Promote { cpu: |x, y| x + y, int: |x: i32, y: i32| x.wrapping_add(y), wgsl: "a + b",
+        grad: (|_, g| Ok(g.clone()), |_, g| Ok(g.clone())), wgsl_grad: ("g", "g"),
+        tol: Elementwise, domain: ("randn", "randn"), grad_domain: ("randn", "randn"), onnx: Some("Add"), api: Api::Generated }
+    Sub "sub" Promote { cpu: |x, y| x - y, int: |x: i32, y: i32| x.wrapping_sub(y), wgsl: "a - b",
+        grad: (|_, g| Ok(g.clone()), |_, g| neg(g)), wgsl_grad: ("g", "-g"),
+        tol: Elementwise, domain: ("randn", "randn"), grad_domain: ("randn", "randn"), onnx: Some("Sub"), api: Api::Generated }
+    Mul "mul" Promote { cpu: |x, y| x * y, int: |x: i32, y: i32| x.wrapping_mul(y), wgsl: "a * b",
+        grad: (|c, g| mul(g, c.b()?), |c, g| mul(g, c.a()?)), wgsl_grad: ("g * b", "g * a"),
+        tol: Elementwise, domain: ("randn", "randn"), grad_domain: ("randn", "randn"), onnx: Some("Mul"), api: Api::Generated }
+    Div "div" Float { cpu: |x, y| x / y, wgsl: "a / b",
+        grad: (|c, g| div(g, c.b()?), |c, g| neg(&div(&mul(g, c.y()?)?, c.b()?)?)), wgsl_grad: ("g / b", "-(g * y) / b"),
+        tol: Elementwise, domain: ("randn", "randn"), grad_domain: ("randn", "nonzero"), onnx: Some("Div"), api: Api::Generated }
+    Pow "pow" Promote { cpu: pow_t, int: pow_i32, wgsl: "pow_t(a, b)",
+        grad: (pow_grad_base, pow_grad_exponent), wgsl_grad: ("select(g * b * pow_t(a, b - 1.0), 0.0, b == 0.0)", "select(g * y * log(a), 0.0, a == 0.0 && abs(y) <= 3.4e38)"),
+        tol: Transcendental, domain: ("pos", "randn"), grad_domain: ("pos", "randn"), onnx: Some("Pow"), api: Api::Generated }
+    Maximum "maximum" Promote { cpu: fmax, int: |x: i32, y: i32| x.max(y), wgsl: "select(max(a, b), a + b, a != a || b != b)",
+        grad: (|c, g| pick(c, g, true, true), |c, g| pick(c, g, true, false)), wgsl_grad: ("g * select(select(0.5, 0.0, a < b), 1.0, a > b)", "g * select(select(0.5, 0.0, b < a), 1.0, b > a)"),
+        tol: Exact, domain: ("randn", "randn"), grad_domain: ("distinct", "distinct"), onnx: Some("Max"), api: Api::Generated }
+    Minimum "minimum" Promote { cpu: fmin, int: |x: i32, y: i32| x.min(y), wgsl: "select(min(a, b), a + b, a != a || b != b)",
+        grad: (|c, g| pick(c, g, false, true), |c, g| pick(c, g, false, false)), wgsl_grad: ("g * select(select(0.5, 0.0, a > b), 1.0, a < b)", "g * select(select(0.5, 0.0, b > a), 1.0, b < a)"),
+        tol: Exact, domain: ("randn", "randn"), grad_domain: ("distinct", "distinct"), onnx: Some("Min"), api: Api::Generated }
+    // Python's modulo: the result has the divisor's sign.
+    Remainder "remainder" Promote { cpu: remainder_t,
+        // r + y cannot overflow: it only runs when r and y have opposite signs.
+        int: |x: i32, y: i32| { let r = x.wrapping_rem(y); if r != 0 && ((r < 0) != (y < 0)) { r + y } else { r } },
+        wgsl: "remainder_t(a, b)",
+        grad: (|_, g| Ok(g.clone()), remainder_grad_divisor), wgsl_grad: ("g", "-g * floor(a / b)"),
+        tol: Elementwise, domain: ("wide", "randn"), grad_domain: ("frac", "divisor"), onnx: Some("Mod"), api: Api::Generated }
+    FloorDivide "floor_divide" Promote { cpu: floor_divide_t,
+        int: |x: i32, y: i32| { let q = x.wrapping_div(y); if (x.wrapping_rem(y) != 0) && ((x < 0) != (y < 0)) { q - 1 } else { q } },
+        wgsl: "floor_divide_t(a, b)",
+        tol: Elementwise, domain: ("wide", "randn"), grad_domain: ("wide", "randn"), onnx: None, api: Api::Generated }
+    Eq "eq" Compare { cmp: |x, y| (x == y) as u8, wgsl: "a == b",
+        tol: Exact, domain: ("int", "int"), grad_domain: ("int", "int"), onnx: Some("Equal"), api: Api::Generated }
+    Ne "ne" Compare { cmp: |x, y| (x != y) as u8, wgsl: "a != b",
+        tol: Exact, domain: ("int", "int"), grad_domain: ("int", "int"), onnx: None, api: Api::Generated }
+    Lt "lt" Compare { cmp: |x, y| (x < y) as u8, wgsl: "a < b",
+        tol: Exact, domain: ("randn", "randn"), grad_domain: ("randn", "randn"), onnx: Some("Less"), api: Api::Generated }
+    Le "le" Compare { cmp: |x, y| (x <= y) as u8, wgsl: "a <= b",
+        tol: Exact, domain: ("int", "int"), grad_domain: ("int", "int"), onnx: Some("LessOrEqual"), api: Api::Generated }
+    Gt "gt" Compare { cmp: |x, y| (x > y) as u8, wgsl: "a > b",
+        tol: Exact, domain: ("randn", "randn"), grad_domain: ("randn", "randn"), onnx: Some("Greater"), api: Api::Generated }
+    Ge "ge" Compare { cmp: |x, y| (x >= y) as u8, wgsl: "a >= b",
+        tol: Exact, domain: ("int", "int"), grad_domain: ("int", "int"), onnx: Some("GreaterOrEqual"), api: Api::Generated }
+    LogicalAnd "logical_and" Compare { cmp: |x: T, y: T| (x.to_bool() && y.to_bool()) as u8, wgsl: "a != 0.0 && b != 0.0",
+        tol: Exact, domain: ("int", "int"), grad_domain: ("int", "int"), onnx: Some("And"), api: Api::Generated }
+    LogicalOr "logical_or" Compare { cmp: |x: T, y: T| (x.to_bool() || y.to_bool()) as u8, wgsl: "a != 0.0 || b != 0.0",
+        tol: Exact, domain: ("int", "int"), grad_domain: ("int", "int"), onnx: Some("Or"), api: Api::Generated }
+    LogicalXor "logical_xor" Compare { cmp: |x: T, y: T| (x.to_bool() != y.to_bool()) as u8, wgsl: "(a != 0.0) != (b != 0.0)",
+        tol: Exact, domain: ("int", "int"), grad_domain: ("int", "int"), onnx: Some("Xor"), api: Api::Generated }
+    Atan2 "atan2" Float { cpu: atan2_t, wgsl: "atan2_t(a, b)",
+        grad: (|c, g| { let (x, z, den) = atan2_den(c)?; let _ = x; div(&mul(g, &z)?, &den) },
+               |c, g| { let (x, _, den) = atan2_den(c)?; neg(&div(&mul(g, &x)?, &den)?) }),
+        wgsl_grad: ("g * b / (a * a + b * b)", "-(g * a) / (a * a + b * b)"),
+        tol: Transcendental, domain: ("randn", "randn"), grad_domain: ("nonzero", "nonzero"), onnx: None, api: Api::Generated }
+    Hypot "hypot" FloatOnly { cpu: hypot_t, wgsl: "hypot_t(a, b)",
+        grad: (|c, g| div(&mul(g, c.a()?)?, c.y()?), |c, g| div(&mul(g, c.b()?)?, c.y()?)), wgsl_grad: ("g * a / y", "g * b / y"),
+        tol: Elementwise, domain: ("randn", "randn"), grad_domain: ("nonzero", "nonzero"), onnx: None, api: Api::Generated }
+    Logaddexp "logaddexp" FloatOnly { cpu: logaddexp_t, wgsl: "logaddexp_t(a, b)",
+        grad: (|c, g| div(g, &zip::<f32, f32>(&to_f32(c.a()?)?, &to_f32(c.b()?)?, |x, y| 1.0 + m::exp(y - x))?),
+               |c, g| div(g, &zip::<f32, f32>(&to_f32(c.a()?)?, &to_f32(c.b()?)?, |x, y| 1.0 + m::exp(x - y))?)),
+        wgsl_grad: ("g / (1.0 + exp(b - a))", "g / (1.0 + exp(a - b))"),
+        tol: Transcendental, domain: ("wide", "wide"), grad_domain: ("randn", "randn"), onnx: None, api: Api::Generated }
+    Xlogy "xlogy" Float { cpu: xlogy_t, wgsl: "xlogy_t(a, b)",
+        grad: (xlogy_grad_x, |c, g| div(&mul(g, c.a()?)?, c.b()?)),
+        wgsl_grad: ("select(xlogy_t(g, b), 0.0, a == 0.0 && b <= 0.0)", "g * a / b"),
+        tol: Transcendental, domain: ("randn", "pos"), grad_domain: ("randn", "pos"), onnx: None, api: Api::Generated }
 }
 
-/// (name, op). The order is the ABI code: append only.
-pub const BINARY: &[(&str, BinaryOp)] = &[
-    ("add", BinaryOp::Add), ("sub", BinaryOp::Sub), ("mul", BinaryOp::Mul), ("div", BinaryOp::Div),
-    ("pow", BinaryOp::Pow), ("maximum", BinaryOp::Maximum), ("minimum", BinaryOp::Minimum),
-    ("remainder", BinaryOp::Remainder), ("floor_divide", BinaryOp::FloorDivide),
-    ("eq", BinaryOp::Eq), ("ne", BinaryOp::Ne), ("lt", BinaryOp::Lt), ("le", BinaryOp::Le),
-    ("gt", BinaryOp::Gt), ("ge", BinaryOp::Ge), ("logical_and", BinaryOp::LogicalAnd),
-    ("logical_or", BinaryOp::LogicalOr), ("logical_xor", BinaryOp::LogicalXor), ("atan2", BinaryOp::Atan2),
-];
+pub fn lookup(code: u32) -> Option<(&'static str, BinaryOp)> { BINARY.get(code as usize).map(|&(n, op, _)| (n, op)) }
 
-pub fn lookup(code: u32) -> Option<(&'static str, BinaryOp)> { BINARY.get(code as usize).copied() }
+/// The WGSL twins of this family's Rust helpers, under the same names.
+pub const WGSL_HELPERS: &str = "\
+fn atan2_t(y: f32, x: f32) -> f32 { return atan2(y, x); }
+fn pow_t(a: f32, b: f32) -> f32 { if (b == 2.0) { return a * a; } if (b == 1.0) { return a; } if (b == 0.5) { return sqrt(a); } if (b == 0.0) { return 1.0; } if (a < 0.0 && b == round(b)) { let p = pow(-a, b); return select(p, -p, (b % 2.0) != 0.0); } return pow(a, b); }
+fn remainder_t(a: f32, b: f32) -> f32 { let r = a - b * trunc(a / b); if (r != 0.0 && ((b < 0.0) != (r < 0.0))) { return r + b; } return r; }
+fn floor_divide_t(a: f32, b: f32) -> f32 { return floor(a / b); }
+fn hypot_t(a: f32, b: f32) -> f32 { let h = max(abs(a), abs(b)); if (h == 0.0 || h > 3.4e38) { return h; } let l = min(abs(a), abs(b)) / h; return h * sqrt(1.0 + l * l); }
+fn logaddexp_t(a: f32, b: f32) -> f32 { if (a == b && abs(a) > 3.4e38) { return a; } return max(a, b) + log(1.0 + exp(-abs(a - b))); }
+fn xlogy_t(a: f32, b: f32) -> f32 { if (b != b) { return b; } if (a == 0.0) { return 0.0; } return a * log(b); }
+";
+
+fn rule(op: BinaryOp) -> DTypeRule { BINARY[op as usize].2 }
 
 /// Broadcasts a and b (already of dtype T) and writes f(a, b) into a new contiguous tensor.
 pub fn zip<T: Elem, U: Elem>(a: &Tensor, b: &Tensor, f: impl Fn(T, T) -> U) -> Result<Tensor> {
@@ -61,22 +132,6 @@ pub fn zip<T: Elem, U: Elem>(a: &Tensor, b: &Tensor, f: impl Fn(T, T) -> U) -> R
     Ok(Tensor::from_vec(out, shape))
 }
 
-fn cmp<T: Elem>(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    use BinaryOp::*;
-    match op {
-        Eq => zip::<T, u8>(a, b, |x, y| (x == y) as u8),
-        Ne => zip::<T, u8>(a, b, |x, y| (x != y) as u8),
-        Lt => zip::<T, u8>(a, b, |x, y| (x < y) as u8),
-        Le => zip::<T, u8>(a, b, |x, y| (x <= y) as u8),
-        Gt => zip::<T, u8>(a, b, |x, y| (x > y) as u8),
-        Ge => zip::<T, u8>(a, b, |x, y| (x >= y) as u8),
-        LogicalAnd => zip::<T, u8>(a, b, |x, y| (x.to_bool() && y.to_bool()) as u8),
-        LogicalOr => zip::<T, u8>(a, b, |x, y| (x.to_bool() || y.to_bool()) as u8),
-        LogicalXor => zip::<T, u8>(a, b, |x, y| (x.to_bool() != y.to_bool()) as u8),
-        _ => unreachable!(),
-    }
-}
-
 #[inline]
 fn fmax(x: f32, y: f32) -> f32 { if x.is_nan() || y.is_nan() { f32::NAN } else if x > y { x } else { y } }
 #[inline]
@@ -86,7 +141,8 @@ pub fn binary(op: BinaryOp, name: &str, a: &Tensor, b: &Tensor) -> Result<Tensor
     use BinaryOp::*;
     a.check_device(b, name)?;
     let pd = DType::promote(a.dtype(), b.dtype());
-    if matches!(op, Eq | Ne | Lt | Le | Gt | Ge | LogicalAnd | LogicalOr | LogicalXor) {
+    let rule = rule(op);
+    if rule == DTypeRule::Compare {
         let (ca, cb) = (cast(a, pd)?, cast(b, pd)?);
         return match pd {
             DType::F32 => cmp::<f32>(op, &ca, &cb),
@@ -94,46 +150,27 @@ pub fn binary(op: BinaryOp, name: &str, a: &Tensor, b: &Tensor) -> Result<Tensor
             DType::Bool => cmp::<u8>(op, &ca, &cb),
         };
     }
+    // torch implements these for floating types only (it checks the shapes first).
+    if rule == DTypeRule::FloatOnly && pd != DType::F32 {
+        broadcast_shapes(&a.shape, &b.shape)?;
+        bail!(DType, "\"{}_cpu\" not implemented for '{}' (only float32 inputs are supported)", name, if a.dtype() == DType::F32 { b.dtype().name() } else { a.dtype().name() });
+    }
     // PyTorch refuses `-` when either operand is bool (bool - int, float - bool... too).
     if op == Sub && (a.dtype() == DType::Bool || b.dtype() == DType::Bool) {
         bail!(DType, "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
     }
     // True division and float-only functions compute in float whatever the inputs.
-    let compute = if matches!(op, Div | Atan2) { DType::F32 } else if pd == DType::Bool { DType::I32 } else { pd };
+    let compute = if rule == DTypeRule::Float { DType::F32 } else if pd == DType::Bool { DType::I32 } else { pd };
     let (ca, cb) = (cast(a, compute)?, cast(b, compute)?);
     let out = match compute {
-        DType::F32 => match op {
-            Add => zip::<f32, f32>(&ca, &cb, |x, y| x + y),
-            Sub => zip::<f32, f32>(&ca, &cb, |x, y| x - y),
-            Mul => zip::<f32, f32>(&ca, &cb, |x, y| x * y),
-            Div => zip::<f32, f32>(&ca, &cb, |x, y| x / y),
-            Pow => zip::<f32, f32>(&ca, &cb, pow_f32),
-            Maximum => zip::<f32, f32>(&ca, &cb, fmax),
-            Minimum => zip::<f32, f32>(&ca, &cb, fmin),
-            // Python's modulo: the result has the divisor's sign.
-            Remainder => zip::<f32, f32>(&ca, &cb, remainder_f32),
-            FloorDivide => zip::<f32, f32>(&ca, &cb, floor_divide_f32),
-            Atan2 => zip::<f32, f32>(&ca, &cb, atan2),
-            _ => unreachable!(),
-        },
+        DType::F32 => float_op(op, &ca, &cb),
         _ => {
             // Shapes first (as torch's iterator), then the zero check.
             broadcast_shapes(&ca.shape, &cb.shape)?;
             if matches!(op, Remainder | FloorDivide) && contains_zero(&cb)? {
                 bail!(Value, "ZeroDivisionError: integer {} by zero", name);
             }
-            match op {
-                Add => zip::<i32, i32>(&ca, &cb, |x, y| x.wrapping_add(y)),
-                Sub => zip::<i32, i32>(&ca, &cb, |x, y| x.wrapping_sub(y)),
-                Mul => zip::<i32, i32>(&ca, &cb, |x, y| x.wrapping_mul(y)),
-                Pow => zip::<i32, i32>(&ca, &cb, pow_i32),
-                Maximum => zip::<i32, i32>(&ca, &cb, |x, y| x.max(y)),
-                Minimum => zip::<i32, i32>(&ca, &cb, |x, y| x.min(y)),
-                // r + y cannot overflow: it only runs when r and y have opposite signs.
-                Remainder => zip::<i32, i32>(&ca, &cb, |x, y| { let r = x.wrapping_rem(y); if r != 0 && ((r < 0) != (y < 0)) { r + y } else { r } }),
-                FloorDivide => zip::<i32, i32>(&ca, &cb, |x, y| { let q = x.wrapping_div(y); if (x.wrapping_rem(y) != 0) && ((x < 0) != (y < 0)) { q - 1 } else { q } }),
-                _ => unreachable!(),
-            }
+            int_op(op, &ca, &cb)
         }
     }?;
     // bool (+, *, max, min) bool stays bool in PyTorch; bool / bool is float.
@@ -151,14 +188,14 @@ fn pow_i32(x: i32, y: i32) -> i32 {
 
 /// PyTorch's float remainder: fmod, moved to the divisor's sign. (x - floor(x / y) * y
 /// cancels badly, and gets NaN where fmod is exact, e.g. 1 % inf.)
-fn remainder_f32(x: f32, y: f32) -> f32 {
+fn remainder_t(x: f32, y: f32) -> f32 {
     let r = x % y;
     if r != 0.0 && (y < 0.0) != (r < 0.0) { r + y } else { r }
 }
 
 /// PyTorch's float floor division (c10 div_floor_floating), which Python's // also follows:
 /// exact for representable quotients, NaN for inf // finite.
-fn floor_divide_f32(x: f32, y: f32) -> f32 {
+fn floor_divide_t(x: f32, y: f32) -> f32 {
     if y == 0.0 { return x / y; }
     let r = x % y;
     let mut div = (x - r) / y;
@@ -169,12 +206,12 @@ fn floor_divide_f32(x: f32, y: f32) -> f32 {
 }
 
 #[inline]
-fn pow_f32(x: f32, y: f32) -> f32 {
+fn pow_t(x: f32, y: f32) -> f32 {
     // Exact fast paths PyTorch also takes, so x**2 matches x*x bit for bit.
     if y == 2.0 { x * x } else if y == 1.0 { x } else if y == 0.5 { m::sqrt(x) } else { m::pow(x, y) }
 }
 
-fn atan2(y: f32, x: f32) -> f32 {
+pub fn atan2_t(y: f32, x: f32) -> f32 {
     use core::f32::consts::{FRAC_PI_2, FRAC_PI_4, PI};
     // The C99 special cases, then atan of the quotient moved to the right quadrant.
     if x.is_nan() || y.is_nan() { return f32::NAN; }
@@ -189,76 +226,95 @@ fn atan2(y: f32, x: f32) -> f32 {
     if x > 0.0 { r } else if y >= 0.0 { r + PI } else { r - PI }
 }
 
+/// sqrt(x² + y²) without overflow (in f64), inf when either is infinite (even with a NaN), as C's hypot.
+fn hypot_t(x: f32, y: f32) -> f32 {
+    if x.is_infinite() || y.is_infinite() { return f32::INFINITY; }
+    let (x, y) = (x as f64, y as f64);
+    m::sqrt64(x * x + y * y) as f32
+}
+
+/// log(exp(x) + exp(y)) as torch computes it: the larger plus log1p of the smaller's share;
+/// equal infinities give themselves (not inf - inf).
+fn logaddexp_t(x: f32, y: f32) -> f32 {
+    if x.is_infinite() && x == y { return x; }
+    let mx = if x > y { x } else { y };
+    mx + m::ln_1p(m::exp(-(x - y).abs()))
+}
+
+/// x * log(y), 0 where x == 0 unless y is NaN (torch.xlogy).
+fn xlogy_t(x: f32, y: f32) -> f32 {
+    if y.is_nan() { return f32::NAN; }
+    if x == 0.0 { return 0.0; }
+    x * m::ln(y)
+}
+
 // ---- autograd -------------------------------------------------------------------------------
 
-/// The differentiable binary op: forward, plus its backward rule when recording.
-/// Gradients of broadcast inputs are summed back to each input's shape.
+/// The saved forward tensors a gradient rule may read (each read checks the in-place version).
+pub struct Ctx { sa: Saved, sb: Saved, sy: Saved }
+impl Ctx {
+    pub fn a(&self) -> Result<&Tensor> { self.sa.get() }
+    pub fn b(&self) -> Result<&Tensor> { self.sb.get() }
+    pub fn y(&self) -> Result<&Tensor> { self.sy.get() }
+}
+
+/// d(a^e)/da = e * a^(e-1), defined as 0 where e == 0 (so 0^0 has gradient 0, as in torch).
+fn pow_grad_base(c: &Ctx, g: &Tensor) -> Result<Tensor> {
+    let (x, e) = (to_f32(c.a()?)?, to_f32(c.b()?)?);
+    mul(g, &zip::<f32, f32>(&x, &e, |x, e| if e == 0.0 { 0.0 } else { e * pow_t(x, e - 1.0) })?)
+}
+
+/// d(a^e)/de = y * ln(a), as torch: 0 at a zero base when e >= 0 (there y = 0^e is finite),
+/// ±inf when e < 0 (y = inf), NaN for negative bases.
+fn pow_grad_exponent(c: &Ctx, g: &Tensor) -> Result<Tensor> {
+    let x = to_f32(c.a()?)?;
+    mul(g, &zip::<f32, f32>(&x, c.y()?, |x, y| if x == 0.0 && y.is_finite() { 0.0 } else { y * m::ln(x) })?)
+}
+
+/// maximum/minimum: the gradient goes to the winner; ties share it.
+fn pick(c: &Ctx, g: &Tensor, max: bool, first: bool) -> Result<Tensor> {
+    let (x, z) = (to_f32(c.a()?)?, to_f32(c.b()?)?);
+    let w = zip::<f32, f32>(&x, &z, move |p, q| {
+        let win = if max { p > q } else { p < q };
+        let lose = if max { p < q } else { p > q };
+        let (mine, theirs) = if first { (win, lose) } else { (lose, win) };
+        if mine { 1.0 } else if theirs { 0.0 } else { 0.5 }
+    })?;
+    mul(g, &w)
+}
+
+fn remainder_grad_divisor(c: &Ctx, g: &Tensor) -> Result<Tensor> {
+    mul(g, &zip::<f32, f32>(&to_f32(c.a()?)?, &to_f32(c.b()?)?, |x, y| -m::floor(x / y))?)
+}
+
+/// (a, b, a² + b²) in float, for atan2's gradient.
+fn atan2_den(c: &Ctx) -> Result<(Tensor, Tensor, Tensor)> {
+    let (x, z) = (to_f32(c.a()?)?, to_f32(c.b()?)?);
+    let den = zip::<f32, f32>(&x, &z, |p, q| p * p + q * q)?;
+    Ok((x, z, den))
+}
+
+/// d xlogy / dx = xlogy(g, y), 0 where x == 0 and y <= 0 (torch's rule).
+fn xlogy_grad_x(c: &Ctx, g: &Tensor) -> Result<Tensor> {
+    let (x, y) = (to_f32(c.a()?)?, to_f32(c.b()?)?);
+    let at_zero = zip::<f32, u8>(&x, &y, |x, y| (x == 0.0 && y <= 0.0) as u8)?;
+    crate::ops::index::where_(&at_zero, &crate::ops::prim::scalar(0.0), &binary(BinaryOp::Xlogy, "xlogy", g, &y)?)
+}
+
+/// The differentiable binary op: forward, plus its backward rule (the row's `grad`) when
+/// recording. Gradients of broadcast inputs are summed back to each input's shape.
 pub fn apply(op: BinaryOp, name: &'static str, a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    use crate::autograd::{record, Saved};
-    use crate::ops::prim::*;
-    use BinaryOp::*;
+    use crate::autograd::record;
     let y = binary(op, name, a, b)?;
-    if !y.dtype().is_float() || matches!(op, FloorDivide) { return Ok(y); }
-    let (sa, sb, sy) = (Saved::new(a), Saved::new(b), Saved::new(&y));
+    let Some((rule_a, rule_b)) = grad_rules(op) else { return Ok(y) };
+    if !y.dtype().is_float() { return Ok(y); }
+    let c = Ctx { sa: Saved::new(a), sb: Saved::new(b), sy: Saved::new(&y) };
     let (sha, shb) = (a.shape.clone(), b.shape.clone());
     let (need_a, need_b) = (a.requires_grad(), b.requires_grad());
     Ok(record(name, &[a, b], y, move |g| {
-        let (ga, gb): (Option<Tensor>, Option<Tensor>) = match op {
-            Add => (Some(g.clone()), Some(g.clone())),
-            Sub => (Some(g.clone()), if need_b { Some(neg(g)?) } else { None }),
-            Mul => (
-                if need_a { Some(mul(g, sb.get()?)?) } else { None },
-                if need_b { Some(mul(g, sa.get()?)?) } else { None },
-            ),
-            Div => (
-                if need_a { Some(div(g, sb.get()?)?) } else { None },
-                if need_b { Some(neg(&div(&mul(g, sy.get()?)?, sb.get()?)?)?) } else { None },
-            ),
-            Pow => {
-                let (x, e) = (to_f32(sa.get()?)?, to_f32(sb.get()?)?);
-                let ga = if need_a {
-                    // e * x^(e-1), defined as 0 where e == 0 (so 0^0 has gradient 0, as in torch)
-                    let d = zip::<f32, f32>(&x, &e, |x, e| if e == 0.0 { 0.0 } else { e * pow_f32(x, e - 1.0) })?;
-                    Some(mul(g, &d)?)
-                } else { None };
-                let gb = if need_b {
-                    // y * ln(x), as torch: 0 at a zero base when e >= 0 (there y = 0^e is finite),
-                    // ±inf when e < 0 (y = inf), NaN for negative bases.
-                    let d = zip::<f32, f32>(&x, sy.get()?, |x, y| if x == 0.0 && y.is_finite() { 0.0 } else { y * m::ln(x) })?;
-                    Some(mul(g, &d)?)
-                } else { None };
-                (ga, gb)
-            }
-            Maximum | Minimum => {
-                let (x, z) = (to_f32(sa.get()?)?, to_f32(sb.get()?)?);
-                let pick = |first: bool| -> Result<Tensor> {
-                    let w = zip::<f32, f32>(&x, &z, move |p, q| {
-                        let win = if op == Maximum { p > q } else { p < q };
-                        let lose = if op == Maximum { p < q } else { p > q };
-                        let (mine, theirs) = if first { (win, lose) } else { (lose, win) };
-                        if mine { 1.0 } else if theirs { 0.0 } else { 0.5 } // ties share the gradient
-                    })?;
-                    mul(g, &w)
-                };
-                (if need_a { Some(pick(true)?) } else { None }, if need_b { Some(pick(false)?) } else { None })
-            }
-            Remainder => {
-                let q = zip::<f32, f32>(&to_f32(sa.get()?)?, &to_f32(sb.get()?)?, |x, y| -m::floor(x / y))?;
-                (Some(g.clone()), if need_b { Some(mul(g, &q)?) } else { None })
-            }
-            Atan2 => {
-                let (x, z) = (to_f32(sa.get()?)?, to_f32(sb.get()?)?);
-                let den = zip::<f32, f32>(&x, &z, |p, q| p * p + q * q)?;
-                (
-                    if need_a { Some(div(&mul(g, &z)?, &den)?) } else { None },
-                    if need_b { Some(neg(&div(&mul(g, &x)?, &den)?)?) } else { None },
-                )
-            }
-            _ => (None, None),
-        };
         Ok(alloc::vec![
-            match ga { Some(t) if need_a => Some(sum_to(&t, &sha)?), _ => None },
-            match gb { Some(t) if need_b => Some(sum_to(&t, &shb)?), _ => None },
+            if need_a { Some(sum_to(&rule_a(&c, g)?, &sha)?) } else { None },
+            if need_b { Some(sum_to(&rule_b(&c, g)?, &shb)?) } else { None },
         ])
     }))
 }

@@ -1,6 +1,8 @@
 //! The op table. Each family module declares its ops once (name → code); the wasm ABI
 //! exposes `op_table()` so the TypeScript face, the docs' support matrix and the
 //! conformance suite all read the same list.
+#[macro_use]
+pub mod spec;
 pub mod binary;
 pub mod cast;
 pub mod conv;
@@ -32,4 +34,12 @@ pub fn op_table() -> String {
     family("binary", &mut binary::BINARY.iter().map(|u| u.0));
     family("reduce", &mut reduce::REDUCE.iter().map(|u| u.0));
     s
+}
+
+/// Every elementwise op's spec row (ops/spec.rs) as JSON, for scripts/gen-ops.mjs.
+pub fn manifest() -> String {
+    let mut rows = unary::manifest();
+    rows.extend(binary::manifest());
+    rows.extend(reduce::manifest());
+    spec::manifest_json(&rows, &alloc::format!("{}{}", unary::WGSL_HELPERS, binary::WGSL_HELPERS))
 }

@@ -10,17 +10,23 @@ use crate::storage::try_with_capacity;
 use crate::tensor::Tensor;
 use kd_kernels::math as m;
 
-#[repr(u32)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReduceOp { Sum, Mean, Prod, Amax, Amin, Argmax, Argmin, Var, Std, All, Any, Logsumexp, CountNonzero }
-
-/// (name, op). The order is the ABI code: append only.
-pub const REDUCE: &[(&str, ReduceOp)] = &[
-    ("sum", ReduceOp::Sum), ("mean", ReduceOp::Mean), ("prod", ReduceOp::Prod), ("amax", ReduceOp::Amax),
-    ("amin", ReduceOp::Amin), ("argmax", ReduceOp::Argmax), ("argmin", ReduceOp::Argmin), ("var", ReduceOp::Var),
-    ("std", ReduceOp::Std), ("all", ReduceOp::All), ("any", ReduceOp::Any), ("logsumexp", ReduceOp::Logsumexp),
-    ("count_nonzero", ReduceOp::CountNonzero),
-];
+// The reduction rows (see ops/spec.rs): name and the WGSL fold (start value, combiner of `acc`
+// and `x`). The order is the ABI code: append only. The loops and backward rules are below.
+reduce_ops! {
+    Sum "sum" { wgsl: ("0.0", "acc + x"), tol: Reduction, domain: "randn", onnx: Some("ReduceSum") }
+    Mean "mean" { wgsl: ("0.0", "acc + x"), tol: Reduction, domain: "randn", onnx: Some("ReduceMean") }
+    Prod "prod" { wgsl: ("1.0", "acc * x"), tol: Reduction, domain: "unit", onnx: Some("ReduceProd") }
+    Amax "amax" { wgsl: ("-3.4e38", "select(max(acc, x), x, x != x || acc != acc)"), tol: Exact, domain: "distinct", onnx: Some("ReduceMax") }
+    Amin "amin" { wgsl: ("3.4e38", "select(min(acc, x), x, x != x || acc != acc)"), tol: Exact, domain: "distinct", onnx: Some("ReduceMin") }
+    Argmax "argmax" { wgsl: ("", "arg-fold"), tol: Exact, domain: "distinct", onnx: Some("ArgMax") }
+    Argmin "argmin" { wgsl: ("", "arg-fold"), tol: Exact, domain: "distinct", onnx: Some("ArgMin") }
+    Var "var" { wgsl: ("0.0", "two-pass"), tol: Reduction, domain: "randn", onnx: None }
+    Std "std" { wgsl: ("0.0", "two-pass"), tol: Reduction, domain: "randn", onnx: None }
+    All "all" { wgsl: ("1.0", "select(0.0, acc, x != 0.0)"), tol: Exact, domain: "bool", onnx: None }
+    Any "any" { wgsl: ("0.0", "select(acc, 1.0, x != 0.0)"), tol: Exact, domain: "bool", onnx: None }
+    Logsumexp "logsumexp" { wgsl: ("0.0", "two-pass"), tol: Reduction, domain: "randn", onnx: Some("ReduceLogSumExp") }
+    CountNonzero "count_nonzero" { wgsl: ("0.0", "acc + select(0.0, 1.0, x != 0.0)"), tol: Exact, domain: "randn", onnx: None }
+}
 
 pub fn lookup(code: u32) -> Option<(&'static str, ReduceOp)> { REDUCE.get(code as usize).copied() }
 

@@ -1,92 +1,133 @@
-//! Elementwise unary ops. Each op is one row of `UNARY`: its name, whether it keeps an
-//! integer dtype (neg, abs...) or computes in float (exp, log...), and its scalar function.
+//! Elementwise unary ops. Each op is one row of `unary_ops!` (ops/spec.rs): its name, whether
+//! it keeps an integer dtype (neg, abs...) or computes in float (exp, log...), its scalar function
+//! and its derivative.
+use core::f32::consts::{FRAC_2_SQRT_PI, LN_2};
 use crate::dtype::{DType, Elem};
 use crate::error::{bail, Result};
 use crate::iter::for_each_row;
 use crate::ops::cast::cast;
+use crate::ops::spec::{Api, DTypeRule};
 use crate::storage::try_with_capacity;
 use crate::tensor::Tensor;
 use kd_kernels::math as m;
 
-#[repr(u32)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UnaryOp {
-    Neg, Abs, Exp, Log, Sqrt, Rsqrt, Sin, Cos, Tanh, Sigmoid, Relu, Gelu, GeluTanh, Silu,
-    Sign, Floor, Ceil, Round, Trunc, Square, Reciprocal, Log1p, Expm1, Erf, Softplus,
-    Log2, Exp2, LogicalNot, Tan, Atan,
+// The unary rows (see ops/spec.rs). The order is the ABI code: append only.
+unary_ops! {
+    Neg "neg" KeepsInt { cpu: |x| -x, int: |x: i32| x.wrapping_neg(), wgsl: "-x",
+        grad: |_, _, g| -g, wgsl_grad: "-g",
+        tol: Elementwise, domain: "randn", grad_domain: "randn", onnx: Some("Neg"), api: Api::Generated }
+    Abs "abs" KeepsInt { cpu: |x: f32| x.abs(), int: |x: i32| x.wrapping_abs(), wgsl: "abs(x)",
+        grad: |x, _, g| if x > 0.0 { g } else if x < 0.0 { -g } else { 0.0 }, wgsl_grad: "select(select(0.0, -g, x < 0.0), g, x > 0.0)",
+        tol: Elementwise, domain: "randn", grad_domain: "nonzero", onnx: Some("Abs"), api: Api::Generated }
+    Exp "exp" Float { cpu: m::exp, wgsl: "exp(x)",
+        grad: |_, y, g| g * y, wgsl_grad: "g * y",
+        tol: Transcendental, domain: "randn", grad_domain: "randn", onnx: Some("Exp"), api: Api::Generated }
+    Log "log" Float { cpu: m::ln, wgsl: "log(x)",
+        grad: |x, _, g| g / x, wgsl_grad: "g / x",
+        tol: Transcendental, domain: "pos", grad_domain: "pos", onnx: Some("Log"), api: Api::Generated }
+    Sqrt "sqrt" Float { cpu: m::sqrt, wgsl: "sqrt(x)",
+        grad: |_, y, g| g / (2.0 * y), wgsl_grad: "g / (2.0 * y)",
+        tol: Transcendental, domain: "pos", grad_domain: "pos", onnx: Some("Sqrt"), api: Api::Generated }
+    Rsqrt "rsqrt" Float { cpu: |x| 1.0 / m::sqrt(x), wgsl: "inverseSqrt(x)",
+        grad: |_, y, g| -0.5 * g * y * y * y, wgsl_grad: "-0.5 * g * y * y * y",
+        tol: Transcendental, domain: "pos", grad_domain: "pos", onnx: None, api: Api::Generated }
+    Sin "sin" Float { cpu: m::sin, wgsl: "sin(x)",
+        grad: |x, _, g| g * m::cos(x), wgsl_grad: "g * cos(x)",
+        tol: Transcendental, domain: "wide", grad_domain: "wide", onnx: Some("Sin"), api: Api::Generated }
+    Cos "cos" Float { cpu: m::cos, wgsl: "cos(x)",
+        grad: |x, _, g| -g * m::sin(x), wgsl_grad: "-g * sin(x)",
+        tol: Transcendental, domain: "wide", grad_domain: "wide", onnx: Some("Cos"), api: Api::Generated }
+    Tanh "tanh" Float { cpu: m::tanh, wgsl: "tanh(x)",
+        grad: |_, y, g| g * (1.0 - y * y), wgsl_grad: "g * (1.0 - y * y)",
+        tol: Transcendental, domain: "randn", grad_domain: "randn", onnx: Some("Tanh"), api: Api::Generated }
+    Sigmoid "sigmoid" Float { cpu: sigmoid, wgsl: "sigmoid_t(x)",
+        grad: |_, y, g| g * y * (1.0 - y), wgsl_grad: "g * y * (1.0 - y)",
+        tol: Transcendental, domain: "wide", grad_domain: "wide", onnx: Some("Sigmoid"), api: Api::Generated }
+    Relu "relu" KeepsInt { cpu: |x| if x > 0.0 { x } else if x.is_nan() { x } else { 0.0 }, int: |x: i32| x.max(0), wgsl: "select(select(0.0, x, x != x), x, x > 0.0)",
+        grad: |_, y, g| if y > 0.0 { g } else { 0.0 }, wgsl_grad: "select(0.0, g, y > 0.0)",
+        tol: Elementwise, domain: "randn", grad_domain: "nonzero", onnx: Some("Relu"), api: Api::Generated }
+    Gelu "gelu" Float { cpu: |x| 0.5 * x * (1.0 + m::erf(x * core::f32::consts::FRAC_1_SQRT_2)), wgsl: "0.5 * x * (1.0 + erf_t(x * 0.70710678))",
+        grad: |x, _, g| {
+            let cdf = 0.5 * (1.0 + m::erf(x * core::f32::consts::FRAC_1_SQRT_2));
+            g * (cdf + x * INV_SQRT_2PI * m::exp(-0.5 * x * x))
+        }, wgsl_grad: "g * (0.5 * (1.0 + erf_t(x * 0.70710678)) + x * 0.3989423 * exp(-0.5 * x * x))",
+        tol: Transcendental, domain: "wide", grad_domain: "wide", onnx: Some("Gelu"), api: Api::Via("gelu") }
+    GeluTanh "gelu_tanh" Float { cpu: |x| 0.5 * x * (1.0 + m::tanh(GELU_K * (x + 0.044715 * x * x * x))), wgsl: "0.5 * x * (1.0 + tanh(0.7978846 * (x + 0.044715 * x * x * x)))",
+        grad: |x, _, g| {
+            let t = m::tanh(GELU_K * (x + 0.044715 * x * x * x));
+            g * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * GELU_K * (1.0 + 3.0 * 0.044715 * x * x))
+        }, wgsl_grad: "g * (0.5 * (1.0 + tanh(0.7978846 * (x + 0.044715 * x * x * x))) + 0.5 * x * (1.0 - pow(tanh(0.7978846 * (x + 0.044715 * x * x * x)), 2.0)) * 0.7978846 * (1.0 + 0.134145 * x * x))",
+        tol: Transcendental, domain: "wide", grad_domain: "wide", onnx: None, api: Api::Via("gelu") }
+    Silu "silu" Float { cpu: |x| x * sigmoid(x), wgsl: "x * sigmoid_t(x)",
+        grad: |x, _, g| { let s = sigmoid(x); g * s * (1.0 + x * (1.0 - s)) }, wgsl_grad: "g * sigmoid_t(x) * (1.0 + x * (1.0 - sigmoid_t(x)))",
+        tol: Transcendental, domain: "wide", grad_domain: "wide", onnx: None, api: Api::Generated }
+    Sign "sign" KeepsInt { cpu: |x: f32| if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { x * 0.0 }, int: |x: i32| x.signum(), wgsl: "sign(x)",
+        grad: |_, _, _| 0.0, wgsl_grad: "0.0",
+        tol: Elementwise, domain: "randn", grad_domain: "nonzero", onnx: Some("Sign"), api: Api::Generated }
+    Floor "floor" KeepsInt { cpu: m::floor, int: |x| x, wgsl: "floor(x)",
+        grad: |_, _, _| 0.0, wgsl_grad: "0.0",
+        tol: Elementwise, domain: "wide", grad_domain: "frac", onnx: Some("Floor"), api: Api::Generated }
+    Ceil "ceil" KeepsInt { cpu: m::ceil, int: |x| x, wgsl: "ceil(x)",
+        grad: |_, _, _| 0.0, wgsl_grad: "0.0",
+        tol: Elementwise, domain: "wide", grad_domain: "frac", onnx: Some("Ceil"), api: Api::Generated }
+    Round "round" KeepsInt { cpu: m::round_half_even, int: |x| x, wgsl: "round(x)",
+        grad: |_, _, _| 0.0, wgsl_grad: "0.0",
+        tol: Elementwise, domain: "wide", grad_domain: "frac", onnx: Some("Round"), api: Api::Generated }
+    Trunc "trunc" KeepsInt { cpu: m::trunc, int: |x| x, wgsl: "trunc(x)",
+        grad: |_, _, _| 0.0, wgsl_grad: "0.0",
+        tol: Elementwise, domain: "wide", grad_domain: "frac", onnx: None, api: Api::Generated }
+    Square "square" KeepsInt { cpu: |x| x * x, int: |x: i32| x.wrapping_mul(x), wgsl: "x * x",
+        grad: |x, _, g| 2.0 * x * g, wgsl_grad: "2.0 * x * g",
+        tol: Elementwise, domain: "randn", grad_domain: "randn", onnx: None, api: Api::Generated }
+    Reciprocal "reciprocal" Float { cpu: |x| 1.0 / x, wgsl: "1.0 / x",
+        grad: |_, y, g| -g * y * y, wgsl_grad: "-g * y * y",
+        tol: Elementwise, domain: "randn", grad_domain: "nonzero", onnx: Some("Reciprocal"), api: Api::Generated }
+    Log1p "log1p" Float { cpu: m::ln_1p, wgsl: "log(1.0 + x)",
+        grad: |x, _, g| g / (1.0 + x), wgsl_grad: "g / (1.0 + x)",
+        tol: Transcendental, domain: "pos", grad_domain: "pos", onnx: None, api: Api::Generated }
+    Expm1 "expm1" Float { cpu: m::exp_m1, wgsl: "exp(x) - 1.0",
+        grad: |_, y, g| g * (y + 1.0), wgsl_grad: "g * (y + 1.0)",
+        tol: Transcendental, domain: "randn", grad_domain: "randn", onnx: None, api: Api::Generated }
+    Erf "erf" Float { cpu: m::erf, wgsl: "erf_t(x)",
+        grad: |x, _, g| g * FRAC_2_SQRT_PI * m::exp(-x * x), wgsl_grad: "g * 1.1283792 * exp(-x * x)",
+        tol: Transcendental, domain: "randn", grad_domain: "randn", onnx: Some("Erf"), api: Api::Generated }
+    // PyTorch's softplus (beta 1, threshold 20): linear above the threshold.
+    Softplus "softplus" Float { cpu: |x| if x > 20.0 { x } else { m::ln_1p(m::exp(x)) }, wgsl: "select(log(1.0 + exp(x)), x, x > 20.0)",
+        grad: |x, _, g| if x > 20.0 { g } else { g * sigmoid(x) }, wgsl_grad: "select(g * sigmoid_t(x), g, x > 20.0)",
+        tol: Transcendental, domain: "wide", grad_domain: "wide", onnx: Some("Softplus"), api: Api::Generated }
+    Log2 "log2" Float { cpu: |x| m::ln(x) * core::f32::consts::LOG2_E, wgsl: "log2(x)",
+        grad: |x, _, g| g / (x * LN_2), wgsl_grad: "g / (x * 0.6931472)",
+        tol: Transcendental, domain: "pos", grad_domain: "pos", onnx: None, api: Api::Generated }
+    Exp2 "exp2" Float { cpu: |x| m::pow(2.0, x), wgsl: "exp2(x)",
+        grad: |_, y, g| g * y * LN_2, wgsl_grad: "g * y * 0.6931472",
+        tol: Transcendental, domain: "wide", grad_domain: "randn", onnx: None, api: Api::Generated }
+    LogicalNot "logical_not" Float { cpu: |x| (x == 0.0) as u8 as f32, wgsl: "select(0.0, 1.0, x == 0.0)",
+        tol: Exact, domain: "randn", grad_domain: "randn", onnx: Some("Not"), api: Api::Generated }
+    Tan "tan" Float { cpu: |x| m::sin(x) / m::cos(x), wgsl: "tan(x)",
+        grad: |_, y, g| g * (1.0 + y * y), wgsl_grad: "g * (1.0 + y * y)",
+        tol: Transcendental, domain: "unit", grad_domain: "unit", onnx: Some("Tan"), api: Api::Generated }
+    Atan "atan" Float { cpu: m::atan, wgsl: "atan(x)",
+        grad: |x, _, g| g / (1.0 + x * x), wgsl_grad: "g / (1.0 + x * x)",
+        tol: Transcendental, domain: "wide", grad_domain: "wide", onnx: Some("Atan"), api: Api::Generated }
 }
 
-/// (name, op, keeps int dtype). The order is the ABI code: append only.
-pub const UNARY: &[(&str, UnaryOp, bool)] = &[
-    ("neg", UnaryOp::Neg, true), ("abs", UnaryOp::Abs, true), ("exp", UnaryOp::Exp, false),
-    ("log", UnaryOp::Log, false), ("sqrt", UnaryOp::Sqrt, false), ("rsqrt", UnaryOp::Rsqrt, false),
-    ("sin", UnaryOp::Sin, false), ("cos", UnaryOp::Cos, false), ("tanh", UnaryOp::Tanh, false),
-    ("sigmoid", UnaryOp::Sigmoid, false), ("relu", UnaryOp::Relu, true), ("gelu", UnaryOp::Gelu, false),
-    ("gelu_tanh", UnaryOp::GeluTanh, false), ("silu", UnaryOp::Silu, false), ("sign", UnaryOp::Sign, true),
-    ("floor", UnaryOp::Floor, true), ("ceil", UnaryOp::Ceil, true), ("round", UnaryOp::Round, true),
-    ("trunc", UnaryOp::Trunc, true), ("square", UnaryOp::Square, true), ("reciprocal", UnaryOp::Reciprocal, false),
-    ("log1p", UnaryOp::Log1p, false), ("expm1", UnaryOp::Expm1, false), ("erf", UnaryOp::Erf, false),
-    ("softplus", UnaryOp::Softplus, false), ("log2", UnaryOp::Log2, false), ("exp2", UnaryOp::Exp2, false),
-    ("logical_not", UnaryOp::LogicalNot, false), ("tan", UnaryOp::Tan, false), ("atan", UnaryOp::Atan, false),
-];
+pub fn lookup(code: u32) -> Option<(&'static str, UnaryOp, bool)> {
+    UNARY.get(code as usize).map(|&(n, op, rule)| (n, op, rule == DTypeRule::KeepsInt))
+}
 
-pub fn lookup(code: u32) -> Option<(&'static str, UnaryOp, bool)> { UNARY.get(code as usize).copied() }
+/// The WGSL twins of this family's Rust helpers (sigmoid_t is `sigmoid`, erf_t is `m::erf`).
+pub const WGSL_HELPERS: &str = "\
+fn sigmoid_t(x: f32) -> f32 { if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); } let e = exp(x); return e / (1.0 + e); }
+fn erf_t(x: f32) -> f32 { let t = 1.0 / (1.0 + 0.3275911 * abs(x)); let p = t * (0.2548296 + t * (-0.2844967 + t * (1.4214137 + t * (-1.4531520 + t * 1.0614054)))); return sign(x) * (1.0 - p * exp(-x * x)); }
+";
+
+const INV_SQRT_2PI: f32 = 0.398_942_3;
+const GELU_K: f32 = 0.797_884_6;
 
 #[inline]
 pub fn sigmoid(x: f32) -> f32 {
     // Split by sign so exp never overflows to inf/inf.
     if x >= 0.0 { 1.0 / (1.0 + m::exp(-x)) } else { let e = m::exp(x); e / (1.0 + e) }
-}
-
-/// Applies op to a float tensor. Each arm passes its own closure, so every op gets a
-/// monomorphised loop (a table of fn pointers costs an indirect call per element).
-fn map_op(op: UnaryOp, t: &Tensor) -> Result<Tensor> {
-    use UnaryOp::*;
-    match op {
-        Neg => map_f32(t, |x| -x),
-        Abs => map_f32(t, |x: f32| x.abs()),
-        Exp => map_f32(t, m::exp),
-        Log => map_f32(t, m::ln),
-        Sqrt => map_f32(t, m::sqrt),
-        Rsqrt => map_f32(t, |x| 1.0 / m::sqrt(x)),
-        Sin => map_f32(t, m::sin),
-        Cos => map_f32(t, m::cos),
-        Tan => map_f32(t, |x| m::sin(x) / m::cos(x)),
-        Atan => map_f32(t, m::atan),
-        Tanh => map_f32(t, m::tanh),
-        Sigmoid => map_f32(t, sigmoid),
-        Relu => map_f32(t, |x| if x > 0.0 { x } else if x.is_nan() { x } else { 0.0 }),
-        Gelu => map_f32(t, |x| 0.5 * x * (1.0 + m::erf(x * core::f32::consts::FRAC_1_SQRT_2))),
-        GeluTanh => map_f32(t, |x| 0.5 * x * (1.0 + m::tanh(0.797_884_6 * (x + 0.044715 * x * x * x)))),
-        Silu => map_f32(t, |x| x * sigmoid(x)),
-        Sign => map_f32(t, |x: f32| if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { x * 0.0 }),
-        Floor => map_f32(t, m::floor),
-        Ceil => map_f32(t, m::ceil),
-        Round => map_f32(t, m::round_half_even),
-        Trunc => map_f32(t, m::trunc),
-        Square => map_f32(t, |x| x * x),
-        Reciprocal => map_f32(t, |x| 1.0 / x),
-        Log1p => map_f32(t, m::ln_1p),
-        Expm1 => map_f32(t, m::exp_m1),
-        Erf => map_f32(t, m::erf),
-        // PyTorch's softplus (beta 1, threshold 20): linear above the threshold.
-        Softplus => map_f32(t, |x| if x > 20.0 { x } else { m::ln_1p(m::exp(x)) }),
-        Log2 => map_f32(t, |x| m::ln(x) * core::f32::consts::LOG2_E),
-        Exp2 => map_f32(t, |x| m::pow(2.0, x)),
-        LogicalNot => map_f32(t, |x| (x == 0.0) as u8 as f32),
-    }
-}
-
-fn i32_fn(op: UnaryOp) -> fn(i32) -> i32 {
-    use UnaryOp::*;
-    match op {
-        Neg => |x: i32| x.wrapping_neg(),
-        Abs => |x: i32| x.wrapping_abs(),
-        Relu => |x: i32| x.max(0),
-        Sign => |x: i32| x.signum(),
-        Square => |x: i32| x.wrapping_mul(x),
-        _ => |x| x, // floor, ceil, round, trunc are the identity on integers
-    }
 }
 
 fn map<S: Elem, D: Elem>(t: &Tensor, f: impl Fn(S) -> D) -> Result<Tensor> {
@@ -169,50 +210,6 @@ pub fn leaky_relu(t: &Tensor, slope: f32) -> Result<Tensor> {
 }
 
 // ---- autograd -------------------------------------------------------------------------------
-
-/// The gradient of op at x (with y = op(x)) for the incoming gradient g; None where op has
-/// no derivative. One closure per arm, so each rule is an inlined loop.
-fn derivative(op: UnaryOp, x: &Tensor, y: &Tensor, g: &Tensor) -> Result<Option<Tensor>> {
-    use core::f32::consts::{FRAC_2_SQRT_PI, LN_2};
-    use UnaryOp::*;
-    const INV_SQRT_2PI: f32 = 0.398_942_3;
-    Ok(Some(match op {
-        Neg => map3(x, y, g, |_, _, g| -g),
-        Abs => map3(x, y, g, |x, _, g| if x > 0.0 { g } else if x < 0.0 { -g } else { 0.0 }),
-        Exp => map3(x, y, g, |_, y, g| g * y),
-        Log => map3(x, y, g, |x, _, g| g / x),
-        Sqrt => map3(x, y, g, |_, y, g| g / (2.0 * y)),
-        Rsqrt => map3(x, y, g, |_, y, g| -0.5 * g * y * y * y),
-        Sin => map3(x, y, g, |x, _, g| g * m::cos(x)),
-        Cos => map3(x, y, g, |x, _, g| -g * m::sin(x)),
-        Tan => map3(x, y, g, |_, y, g| g * (1.0 + y * y)),
-        Atan => map3(x, y, g, |x, _, g| g / (1.0 + x * x)),
-        Tanh => map3(x, y, g, |_, y, g| g * (1.0 - y * y)),
-        Sigmoid => map3(x, y, g, |_, y, g| g * y * (1.0 - y)),
-        Relu => map3(x, y, g, |_, y, g| if y > 0.0 { g } else { 0.0 }),
-        Gelu => map3(x, y, g, |x, _, g| {
-            let cdf = 0.5 * (1.0 + m::erf(x * core::f32::consts::FRAC_1_SQRT_2));
-            g * (cdf + x * INV_SQRT_2PI * m::exp(-0.5 * x * x))
-        }),
-        GeluTanh => map3(x, y, g, |x, _, g| {
-            const K: f32 = 0.797_884_6;
-            let inner = K * (x + 0.044715 * x * x * x);
-            let t = m::tanh(inner);
-            g * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * K * (1.0 + 3.0 * 0.044715 * x * x))
-        }),
-        Silu => map3(x, y, g, |x, _, g| { let s = sigmoid(x); g * s * (1.0 + x * (1.0 - s)) }),
-        Sign | Floor | Ceil | Round | Trunc => map3(x, y, g, |_, _, _| 0.0),
-        Square => map3(x, y, g, |x, _, g| 2.0 * x * g),
-        Reciprocal => map3(x, y, g, |_, y, g| -g * y * y),
-        Log1p => map3(x, y, g, |x, _, g| g / (1.0 + x)),
-        Expm1 => map3(x, y, g, |_, y, g| g * (y + 1.0)),
-        Erf => map3(x, y, g, |x, _, g| g * FRAC_2_SQRT_PI * m::exp(-x * x)),
-        Softplus => map3(x, y, g, |x, _, g| if x > 20.0 { g } else { g * sigmoid(x) }),
-        Log2 => map3(x, y, g, |x, _, g| g / (x * LN_2)),
-        Exp2 => map3(x, y, g, |_, y, g| g * y * LN_2),
-        LogicalNot => return Ok(None),
-    }?))
-}
 
 /// f(x, y, g) elementwise over three same-shaped tensors, into a new float tensor
 /// (contiguous inputs are read in place, without a copy).
