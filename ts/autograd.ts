@@ -5,23 +5,23 @@
 // an `await` does in Python. The mode is one global (torch's is per thread, and asyncio tasks on
 // a thread share it), so other code that runs during the await sees it too; when blocks that
 // overlap in time settle out of order, each restores the mode it found on entry, as Python does.
-import { abi } from "./runtime/abi.js";
+import { call } from "./runtime/engine.js";
 
 /** fn() with the mode `on`, restored when fn returns, throws, or (a Promise) settles. */
 function withGradMode<T>(on: boolean, fn: () => T): T {
-  const prev = abi().kd_set_grad_enabled(on ? 1 : 0);
+  const prev = call.setGradEnabled(on ? 1 : 0);
   let r: T;
   try {
     r = fn();
   } catch (e) {
-    abi().kd_set_grad_enabled(prev);
+    call.setGradEnabled(prev);
     throw e;
   }
   if (!(r instanceof Promise)) {
-    abi().kd_set_grad_enabled(prev);
+    call.setGradEnabled(prev);
     return r;
   }
-  return r.finally(() => abi().kd_set_grad_enabled(prev)) as T; // T is the Promise type here
+  return r.finally(() => call.setGradEnabled(prev)) as T; // T is the Promise type here
 }
 
 /** Runs fn with gradient recording off (evaluation, manual parameter updates); fn may be async. */
@@ -43,11 +43,11 @@ export function inferenceMode<T>(fn: () => T): T {
 }
 
 export function isGradEnabled(): boolean {
-  const prev = abi().kd_set_grad_enabled(1);
-  abi().kd_set_grad_enabled(prev);
+  const prev = call.setGradEnabled(1);
+  call.setGradEnabled(prev);
   return prev === 1;
 }
 
 export function setGradEnabled(on: boolean): void {
-  abi().kd_set_grad_enabled(on ? 1 : 0);
+  call.setGradEnabled(on ? 1 : 0);
 }

@@ -1,8 +1,8 @@
 // Tensor factories, as torch names them: tensor, zeros, ones, full, arange, linspace, eye,
 // rand, randn, randint, randperm, *_like, manualSeed, getRngState / setRngState.
-import { abi, intArg, lastError, putInts } from "./runtime/abi.js";
-import { arrayFor, checkDType, dtypeCode, dtypeSize, type AnyTypedArray, type DType } from "./dtype.js";
-import { DTypeError, ValueError } from "./errors.js";
+import { allocFilled, call, intArg, putScratchBytes, scratchBytes } from "./runtime/engine.js";
+import { arrayFor, checkDType, dtypeCode, type AnyTypedArray, type DType } from "./dtype.js";
+import { DTypeError, KindlingError, ValueError } from "./errors.js";
 import { checkOptions, describe, isOptions } from "./options.js";
 import { assertNotDetached } from "./worker/detached.js";
 import { flatShape, Tensor, wrap, type Device, type NestedArray, type ShapeArg } from "./tensor.js";
@@ -20,11 +20,7 @@ const createOptions = (where: string, opts: CreateOptions | undefined): CreateOp
  * into the engine: nothing may grow wasm memory while it holds the view.
  */
 export function fromBytes(shape: readonly number[], dtype: DType, fill: (dst: Uint8Array) => void): Tensor {
-  const a = abi();
-  const t = wrap(a.kd_full(dtypeCode(dtype), putInts(shape as number[], "size"), 0));
-  const n = shape.reduce((x, y) => x * y, 1);
-  if (n > 0) fill(new Uint8Array(a.memory.buffer, a.kd_data_ptr(t.handle), n * dtypeSize(dtype)));
-  return t;
+  return wrap(allocFilled(shape, dtype, fill));
 }
 
 /** Copies `values` into a new engine tensor of `shape` (written straight into wasm memory). */
@@ -134,7 +130,7 @@ export function full(shape: ShapeArg, value: number | boolean, opts: CreateOptio
   createOptions("full", opts);
   if (!Array.isArray(shape)) throw new ValueError(`full(): size must be an array of sizes (e.g. [2, 3]), got ${describe(shape)}`);
   const dtype = opts.dtype ? checkDType(opts.dtype) : typeof value === "boolean" ? "bool" : "float32";
-  return withGrad(wrap(abi().kd_full(dtypeCode(dtype), putInts([...shape], "size"), Number(value))), opts);
+  return withGrad(wrap(call.full(dtypeCode(dtype), [...shape], Number(value))), opts);
 }
 
 export function zeros(...args: SizeArgs): Tensor {
@@ -186,14 +182,14 @@ export function arange(...args: (number | ArangeOptions | undefined)[]): Tensor 
   const [a, b, c] = args as number[];
   const [start, end, step] = b === undefined ? [0, a, 1] : [a, b, c ?? 1];
   const dtype = opts.dtype ? checkDType(opts.dtype) : [start, end, step].every(Number.isInteger) ? "int32" : "float32";
-  return withGrad(wrap(abi().kd_arange(start, end, step, dtypeCode(dtype))), opts);
+  return withGrad(wrap(call.arange(start, end, step, dtypeCode(dtype))), opts);
 }
 
 export function linspace(start: number, end: number, steps: number, opts: CreateOptions = {}): Tensor {
   createOptions("linspace", opts);
   for (const [n, v] of [["start", start], ["end", end], ["steps", steps]] as const) if (typeof v !== "number") throw new ValueError(`linspace(): ${n} must be a number, got ${describe(v)}`);
   if (!Number.isInteger(steps)) throw new ValueError(`linspace(): steps must be an integer, got ${steps}`);
-  const t = wrap(abi().kd_linspace(start, end, intArg(steps, "size")));
+  const t = wrap(call.linspace(start, end, intArg(steps, "size")));
   if (!opts.dtype || checkDType(opts.dtype) === "float32") return withGrad(t, opts);
   try { return withGrad(t.to(checkDType(opts.dtype)), opts); } finally { t.dispose(); }
 }
@@ -201,13 +197,13 @@ export function linspace(start: number, end: number, steps: number, opts: Create
 export function eye(n: number, m: number | CreateOptions = n, opts: CreateOptions = {}): Tensor {
   if (typeof m === "object") { opts = m; m = n; }
   createOptions("eye", opts);
-  return withGrad(wrap(abi().kd_eye(intArg(n, "size"), intArg(m, "size"), dtypeCode(checkDType(opts.dtype ?? "float32")))), opts);
+  return withGrad(wrap(call.eye(intArg(n, "size"), intArg(m, "size"), dtypeCode(checkDType(opts.dtype ?? "float32")))), opts);
 }
 
 /** Seeds the engine's generator (rand, randn, randint, randperm, dropout, shuffling). */
 export function manualSeed(seed: number): void {
   if (!Number.isInteger(seed) || seed < 0) throw new ValueError(`manualSeed expects a non-negative integer, got ${seed}`);
-  abi().kd_manual_seed(seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0);
+  call.manualSeed(seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0);
 }
 
 /** Bytes in the engine generator's state (kd.getRngState): torch.get_rng_state()'s size. */
@@ -219,9 +215,7 @@ const RNG_STATE_BYTES = 5056;
  * stream exactly from here, and a state from PyTorch continues PyTorch's stream.
  */
 export function getRngState(): Uint8Array {
-  const a = abi();
-  const n = a.kd_rng_state();
-  return new Uint8Array(a.memory.buffer, a.kd_scratch(), n).slice();
+  return scratchBytes(call.rngState());
 }
 
 /** Restores a state from getRngState() (torch.set_rng_state); a bad one is a ValueError and changes nothing. */
@@ -236,11 +230,11 @@ export function setRngState(state: Uint8Array | ArrayLike<number>): void {
     if (!Number.isInteger(v) || v < 0 || v > 255) throw new ValueError(`setRngState: byte ${i} of the RNG state is ${v}, not an integer in 0..255`);
     bytes[i] = v;
   }
-  const a = abi();
-  new Uint8Array(a.memory.buffer, a.kd_scratch(), RNG_STATE_BYTES).set(bytes);
-  if (a.kd_set_rng_state(RNG_STATE_BYTES) === 0) {
-    const e = lastError();
-    e.message = `setRngState: ${e.message}`;
+  putScratchBytes(bytes);
+  try {
+    call.setRngState(RNG_STATE_BYTES);
+  } catch (e) {
+    if (e instanceof KindlingError) e.message = `setRngState: ${e.message}`;
     throw e;
   }
 }
@@ -255,13 +249,13 @@ function floatOnly(where: string, opts: CreateOptions): void {
 export function rand(...args: SizeArgs): Tensor {
   const [shape, opts] = splitArgs("rand", args);
   floatOnly("rand", opts);
-  return withGrad(wrap(abi().kd_rand(putInts(shape, "size"))), opts);
+  return withGrad(wrap(call.rand(shape)), opts);
 }
 
 export function randn(...args: SizeArgs): Tensor {
   const [shape, opts] = splitArgs("randn", args);
   floatOnly("randn", opts);
-  return withGrad(wrap(abi().kd_randn(putInts(shape, "size"))), opts);
+  return withGrad(wrap(call.randn(shape)), opts);
 }
 
 /** Integers in [low, high) (int32); randint(high, shape) also works, as in torch. */
@@ -271,14 +265,14 @@ export function randint(low: number, high: number | ShapeArg, shape?: ShapeArg):
     return randint(0, low, high);
   }
   if (!Number.isInteger(low) || !Number.isInteger(high)) throw new ValueError(`randint(): low and high must be integers, got ${low} and ${high}`);
-  return wrap(abi().kd_randint(low, high as number, putInts([...shape], "size")));
+  return wrap(call.randint(low, high as number, [...shape]));
 }
 
 /** A float32 mask of 1 (probability p) and 0: torch.empty(shape).bernoulli_(p), dropout's draw. */
 export function bernoulliMask(shape: readonly number[], p: number): Tensor {
-  return wrap(abi().kd_rand_dist(2, p, 0, putInts(shape as number[], "size")));
+  return wrap(call.randDist(2, p, 0, shape));
 }
 
 export function randperm(n: number): Tensor {
-  return wrap(abi().kd_randperm(intArg(n, "size")));
+  return wrap(call.randperm(intArg(n, "size")));
 }

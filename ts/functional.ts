@@ -1,7 +1,7 @@
 // torch.* functional forms. Each calls the Tensor method of the same op (defined once there),
 // plus the ops that take several tensors: cat, stack, hstack, vstack, where, equal, isclose.
 // As torch's, the elementwise forms take a number where a tensor goes (kd.exp(-1), kd.maximum(0, x)).
-import { abi, intArg, putInts } from "./runtime/abi.js";
+import { call, intArg } from "./runtime/engine.js";
 import { IndexError, ShapeError, ValueError } from "./errors.js";
 import { tidy } from "./memory.js";
 import { describe, positional } from "./options.js";
@@ -9,7 +9,7 @@ import { BINARY_OPS, UNARY_OPS, camel, scalarTensor, Tensor, whereOp, wrap, type
 
 export function cat(tensors: Tensor[], dim = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new ValueError("torch.cat(): expected a non-empty list of Tensors");
-  return wrap(abi().kd_cat(putInts(tensors.map((t) => t.handle)), intArg(dim, "dim")));
+  return wrap(call.cat(tensors.map((t) => t.handle), intArg(dim, "dim")));
 }
 
 export const concat = cat;

@@ -4,7 +4,7 @@
 import { init } from "./runtime/load.js";
 
 export { init, type InitOptions } from "./runtime/load.js";
-export { getEngine } from "./runtime/abi.js";
+export { getEngine } from "./runtime/engine.js";
 export { Tensor, type Index, type Slice, type NestedArray, type Device, type ReduceOptions } from "./tensor.js";
 export type { DType } from "./dtype.js";
 export * from "./errors.js";

@@ -47,7 +47,7 @@
 // released when the event loop next turns, or (Node) at the next safe point - a synchronous
 // DataLoader batch, an optimizer.step(); a loop with neither that never yields keeps
 // everything (117 MB for 100k iterations of n = 64) - use kd.tidy there (a warning says so).
-import { abi } from "./runtime/abi.js";
+import { call, memoryBytes } from "./runtime/engine.js";
 
 type GcFn = () => void;
 let gcFn: GcFn | null | undefined; // undefined: not looked up yet; null: none available
@@ -114,9 +114,8 @@ export function safePoint(): void {
  * nothing can be freed before it yields); the cleanup resets them to twice what is left.
  */
 function maybeCollect(): void {
-  const a = abi();
-  const bytes = a.kd_live_bytes();
-  const handles = a.kd_live_tensors();
+  const bytes = call.liveBytes();
+  const handles = call.liveTensors();
   if (bytes < bytesMark && handles < handlesMark) return;
   gcFn ??= findGc();
   bytesMark = Math.max(MIN_BYTES, 2 * bytes);
@@ -129,9 +128,8 @@ function maybeCollect(): void {
 }
 
 function resetMarks(): void {
-  const a = abi();
-  bytesMark = Math.max(MIN_BYTES, 2 * a.kd_live_bytes());
-  handlesMark = Math.max(MIN_HANDLES, 2 * a.kd_live_tensors());
+  bytesMark = Math.max(MIN_BYTES, 2 * call.liveBytes());
+  handlesMark = Math.max(MIN_HANDLES, 2 * call.liveTensors());
 }
 
 /** What memory.ts tracks: a Tensor. */
@@ -145,7 +143,7 @@ export interface Owned {
 }
 
 function finalized(h: number): void {
-  abi().kd_release(h);
+  call.release(h);
   syncGrowth = 0;
   resetMarks();
 }
@@ -321,7 +319,7 @@ let warnedSteps = false;
 /** Every WINDOW steps: live handles that grew for 4 windows in a row (by 10% and 200+ each) get a warning. */
 function watchGrowth(): void {
   if (++steps % WINDOW !== 0 || warnedSteps) return;
-  const live = abi().kd_live_tensors();
+  const live = call.liveTensors();
   if (windowStart >= 0 && live > 1.1 * windowStart && live - windowStart >= 200) growingWindows++;
   else growingWindows = 0;
   windowStart = live;
@@ -417,6 +415,5 @@ function closeScope(scope: Owned[], result: unknown, failed: boolean): void {
  * and how many garbage collections the engine has requested (see maybeCollect above).
  */
 export function memory(): { liveTensors: number; storageBytes: number; wasmBytes: number; gcRequests: number } {
-  const a = abi();
-  return { liveTensors: a.kd_live_tensors(), storageBytes: a.kd_storage_bytes(), wasmBytes: a.memory.buffer.byteLength, gcRequests: collections };
+  return { liveTensors: call.liveTensors(), storageBytes: call.storageBytes(), wasmBytes: memoryBytes(), gcRequests: collections };
 }

@@ -1,7 +1,7 @@
 // The Tensor: a handle to an engine tensor plus cached metadata. Every method is a thin call
 // into the engine's C ABI; the op itself (dtype rules, broadcasting, kernels, errors) is
 // defined once, in crates/engine.
-import { abi, check, getEngine, intArg, lastError, putInts, scratch } from "./runtime/abi.js";
+import { allocFilled, call, check, getEngine, hostCopy, intArg, scratchInts } from "./runtime/engine.js";
 import { arrayFor, checkDType, DTYPES, dtypeCode, type AnyTypedArray, type DType } from "./dtype.js";
 import { DeviceError, DisposedError, DTypeError, IndexError, ShapeError, ValueError } from "./errors.js";
 import { formatTensor } from "./format.js";
@@ -76,7 +76,7 @@ export class Tensor {
   dispose(): void {
     if (this.#h === 0) return;
     untrack(this);
-    abi().kd_release(this.#h);
+    call.release(this.#h);
     this.#h = 0;
   }
 
@@ -87,8 +87,7 @@ export class Tensor {
   get shape(): readonly number[] {
     const h = this.handle; // a DisposedError after dispose(), even with the shape cached
     if (!this.#shape) {
-      const n = abi().kd_shape(h);
-      this.#shape = Object.freeze(Array.from(scratch().subarray(0, n)));
+      this.#shape = Object.freeze(scratchInts(call.shape(h)));
     }
     return this.#shape;
   }
@@ -117,30 +116,29 @@ export class Tensor {
 
   get dtype(): DType {
     const h = this.handle;
-    this.#dtype ??= DTYPES[abi().kd_dtype(h)];
+    this.#dtype ??= DTYPES[call.dtype(h)];
     return this.#dtype;
   }
 
   /** The device the storage lives on (the engine's device code 0 is the CPU). */
   get device(): Device {
-    const code = abi().kd_device(this.handle);
+    const code = call.device(this.handle);
     if (code !== 0) throw new DeviceError(`tensor on engine device ${code}, which this build does not know`);
     return "cpu";
   }
 
   stride(): number[] {
-    const n = abi().kd_strides(this.handle);
-    return Array.from(scratch().subarray(0, n));
+    return scratchInts(call.strides(this.handle));
   }
 
   isContiguous(): boolean {
-    return abi().kd_is_contiguous(this.handle) === 1;
+    return call.isContiguous(this.handle) === 1;
   }
 
   // ---- autograd -----------------------------------------------------------------------
 
   get requiresGrad(): boolean {
-    return abi().kd_requires_grad(this.handle) === 1;
+    return call.requiresGrad(this.handle) === 1;
   }
 
   set requiresGrad(on: boolean) {
@@ -149,38 +147,34 @@ export class Tensor {
 
   /** Marks a leaf tensor as needing gradients (in place; returns this). */
   requiresGrad_(on = true): this {
-    check(abi().kd_set_requires_grad(this.handle, on ? 1 : 0));
+    call.setRequiresGrad(this.handle, on);
     return this;
   }
 
   /** The accumulated gradient of a leaf (or a retained non-leaf), or null. */
   get grad(): Tensor | null {
-    const h = abi().kd_grad(this.handle);
-    if (h === 0) {
-      if (abi().kd_error_kind() !== 0) throw lastError();
-      return null;
-    }
-    return new Tensor(h);
+    const h = call.grad(this.handle);
+    return h === 0 ? null : new Tensor(h);
   }
 
   set grad(g: Tensor | null) {
-    if (abi().kd_set_grad(this.handle, g ? g.handle : 0) === 0) throw lastError();
+    call.setGrad(this.handle, g ? g.handle : 0);
   }
 
   get isLeaf(): boolean {
-    return abi().kd_is_leaf(this.handle) === 1;
+    return call.isLeaf(this.handle) === 1;
   }
 
   /** The op that produced this tensor ({name: "MulBackward"}-like), or null for leaves. */
   get gradFn(): { name: string } | null {
-    const n = abi().kd_grad_fn_name(this.handle);
+    const n = call.gradFnName(this.handle);
     if (n === 0) return null;
-    return { name: String.fromCharCode(...scratch().subarray(0, n)) };
+    return { name: String.fromCharCode(...scratchInts(n)) };
   }
 
   /** Keep .grad on this non-leaf tensor during backward. */
   retainGrad(): void {
-    if (abi().kd_retain_grad(this.handle) === 0) throw lastError();
+    call.retainGrad(this.handle);
   }
 
   /**
@@ -188,12 +182,12 @@ export class Tensor {
    * Saved tensors are freed afterwards unless retainGraph is true.
    */
   backward(gradient?: Tensor | null, opts: { retainGraph?: boolean } = {}): void {
-    if (abi().kd_backward(this.handle, gradient ? gradient.handle : 0, opts.retainGraph ? 1 : 0) === 0) throw lastError();
+    call.backward(this.handle, gradient ? gradient.handle : 0, !!opts.retainGraph);
   }
 
   /** The same data with no autograd history. */
   detach(): Tensor {
-    return wrap(abi().kd_detach(this.handle));
+    return wrap(call.detach(this.handle));
   }
 
   // ---- in place ------------------------------------------------------------------------
@@ -202,7 +196,7 @@ export class Tensor {
   copy_(src: Tensor | Scalar): this {
     const s = src instanceof Tensor ? src : scalarTensor(src, this);
     try {
-      if (abi().kd_copy_(this.handle, s.handle) === 0) throw lastError();
+      call.copy_(this.handle, s.handle);
     } finally {
       if (s !== src) s.dispose();
     }
@@ -236,11 +230,11 @@ export class Tensor {
   div_(other: Tensor | Scalar): this { return this.#inplace(this.div(other)); }
   clamp_(min?: number | null, max?: number | null): this { return this.#inplace(this.clamp(min, max)); }
   /** Fills with U(low, high) samples from the seeded generator (torch's numbers for a seed). */
-  uniform_(low = 0, high = 1): this { return this.#inplace(wrap(abi().kd_rand_dist(0, low, high, putInts(this.shape as number[])))); }
+  uniform_(low = 0, high = 1): this { return this.#inplace(wrap(call.randDist(0, low, high, this.shape))); }
   /** Fills with N(mean, std²) samples from the seeded generator (torch's numbers for a seed). */
-  normal_(mean = 0, std = 1): this { return this.#inplace(wrap(abi().kd_rand_dist(1, mean, std, putInts(this.shape as number[])))); }
+  normal_(mean = 0, std = 1): this { return this.#inplace(wrap(call.randDist(1, mean, std, this.shape))); }
   /** Fills with 1 (probability p) or 0 from the seeded generator, as torch's bernoulli_(p). */
-  bernoulli_(p = 0.5): this { return this.#inplace(wrap(abi().kd_rand_dist(2, p, 0, putInts(this.shape as number[])))); }
+  bernoulli_(p = 0.5): this { return this.#inplace(wrap(call.randDist(2, p, 0, this.shape))); }
 
   // ---- reading ------------------------------------------------------------------------
   // One read path. A CPU tensor reads synchronously (a copy out of wasm memory); a tensor on an
@@ -314,16 +308,7 @@ export class Tensor {
 
   /** A copy of a CPU tensor's elements out of wasm memory. */
   #hostCopy(): AnyTypedArray {
-    const a = abi();
-    const c = a.kd_contiguous(this.handle);
-    check(c);
-    try {
-      const ptr = a.kd_data_ptr(c);
-      const n = this.numel();
-      return arrayFor(this.dtype, a.memory.buffer, ptr, n).slice();
-    } finally {
-      a.kd_release(c);
-    }
+    return hostCopy(this.handle, this.dtype, this.numel());
   }
 
   #checkOne(): void {
@@ -355,7 +340,7 @@ export class Tensor {
   binary(name: string, other: Tensor | Scalar, reverse = false): Tensor {
     const code = opCode("binary", name);
     if (other instanceof Tensor) {
-      return reverse ? wrap(abi().kd_binary(code, other.handle, this.handle)) : wrap(abi().kd_binary(code, this.handle, other.handle));
+      return reverse ? wrap(call.binary(code, other.handle, this.handle)) : wrap(call.binary(code, this.handle, other.handle));
     }
     if (typeof other === "boolean") {
       // A bool scalar is a bool operand, as in torch (bool tensor + True stays bool).
@@ -367,11 +352,11 @@ export class Tensor {
     if (name === "pow" && !reverse && this.dtype !== "float32" && isInt32(v) && v < 0) {
       throw new ValueError("Integers to negative integer powers are not allowed.");
     }
-    return wrap(abi().kd_binary_scalar(code, this.handle, v, isInt32(v) ? 1 : 0, reverse ? 1 : 0));
+    return wrap(call.binaryScalar(code, this.handle, v, isInt32(v), reverse));
   }
 
   unary(name: string): Tensor {
-    return wrap(abi().kd_unary(opCode("unary", name), this.handle));
+    return wrap(call.unary(opCode("unary", name), this.handle));
   }
 
   /** other - this */
@@ -393,7 +378,7 @@ export class Tensor {
   clamp(min?: number | null, max?: number | null): Tensor {
     const lo = min ?? NaN;
     const hi = max ?? NaN;
-    return wrap(abi().kd_clamp(this.handle, lo, hi, min == null ? 0 : 1, max == null ? 0 : 1));
+    return wrap(call.clamp(this.handle, lo, hi, min != null, max != null));
   }
 
   clip(min?: number | null, max?: number | null): Tensor {
@@ -401,7 +386,7 @@ export class Tensor {
   }
 
   leakyRelu(negativeSlope = 0.01): Tensor {
-    return wrap(abi().kd_leaky_relu(this.handle, negativeSlope));
+    return wrap(call.leakyRelu(this.handle, negativeSlope));
   }
 
   /** GELU, exact (erf) or with approximate: "tanh". */
@@ -420,8 +405,7 @@ export class Tensor {
       keepdim = dim.keepdim ?? keepdim;
     }
     const list = dims == null ? null : Array.isArray(dims) ? dims : [dims];
-    const n = list === null ? -1 : putInts(list, "dim");
-    return wrap(abi().kd_reduce(opCode("reduce", name), this.handle, n, keepdim ? 1 : 0, correction));
+    return wrap(call.reduce(opCode("reduce", name), this.handle, list, keepdim, correction));
   }
 
   sum(dim?: number | number[] | ReduceOptions | null, keepdim = false): Tensor { return this.reduce("sum", dim, keepdim); }
@@ -464,14 +448,14 @@ export class Tensor {
       keepdim = dim.keepdim ?? keepdim;
       dim = dim.dim;
     }
-    const v = wrap(abi().kd_extreme_dim(this.handle, intArg(dim, "dim"), keepdim ? 1 : 0, wantMax ? 1 : 0));
-    return { values: v, indices: new Tensor(scratch()[0]) };
+    const [v, i] = call.extremeDim(this.handle, intArg(dim, "dim"), keepdim, wantMax);
+    return { values: new Tensor(v), indices: new Tensor(i) };
   }
 
   // ---- linear algebra, softmax, casts ----------------------------------------------------
 
   matmul(other: Tensor): Tensor {
-    return wrap(abi().kd_matmul(this.handle, other.handle));
+    return wrap(call.matmul(this.handle, other.handle));
   }
 
   /** 2-D matrix product (torch.mm): both operands must be matrices. */
@@ -481,11 +465,11 @@ export class Tensor {
   }
 
   softmax(dim: number): Tensor {
-    return wrap(abi().kd_softmax(this.handle, intArg(dim, "dim"), 0));
+    return wrap(call.softmax(this.handle, intArg(dim, "dim"), false));
   }
 
   logSoftmax(dim: number): Tensor {
-    return wrap(abi().kd_softmax(this.handle, intArg(dim, "dim"), 1));
+    return wrap(call.softmax(this.handle, intArg(dim, "dim"), true));
   }
 
   /**
@@ -501,7 +485,7 @@ export class Tensor {
       checkDevice(target);
       return this.clone(); // cpu -> cpu: torch returns self; a copy keeps ownership simple here
     }
-    return wrap(abi().kd_cast(this.handle, dtypeCode(checkDType(target))));
+    return wrap(call.cast(this.handle, dtypeCode(checkDType(target))));
   }
 
   /** This tensor on the CPU (a copy, as to("cpu")). */
@@ -521,7 +505,7 @@ export class Tensor {
     this.#shape = undefined;
     this.#dtype = undefined;
     retrack(this, handle);
-    abi().kd_release(old);
+    call.release(old);
   }
 
   float(): Tensor { return this.to("float32"); }
@@ -548,21 +532,21 @@ export class Tensor {
 
   /** A contiguous copy with its own storage. */
   clone(): Tensor {
-    return wrap(abi().kd_clone(this.handle));
+    return wrap(call.clone(this.handle));
   }
 
   contiguous(): Tensor {
-    return wrap(abi().kd_contiguous(this.handle));
+    return wrap(call.contiguous(this.handle));
   }
 
   // ---- views and shape ops -----------------------------------------------------------------
 
   view(...shape: (number | ShapeArg)[]): Tensor {
-    return wrap(abi().kd_view(this.handle, putInts(flatShape(shape), "size")));
+    return wrap(call.view(this.handle, flatShape(shape)));
   }
 
   reshape(...shape: (number | ShapeArg)[]): Tensor {
-    return wrap(abi().kd_reshape(this.handle, putInts(flatShape(shape), "size")));
+    return wrap(call.reshape(this.handle, flatShape(shape)));
   }
 
   viewAs(other: Tensor): Tensor { return this.view(other.shape); }
@@ -590,11 +574,11 @@ export class Tensor {
   }
 
   permute(...dims: (number | ShapeArg)[]): Tensor {
-    return wrap(abi().kd_permute(this.handle, putInts(flatShape(dims), "dim")));
+    return wrap(call.permute(this.handle, flatShape(dims)));
   }
 
   transpose(dim0: number, dim1: number): Tensor {
-    return wrap(abi().kd_transpose(this.handle, intArg(dim0, "dim"), intArg(dim1, "dim")));
+    return wrap(call.transpose(this.handle, intArg(dim0, "dim"), intArg(dim1, "dim")));
   }
 
   /** Transpose of a matrix (t.t()); 0-D and 1-D tensors come back as they are. */
@@ -614,16 +598,15 @@ export class Tensor {
   }
 
   unsqueeze(dim: number): Tensor {
-    return wrap(abi().kd_unsqueeze(this.handle, intArg(dim, "dim")));
+    return wrap(call.unsqueeze(this.handle, intArg(dim, "dim")));
   }
 
   squeeze(dim?: number | number[]): Tensor {
-    const n = dim === undefined ? -1 : putInts(Array.isArray(dim) ? dim : [dim], "dim");
-    return wrap(abi().kd_squeeze(this.handle, n));
+    return wrap(call.squeeze(this.handle, dim === undefined ? null : Array.isArray(dim) ? dim : [dim]));
   }
 
   expand(...sizes: (number | ShapeArg)[]): Tensor {
-    return wrap(abi().kd_expand(this.handle, putInts(flatShape(sizes), "size")));
+    return wrap(call.expand(this.handle, flatShape(sizes)));
   }
 
   expandAs(other: Tensor): Tensor {
@@ -641,7 +624,7 @@ export class Tensor {
     bound(start, "start");
     bound(end, "end");
     if (typeof step !== "number" || !Number.isInteger(step)) throw new ValueError(`slice(): step must be an integer, got ${step}`);
-    return wrap(abi().kd_slice(this.handle, intArg(dim, "dim"), start ?? 0, end ?? big, step));
+    return wrap(call.slice(this.handle, intArg(dim, "dim"), start ?? 0, end ?? big, step));
   }
 
   /** length elements from start along dim (a view). */
@@ -656,7 +639,7 @@ export class Tensor {
   select(dim: number, index: number): Tensor {
     if (typeof index !== "number" || !Number.isInteger(index)) throw new ValueError(`select(): index must be an integer, got ${index}`);
     if (!Number.isSafeInteger(index)) throw new IndexError(`index ${index} is out of bounds for dimension ${dim} with size ${this.size(dim)}`);
-    return wrap(abi().kd_select(this.handle, intArg(dim, "dim"), index));
+    return wrap(call.select(this.handle, intArg(dim, "dim"), index));
   }
 
   /**
@@ -737,16 +720,16 @@ export class Tensor {
   }
 
   indexSelect(dim: number, index: Tensor): Tensor {
-    return wrap(abi().kd_index_select(this.handle, intArg(dim, "dim"), index.handle));
+    return wrap(call.indexSelect(this.handle, intArg(dim, "dim"), index.handle));
   }
 
   gather(dim: number, index: Tensor): Tensor {
-    return wrap(abi().kd_gather(this.handle, intArg(dim, "dim"), index.handle));
+    return wrap(call.gather(this.handle, intArg(dim, "dim"), index.handle));
   }
 
   /** A copy of this with src added at index along dim (torch.scatter_add, out of place). */
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
-    return wrap(abi().kd_scatter_add(this.handle, intArg(dim, "dim"), index.handle, src.handle));
+    return wrap(call.scatterAdd(this.handle, intArg(dim, "dim"), index.handle, src.handle));
   }
 
   /** The elements where mask (bool, broadcast against this) holds, as a 1-D tensor (torch.masked_select; differentiable). */
@@ -777,7 +760,7 @@ export class Tensor {
       if (seen.has(d)) throw new ValueError(`flip(): dim ${d} appears multiple times in the list of dims`);
       seen.add(d);
       const size = this.shape[d];
-      const idx = wrap(abi().kd_arange(size - 1, -1, -1, dtypeCode("int32")));
+      const idx = wrap(call.arange(size - 1, -1, -1, dtypeCode("int32")));
       const next = cur.indexSelect(d, idx);
       idx.dispose();
       if (cur !== this) cur.dispose();
@@ -802,14 +785,11 @@ export class Tensor {
       }
     }
     const count = n === 0 ? (d.length && d[0] !== 0 ? 1 : 0) : rows.length / n;
-    const h = abi().kd_full(dtypeCode("int32"), putInts([count, n], "size"), 0);
-    const out = wrap(h);
-    if (rows.length) new Int32Array(abi().memory.buffer, abi().kd_data_ptr(out.handle), rows.length).set(rows);
-    return out;
+    return wrap(allocFilled([count, n], "int32", (b) => new Int32Array(b.buffer, b.byteOffset, rows.length).set(rows)));
   }
 
   maskedFill(mask: Tensor, value: number | boolean): Tensor {
-    return wrap(abi().kd_masked_fill(this.handle, mask.handle, Number(value)));
+    return wrap(call.maskedFill(this.handle, mask.handle, Number(value)));
   }
 
   /** this where cond holds, other elsewhere (torch.Tensor.where). */
@@ -844,12 +824,10 @@ function trueIndices(mask: Tensor): Tensor {
   const d = mask.dataSync();
   let count = 0;
   for (let i = 0; i < d.length; i++) if (d[i]) count++;
-  const out = wrap(abi().kd_full(dtypeCode("int32"), putInts([count], "size"), 0));
-  if (count > 0) {
-    const dst = new Int32Array(abi().memory.buffer, abi().kd_data_ptr(out.handle), count);
+  return wrap(allocFilled([count], "int32", (b) => {
+    const dst = new Int32Array(b.buffer, b.byteOffset, count);
     for (let i = 0, j = 0; i < d.length; i++) if (d[i]) dst[j++] = i;
-  }
-  return out;
+  }));
 }
 
 /** The broadcast of two shapes, as torch's rules (a ShapeError naming both when they do not fit). */
@@ -895,14 +873,14 @@ function parseSlice(s: string): Slice {
 /** scalar -> 0-d tensor of the matching dtype, for ops that need tensors on both sides. */
 export function scalarTensor(v: Scalar, like?: Tensor): Tensor {
   const dtype: DType = typeof v === "boolean" ? "bool" : like && like.dtype !== "bool" && isInt32(v) ? like.dtype : isInt32(v) && !like ? "int32" : "float32";
-  return wrap(abi().kd_full(dtypeCode(dtype), 0, Number(v)));
+  return wrap(call.full(dtypeCode(dtype), [], Number(v)));
 }
 
 export function whereOp(condition: Tensor, a: Tensor | Scalar, b: Tensor | Scalar): Tensor {
   const ta = a instanceof Tensor ? a : scalarTensor(a, b instanceof Tensor ? b : undefined);
   const tb = b instanceof Tensor ? b : scalarTensor(b, ta);
   try {
-    return wrap(abi().kd_where(condition.handle, ta.handle, tb.handle));
+    return wrap(call.where(condition.handle, ta.handle, tb.handle));
   } finally {
     if (ta !== a) ta.dispose();
     if (tb !== b) tb.dispose();

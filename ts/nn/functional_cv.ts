@@ -6,7 +6,7 @@
 // (crates/engine/src/ops/{conv,pool,resize}.rs); the norms, dropout2d, embedding and the
 // non-constant pads are written with differentiable tensor ops, so autograd gives their
 // gradients. Composite functions run inside kd.tidy, so intermediates are released at once.
-import { abi, intArg } from "../runtime/abi.js";
+import { call, intArg } from "../runtime/engine.js";
 import { noGrad } from "../autograd.js";
 import {
   adaptiveAvgPool2d as adaptiveAvgPool2dOp, avgPool2d as avgPool2dOp, conv2d as conv2dOp, convTranspose2d as convTranspose2dOp,
@@ -411,10 +411,10 @@ export function interpolate(input: Tensor, opts: InterpolateOptions = {}): Tenso
     return tidy(() => adaptiveAvgPool2dOp(input.unsqueeze(2), [1, outSize[0]]).squeeze(2));
   }
   const code = MODE_CODE[mode as keyof typeof MODE_CODE];
-  const ac = opts.alignCorners ? 1 : 0;
+  const ac = !!opts.alignCorners;
   if (spatial === 2) {
-    return wrap(abi().kd_upsample2d(input.handle, code, intArg(outSize[0], "size"), intArg(outSize[1], "size"), scales[0] ?? 0, scales[1] ?? 0, ac));
+    return wrap(call.upsample2d(input.handle, code, intArg(outSize[0], "size"), intArg(outSize[1], "size"), scales[0] ?? 0, scales[1] ?? 0, ac));
   }
   // 1-D: a 2-D resample of [N, C, 1, L] (the height of 1 is copied through).
-  return tidy(() => wrap(abi().kd_upsample2d(input.unsqueeze(2).handle, code, 1, intArg(outSize[0], "size"), 0, scales[0] ?? 0, ac)).squeeze(2));
+  return tidy(() => wrap(call.upsample2d(input.unsqueeze(2).handle, code, 1, intArg(outSize[0], "size"), 0, scales[0] ?? 0, ac)).squeeze(2));
 }

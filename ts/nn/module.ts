@@ -13,7 +13,7 @@
 // would need a function object behind a Proxy: TypeScript cannot type its call signature
 // from each subclass's forward, and a function's own read-only `name`/`length` properties
 // would clash with user fields.)
-import { abi, check } from "../runtime/abi.js";
+import { call } from "../runtime/engine.js";
 import { noGrad } from "../autograd.js";
 import { tensor } from "../creation.js";
 import { DeviceError, KindlingError, ValueError } from "../errors.js";
@@ -66,11 +66,11 @@ export class Parameter extends Tensor {
     let h: number;
     if (data == null) {
       const empty = tensor([]);
-      h = check(abi().kd_detach(empty.handle));
+      h = call.detach(empty.handle);
       empty.dispose();
     } else {
       if (!(data instanceof Tensor)) throw new TypeError(`Parameter(): expected a Tensor, got ${typeof data}`);
-      h = check(abi().kd_detach(data.handle));
+      h = call.detach(data.handle);
     }
     super(h);
     keep(this);
@@ -577,7 +577,7 @@ function moveInPlace(t: Tensor, d: Device): void {
   const g = t.grad;
   const moved = noGrad(() => t.detach().to(d));
   const requiresGrad = t.requiresGrad;
-  const h = check(abi().kd_detach(moved.handle));
+  const h = call.detach(moved.handle);
   moved.dispose();
   t._replaceHandle(h);
   if (requiresGrad) t.requiresGrad_(true);

@@ -18,7 +18,6 @@ import { checkOptions } from "../options.js";
 import { zerosLike, full } from "../creation.js";
 import { ValueError } from "../errors.js";
 import { exempt, keep, stepBoundary } from "../memory.js";
-import { abi, lastError } from "../runtime/abi.js";
 import { Tensor } from "../tensor.js";
 
 /** A parameter group: its tensors plus every option of the optimizer (group values win). */
@@ -76,11 +75,6 @@ export function checkBool(where: string, name: string, v: unknown): boolean {
 /** Throws for keys of `given` outside `known`, naming the valid ones. */
 export function checkKeys(where: string, given: object, known: readonly string[]): void {
   checkOptions(where, given, known);
-}
-
-/** Runs an engine step entry and throws its typed error on failure. */
-export function engineStep(ok: number): void {
-  if (ok === 0) throw lastError();
 }
 
 export abstract class Optimizer {
@@ -352,6 +346,3 @@ function copyValues<T>(v: T): T {
 export function handleOf(t: StateValue | undefined): number {
   return t instanceof Tensor ? t.handle : 0;
 }
-
-/** Engine ABI, for the concrete optimizers. */
-export { abi };
