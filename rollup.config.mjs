@@ -19,6 +19,29 @@ const minify = () => ({
   },
 });
 
+// Node's entry (package.json exports "node"): the same bundle, loaded after source maps are
+// turned on, so a stack trace through the minified code shows ts/ files and lines and Node prints
+// the TypeScript line, not a line of minified code. Source maps must be on before a module is
+// compiled, hence the dynamic import; its names are re-exported one by one.
+const nodeEntry = () => ({
+  name: "node-entry",
+  generateBundle(_options, bundle) {
+    const index = bundle["index.js"];
+    const names = index.exports.filter((n) => n !== "default");
+    this.emitFile({
+      type: "asset",
+      fileName: "node.js",
+      source: [
+        "// Kindling for Node: dist/index.js with source maps on (see rollup.config.mjs).",
+        "process.setSourceMapsEnabled?.(true);",
+        'const kd = await import("./index.js");',
+        `export const { ${names.join(", ")} } = kd;`,
+        "",
+      ].join("\n"),
+    });
+  },
+});
+
 export default {
   input: entries,
   output: {
@@ -35,5 +58,6 @@ export default {
     nodeResolve({ browser: false, exportConditions: ["import", "default"] }),
     typescript({ tsconfig: "./tsconfig.json" }),
     ...(process.env.KINDLING_MINIFY === "0" ? [] : [minify()]),
+    nodeEntry(),
   ],
 };

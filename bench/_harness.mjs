@@ -1,7 +1,7 @@
 // Shared bench plumbing: run a probe in a child process per engine (so each gets its own
 // flags and wasm build), collect JSON from its stdout, print a table, write results JSON.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -19,10 +19,45 @@ export function runProbe(script, args = [], { flags = [], env = {}, cmd = proces
   return JSON.parse(line.slice(7));
 }
 
+/**
+ * The CPU a bench ran on, from /proc/cpuinfo's text where there is one: its model and the widest
+ * SIMD its flags list. Native engines (PyTorch, onnxruntime-node) use that width; wasm is 128-bit
+ * everywhere, so the ratios between them depend on it (AVX-512 favours the native side).
+ */
+export function cpuInfo(cpuinfo = readCpuinfo(), fallbackModel = os.cpus()[0]?.model ?? "unknown CPU") {
+  const field = (name) => cpuinfo.match(new RegExp(`^${name}\\s*:\\s*(.*)$`, "m"))?.[1]?.trim();
+  const flags = new Set((field("flags") ?? field("Features") ?? "").split(/\s+/));
+  const simd = flags.has("avx512f") ? { simdBits: 512, simd: "AVX-512" }
+    : flags.has("avx2") ? { simdBits: 256, simd: "AVX2" }
+    : flags.has("avx") ? { simdBits: 256, simd: "AVX" }
+    : flags.has("sse2") ? { simdBits: 128, simd: "SSE2" }
+    : flags.has("asimd") ? { simdBits: 128, simd: "NEON" }
+    : { simdBits: null, simd: "unknown" };
+  // A VM may name only the vendor line ("AMD EPYC"): family and model numbers tell generations apart.
+  const family = field("cpu family"), model = field("model");
+  const id = family && model ? ` (family ${family}, model ${model})` : "";
+  return { model: (field("model name") ?? fallbackModel) + id, ...simd, cpus: os.cpus().length, node: process.version };
+}
+
+function readCpuinfo() {
+  try {
+    return readFileSync("/proc/cpuinfo", "utf8");
+  } catch {
+    return ""; // not Linux: the model comes from os.cpus()
+  }
+}
+
+/** One line naming the machine, printed under every table's title. */
+export function machineLine(m = cpuInfo()) {
+  const width = m.simdBits ? `${m.simd}, ${m.simdBits}-bit SIMD` : "SIMD width unknown";
+  return `machine: ${m.model} (${width}), ${m.cpus} cores, Node ${m.node}`;
+}
+
 export function printTable(title, columns, rows) {
   const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => String(r[i]).length)));
   const fmt = (cells) => "| " + cells.map((c, i) => String(c).padStart(widths[i])).join(" | ") + " |";
   console.log(`\n${title}`);
+  console.log(machineLine());
   console.log(fmt(columns));
   console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
   for (const r of rows) console.log(fmt(r));
@@ -35,7 +70,7 @@ export function writeResults(name, data) {
   const payload = {
     bench: name,
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+    machine: cpuInfo(),
     ...data,
   };
   writeFileSync(file + ".tmp", JSON.stringify(payload, null, 2));

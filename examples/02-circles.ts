@@ -34,7 +34,9 @@ export async function main(opts: Record<string, string> = {}) {
   const { X, y } = kd.datasets.makeCircles({ nSamples: 1000, noise: 0.03, seed: 42 });
   const yf = y.float();
   const data = { XTrain: X.get(":800"), yTrain: yf.get(":800"), XTest: X.get("800:"), yTest: yf.get("800:") };
-  const epochs = Number(opts.epochs ?? 1500);
+  // The course's data (sklearn's make_circles, random_state 42) and torch's init for seed 42:
+  // PyTorch itself, trained so, is at 74% test accuracy after 1500 epochs and 99.5% from 2000.
+  const epochs = Number(opts.epochs ?? 2500);
 
   const linear = train(makeModel(false), data, epochs);
   console.log(`linear model: test accuracy ${(100 * linear.testAcc).toFixed(1)}%`);

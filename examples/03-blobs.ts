@@ -4,8 +4,8 @@ import { outPath, writeAtomic } from "./common.js";
 
 export async function main(opts: Record<string, string> = {}) {
   kd.manualSeed(Number(opts.seed ?? 42));
-  // Seed 4 draws four well-separated centres (closest pair 8.5 apart), like the course's blobs.
-  const { X, y } = kd.datasets.makeBlobs({ nSamples: 1000, nFeatures: 2, centers: 4, clusterStd: 1.5, seed: Number(opts.dataSeed ?? 4) });
+  // The course's blobs: makeBlobs is sklearn's make_blobs, so random_state 42 gives its points.
+  const { X, y } = kd.datasets.makeBlobs({ nSamples: 1000, nFeatures: 2, centers: 4, clusterStd: 1.5, seed: Number(opts.dataSeed ?? 42) });
   const [XTrain, XTest, yTrain, yTest] = [X.get(":800"), X.get("800:"), y.get(":800"), y.get("800:")];
 
   const model = new kd.nn.Sequential(new kd.nn.Linear(2, 8), new kd.nn.ReLU(), new kd.nn.Linear(8, 8), new kd.nn.ReLU(), new kd.nn.Linear(8, 4));

@@ -15,6 +15,32 @@ def enc_float(v, digits):
     return r
 
 
+def view_recipe(shape, how):
+    """(base shape, recipe) so that the recipe applied to a tensor of the base shape gives
+    `shape`, non-contiguous: the one list of view recipes both generators draw from."""
+    shape = list(shape)
+    if how is None:
+        return shape, None
+    if how == "T":  # last two dims transposed
+        return shape[:-2] + [shape[-1], shape[-2]], [["transpose", -2, -1]]
+    if how == "T0":  # first and last dims transposed
+        return [shape[-1]] + shape[1:-1] + [shape[0]], [["transpose", 0, -1]]
+    if how == "step":  # every other element of a longer last dim, from offset 1
+        return shape[:-1] + [shape[-1] * 2 + 1], [["slice", -1, 1, None, 2]]
+    if how == "step1d":  # 1-D: every other element of 2n, from offset 1
+        return [shape[0] * 2], [["slice", 0, 1, None, 2]]
+    if how == "step0":  # every third row, from row 0
+        return [shape[0] * 3] + shape[1:], [["slice", 0, 0, None, 3]]
+    if how == "step0_from1":  # every third row, from row 1
+        return [shape[0] * 3 - 1] + shape[1:], [["slice", 0, 1, None, 3]]
+    if how == "expand":  # dim 0 broadcast from size 1
+        return [1] + shape[1:], [["expand", shape]]
+    if how == "perm":  # 3-D, permuted (2, 0, 1)
+        a, b, c = shape
+        return [b, c, a], [["permute", [2, 0, 1]]]
+    raise ValueError(how)
+
+
 def apply_view(t, recipe):
     """Applies a view recipe ([["transpose", d0, d1] | ["permute", dims] | ["expand", sizes] |
     ["slice", dim, start, end, step], ...]); the tests replay the same steps in Kindling."""

@@ -30,7 +30,7 @@ import zlib
 
 import torch
 
-from fixture_io import apply_view, enc_float, read_manifest, torch_fn
+from fixture_io import apply_view, enc_float, read_manifest, torch_fn, view_recipe
 
 SEED = 20240611
 g = torch.Generator().manual_seed(SEED)
@@ -101,32 +101,6 @@ def gen_values(shape, kind):
     if kind == "distinct":  # distinct ints (no ties for argmax / max indices)
         return torch.randperm(max(n, 1), generator=g)[:n] - n // 2
     raise ValueError(kind)
-
-
-def view_recipe(shape, how):
-    """(base shape, recipe) so that the recipe applied to a tensor of base shape gives `shape`."""
-    shape = list(shape)
-    if how is None:
-        return shape, None
-    if how == "T":  # last two dims transposed
-        base = shape[:-2] + [shape[-1], shape[-2]]
-        return base, [["transpose", -2, -1]]
-    if how == "T0":  # first and last dims transposed
-        base = [shape[-1]] + shape[1:-1] + [shape[0]]
-        return base, [["transpose", 0, -1]]
-    if how == "step":  # every other element of a longer last dim, from offset 1
-        base = shape[:-1] + [shape[-1] * 2 + 1]
-        return base, [["slice", -1, 1, None, 2]]
-    if how == "step0":  # stepped first dim
-        base = [shape[0] * 3] + shape[1:]
-        return base, [["slice", 0, 0, None, 3]]
-    if how == "expand":  # dim 0 broadcast from size 1
-        base = [1] + shape[1:]
-        return base, [["expand", shape]]
-    if how == "perm":  # 3-D, permuted (2, 0, 1)
-        a, b, c = shape
-        return [b, c, a], [["permute", [2, 0, 1]]]
-    raise ValueError(how)
 
 
 def inp(shape, dtype="float32", kind=None, view=None, values=None):

@@ -31,7 +31,7 @@ float32 rounding of its own and the tolerance measures Kindling's float32 error 
 Floats JSON cannot hold are the strings "nan", "inf", "-inf".
 
 The view recipes make the non-contiguous inputs: "T" (transposed), "step" (sliced with step 2),
-"step0", "perm", "expand" (a size-1 dim broadcast, so the leaf's gradient is a sum). The
+"step0_from1", "step1d" (strided rows, a strided 1-D tensor), "perm", "expand" (a size-1 dim broadcast, so the leaf's gradient is a sum). The
 leaf's gradient therefore also checks the view ops' own backward rules.
 
 Random inputs avoid non-differentiable points (ties, kinks, x/y near an integer for remainder);
@@ -44,7 +44,7 @@ import zlib
 
 import torch
 
-from fixture_io import apply_view, enc_float, read_manifest, torch_fn
+from fixture_io import apply_view, enc_float, read_manifest, torch_fn, view_recipe
 
 SEED = 20240917
 gen = torch.Generator().manual_seed(SEED)
@@ -99,27 +99,6 @@ def gen_values(n, kind):
     if kind == "frac":  # away from integers (floor, round, ...; remainder dividends)
         return torch.randint(-4, 4, (n,), generator=gen) + 0.1 + torch.rand(n, generator=gen) * 0.3
     raise ValueError(kind)
-
-
-def view_recipe(shape, how):
-    """(leaf shape, recipe) so that the recipe applied to a leaf of that shape gives `shape`."""
-    shape = list(shape)
-    if how is None:
-        return shape, None
-    if how == "T":  # last two dims transposed
-        return shape[:-2] + [shape[-1], shape[-2]], [["transpose", -2, -1]]
-    if how == "T0":  # 1-D tensors: a column of a transposed matrix is strided; use a slice instead
-        return [shape[0] * 2], [["slice", 0, 1, None, 2]]
-    if how == "step":  # every other element of a longer last dim, from offset 1
-        return shape[:-1] + [shape[-1] * 2 + 1], [["slice", -1, 1, None, 2]]
-    if how == "step0":  # every third row
-        return [shape[0] * 3 - 1] + shape[1:], [["slice", 0, 1, None, 3]]
-    if how == "expand":  # dim 0 broadcast from size 1
-        return [1] + shape[1:], [["expand", shape]]
-    if how == "perm":  # 3-D, permuted (2, 0, 1)
-        a, b, c = shape
-        return [b, c, a], [["permute", [2, 0, 1]]]
-    raise ValueError(how)
 
 
 class In:
@@ -491,7 +470,7 @@ def linalg():
     case("matmul/2d_2d_T_step", "matmul", {}, [F([3, 4], view="T"), F([4, 5], view="step")], torch.matmul)
     case("matmul/3d_3d_perm_T", "matmul", {}, [F([2, 3, 4], view="perm"), F([2, 4, 3], view="T")], torch.matmul)
     case("matmul/2d_2d_expand", "matmul", {}, [F([3, 4], view="expand"), F([4, 2], view="T")], torch.matmul)
-    case("matmul/1d_2d_step", "matmul", {}, [F([4], view="T0"), F([4, 3], view="T")], torch.matmul)
+    case("matmul/1d_2d_step", "matmul", {}, [F([4], view="step1d"), F([4, 3], view="T")], torch.matmul)
     case("matmul/only_b", "matmul", {}, [F([3, 4], grad=False), F([4, 2])], torch.matmul)
     case("matmul/only_a", "matmul", {}, [F([2, 3, 4]), F([4, 2], grad=False)], torch.matmul)
 
@@ -514,7 +493,7 @@ def views():
     v("view/3x4_to_4x3", "view", {"shape": [4, 3]}, F([3, 4]), lambda t: t.view(4, 3))
     v("view/3x4_to_12", "view", {"shape": [12]}, F([3, 4]), lambda t: t.view(12))
     v("view/2x3x4_to_2_m1", "view", {"shape": [2, -1]}, F([2, 3, 4]), lambda t: t.view(2, -1))
-    v("view/step0_rows", "view", {"shape": [2, 2, 4]}, F([4, 4], view="step0"), lambda t: t.view(2, 2, 4))
+    v("view/step0_rows", "view", {"shape": [2, 2, 4]}, F([4, 4], view="step0_from1"), lambda t: t.view(2, 2, 4))
     v("view/scalar_to_1x1", "view", {"shape": [1, 1]}, F([]), lambda t: t.view(1, 1))
     v("reshape/3x4_to_4x3", "reshape", {"shape": [4, 3]}, F([3, 4]), lambda t: t.reshape(4, 3))
     v("reshape/T_copy", "reshape", {"shape": [12]}, F([3, 4], view="T"), lambda t: t.reshape(12))
@@ -615,7 +594,7 @@ def indexing():
          lambda t, i: t.index_select(0, i))
     case("index_select/dim1_T", "index_select", {"dim": 1}, [F([3, 4], view="T"), I([3, 3, 1])],
          lambda t, i: t.index_select(1, i))
-    case("index_select/1d_neg_step", "index_select", {"dim": -1}, [F([5], view="T0"), I([4, 0, 1, 1])],
+    case("index_select/1d_neg_step", "index_select", {"dim": -1}, [F([5], view="step1d"), I([4, 0, 1, 1])],
          lambda t, i: t.index_select(-1, i))
     case("gather/dim0", "gather", {"dim": 0}, [F([3, 4]), I([[0, 2, 2, 1], [1, 1, 0, 2]])], lambda t, i: t.gather(0, i))
     case("gather/dim1_small_T", "gather", {"dim": 1}, [F([3, 4], view="T"), I([[3, 3], [0, 1]])],
@@ -630,7 +609,7 @@ def indexing():
          lambda t, i, s: t.scatter_add(1, i, s))
 
     case("where/same", "where", {}, [Brand([3, 4]), F([3, 4]), F([3, 4], view="T")], torch.where)
-    case("where/bcast", "where", {}, [Brand([3, 1]), F([4], view="T0"), F([2, 1, 4], view="step")], torch.where)
+    case("where/bcast", "where", {}, [Brand([3, 1]), F([4], view="step1d"), F([2, 1, 4], view="step")], torch.where)
     case("where/cond_bcast_expand", "where", {}, [Brand([2, 3, 4]), F([3, 4], view="expand"), F([1])], torch.where)
     case("where/scalar_b", "where_scalar", {"scalar": -1.5, "side": "b"}, [Brand([3, 4]), F([3, 4], view="T")],
          lambda c, a: torch.where(c, a, torch.tensor(-1.5, dtype=F64)))

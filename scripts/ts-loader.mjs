@@ -4,7 +4,8 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 
-const bundle = new URL("../dist/index.js", import.meta.url).href;
+// dist/node.js: the bundle with source maps on, so an example's stack trace shows ts/ lines.
+const bundle = new URL("../dist/node.js", import.meta.url).href;
 
 export async function resolve(specifier, context, next) {
   if (specifier === "kindling") return { url: bundle, shortCircuit: true };

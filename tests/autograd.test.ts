@@ -25,11 +25,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as kd from "../ts/index.js";
-import { applyView, type ViewStep } from "./helpers/torch-fixture.js";
+import { applyView, mismatches, num, type Num, type ViewStep } from "./helpers/torch-fixture.js";
 import type { Tensor } from "../ts/index.js";
 
 type DT = "float32" | "int32" | "bool";
-type Num = number | string;
 interface InSpec { values: Num[]; shape: number[]; dtype: DT; grad: boolean; view?: ViewStep[] }
 interface ValSpec { values: Num[]; shape: number[]; dtype?: DT }
 interface Case {
@@ -47,23 +46,15 @@ const fixture: { torch: string; seed: number; cases: Case[] } = JSON.parse(
 const RTOL = 1e-4;
 const ATOL = 1e-5;
 
-function dec(v: Num): number {
-  if (v === "nan") return NaN;
-  if (v === "inf") return Infinity;
-  if (v === "-inf") return -Infinity;
-  return v as number;
-}
-
-function fromSpec(values: Num[], shape: number[], dtype: DT): Tensor {
-  const vals = values.map(dec);
+function fromSpec(values: Num[], shape: number[], dtype: DT, device: kd.Device = "cpu"): Tensor {
+  const vals = values.map(num);
   const typed = dtype === "float32" ? Float32Array.from(vals) : dtype === "int32" ? Int32Array.from(vals) : Uint8Array.from(vals);
-  return kd.tensor(typed, { dtype }).reshape(shape);
+  return kd.tensor(typed, { dtype, device }).reshape(shape);
 }
-
 
 /** The leaf (requiring grad when the case says so) and the tensor the op sees (after the view recipe). */
-function build(spec: InSpec): { leaf: Tensor; t: Tensor } {
-  const leaf = fromSpec(spec.values, spec.shape, spec.dtype);
+function build(spec: InSpec, device: kd.Device): { leaf: Tensor; t: Tensor } {
+  const leaf = fromSpec(spec.values, spec.shape, spec.dtype, device);
   if (spec.grad) leaf.requiresGrad_(true);
   return { leaf, t: applyView(leaf, spec.view) };
 }
@@ -133,41 +124,30 @@ const OPS: Record<string, OpFn> = {
   masked_fill: ([x, m], a) => x.maskedFill(m, a.value),
 };
 
-/** Mismatch description, or null when every element is within tolerance. */
-function mismatch(actual: ArrayLike<number>, expected: Num[], rtol: number, atol: number): string | null {
-  if (actual.length !== expected.length) return `length ${actual.length} != ${expected.length}`;
-  for (let i = 0; i < expected.length; i++) {
-    const e = dec(expected[i]);
-    const a = actual[i];
-    const ok = Number.isNaN(e) ? Number.isNaN(a) : !Number.isFinite(e) ? a === e : Math.abs(a - e) <= atol + rtol * Math.abs(e);
-    if (!ok) return `element ${i}: got ${a}, expected ${e}`;
-  }
-  return null;
-}
-
-function expectClose(what: string, t: Tensor, spec: ValSpec, rtol: number, atol: number): void {
+async function expectClose(what: string, t: Tensor, spec: ValSpec, rtol: number, atol: number): Promise<void> {
   expect([...t.shape], `${what}: shape`).toEqual(spec.shape);
   if (spec.dtype) expect(t.dtype, `${what}: dtype`).toBe(spec.dtype);
   const exact = spec.dtype === "int32" || spec.dtype === "bool";
-  const m = mismatch(t.dataSync() as ArrayLike<number>, spec.values, exact ? 0 : rtol, exact ? 0 : atol);
-  expect(m, `${what}: ${m}`).toBeNull();
+  const m = mismatches(await t.data(), spec.values, { rtol: exact ? 0 : rtol, atol: exact ? 0 : atol, limit: 1 });
+  expect(m[0] ?? null, `${what}: ${m[0]}`).toBeNull();
 }
 
-function runCase(c: Case): void {
+/** One fixture case with its inputs on `device`, read back with await. */
+async function runCase(c: Case, device: kd.Device): Promise<void> {
   const rtol = c.tol?.rtol ?? RTOL;
   const atol = c.tol?.atol ?? ATOL;
-  kd.tidy(() => {
-    const built = c.inputs.map(build);
+  await kd.tidy(async () => {
+    const built = c.inputs.map((spec) => build(spec, device));
     const r = OPS[c.op](built.map((b) => b.t), c.args);
     const outs = (Array.isArray(r) ? r : [r]).map((o) => (o.dtype === "float32" ? applyView(o, c.post) : o));
     expect(outs.length, "number of outputs").toBe(c.out.length);
-    outs.forEach((o, i) => expectClose(`out[${i}]`, o, c.out[i], rtol, atol));
+    for (let i = 0; i < outs.length; i++) await expectClose(`out[${i}]`, outs[i], c.out[i], rtol, atol);
     const pairs: [Tensor, Tensor][] = [];
     outs.forEach((o, i) => {
       const g = c.gout[i];
       if (g) {
         expect(o.requiresGrad, `out[${i}].requiresGrad`).toBe(true);
-        pairs.push([o, fromSpec(g.values, g.shape, "float32")]);
+        pairs.push([o, fromSpec(g.values, g.shape, "float32", device)]);
       } else if (o.dtype !== "float32") {
         expect(o.requiresGrad, `out[${i}] (${o.dtype}) requiresGrad`).toBe(false);
       }
@@ -179,20 +159,20 @@ function runCase(c: Case): void {
       for (const [o, g] of pairs.slice(1)) loss = loss.add(o.mul(g).sum());
       loss.backward();
     }
-    built.forEach((b, i) => {
+    for (let i = 0; i < built.length; i++) {
       const want = c.grads[i];
       if (want === null) {
-        if (c.inputs[i].dtype === "float32") expect(b.leaf.grad, `input ${i} needs no grad`).toBeNull();
-        return;
+        if (c.inputs[i].dtype === "float32") expect(built[i].leaf.grad, `input ${i} needs no grad`).toBeNull();
+        continue;
       }
-      const got = b.leaf.grad;
+      const got = built[i].leaf.grad;
       expect(got, `grad of input ${i}`).not.toBeNull();
-      expectClose(`grad of input ${i}`, got!, want, rtol, atol);
-    });
+      await expectClose(`grad of input ${i}`, got!, want, rtol, atol);
+    }
   });
 }
 
-describe("autograd: gradients match PyTorch", () => {
+describe.each(kd.devices())("autograd on %s: gradients match PyTorch", (device) => {
   it(`fixture: torch ${fixture.torch}, ${fixture.cases.length} cases`, () => {
     expect(fixture.cases.length).toBeGreaterThan(800);
   });
@@ -204,7 +184,7 @@ describe("autograd: gradients match PyTorch", () => {
   }
   for (const [fam, cases] of byFamily) {
     describe(fam, () => {
-      for (const c of cases) it(c.name, () => runCase(c));
+      for (const c of cases) it(c.name, () => runCase(c, device));
     });
   }
 });
@@ -218,37 +198,39 @@ describe("autograd: gradients match PyTorch", () => {
  * f itself (~1e-7 |f| / eps) and by the eps² truncation term: with eps 1e-2 both are far
  * below rtol 2e-2 for these O(1) functions. atol covers derivatives that are near 0.
  */
-function fdCheck(make: (xs: Tensor[]) => Tensor, inputs: Float32Array[], shapes: number[][], opts: { eps?: number; rtol?: number; atol?: number } = {}): void {
+async function fdCheck(device: kd.Device, make: (xs: Tensor[]) => Tensor, inputs: Float32Array[], shapes: number[][], opts: { eps?: number; rtol?: number; atol?: number } = {}): Promise<void> {
   const eps = opts.eps ?? 1e-2;
   const rtol = opts.rtol ?? 2e-2;
   const atol = opts.atol ?? 2e-3;
-  kd.tidy(() => {
-    const leaves = inputs.map((v, i) => kd.tensor(v).reshape(shapes[i]).requiresGrad_(true));
+  await kd.tidy(async () => {
+    const on = (v: Float32Array, i: number) => kd.tensor(v, { device }).reshape(shapes[i]);
+    const leaves = inputs.map((v, i) => on(v, i).requiresGrad_(true));
     const out = make(leaves);
-    const w = kd.randn(out.shape as number[]);
-    const wv = w.dataSync();
+    const w = kd.randn(out.shape as number[], { device });
+    const wv = await w.data();
     out.backward(w);
-    const grads = leaves.map((l) => l.grad!.dataSync());
+    const grads = await Promise.all(leaves.map((l) => l.grad!.data()));
     const loss = (vals: Float32Array[]) =>
       kd.tidy(() =>
-        kd.noGrad(() => {
-          const o = make(vals.map((v, i) => kd.tensor(v).reshape(shapes[i]))).dataSync();
+        kd.noGrad(async () => {
+          const o = await make(vals.map(on)).data();
           let s = 0;
           for (let k = 0; k < o.length; k++) s += o[k] * wv[k];
           return s;
         }),
       );
-    inputs.forEach((v, i) => {
+    for (let i = 0; i < inputs.length; i++) {
+      const v = inputs[i];
       for (let j = 0; j < v.length; j++) {
         const plus = inputs.map((u) => u.slice());
         const minus = inputs.map((u) => u.slice());
         plus[i][j] = v[j] + eps;
         minus[i][j] = v[j] - eps;
-        const num = (loss(plus) - loss(minus)) / (plus[i][j] - minus[i][j]);
+        const num = ((await loss(plus)) - (await loss(minus))) / (plus[i][j] - minus[i][j]);
         const an = grads[i][j];
         expect(Math.abs(num - an), `input ${i}[${j}]: numeric ${num} vs backward ${an}`).toBeLessThanOrEqual(atol + rtol * Math.abs(an));
       }
-    });
+    }
   });
 }
 
@@ -263,10 +245,10 @@ function distinctVals(n: number): Float32Array {
 
 const numel = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
-describe("autograd: finite differences", () => {
-  it("unary chain", () => {
+describe.each(kd.devices())("autograd on %s: finite differences", (device) => {
+  it("unary chain", async () => {
     kd.manualSeed(1);
-    fdCheck(([x]) => {
+    await fdCheck(device, ([x]) => {
       const a = x.tanh().mul(x.mul(0.5).exp()).add(x.sigmoid().mul(x.softplus()));
       const b = x.square().add(1).sqrt().log().add(x.atan()).add(x.erf().mul(x.sin()).mul(x.cos()));
       const c = x.gelu().add(x.gelu("tanh")).add(x.silu()).add(x.expm1().mul(0.1)).add(x.exp2().mul(x.cos()));
@@ -275,29 +257,29 @@ describe("autograd: finite differences", () => {
     }, [randVals(12)], [[3, 4]], { eps: 1e-3 });
   });
 
-  it("binary with broadcasting", () => {
+  it("binary with broadcasting", async () => {
     kd.manualSeed(2);
     const shapes = [[3, 1], [4], [2, 3, 4]];
-    fdCheck(([a, b, c]) => {
+    await fdCheck(device, ([a, b, c]) => {
       const p = a.mul(b).div(c.square().add(1)).sub(a.pow(2)).add(b.abs().add(0.5).pow(c.tanh()));
       const q = kd.atan2(a.add(0.1), b.sub(c)).add(c.sub(a).mul(b)).add(a.pow(3).rdiv(2)).add(b.rsub(1).mul(c));
       return p.add(q);
     }, shapes.map((s) => randVals(numel(s))), shapes);
   });
 
-  it("maximum, minimum, remainder away from their kinks", () => {
+  it("maximum, minimum, remainder away from their kinks", async () => {
     kd.manualSeed(3);
     const v = distinctVals(24);
     const a = v.slice(0, 12);
     const b = v.slice(12);
     const r = Float32Array.from(randVals(12), (x, i) => Math.floor(x * 3) + 0.3 + 0.4 * (i % 2)); // frac in {0.3, 0.7}
-    fdCheck(([x, y, z]) => kd.maximum(x, y).mul(kd.minimum(x, y).add(2)).add(z.remainder(1.3).mul(z)).add(kd.maximum(x, 0.05)),
+    await fdCheck(device, ([x, y, z]) => kd.maximum(x, y).mul(kd.minimum(x, y).add(2)).add(z.remainder(1.3).mul(z)).add(kd.maximum(x, 0.05)),
       [a, b, r.map((x) => x * 1.3)], [[3, 4], [3, 4], [3, 4]], { eps: 1e-3 });
   });
 
-  it("reductions", () => {
+  it("reductions", async () => {
     kd.manualSeed(4);
-    fdCheck(([x]) => {
+    await fdCheck(device, ([x]) => {
       const r1 = x.var(2).add(x.logsumexp(2)).add(x.mean(2).mul(x.amax(2))).add(x.prod(2)).add(x.std(2)); // [2, 3]
       const r2 = x.sum([0, 2]).add(x.amin([0, 2]).mul(x.var({ dim: [0, 2], correction: 0 }))); // [3]
       const r3 = x.max(1).values.add(x.min(0).values.sum(0)).mul(x.std({ dim: 1, keepdim: false })); // [2, 4]
@@ -306,26 +288,26 @@ describe("autograd: finite differences", () => {
     }, [distinctVals(24)], [[2, 3, 4]], { eps: 1e-3 });
   });
 
-  it("prod with a zero", () => {
-    fdCheck(([x]) => x.prod(1).add(x.prod()), [Float32Array.from([0.5, 0, 1.5, -2, 0, 0, 1.2, 0.7, 1.1, -0.9, 0.8, 1.3])], [[3, 4]]);
+  it("prod with a zero", async () => {
+    await fdCheck(device, ([x]) => x.prod(1).add(x.prod()), [Float32Array.from([0.5, 0, 1.5, -2, 0, 0, 1.2, 0.7, 1.1, -0.9, 0.8, 1.3])], [[3, 4]]);
   });
 
-  it("matmul: batched, broadcast, vectors", () => {
+  it("matmul: batched, broadcast, vectors", async () => {
     kd.manualSeed(5);
     const shapes = [[2, 3, 4], [4, 5], [5], [4]];
-    fdCheck(([a, b, c, d]) => a.matmul(b).tanh().matmul(c).add(a.matmul(d)).add(d.matmul(b).matmul(c)),
+    await fdCheck(device, ([a, b, c, d]) => a.matmul(b).tanh().matmul(c).add(a.matmul(d)).add(d.matmul(b).matmul(c)),
       shapes.map((s) => randVals(numel(s))), shapes);
   });
 
-  it("softmax and logSoftmax", () => {
+  it("softmax and logSoftmax", async () => {
     kd.manualSeed(6);
-    fdCheck(([x]) => x.softmax(1).mul(x.logSoftmax(0)).add(x.softmax(-1).square()).add(x.logSoftmax(2).mul(x)),
+    await fdCheck(device, ([x]) => x.softmax(1).mul(x.logSoftmax(0)).add(x.softmax(-1).square()).add(x.logSoftmax(2).mul(x)),
       [randVals(24)], [[2, 3, 4]]);
   });
 
-  it("views", () => {
+  it("views", async () => {
     kd.manualSeed(7);
-    fdCheck(([x]) => {
+    await fdCheck(device, ([x]) => {
       const v = x.permute(2, 0, 1).slice(0, 1, null, 2).reshape([2, 6]).t(); // [6, 2]
       const w = x.transpose(0, 1).select(2, -1).unsqueeze(0).expand(2, 3, 2).flatten(0, 1).view(2, 3, 2); // [2, 3, 2]
       const u = x.get("...", "1:3").narrow(0, 1, 1).squeeze(0).contiguous().clone().reshape(2, 3); // [2, 3]
@@ -334,10 +316,10 @@ describe("autograd: finite differences", () => {
     }, [randVals(24)], [[2, 3, 4]]);
   });
 
-  it("cat, stack, split, chunk, unbind", () => {
+  it("cat, stack, split, chunk, unbind", async () => {
     kd.manualSeed(8);
     const shapes = [[2, 3], [3, 3]];
-    fdCheck(([a, b]) => {
+    await fdCheck(device, ([a, b]) => {
       const c = kd.cat([a, b.slice(0, 0, null, 2).square(), a.mul(b.get("1:"))], 0); // [6, 3]
       const s = kd.stack([a, b.get(":2").t().t(), a.exp()], 1); // [2, 3, 3]
       const [p, q] = c.split([2, 4], 0);
@@ -347,13 +329,13 @@ describe("autograd: finite differences", () => {
     }, shapes.map((s) => randVals(numel(s))), shapes);
   });
 
-  it("indexSelect, gather, scatterAdd, where, maskedFill, get with a tensor", () => {
+  it("indexSelect, gather, scatterAdd, where, maskedFill, get with a tensor", async () => {
     kd.manualSeed(9);
     const shapes = [[3, 4], [2, 4]];
     const idx = kd.tensor([[0, 2, 2, 1], [1, 1, 0, 0]], { dtype: "int32" });
     const mask = kd.tensor([true, false, true, false]);
     const sel = kd.tensor([2, 0, 2], { dtype: "int32" });
-    fdCheck(([x, s]) => {
+    await fdCheck(device, ([x, s]) => {
       const a = x.indexSelect(0, sel).square().sum(0);
       const b = x.gather(0, idx).mul(s);
       const c = x.scatterAdd(0, idx, s.square()).mul(x);

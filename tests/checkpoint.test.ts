@@ -12,6 +12,8 @@ const { nn, optim, data, transforms } = kd;
 const FMNIST = "/usr/share/datasets/fashion-mnist";
 const tmp = mkdtempSync(path.join(tmpdir(), "kd-ckpt-"));
 
+const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+
 /** Every number a run's state holds, to compare "before" and "after" exactly. */
 function snapshot(t: { model: kd.nn.Module; optimizer?: kd.optim.Optimizer; scheduler?: { stateDict(): unknown }; loader?: kd.data.DataLoader<any, any> }) {
   const opt = t.optimizer?.stateDict();
@@ -21,8 +23,8 @@ function snapshot(t: { model: kd.nn.Module; optimizer?: kd.optim.Optimizer; sche
     model: Object.entries(t.model.stateDict({ keepVars: true })).map(([k, v]) => [k, v.dtype, [...v.shape], Array.from(v.dataSync())]),
     optimizer: opt ? JSON.stringify([opt.param_groups, optState]) : null,
     scheduler: t.scheduler ? JSON.stringify(t.scheduler.stateDict(), (_, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v)) : null,
-    rng: Array.from(kd.getRngState()),
-    loader: t.loader?.generator ? Array.from(t.loader.generator.getState()) : null,
+    rng: hex(kd.getRngState()), // 5056 bytes each: as hex, so comparing snapshots stays cheap
+    loader: t.loader?.generator ? hex(t.loader.generator.getState()) : null,
   };
 }
 
@@ -32,7 +34,7 @@ describe("RNG state", () => {
     kd.randn([3]).dispose(); // an odd count leaves a Box-Muller value cached
     const state = kd.getRngState();
     expect(state).toBeInstanceOf(Uint8Array);
-    expect(state.length).toBe(24);
+    expect(state.length).toBe(5056); // torch.get_rng_state()'s layout (tests/rng.test.ts checks its bytes)
     const draw = () => [kd.randn([5]), kd.rand([4]), kd.randint(0, 1000, [6]), kd.randperm(7), nn.functional.dropout(kd.ones([16]), 0.5)].map((t) => Array.from(t.dataSync()));
     const want = draw();
     kd.setRngState(state);
@@ -49,16 +51,22 @@ describe("RNG state", () => {
   it("refuses bad states with a ValueError and leaves the generator as it was", () => {
     kd.manualSeed(5);
     const before = kd.getRngState();
-    const flag = before.slice();
-    flag[20] = 2;
-    const reserved = before.slice();
-    reserved[23] = 9;
+    const unseeded = before.slice();
+    unseeded[12] = 0; // the seeded flag
+    const left = before.slice();
+    left[8] = 0; // left = 0: no position
+    const next = before.slice();
+    next[17] = 3; // next = 768, past the 624 words
+    const zeroWords = before.slice();
+    zeroWords.fill(0, 24, 5016);
     const bad: [unknown, RegExp][] = [
-      [before.subarray(0, 23), /must be 24 bytes, got 23/],
-      [new Uint8Array(25), /must be 24 bytes, got 25/],
-      [new Uint8Array(24), /all zero/],
-      [flag, /flag/],
-      [reserved, /reserved/],
+      [before.subarray(0, 5055), /must be 5056 bytes, got 5055/],
+      [new Uint8Array(5057), /must be 5056 bytes, got 5057/],
+      [new Uint8Array(5056), /seeded flag/],
+      [unseeded, /seeded flag/],
+      [left, /position is out of range/],
+      [next, /position is out of range/],
+      [zeroWords, /all zero/],
       [[...before].map((v, i) => (i === 3 ? 256 : v)), /byte 3/],
       ["abc", /Uint8Array/],
       [null, /Uint8Array/],
@@ -79,7 +87,17 @@ describe("RNG state", () => {
     g.setState(st);
     expect([g.randperm(10), g.random(), g.randint(0, 50)]).toEqual(want);
     const now = g.getState();
-    for (const [s, msg] of [[[1, 2, 3], /4 words/], [[0, 0, 0, 0], /all zero/], [[1, 2, 3, 2 ** 32], /word 3/], [[1, -1, 3, 4], /word 1/], [[1, 2, 3.5, 4], /word 2/]] as const) {
+    const edit = (f: (b: Uint8Array) => void) => { const b = now.slice(); f(b); return b; };
+    const bad: [ArrayLike<number>, RegExp][] = [
+      [now.subarray(0, 5055), /5056 bytes, got 5055/],
+      [edit((b) => b.fill(0, 24, 5016)), /all zero/],
+      [edit((b) => { b[12] = 0; }), /seeded flag/],
+      [edit((b) => new DataView(b.buffer).setInt32(8, 0, true)), /position is out of range/],
+      [Array.from(now, (v, i) => (i === 3 ? 256 : v)), /byte 3/],
+      [Array.from(now, (v, i) => (i === 7 ? -1 : v)), /byte 7/],
+      [Array.from(now, (v, i) => (i === 9 ? 3.5 : v)), /byte 9/],
+    ];
+    for (const [s, msg] of bad) {
       expect(() => g.setState(s), String(msg)).toThrow(kd.ValueError);
       expect(() => g.setState(s), String(msg)).toThrow(msg);
     }
@@ -226,7 +244,7 @@ describe("checkpoints", () => {
       "optimizer.state.0.exp_avg", "optimizer.state.0.exp_avg_sq", "optimizer.state.1.exp_avg", "optimizer.state.1.exp_avg_sq",
       "optimizer.state.2.exp_avg", "optimizer.state.2.exp_avg_sq", "optimizer.state.3.exp_avg", "optimizer.state.3.exp_avg_sq",
     ]);
-    expect(metadata).toMatchObject({ format: "kindling.checkpoint", version: "1", epoch: "1", rng_state: expect.stringMatching(/^[0-9a-f]{48}$/) });
+    expect(metadata).toMatchObject({ format: "kindling.checkpoint", version: "1", epoch: "1", rng_state: expect.stringMatching(/^[0-9a-f]{10112}$/) });
     expect(JSON.parse(metadata.optimizer)).toMatchObject({ class: "Adam", param_groups: [{ lr: 0.001, betas: [0.9, 0.999], params: [0, 1, 2, 3] }], state: { 0: { step: 1, exp_avg: { $tensor: true } } } });
     for (const t of Object.values(tensors)) t.dispose();
   });
@@ -283,8 +301,8 @@ describe("checkpoints", () => {
       const sched = JSON.parse(metadata.scheduler);
       sched.state.last_epoch = 40;
       cases.push(["optimizer refuses", kd.safetensors.serialize(tensors, { ...metadata, optimizer: JSON.stringify(opt), scheduler: JSON.stringify(sched) }), {}, /optimizer: .*Invalid learning rate: -1/]);
-      const badRng = { ...metadata, rng_state: "00".repeat(24) };
-      cases.push(["zero rng state", kd.safetensors.serialize(tensors, badRng), {}, /rng_state: setRngState: .*all zero/]);
+      const badRng = { ...metadata, rng_state: "00".repeat(5056) };
+      cases.push(["zero rng state", kd.safetensors.serialize(tensors, badRng), {}, /rng_state: setRngState: .*seeded flag is 0/]);
       const stray = { ...tensors, "optimizer.state.9.exp_avg": kd.zeros([2]) };
       cases.push(["stray optimizer tensor", kd.safetensors.serialize(stray, metadata), {}, /"optimizer.state.9.exp_avg" is not part of the optimizer's state/]);
       const strayModel = { ...tensors, "weights.x": kd.zeros([2]) };

@@ -4,6 +4,8 @@
 // and torch's output or the error it raised. tests/helpers/conformance-cases.ts rebuilds the
 // inputs with the Kindling API, runs the op and compares under the tolerance policy written
 // there; tests/browser-conformance.test.ts runs the same cases in Chromium on the built bundle.
+// Every case runs once per device of kd.devices(), its inputs created there and its outputs
+// read with await t.data().
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as kd from "../ts/index.js";
@@ -11,9 +13,10 @@ import { BINARY_OPS, UNARY_OPS } from "../ts/generated/ops.js";
 import { checkedCases, conformanceRunner, DEVIATIONS, KNOWN_BUGS, type Fixture } from "./helpers/conformance-cases.js";
 
 const fixture: Fixture = JSON.parse(readFileSync(new URL("./fixtures/ops.json", import.meta.url), "utf8"));
-const runCase = conformanceRunner(kd, { unary: UNARY_OPS, binary: BINARY_OPS }, fixture.seed);
 
-describe(`conformance with torch ${fixture.torch}`, () => {
+describe.each(kd.devices())(`conformance with torch ${fixture.torch} on %s`, (device) => {
+  const runCase = conformanceRunner(kd, { unary: UNARY_OPS, binary: BINARY_OPS }, fixture.seed, device);
+
   it("covers every unary and binary op the API exposes", () => {
     const ops = new Set(fixture.cases.map((c) => c.op));
     for (const n of [...UNARY_OPS, ...BINARY_OPS]) expect(ops.has(n), n).toBe(true);
@@ -25,7 +28,7 @@ describe(`conformance with torch ${fixture.torch}`, () => {
   });
 
   const cases = checkedCases(fixture).map((c) => [c.name, c] as const);
-  it.each(cases)("%s", (_, c) => expect(runCase(c)).toBeNull());
+  it.each(cases)("%s", async (_, c) => expect(await runCase(c)).toBeNull());
   for (const [name, why] of Object.entries(DEVIATIONS)) it.skip(`${name} (deviation: ${why})`, () => {});
   for (const [name, why] of Object.entries(KNOWN_BUGS)) it.skip(`${name} (known bug: ${why})`, () => {});
 });

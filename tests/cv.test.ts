@@ -49,8 +49,8 @@ type Args = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const FNS: Record<string, (i: Inputs, a: Args) => Tensor | [Tensor, Tensor]> = {
   conv2d: (i, a) => F.conv2d(i.input, i.weight, i.bias ?? null, a),
   conv_transpose2d: (i, a) => F.convTranspose2d(i.input, i.weight, i.bias ?? null, a),
-  max_pool2d: (i, a) => F.maxPool2d(i.input, a.kernelSize, { ...a, returnIndices: true }),
-  avg_pool2d: (i, a) => F.avgPool2d(i.input, a.kernelSize, a),
+  max_pool2d: (i, { kernelSize, ...a }) => F.maxPool2d(i.input, kernelSize, { ...a, returnIndices: true }),
+  avg_pool2d: (i, { kernelSize, ...a }) => F.avgPool2d(i.input, kernelSize, a),
   adaptive_avg_pool2d: (i, a) => F.adaptiveAvgPool2d(i.input, a.outputSize),
   batch_norm: (i, a) => F.batchNorm(i.input, i.running_mean, i.running_var, i.weight, i.bias, a),
   layer_norm: (i, a) => F.layerNorm(i.input, a.normalizedShape, i.weight ?? null, i.bias ?? null, a.eps),
@@ -63,9 +63,11 @@ const FNS: Record<string, (i: Inputs, a: Args) => Tensor | [Tensor, Tensor]> = {
 /** A conv layer built from the fixture's settings and loaded with torch's weights; its repr must be torch's. */
 function convModule(c: Case): (i: Inputs, a: Args) => Tensor {
   return (i, a) => {
+    // the layer's options are the fixture's settings less the positional ones and the test's own
+    const { inChannels, outChannels, kernelSize, repr: _repr, outputSize: _size, ...opts } = a;
     const m = c.fn === "conv2d_module"
-      ? new nn.Conv2d(a.inChannels, a.outChannels, a.kernelSize, a)
-      : new nn.ConvTranspose2d(a.inChannels, a.outChannels, a.kernelSize, a);
+      ? new nn.Conv2d(inChannels, outChannels, kernelSize, opts)
+      : new nn.ConvTranspose2d(inChannels, outChannels, kernelSize, opts);
     expect(m.toString()).toBe(a.repr);
     m.loadStateDict({ weight: i.weight, bias: i.bias });
     // route the module's parameter gradients back to the fixture's names

@@ -329,6 +329,9 @@ const F_ARITH: Record<string, (a: number, b: number) => number> = {
   remainder: (a, b) => { const r = a % b; return r !== 0 && r < 0 !== b < 0 ? r + b : r; }, // fmod moved to b's sign
   floorDivide: divFloor,
   atan2: Math.atan2,
+  hypot: Math.hypot,
+  logaddexp: (a, b) => (a === b && !Number.isFinite(a) ? a : Math.max(a, b) + Math.log1p(Math.exp(-Math.abs(a - b)))),
+  xlogy: (a, b) => (Number.isNaN(b) ? NaN : a === 0 ? 0 : a * Math.log(b)),
 };
 /** c10::div_floor_floating in f32 steps (what torch and Python's // compute). */
 function divFloor(a: number, b: number): number {

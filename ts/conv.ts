@@ -1,9 +1,10 @@
 // Convolution and pooling entry points (NCHW). nn.functional and the Conv2d/Pool layers call
 // these; the kernels and their backward passes are in crates/engine/src/ops/{conv,pool}.rs.
-import { abi, intArg, lastError, putInts, scratch } from "./runtime/abi.js";
+import { call, intArg } from "./runtime/engine.js";
 import { ShapeError, ValueError } from "./errors.js";
 import { dtypeCode } from "./dtype.js";
 import { Tensor, wrap } from "./tensor.js";
+import type { PoolArgs } from "./generated/abi.js";
 
 export type Pair = number | [number, number];
 export const pair = (v: Pair, what: string): [number, number] => {
@@ -71,8 +72,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, o:
     const groups = checkGroups(o.groups ?? 1);
     const { x: xin, pad } = resolvePadding(x4, weight, o);
     try {
-      putInts([...stride, ...pad, ...dilation, groups, 0, 0]);
-      return wrap(abi().kd_conv2d(xin.handle, weight.handle, bias ? bias.handle : 0));
+      return wrap(call.conv2d(xin.handle, weight.handle, bias ? bias.handle : 0, { stride, padding: pad, dilation, groups, outputPadding: [0, 0] }));
     } finally {
       if (xin !== x4) xin.dispose();
     }
@@ -84,45 +84,36 @@ export interface ConvTranspose2dOptions { stride?: Pair; padding?: Pair; outputP
 /** Transposed 2-D convolution of [N, C, H, W] (or [C, H, W]) input with weight [C, O/groups, kH, kW]. */
 export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, o: ConvTranspose2dOptions = {}): Tensor {
   return unbatched(x, "conv_transpose2d", (x4) => {
-    const args = [
-      ...nonNegative(pair(o.stride ?? 1, "stride"), "stride"), ...nonNegative(pair(o.padding ?? 0, "padding"), "padding"),
-      ...nonNegative(pair(o.dilation ?? 1, "dilation"), "dilation"), checkGroups(o.groups ?? 1),
-      ...nonNegative(pair(o.outputPadding ?? 0, "output_padding"), "output_padding"),
-    ];
-    putInts(args);
-    return wrap(abi().kd_conv_transpose2d(x4.handle, weight.handle, bias ? bias.handle : 0));
+    return wrap(call.convTranspose2d(x4.handle, weight.handle, bias ? bias.handle : 0, {
+      stride: nonNegative(pair(o.stride ?? 1, "stride"), "stride"), padding: nonNegative(pair(o.padding ?? 0, "padding"), "padding"),
+      dilation: nonNegative(pair(o.dilation ?? 1, "dilation"), "dilation"), groups: checkGroups(o.groups ?? 1),
+      outputPadding: nonNegative(pair(o.outputPadding ?? 0, "output_padding"), "output_padding"),
+    }));
   });
 }
 
 export interface Pool2dOptions { stride?: Pair | null; padding?: Pair; dilation?: Pair; ceilMode?: boolean }
 
-function putPool(kernel: Pair, o: Pool2dOptions): void {
+function poolArgs(kernel: Pair, o: Pool2dOptions): PoolArgs {
   const k = nonNegative(pair(kernel, "kernel_size"), "kernel_size");
   // stride null (or [], PyTorch's default) means the kernel size
   const stride = o.stride == null || (o.stride as readonly number[]).length === 0 ? k : pair(o.stride, "stride");
-  putInts([...k, ...nonNegative(stride, "stride"), ...nonNegative(pair(o.padding ?? 0, "padding"), "padding"), ...nonNegative(pair(o.dilation ?? 1, "dilation"), "dilation"), o.ceilMode ? 1 : 0]);
+  return {
+    kernelSize: k, stride: nonNegative(stride, "stride"), padding: nonNegative(pair(o.padding ?? 0, "padding"), "padding"),
+    dilation: nonNegative(pair(o.dilation ?? 1, "dilation"), "dilation"), ceilMode: !!o.ceilMode,
+  };
 }
 
 /** max_pool2d's values and, for each, the flat index (h * W + w) of the maximum in its input plane. */
 export function maxPool2dWithIndices(x: Tensor, kernel: Pair, o: Pool2dOptions = {}): { values: Tensor; indices: Tensor } {
-  putPool(kernel, o);
-  const h = abi().kd_max_pool2d(x.handle);
-  if (h === 0) throw lastError();
-  const ih = scratch()[0];
+  const [h, ih] = call.maxPool2d(x.handle, poolArgs(kernel, o));
   return { values: new Tensor(h), indices: new Tensor(ih) };
-}
-
-export function maxPool2d(x: Tensor, kernel: Pair, o: Pool2dOptions = {}): Tensor {
-  const { values, indices } = maxPool2dWithIndices(x, kernel, o);
-  indices.dispose();
-  return values;
 }
 
 export function avgPool2d(x: Tensor, kernel: Pair, o: Pool2dOptions & { countIncludePad?: boolean; divisorOverride?: number | null } = {}): Tensor {
   const d = o.divisorOverride;
   if (d != null && (!Number.isInteger(d) || d <= 0)) throw new ValueError(`avg_pool2d: divisor_override must be a positive integer (divisor must be not zero), got ${d}`);
-  putPool(kernel, { ...o, dilation: 1 });
-  return wrap(abi().kd_avg_pool2d(x.handle, o.countIncludePad ?? true ? 1 : 0, intArg(o.divisorOverride ?? 0)));
+  return wrap(call.avgPool2d(x.handle, o.countIncludePad ?? true, intArg(o.divisorOverride ?? 0), poolArgs(kernel, { ...o, dilation: 1 })));
 }
 
 /** An adaptive pool's output size: a number, or a pair where null keeps that input dim. */
@@ -136,7 +127,7 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: OutputSize2d): Tensor {
   if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError(`adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got [${x.shape.join(", ")}]`);
   const oh = req[0] ?? x.shape[x.ndim - 2];
   const ow = req[1] ?? x.shape[x.ndim - 1];
-  return wrap(abi().kd_adaptive_avg_pool2d(x.handle, intArg(oh, "size"), intArg(ow, "size")));
+  return wrap(call.adaptiveAvgPool2d(x.handle, intArg(oh, "size"), intArg(ow, "size")));
 }
 
 /**
@@ -166,14 +157,13 @@ export function padConstant(x: Tensor, pads: number[], value = 0): Tensor {
     const side = (n: number) => {
       const shape = [...cur.shape];
       shape[dim] = n;
-      const t = wrap(abi().kd_full(dtypeCode(cur.dtype), putInts(shape), value));
+      const t = wrap(call.full(dtypeCode(cur.dtype), shape, value));
       parts.push(t);
       return t;
     };
     try {
       const pieces = [b > 0 ? side(b) : null, cur, a > 0 ? side(a) : null].filter((t): t is Tensor => t !== null);
-      putInts(pieces.map((t) => t.handle));
-      step(wrap(abi().kd_cat(pieces.length, dim)));
+      step(wrap(call.cat(pieces.map((t) => t.handle), dim)));
     } finally {
       for (const p of parts) p.dispose();
     }

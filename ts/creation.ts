@@ -1,12 +1,18 @@
 // Tensor factories, as torch names them: tensor, zeros, ones, full, arange, linspace, eye,
 // rand, randn, randint, randperm, *_like, manualSeed, getRngState / setRngState.
-import { abi, intArg, lastError, putInts } from "./runtime/abi.js";
-import { arrayFor, checkDType, dtypeCode, dtypeSize, type AnyTypedArray, type DType } from "./dtype.js";
-import { ValueError } from "./errors.js";
+import { allocFilled, call, intArg, putScratchBytes, scratchBytes } from "./runtime/engine.js";
+import { arrayFor, checkDType, dtypeCode, type AnyTypedArray, type DType } from "./dtype.js";
+import { DTypeError, KindlingError, ValueError } from "./errors.js";
+import { checkOptions, describe, isOptions } from "./options.js";
 import { assertNotDetached } from "./worker/detached.js";
-import { flatShape, Tensor, wrap, type NestedArray, type ShapeArg } from "./tensor.js";
+import { flatShape, Tensor, wrap, type Device, type NestedArray, type ShapeArg } from "./tensor.js";
+import { checkDevice } from "./device.js";
 
-export interface CreateOptions { dtype?: DType | "float" | "int"; requiresGrad?: boolean }
+/** `device` must be one of kd.devices() (an unavailable one is a DeviceError, never a silent CPU). */
+export interface CreateOptions { dtype?: DType | "float" | "int"; requiresGrad?: boolean; device?: Device }
+const CREATE_OPTIONS = ["dtype", "requiresGrad", "device"] as const;
+/** Checks a creation function's options object: only dtype, requiresGrad and device. */
+const createOptions = (where: string, opts: CreateOptions | undefined): CreateOptions => checkOptions(where, opts ?? {}, CREATE_OPTIONS);
 
 /**
  * A new engine tensor of `shape` whose storage `fill` writes in place, as raw little-endian
@@ -14,20 +20,37 @@ export interface CreateOptions { dtype?: DType | "float" | "int"; requiresGrad?:
  * into the engine: nothing may grow wasm memory while it holds the view.
  */
 export function fromBytes(shape: readonly number[], dtype: DType, fill: (dst: Uint8Array) => void): Tensor {
-  const a = abi();
-  const t = wrap(a.kd_full(dtypeCode(dtype), putInts(shape as number[], "size"), 0));
-  const n = shape.reduce((x, y) => x * y, 1);
-  if (n > 0) fill(new Uint8Array(a.memory.buffer, a.kd_data_ptr(t.handle), n * dtypeSize(dtype)));
-  return t;
+  return wrap(allocFilled(shape, dtype, fill));
 }
 
 /** Copies `values` into a new engine tensor of `shape` (written straight into wasm memory). */
 export function fromArray(values: ArrayLike<number>, shape: readonly number[], dtype: DType): Tensor {
+  checkFlat(values, shape);
   return fromBytes(shape, dtype, (bytes) => {
     const dst = arrayFor(dtype, bytes.buffer as ArrayBuffer, bytes.byteOffset, values.length);
     if (dtype === "bool") for (let i = 0; i < values.length; i++) dst[i] = values[i] ? 1 : 0;
     else dst.set(values);
   });
+}
+
+/** fromArray's inputs: a flat list of numbers (or booleans) whose count matches the shape. */
+function checkFlat(values: ArrayLike<number>, shape: readonly number[]): void {
+  if (values === null || typeof values !== "object" || typeof values.length !== "number") {
+    throw new ValueError(`fromArray(): values must be an array or TypedArray of numbers, got ${describe(values)}`);
+  }
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new ValueError(`fromArray(): shape must be an array of non-negative integers, got ${Array.isArray(shape) ? JSON.stringify(shape) : describe(shape)}`);
+  }
+  if (!ArrayBuffer.isView(values)) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i] as unknown;
+      if (typeof v !== "number" && typeof v !== "boolean") {
+        throw new ValueError(`fromArray(): element ${i} is ${Array.isArray(v) ? "an array (fromArray takes flat values and a shape; use kd.tensor for nested arrays)" : describe(v)}, not a number`);
+      }
+    }
+  }
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (n !== values.length) throw new ValueError(`fromArray(): ${values.length} values do not fill shape [${shape.join(", ")}] (${n} elements)`);
 }
 
 function inferShape(data: NestedArray): number[] {
@@ -59,7 +82,8 @@ function flatten(data: NestedArray, shape: number[], out: (number | boolean)[], 
  * 1.0; pass {dtype: "int32"} for integers), booleans bool, Int32Array int32, Uint8Array bool.
  */
 export function tensor(data: NestedArray | AnyTypedArray | Tensor, opts: CreateOptions = {}): Tensor {
-  if (data instanceof Tensor) return opts.dtype ? data.to(checkDType(opts.dtype)) : data.clone();
+  createOptions("tensor", opts);
+  if (data instanceof Tensor) return withGrad(opts.dtype ? data.to(checkDType(opts.dtype)) : data.clone(), opts);
   if (ArrayBuffer.isView(data)) {
     assertNotDetached(data, "tensor()");
     const dtype = opts.dtype ? checkDType(opts.dtype) : data instanceof Int32Array ? "int32" : data instanceof Uint8Array ? "bool" : "float32";
@@ -86,29 +110,36 @@ export function fromTypedArray(data: AnyTypedArray, shape?: ShapeArg): Tensor {
 
 type SizeArgs = (number | ShapeArg | CreateOptions)[];
 
-function splitArgs(args: SizeArgs): [number[], CreateOptions] {
+function splitArgs(where: string, args: SizeArgs): [number[], CreateOptions] {
   const last = args.at(-1);
-  const opts = last !== undefined && typeof last === "object" && !Array.isArray(last) ? (args.pop() as CreateOptions) : {};
+  const opts = isOptions(last) ? (args.pop() as CreateOptions) : {};
+  createOptions(where, opts);
+  if (args.some((a) => isOptions(a))) throw new ValueError(`${where}(): the options object must come last, after the sizes`);
   return [flatShape(args as (number | ShapeArg)[]), opts];
 }
 
-/** Applies {requiresGrad: true} from the options. */
+/** Applies {requiresGrad: true} from the options, and checks {device} (every device here is the CPU). */
 function withGrad(t: Tensor, opts: CreateOptions): Tensor {
+  if (opts.device !== undefined) {
+    try { checkDevice(opts.device); } catch (e) { t.dispose(); throw e; }
+  }
   return opts.requiresGrad ? t.requiresGrad_(true) : t;
 }
 
 export function full(shape: ShapeArg, value: number | boolean, opts: CreateOptions = {}): Tensor {
+  createOptions("full", opts);
+  if (!Array.isArray(shape)) throw new ValueError(`full(): size must be an array of sizes (e.g. [2, 3]), got ${describe(shape)}`);
   const dtype = opts.dtype ? checkDType(opts.dtype) : typeof value === "boolean" ? "bool" : "float32";
-  return withGrad(wrap(abi().kd_full(dtypeCode(dtype), putInts([...shape], "size"), Number(value))), opts);
+  return withGrad(wrap(call.full(dtypeCode(dtype), [...shape], Number(value))), opts);
 }
 
 export function zeros(...args: SizeArgs): Tensor {
-  const [shape, opts] = splitArgs(args);
+  const [shape, opts] = splitArgs("zeros", args);
   return full(shape, 0, opts);
 }
 
 export function ones(...args: SizeArgs): Tensor {
-  const [shape, opts] = splitArgs(args);
+  const [shape, opts] = splitArgs("ones", args);
   return full(shape, 1, opts);
 }
 
@@ -117,54 +148,74 @@ export function empty(...args: SizeArgs): Tensor {
   return zeros(...args);
 }
 
-export function zerosLike(t: Tensor, opts: CreateOptions = {}): Tensor { return full(t.shape, 0, { dtype: opts.dtype ?? t.dtype }); }
-export function onesLike(t: Tensor, opts: CreateOptions = {}): Tensor { return full(t.shape, 1, { dtype: opts.dtype ?? t.dtype }); }
-export function fullLike(t: Tensor, value: number | boolean, opts: CreateOptions = {}): Tensor { return full(t.shape, value, { dtype: opts.dtype ?? t.dtype }); }
+export function zerosLike(t: Tensor, opts: CreateOptions = {}): Tensor { return full(t.shape, 0, { ...createOptions("zerosLike", opts), dtype: opts.dtype ?? t.dtype }); }
+export function onesLike(t: Tensor, opts: CreateOptions = {}): Tensor { return full(t.shape, 1, { ...createOptions("onesLike", opts), dtype: opts.dtype ?? t.dtype }); }
+export function fullLike(t: Tensor, value: number | boolean, opts: CreateOptions = {}): Tensor { return full(t.shape, value, { ...createOptions("fullLike", opts), dtype: opts.dtype ?? t.dtype }); }
 export function emptyLike(t: Tensor, opts: CreateOptions = {}): Tensor { return zerosLike(t, opts); }
-export function randLike(t: Tensor): Tensor { return rand(t.shape); }
-export function randnLike(t: Tensor): Tensor { return randn(t.shape); }
+export function randLike(t: Tensor, opts: CreateOptions = {}): Tensor { return rand(t.shape, createOptions("randLike", opts)); }
+export function randnLike(t: Tensor, opts: CreateOptions = {}): Tensor { return randn(t.shape, createOptions("randnLike", opts)); }
 export function randintLike(t: Tensor, low: number, high: number): Tensor { return randint(low, high, t.shape); }
 
 /**
  * arange(end), arange(start, end), arange(start, end, step). int32 when every argument is an
  * integer (as PyTorch gives int64), float32 otherwise.
  */
-export function arange(a: number, b?: number, c?: number | CreateOptions, d?: CreateOptions): Tensor {
-  let opts: CreateOptions = {};
-  if (typeof c === "object") { opts = c; c = undefined; }
-  if (d) opts = d;
+export interface ArangeOptions extends CreateOptions { start?: number; end?: number; step?: number }
+export function arange(opts: ArangeOptions & { end: number }): Tensor;
+export function arange(end: number, opts?: CreateOptions): Tensor;
+export function arange(start: number, end: number, opts?: CreateOptions): Tensor;
+export function arange(start: number, end: number, step: number, opts?: CreateOptions): Tensor;
+export function arange(...args: (number | ArangeOptions | undefined)[]): Tensor {
+  while (args.length > 0 && args[args.length - 1] === undefined) args.pop();
+  const given = isOptions(args.at(-1)) ? checkOptions("arange", args.pop() as ArangeOptions, ["dtype", "requiresGrad", "device", "start", "end", "step"]) : {};
+  const { start: s0, end: e0, step: st0, ...opts } = given;
+  // torch's keywords: arange(end=5), arange(start=1, end=5, step=2)
+  if (s0 !== undefined || e0 !== undefined || st0 !== undefined) {
+    if (args.length > 0) throw new ValueError("arange(): give start / end / step either as numbers or as options, not both");
+    if (e0 === undefined) throw new ValueError("arange(): the end option is required when start or step is given as an option");
+    args.push(s0 ?? 0, e0, st0 ?? 1);
+  }
+  if (args.length < 1 || args.length > 3) throw new ValueError(`arange() takes arange(end), arange(start, end) or arange(start, end, step), plus an optional {dtype}; got ${args.length} numbers`);
+  args.forEach((v, i) => {
+    if (typeof v !== "number" || Number.isNaN(v)) throw new ValueError(`arange(): argument ${i + 1} must be a number, got ${describe(v)}`);
+  });
+  const [a, b, c] = args as number[];
   const [start, end, step] = b === undefined ? [0, a, 1] : [a, b, c ?? 1];
   const dtype = opts.dtype ? checkDType(opts.dtype) : [start, end, step].every(Number.isInteger) ? "int32" : "float32";
-  return wrap(abi().kd_arange(start, end, step, dtypeCode(dtype)));
+  return withGrad(wrap(call.arange(start, end, step, dtypeCode(dtype))), opts);
 }
 
-export function linspace(start: number, end: number, steps: number): Tensor {
+export function linspace(start: number, end: number, steps: number, opts: CreateOptions = {}): Tensor {
+  createOptions("linspace", opts);
+  for (const [n, v] of [["start", start], ["end", end], ["steps", steps]] as const) if (typeof v !== "number") throw new ValueError(`linspace(): ${n} must be a number, got ${describe(v)}`);
   if (!Number.isInteger(steps)) throw new ValueError(`linspace(): steps must be an integer, got ${steps}`);
-  return wrap(abi().kd_linspace(start, end, intArg(steps, "size")));
+  const t = wrap(call.linspace(start, end, intArg(steps, "size")));
+  if (!opts.dtype || checkDType(opts.dtype) === "float32") return withGrad(t, opts);
+  try { return withGrad(t.to(checkDType(opts.dtype)), opts); } finally { t.dispose(); }
 }
 
 export function eye(n: number, m: number | CreateOptions = n, opts: CreateOptions = {}): Tensor {
   if (typeof m === "object") { opts = m; m = n; }
-  return wrap(abi().kd_eye(intArg(n, "size"), intArg(m, "size"), dtypeCode(checkDType(opts.dtype ?? "float32"))));
+  createOptions("eye", opts);
+  return withGrad(wrap(call.eye(intArg(n, "size"), intArg(m, "size"), dtypeCode(checkDType(opts.dtype ?? "float32")))), opts);
 }
 
 /** Seeds the engine's generator (rand, randn, randint, randperm, dropout, shuffling). */
 export function manualSeed(seed: number): void {
   if (!Number.isInteger(seed) || seed < 0) throw new ValueError(`manualSeed expects a non-negative integer, got ${seed}`);
-  abi().kd_manual_seed(seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0);
+  call.manualSeed(seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0);
 }
 
-/** Bytes in the engine generator's state (kd.getRngState). */
-const RNG_STATE_BYTES = 24;
+/** Bytes in the engine generator's state (kd.getRngState): torch.get_rng_state()'s size. */
+const RNG_STATE_BYTES = 5056;
 
 /**
- * The engine generator's state (its xoshiro words and any cached normal), as
- * torch.get_rng_state: setRngState(state) later continues the stream exactly from here.
+ * The engine generator's state (its mt19937 words, position and any cached normal), in
+ * torch.get_rng_state()'s layout and with its bytes: setRngState(state) later continues the
+ * stream exactly from here, and a state from PyTorch continues PyTorch's stream.
  */
 export function getRngState(): Uint8Array {
-  const a = abi();
-  const n = a.kd_rng_state();
-  return new Uint8Array(a.memory.buffer, a.kd_scratch(), n).slice();
+  return scratchBytes(call.rngState());
 }
 
 /** Restores a state from getRngState() (torch.set_rng_state); a bad one is a ValueError and changes nothing. */
@@ -179,23 +230,32 @@ export function setRngState(state: Uint8Array | ArrayLike<number>): void {
     if (!Number.isInteger(v) || v < 0 || v > 255) throw new ValueError(`setRngState: byte ${i} of the RNG state is ${v}, not an integer in 0..255`);
     bytes[i] = v;
   }
-  const a = abi();
-  new Uint8Array(a.memory.buffer, a.kd_scratch(), RNG_STATE_BYTES).set(bytes);
-  if (a.kd_set_rng_state(RNG_STATE_BYTES) === 0) {
-    const e = lastError();
-    e.message = `setRngState: ${e.message}`;
+  putScratchBytes(bytes);
+  try {
+    call.setRngState(RNG_STATE_BYTES);
+  } catch (e) {
+    if (e instanceof KindlingError) e.message = `setRngState: ${e.message}`;
     throw e;
   }
 }
 
+/** rand and randn make floats only: an integer or bool dtype is a DTypeError, as torch's "not implemented for 'Int'". */
+function floatOnly(where: string, opts: CreateOptions): void {
+  if (opts.dtype === undefined) return;
+  const d = checkDType(opts.dtype);
+  if (d !== "float32") throw new DTypeError(`${where}(): dtype ${d} is not supported: ${where} samples floating point numbers (use float32, then .int() or kd.randint for integers)`);
+}
+
 export function rand(...args: SizeArgs): Tensor {
-  const [shape, opts] = splitArgs(args);
-  return withGrad(wrap(abi().kd_rand(putInts(shape, "size"))), opts);
+  const [shape, opts] = splitArgs("rand", args);
+  floatOnly("rand", opts);
+  return withGrad(wrap(call.rand(shape)), opts);
 }
 
 export function randn(...args: SizeArgs): Tensor {
-  const [shape, opts] = splitArgs(args);
-  return withGrad(wrap(abi().kd_randn(putInts(shape, "size"))), opts);
+  const [shape, opts] = splitArgs("randn", args);
+  floatOnly("randn", opts);
+  return withGrad(wrap(call.randn(shape)), opts);
 }
 
 /** Integers in [low, high) (int32); randint(high, shape) also works, as in torch. */
@@ -205,9 +265,14 @@ export function randint(low: number, high: number | ShapeArg, shape?: ShapeArg):
     return randint(0, low, high);
   }
   if (!Number.isInteger(low) || !Number.isInteger(high)) throw new ValueError(`randint(): low and high must be integers, got ${low} and ${high}`);
-  return wrap(abi().kd_randint(low, high as number, putInts([...shape], "size")));
+  return wrap(call.randint(low, high as number, [...shape]));
+}
+
+/** A float32 mask of 1 (probability p) and 0: torch.empty(shape).bernoulli_(p), dropout's draw. */
+export function bernoulliMask(shape: readonly number[], p: number): Tensor {
+  return wrap(call.randDist(2, p, 0, shape));
 }
 
 export function randperm(n: number): Tensor {
-  return wrap(abi().kd_randperm(intArg(n, "size")));
+  return wrap(call.randperm(intArg(n, "size")));
 }

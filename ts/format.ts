@@ -29,7 +29,25 @@ function sci(x: number): string {
   return `${m}e${n < 0 ? "-" : "+"}${String(Math.abs(n)).padStart(2, "0")}`;
 }
 
-export function formatTensor(data: ArrayLike<number>, shape: readonly number[], dtype: DType): string {
+/** Autograd state as PyTorch prints it after the values. */
+export interface GradRepr {
+  /** A leaf that requires grad: "requires_grad=True". */
+  requiresGrad: boolean;
+  /** The engine's name of the op that made a non-leaf ("mul"), or null. */
+  gradFn: string | null;
+}
+
+/**
+ * PyTorch's backward-node name for an engine op: "log_softmax" -> "LogSoftmaxBackward0". matmul
+ * is one engine op where PyTorch dispatches by rank (mm, dot, bmm...): named from the output rank.
+ */
+export function torchGradFnName(op: string, outRank: number): string {
+  if (op === "matmul") return outRank === 2 ? "MmBackward0" : outRank === 0 ? "DotBackward0" : "MatmulBackward0";
+  const camel = op.split(/[_.]/).filter(Boolean).map((w) => w[0].toUpperCase() + w.slice(1)).join("");
+  return `${camel}Backward0`;
+}
+
+export function formatTensor(data: ArrayLike<number>, shape: readonly number[], dtype: DType, grad?: GradRepr): string {
   const n = data.length;
   const summarize = n > THRESHOLD;
   const fmt =
@@ -67,6 +85,8 @@ export function formatTensor(data: ArrayLike<number>, shape: readonly number[], 
   } else {
     body = rec(0, 0, "tensor(".length);
   }
+  if (grad?.gradFn) suffix.push(`grad_fn=<${torchGradFnName(grad.gradFn, shape.length)}>`);
+  else if (grad?.requiresGrad) suffix.push("requires_grad=True");
   return `tensor(${[body, ...suffix].join(", ")})`;
 }
 

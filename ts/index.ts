@@ -4,14 +4,19 @@
 import { init } from "./runtime/load.js";
 
 export { init, type InitOptions } from "./runtime/load.js";
-export { getEngine } from "./runtime/abi.js";
+export { getEngine } from "./runtime/engine.js";
 export { Tensor, type Index, type Slice, type NestedArray, type Device, type ReduceOptions } from "./tensor.js";
 export type { DType } from "./dtype.js";
 export * from "./errors.js";
 export * from "./creation.js";
 export { cat, concat, concatenate, stack, where, matmul, softmax, logSoftmax, clamp } from "./functional.js";
-export { tidy, memory } from "./memory.js";
-export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd.js";
+export {
+  sum, mean, prod, max, min, argmax, argmin, multiply, subtract, divide, hstack, vstack, equal, isclose, allclose,
+  maskedSelect, flip, nonzero, type CloseOptions,
+} from "./functional.js";
+export { tidy, memory, keep, setStepScope } from "./memory.js";
+export { noGrad, enableGrad, inferenceMode, isGradEnabled, setGradEnabled } from "./autograd.js";
+export { devices, webgpu } from "./device.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
 export * as datasets from "./data/datasets.js";

@@ -18,6 +18,34 @@ export function accuracy(pred: Tensor, target: Tensor): number {
   });
 }
 
+/** accuracy() for tensors on any device: the one number is read with await. */
+export async function accuracyAsync(pred: Tensor, target: Tensor): Promise<number> {
+  const hit = tidy(() => {
+    const p = predictedClasses(pred);
+    if (p.numel() !== target.numel()) throw new ValueError(`accuracy(): ${p.numel()} predictions for ${target.numel()} targets`);
+    return p.numel() === 0 ? null : p.eq(target.to("int32").reshape(p.shape)).float().mean();
+  });
+  if (hit === null) return NaN;
+  try {
+    return (await hit.itemAsync()) as number;
+  } finally {
+    hit.dispose();
+  }
+}
+
+/**
+ * The class indices of a tensor (argmax'd scores, or indices) read with await, for tensors on
+ * any device: the confusion matrix and the scores below take the array it gives.
+ */
+export async function classes(x: Tensor): Promise<Int32Array> {
+  const p = predictedClasses(x);
+  try {
+    return Int32Array.from(await p.data());
+  } finally {
+    if (p !== x) p.dispose();
+  }
+}
+
 /** Class indices or scores: a tensor (logits [N, C] are argmax'd) or an array of integers. */
 export type Labels = Tensor | ArrayLike<number>;
 
@@ -128,3 +156,6 @@ export function classificationReport(pred: Labels, target: Labels, opts: { class
   rows.push(`${"weighted avg".padStart(w)}${f(s.weighted.precision)} ${f(s.weighted.recall)} ${f(s.weighted.f1)} ${String(total).padStart(9)}`);
   return rows.join("\n");
 }
+
+// Stateful (torchmetrics-style) metrics.
+export { Accuracy, F1Score, ConfusionMatrix, type Average, type MulticlassOptions } from "./metrics/stateful.js";

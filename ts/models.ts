@@ -25,7 +25,7 @@ export class TinyVGG extends Module {
     this.classifier = new Sequential(new Flatten(), new Linear(hidden * 7 * 7, classes));
   }
   override forward(x: Tensor): Tensor {
-    return tidy(() => this.classifier.forward(this.block2.forward(this.block1.forward(x))));
+    return tidy(() => this.classifier.call(this.block2.call(this.block1.call(x))));
   }
 }
 

@@ -4,11 +4,9 @@
 //   const { result, rows } = kd.profile(() => trainStep());
 //   console.table(rows);
 import { getEngine, readString, type Abi } from "./runtime/abi.js";
+import { OP_CODE_FAMILY } from "./generated/abi.js";
 
 export interface ProfileRow { op: string; phase: "forward" | "backward" | "engine"; calls: number; ms: number; share: number }
-
-/** Families whose first argument is an op code: the row is named after the op. */
-const FAMILY_CALLS: Record<string, string> = { kd_unary: "unary", kd_binary: "binary", kd_binary_scalar: "binary", kd_reduce: "reduce" };
 
 export function profile<T>(fn: () => T): { result: T; rows: ProfileRow[]; totalMs: number } {
   const engine = getEngine();
@@ -28,7 +26,7 @@ export function profile<T>(fn: () => T): { result: T; rows: ProfileRow[]; totalM
     abi[k] = (...args: number[]) => {
       const t0 = performance.now();
       const r = (v as (...a: number[]) => number)(...args);
-      const fam = FAMILY_CALLS[k];
+      const fam = OP_CODE_FAMILY[k]; // entries whose first argument is an op code: the row is named after the op
       const op = fam ? names[fam]?.[args[0]] ?? k : k.slice(3);
       add(op, k === "kd_backward" ? "engine" : "forward", performance.now() - t0);
       return r;

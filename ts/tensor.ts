@@ -1,11 +1,14 @@
 // The Tensor: a handle to an engine tensor plus cached metadata. Every method is a thin call
 // into the engine's C ABI; the op itself (dtype rules, broadcasting, kernels, errors) is
 // defined once, in crates/engine.
-import { abi, check, getEngine, intArg, lastError, putInts, scratch } from "./runtime/abi.js";
+import { allocFilled, call, check, getEngine, hostCopy, intArg, scratchInts } from "./runtime/engine.js";
 import { arrayFor, checkDType, DTYPES, dtypeCode, type AnyTypedArray, type DType } from "./dtype.js";
-import { DeviceError, DisposedError, DTypeError, IndexError, ValueError } from "./errors.js";
+import { DeviceError, DisposedError, DTypeError, IndexError, ShapeError, ValueError } from "./errors.js";
 import { formatTensor } from "./format.js";
-import { track, untrack } from "./memory.js";
+import { checkOptions } from "./options.js";
+import { disposedMessage, releasedByStepScope, retrack, stepGen, track, untrack } from "./memory.js";
+import { checkDevice, isDeviceName } from "./device.js";
+import { flushChecks, flushChecksSync } from "./checks.js";
 import { BINARY_OPS, UNARY_OPS } from "./generated/ops.js";
 
 export type Scalar = number | boolean;
@@ -49,6 +52,8 @@ export class Tensor {
   #h: number;
   #shape?: readonly number[];
   #dtype?: DType;
+  /** @internal The step scope's generation stamp (ts/memory.ts). */
+  _gen = 0;
 
   /** Internal: use kd.tensor, kd.zeros... to create tensors. */
   constructor(handle: number) {
@@ -58,7 +63,8 @@ export class Tensor {
 
   /** The engine handle; throws DisposedError after dispose(). */
   get handle(): number {
-    if (this.#h === 0) throw new DisposedError("this tensor was disposed; it cannot be used any more");
+    if (this.#h === 0) throw new DisposedError(disposedMessage(this));
+    if (this._gen < stepGen) this._gen = stepGen; // used in this step (ts/memory.ts)
     return this.#h;
   }
 
@@ -70,7 +76,7 @@ export class Tensor {
   dispose(): void {
     if (this.#h === 0) return;
     untrack(this);
-    abi().kd_release(this.#h);
+    call.release(this.#h);
     this.#h = 0;
   }
 
@@ -81,8 +87,7 @@ export class Tensor {
   get shape(): readonly number[] {
     const h = this.handle; // a DisposedError after dispose(), even with the shape cached
     if (!this.#shape) {
-      const n = abi().kd_shape(h);
-      this.#shape = Object.freeze(Array.from(scratch().subarray(0, n)));
+      this.#shape = Object.freeze(scratchInts(call.shape(h)));
     }
     return this.#shape;
   }
@@ -111,27 +116,29 @@ export class Tensor {
 
   get dtype(): DType {
     const h = this.handle;
-    this.#dtype ??= DTYPES[abi().kd_dtype(h)];
+    this.#dtype ??= DTYPES[call.dtype(h)];
     return this.#dtype;
   }
 
+  /** The device the storage lives on (the engine's device code 0 is the CPU). */
   get device(): Device {
-    return abi().kd_device(this.handle) === 0 ? "cpu" : "webgpu";
+    const code = call.device(this.handle);
+    if (code !== 0) throw new DeviceError(`tensor on engine device ${code}, which this build does not know`);
+    return "cpu";
   }
 
   stride(): number[] {
-    const n = abi().kd_strides(this.handle);
-    return Array.from(scratch().subarray(0, n));
+    return scratchInts(call.strides(this.handle));
   }
 
   isContiguous(): boolean {
-    return abi().kd_is_contiguous(this.handle) === 1;
+    return call.isContiguous(this.handle) === 1;
   }
 
   // ---- autograd -----------------------------------------------------------------------
 
   get requiresGrad(): boolean {
-    return abi().kd_requires_grad(this.handle) === 1;
+    return call.requiresGrad(this.handle) === 1;
   }
 
   set requiresGrad(on: boolean) {
@@ -140,38 +147,34 @@ export class Tensor {
 
   /** Marks a leaf tensor as needing gradients (in place; returns this). */
   requiresGrad_(on = true): this {
-    check(abi().kd_set_requires_grad(this.handle, on ? 1 : 0));
+    call.setRequiresGrad(this.handle, on);
     return this;
   }
 
   /** The accumulated gradient of a leaf (or a retained non-leaf), or null. */
   get grad(): Tensor | null {
-    const h = abi().kd_grad(this.handle);
-    if (h === 0) {
-      if (abi().kd_error_kind() !== 0) throw lastError();
-      return null;
-    }
-    return new Tensor(h);
+    const h = call.grad(this.handle);
+    return h === 0 ? null : new Tensor(h);
   }
 
   set grad(g: Tensor | null) {
-    if (abi().kd_set_grad(this.handle, g ? g.handle : 0) === 0) throw lastError();
+    call.setGrad(this.handle, g ? g.handle : 0);
   }
 
   get isLeaf(): boolean {
-    return abi().kd_is_leaf(this.handle) === 1;
+    return call.isLeaf(this.handle) === 1;
   }
 
   /** The op that produced this tensor ({name: "MulBackward"}-like), or null for leaves. */
   get gradFn(): { name: string } | null {
-    const n = abi().kd_grad_fn_name(this.handle);
+    const n = call.gradFnName(this.handle);
     if (n === 0) return null;
-    return { name: String.fromCharCode(...scratch().subarray(0, n)) };
+    return { name: String.fromCharCode(...scratchInts(n)) };
   }
 
   /** Keep .grad on this non-leaf tensor during backward. */
   retainGrad(): void {
-    if (abi().kd_retain_grad(this.handle) === 0) throw lastError();
+    call.retainGrad(this.handle);
   }
 
   /**
@@ -179,12 +182,12 @@ export class Tensor {
    * Saved tensors are freed afterwards unless retainGraph is true.
    */
   backward(gradient?: Tensor | null, opts: { retainGraph?: boolean } = {}): void {
-    if (abi().kd_backward(this.handle, gradient ? gradient.handle : 0, opts.retainGraph ? 1 : 0) === 0) throw lastError();
+    call.backward(this.handle, gradient ? gradient.handle : 0, !!opts.retainGraph);
   }
 
   /** The same data with no autograd history. */
   detach(): Tensor {
-    return wrap(abi().kd_detach(this.handle));
+    return wrap(call.detach(this.handle));
   }
 
   // ---- in place ------------------------------------------------------------------------
@@ -193,7 +196,7 @@ export class Tensor {
   copy_(src: Tensor | Scalar): this {
     const s = src instanceof Tensor ? src : scalarTensor(src, this);
     try {
-      if (abi().kd_copy_(this.handle, s.handle) === 0) throw lastError();
+      call.copy_(this.handle, s.handle);
     } finally {
       if (s !== src) s.dispose();
     }
@@ -226,58 +229,98 @@ export class Tensor {
   mul_(other: Tensor | Scalar): this { return this.#inplace(this.mul(other)); }
   div_(other: Tensor | Scalar): this { return this.#inplace(this.div(other)); }
   clamp_(min?: number | null, max?: number | null): this { return this.#inplace(this.clamp(min, max)); }
-  /** Fills with U(low, high) samples from the seeded generator. */
-  uniform_(low = 0, high = 1): this {
-    const r = wrap(abi().kd_rand(putInts(this.shape as number[])));
-    const m = r.mul(high - low);
-    r.dispose();
-    const s = m.add(low);
-    m.dispose();
-    return this.#inplace(s);
-  }
-  /** Fills with N(mean, std²) samples from the seeded generator. */
-  normal_(mean = 0, std = 1): this {
-    const r = wrap(abi().kd_randn(putInts(this.shape as number[])));
-    const m = r.mul(std);
-    r.dispose();
-    const s = m.add(mean);
-    m.dispose();
-    return this.#inplace(s);
-  }
+  /** Fills with U(low, high) samples from the seeded generator (torch's numbers for a seed). */
+  uniform_(low = 0, high = 1): this { return this.#inplace(wrap(call.randDist(0, low, high, this.shape))); }
+  /** Fills with N(mean, std²) samples from the seeded generator (torch's numbers for a seed). */
+  normal_(mean = 0, std = 1): this { return this.#inplace(wrap(call.randDist(1, mean, std, this.shape))); }
+  /** Fills with 1 (probability p) or 0 from the seeded generator, as torch's bernoulli_(p). */
+  bernoulli_(p = 0.5): this { return this.#inplace(wrap(call.randDist(2, p, 0, this.shape))); }
 
   // ---- reading ------------------------------------------------------------------------
+  // One read path. A CPU tensor reads synchronously (a copy out of wasm memory); a tensor on an
+  // asynchronous device reads only through the awaited forms (data, item, tolist, format), and
+  // its sync forms throw a DeviceError naming the awaited one. Each read first reports the
+  // data-dependent checks queued since the last one (ts/checks.ts).
 
   /** The elements in row-major order, as a new TypedArray (CPU only; use await t.data() anywhere). */
   dataSync(): AnyTypedArray {
-    if (this.device !== "cpu") throw new DeviceError(`dataSync() cannot read a ${this.device} tensor synchronously; use await t.data()`);
-    const a = abi();
-    const c = a.kd_contiguous(this.handle);
-    check(c);
-    try {
-      const ptr = a.kd_data_ptr(c);
-      const n = this.numel();
-      return arrayFor(this.dtype, a.memory.buffer, ptr, n).slice();
-    } finally {
-      a.kd_release(c);
-    }
+    return this.#readSync("data");
   }
 
-  /** The elements, on any device. */
+  /** The elements in row-major order, as a new TypedArray, on any device. */
   async data(): Promise<AnyTypedArray> {
-    return this.dataSync();
+    await flushChecks();
+    if (this.device === "cpu") return this.#hostCopy();
+    throw new DeviceError(`no ${this.device} backend is built: its tensors cannot be read`);
   }
 
-  /** The value of a one-element tensor. */
+  /** The value of a one-element tensor (CPU; use await t.itemAsync() anywhere). */
   item(): number | boolean {
+    this.#checkOne();
+    return this.#scalar(this.#readSync("itemAsync"));
+  }
+
+  /** The value of a one-element tensor, on any device. */
+  async itemAsync(): Promise<number | boolean> {
+    this.#checkOne();
+    return this.#scalar(await this.data());
+  }
+
+  /** Nested arrays (numbers, or booleans for bool tensors), as torch's tolist() (CPU; await t.tolistAsync() anywhere). */
+  tolist(): NestedArray {
+    return this.#nest(this.#readSync("tolistAsync"));
+  }
+
+  /** tolist() on any device. */
+  async tolistAsync(): Promise<NestedArray> {
+    return this.#nest(await this.data());
+  }
+
+  /** torch's printed form; a tensor on an asynchronous device prints a placeholder (use await t.format()). */
+  toString(): string {
+    if (this.isDisposed) return releasedByStepScope(this) ? "tensor(<released by the step scope>)" : "tensor(<disposed>)";
+    if (this.device !== "cpu") return `tensor(<${this.device}, shape [${this.shape.join(", ")}], ${this.dtype}: use await t.format() to print the values>)`;
+    return formatTensor(this.dataSync(), this.shape, this.dtype, this.#gradInfo());
+  }
+
+  /** toString() on any device. */
+  async format(): Promise<string> {
+    if (this.isDisposed) return releasedByStepScope(this) ? "tensor(<released by the step scope>)" : "tensor(<disposed>)";
+    return formatTensor(await this.data(), this.shape, this.dtype, this.#gradInfo());
+  }
+
+  /** What torch prints after the values: requires_grad=True or grad_fn=<...>. */
+  #gradInfo(): { requiresGrad: boolean; gradFn: string | null } {
+    return { requiresGrad: this.requiresGrad, gradFn: this.gradFn?.name ?? null };
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  #readSync(asyncName: string): AnyTypedArray {
+    const device = this.device;
+    const what = asyncName === "data" ? "dataSync" : asyncName.replace(/Async$/, "");
+    if (device !== "cpu") throw new DeviceError(`${what}() cannot read a ${device} tensor synchronously; use await t.${asyncName}()`);
+    flushChecksSync();
+    return this.#hostCopy();
+  }
+
+  /** A copy of a CPU tensor's elements out of wasm memory. */
+  #hostCopy(): AnyTypedArray {
+    return hostCopy(this.handle, this.dtype, this.numel());
+  }
+
+  #checkOne(): void {
     const n = this.numel();
     if (n !== 1) throw new ValueError(`a Tensor with ${n} elements cannot be converted to Scalar`);
-    const v = this.dataSync()[0];
-    return this.dtype === "bool" ? v !== 0 : v;
   }
 
-  /** Nested arrays (numbers, or booleans for bool tensors), as torch's tolist(). */
-  tolist(): NestedArray {
-    const d = this.dataSync();
+  #scalar(d: AnyTypedArray): number | boolean {
+    return this.dtype === "bool" ? d[0] !== 0 : d[0];
+  }
+
+  #nest(d: AnyTypedArray): NestedArray {
     const isBool = this.dtype === "bool";
     const shape = this.shape;
     let i = 0;
@@ -291,22 +334,13 @@ export class Tensor {
     return rec(0);
   }
 
-  toString(): string {
-    if (this.isDisposed) return "tensor(<disposed>)";
-    return formatTensor(this.dataSync(), this.shape, this.dtype);
-  }
-
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return this.toString();
-  }
-
   // ---- elementwise ----------------------------------------------------------------------
 
   /** Binary op by engine name, with a tensor or a number (an integer number stays int32). */
   binary(name: string, other: Tensor | Scalar, reverse = false): Tensor {
     const code = opCode("binary", name);
     if (other instanceof Tensor) {
-      return reverse ? wrap(abi().kd_binary(code, other.handle, this.handle)) : wrap(abi().kd_binary(code, this.handle, other.handle));
+      return reverse ? wrap(call.binary(code, other.handle, this.handle)) : wrap(call.binary(code, this.handle, other.handle));
     }
     if (typeof other === "boolean") {
       // A bool scalar is a bool operand, as in torch (bool tensor + True stays bool).
@@ -318,11 +352,11 @@ export class Tensor {
     if (name === "pow" && !reverse && this.dtype !== "float32" && isInt32(v) && v < 0) {
       throw new ValueError("Integers to negative integer powers are not allowed.");
     }
-    return wrap(abi().kd_binary_scalar(code, this.handle, v, isInt32(v) ? 1 : 0, reverse ? 1 : 0));
+    return wrap(call.binaryScalar(code, this.handle, v, isInt32(v), reverse));
   }
 
   unary(name: string): Tensor {
-    return wrap(abi().kd_unary(opCode("unary", name), this.handle));
+    return wrap(call.unary(opCode("unary", name), this.handle));
   }
 
   /** other - this */
@@ -344,7 +378,7 @@ export class Tensor {
   clamp(min?: number | null, max?: number | null): Tensor {
     const lo = min ?? NaN;
     const hi = max ?? NaN;
-    return wrap(abi().kd_clamp(this.handle, lo, hi, min == null ? 0 : 1, max == null ? 0 : 1));
+    return wrap(call.clamp(this.handle, lo, hi, min != null, max != null));
   }
 
   clip(min?: number | null, max?: number | null): Tensor {
@@ -352,7 +386,7 @@ export class Tensor {
   }
 
   leakyRelu(negativeSlope = 0.01): Tensor {
-    return wrap(abi().kd_leaky_relu(this.handle, negativeSlope));
+    return wrap(call.leakyRelu(this.handle, negativeSlope));
   }
 
   /** GELU, exact (erf) or with approximate: "tanh". */
@@ -366,12 +400,12 @@ export class Tensor {
   reduce(name: string, dim?: number | number[] | ReduceOptions | null, keepdim = false, correction = 1): Tensor {
     let dims: number | number[] | undefined | null = dim as number | number[] | undefined;
     if (dim !== null && typeof dim === "object" && !Array.isArray(dim)) {
+      checkOptions(name, dim, name === "var" || name === "std" ? ["dim", "keepdim", "correction", "unbiased"] : ["dim", "keepdim"]);
       dims = dim.dim;
       keepdim = dim.keepdim ?? keepdim;
     }
     const list = dims == null ? null : Array.isArray(dims) ? dims : [dims];
-    const n = list === null ? -1 : putInts(list, "dim");
-    return wrap(abi().kd_reduce(opCode("reduce", name), this.handle, n, keepdim ? 1 : 0, correction));
+    return wrap(call.reduce(opCode("reduce", name), this.handle, list, keepdim, correction));
   }
 
   sum(dim?: number | number[] | ReduceOptions | null, keepdim = false): Tensor { return this.reduce("sum", dim, keepdim); }
@@ -397,26 +431,31 @@ export class Tensor {
 
   /** t.max() is the largest element; t.max(dim) is {values, indices} along dim. */
   max(): Tensor;
-  max(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
-  max(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+  max(dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): { values: Tensor; indices: Tensor };
+  max(dim?: number | { dim: number; keepdim?: boolean }, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
     return dim === undefined ? this.reduce("amax") : this.#extreme(dim, keepdim, true);
   }
 
   min(): Tensor;
-  min(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
-  min(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+  min(dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): { values: Tensor; indices: Tensor };
+  min(dim?: number | { dim: number; keepdim?: boolean }, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
     return dim === undefined ? this.reduce("amin") : this.#extreme(dim, keepdim, false);
   }
 
-  #extreme(dim: number, keepdim: boolean, wantMax: boolean): { values: Tensor; indices: Tensor } {
-    const v = wrap(abi().kd_extreme_dim(this.handle, intArg(dim, "dim"), keepdim ? 1 : 0, wantMax ? 1 : 0));
-    return { values: v, indices: new Tensor(scratch()[0]) };
+  #extreme(dim: number | { dim: number; keepdim?: boolean }, keepdim: boolean, wantMax: boolean): { values: Tensor; indices: Tensor } {
+    if (dim !== null && typeof dim === "object") {
+      checkOptions(wantMax ? "max" : "min", dim, ["dim", "keepdim"]);
+      keepdim = dim.keepdim ?? keepdim;
+      dim = dim.dim;
+    }
+    const [v, i] = call.extremeDim(this.handle, intArg(dim, "dim"), keepdim, wantMax);
+    return { values: new Tensor(v), indices: new Tensor(i) };
   }
 
   // ---- linear algebra, softmax, casts ----------------------------------------------------
 
   matmul(other: Tensor): Tensor {
-    return wrap(abi().kd_matmul(this.handle, other.handle));
+    return wrap(call.matmul(this.handle, other.handle));
   }
 
   /** 2-D matrix product (torch.mm): both operands must be matrices. */
@@ -426,41 +465,88 @@ export class Tensor {
   }
 
   softmax(dim: number): Tensor {
-    return wrap(abi().kd_softmax(this.handle, intArg(dim, "dim"), 0));
+    return wrap(call.softmax(this.handle, intArg(dim, "dim"), false));
   }
 
   logSoftmax(dim: number): Tensor {
-    return wrap(abi().kd_softmax(this.handle, intArg(dim, "dim"), 1));
+    return wrap(call.softmax(this.handle, intArg(dim, "dim"), true));
   }
 
-  /** A cast (`t.to("int32")`) or a device move (`t.to("cpu")`). */
-  to(target: DType | Device | "float" | "int"): Tensor {
-    if (target === "cpu") return this.clone();
-    if (target === "webgpu") throw new DeviceError("the webgpu device is not available in this build yet");
-    return wrap(abi().kd_cast(this.handle, dtypeCode(checkDType(target))));
+  /**
+   * A cast (`t.to("int32")`), a device move (`t.to("cpu")`), or both (`t.to({device, dtype})`):
+   * a new tensor, as torch's out-of-place to(). An unavailable device is a DeviceError.
+   */
+  to(target: DType | Device | "float" | "int" | { device?: Device; dtype?: DType | "float" | "int" }): Tensor {
+    if (target !== null && typeof target === "object") {
+      if (target.device !== undefined) checkDevice(target.device);
+      return target.dtype === undefined ? this.clone() : this.to(target.dtype);
+    }
+    if (isDeviceName(target)) {
+      checkDevice(target);
+      return this.clone(); // cpu -> cpu: torch returns self; a copy keeps ownership simple here
+    }
+    return wrap(call.cast(this.handle, dtypeCode(checkDType(target))));
+  }
+
+  /** This tensor on the CPU (a copy, as to("cpu")). */
+  cpu(): Tensor {
+    return this.to("cpu");
+  }
+
+  /**
+   * Internal (Module.to): gives this Tensor object a new engine handle in place, releasing the
+   * old one, so that whoever holds the object (an optimizer holds Parameters) sees the moved
+   * storage. Takes ownership of `handle`; the shape and dtype caches are reset.
+   */
+  _replaceHandle(handle: number): void {
+    const old = this.handle;
+    check(handle);
+    this.#h = handle;
+    this.#shape = undefined;
+    this.#dtype = undefined;
+    retrack(this, handle);
+    call.release(old);
   }
 
   float(): Tensor { return this.to("float32"); }
   int(): Tensor { return this.to("int32"); }
   bool(): Tensor { return this.to("bool"); }
+  /** torch's int64, float64 and float16 casts: those dtypes do not exist in the engine yet (a DTypeError). */
+  long(): Tensor { throw missingDType("long()", "int64", "int32", ".int()"); }
+  double(): Tensor { throw missingDType("double()", "float64", "float32", ".float()"); }
+  half(): Tensor { throw missingDType("half()", "float16", "float32", ".float()"); }
+
+  /**
+   * torch's legacy type name: "torch.FloatTensor", "torch.IntTensor" or "torch.BoolTensor";
+   * t.type("torch.IntTensor") (or a dtype) is a cast, as torch's t.type(name).
+   */
+  type(): string;
+  type(to: string): Tensor;
+  type(to?: string): string | Tensor {
+    if (to === undefined) return TYPE_NAMES[this.dtype];
+    const dtype = (Object.keys(TYPE_NAMES) as DType[]).find((d) => TYPE_NAMES[d] === to);
+    if (dtype) return this.to(dtype);
+    if (/^torch\.(Long|Double|Half|Short|Char|Byte|BFloat16)Tensor$/.test(to)) throw missingDType(`type("${to}")`, to, "torch.IntTensor or torch.FloatTensor", ".int() / .float()");
+    return this.to(checkDType(to));
+  }
 
   /** A contiguous copy with its own storage. */
   clone(): Tensor {
-    return wrap(abi().kd_clone(this.handle));
+    return wrap(call.clone(this.handle));
   }
 
   contiguous(): Tensor {
-    return wrap(abi().kd_contiguous(this.handle));
+    return wrap(call.contiguous(this.handle));
   }
 
   // ---- views and shape ops -----------------------------------------------------------------
 
   view(...shape: (number | ShapeArg)[]): Tensor {
-    return wrap(abi().kd_view(this.handle, putInts(flatShape(shape), "size")));
+    return wrap(call.view(this.handle, flatShape(shape)));
   }
 
   reshape(...shape: (number | ShapeArg)[]): Tensor {
-    return wrap(abi().kd_reshape(this.handle, putInts(flatShape(shape), "size")));
+    return wrap(call.reshape(this.handle, flatShape(shape)));
   }
 
   viewAs(other: Tensor): Tensor { return this.view(other.shape); }
@@ -488,11 +574,11 @@ export class Tensor {
   }
 
   permute(...dims: (number | ShapeArg)[]): Tensor {
-    return wrap(abi().kd_permute(this.handle, putInts(flatShape(dims), "dim")));
+    return wrap(call.permute(this.handle, flatShape(dims)));
   }
 
   transpose(dim0: number, dim1: number): Tensor {
-    return wrap(abi().kd_transpose(this.handle, intArg(dim0, "dim"), intArg(dim1, "dim")));
+    return wrap(call.transpose(this.handle, intArg(dim0, "dim"), intArg(dim1, "dim")));
   }
 
   /** Transpose of a matrix (t.t()); 0-D and 1-D tensors come back as they are. */
@@ -501,22 +587,26 @@ export class Tensor {
     return this.ndim < 2 ? this.view(this.shape) : this.transpose(0, 1);
   }
 
+  /** The dims in reverse order (torch's .T; a matrix's transpose). */
+  get T(): Tensor {
+    return this.permute(Array.from({ length: this.ndim }, (_, i) => this.ndim - 1 - i));
+  }
+
   /** The last two dims swapped (torch's .mT). */
   get mT(): Tensor {
     return this.transpose(-2, -1);
   }
 
   unsqueeze(dim: number): Tensor {
-    return wrap(abi().kd_unsqueeze(this.handle, intArg(dim, "dim")));
+    return wrap(call.unsqueeze(this.handle, intArg(dim, "dim")));
   }
 
   squeeze(dim?: number | number[]): Tensor {
-    const n = dim === undefined ? -1 : putInts(Array.isArray(dim) ? dim : [dim], "dim");
-    return wrap(abi().kd_squeeze(this.handle, n));
+    return wrap(call.squeeze(this.handle, dim === undefined ? null : Array.isArray(dim) ? dim : [dim]));
   }
 
   expand(...sizes: (number | ShapeArg)[]): Tensor {
-    return wrap(abi().kd_expand(this.handle, putInts(flatShape(sizes), "size")));
+    return wrap(call.expand(this.handle, flatShape(sizes)));
   }
 
   expandAs(other: Tensor): Tensor {
@@ -534,7 +624,7 @@ export class Tensor {
     bound(start, "start");
     bound(end, "end");
     if (typeof step !== "number" || !Number.isInteger(step)) throw new ValueError(`slice(): step must be an integer, got ${step}`);
-    return wrap(abi().kd_slice(this.handle, intArg(dim, "dim"), start ?? 0, end ?? big, step));
+    return wrap(call.slice(this.handle, intArg(dim, "dim"), start ?? 0, end ?? big, step));
   }
 
   /** length elements from start along dim (a view). */
@@ -549,7 +639,7 @@ export class Tensor {
   select(dim: number, index: number): Tensor {
     if (typeof index !== "number" || !Number.isInteger(index)) throw new ValueError(`select(): index must be an integer, got ${index}`);
     if (!Number.isSafeInteger(index)) throw new IndexError(`index ${index} is out of bounds for dimension ${dim} with size ${this.size(dim)}`);
-    return wrap(abi().kd_select(this.handle, intArg(dim, "dim"), index));
+    return wrap(call.select(this.handle, intArg(dim, "dim"), index));
   }
 
   /**
@@ -573,7 +663,18 @@ export class Tensor {
       else if (idx === null) step(cur.unsqueeze(dim++));
       else if (typeof idx === "number") step(cur.select(dim, idx));
       else if (idx instanceof Tensor) {
-        if (idx.dtype === "bool") throw new IndexError("boolean mask indexing is not supported yet; use t.maskedFill or kd.where");
+        if (idx.dtype === "bool") {
+          // t[mask]: the dims the mask covers become one, of the elements where it holds
+          const k = idx.ndim;
+          const covered = cur.shape.slice(dim, dim + k);
+          if (k === 0 || covered.length !== k || idx.shape.some((s, i) => s !== covered[i])) {
+            throw new IndexError(`The shape of the mask [${idx.shape.join(", ")}] does not match the shape of the indexed tensor [${cur.shape.join(", ")}] at index ${dim}`);
+          }
+          const flat = k === 1 ? cur : cur.flatten(dim, dim + k - 1);
+          const where = trueIndices(idx);
+          try { step(flat.indexSelect(dim++, where)); } finally { where.dispose(); if (flat !== cur) flat.dispose(); }
+          continue;
+        }
         step(idx.ndim === 0 ? cur.select(dim, idx.item() as number) : cur.indexSelect(dim++, idx));
       } else {
         const s = typeof idx === "string" ? parseSlice(idx) : idx;
@@ -619,20 +720,76 @@ export class Tensor {
   }
 
   indexSelect(dim: number, index: Tensor): Tensor {
-    return wrap(abi().kd_index_select(this.handle, intArg(dim, "dim"), index.handle));
+    return wrap(call.indexSelect(this.handle, intArg(dim, "dim"), index.handle));
   }
 
   gather(dim: number, index: Tensor): Tensor {
-    return wrap(abi().kd_gather(this.handle, intArg(dim, "dim"), index.handle));
+    return wrap(call.gather(this.handle, intArg(dim, "dim"), index.handle));
   }
 
   /** A copy of this with src added at index along dim (torch.scatter_add, out of place). */
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
-    return wrap(abi().kd_scatter_add(this.handle, intArg(dim, "dim"), index.handle, src.handle));
+    return wrap(call.scatterAdd(this.handle, intArg(dim, "dim"), index.handle, src.handle));
+  }
+
+  /** The elements where mask (bool, broadcast against this) holds, as a 1-D tensor (torch.masked_select; differentiable). */
+  maskedSelect(mask: Tensor): Tensor {
+    if (!(mask instanceof Tensor) || mask.dtype !== "bool") throw new DTypeError(`masked_select: expected a bool mask, got ${mask instanceof Tensor ? mask.dtype : typeof mask}`);
+    const shape = broadcastShapes("masked_select", this.shape, mask.shape);
+    const x = this.expand(shape);
+    const flat = x.reshape([-1]);
+    const m = mask.expand(shape);
+    const where = trueIndices(m);
+    try {
+      return flat.indexSelect(0, where);
+    } finally {
+      for (const t of [x, flat, m, where]) t.dispose();
+    }
+  }
+
+  /** The elements in reverse order along each of dims (torch.flip; a copy, differentiable). */
+  flip(...dims: (number | number[])[]): Tensor {
+    const list = dims.flat();
+    const n = this.ndim;
+    const seen = new Set<number>();
+    let cur: Tensor = this;
+    for (const d0 of list) {
+      intArg(d0, "dim");
+      if (d0 < -n || d0 >= n || n === 0) throw new IndexError(`Dimension out of range (expected to be in range of [${-Math.max(n, 1)}, ${Math.max(n, 1) - 1}], but got ${d0})`);
+      const d = d0 < 0 ? d0 + n : d0;
+      if (seen.has(d)) throw new ValueError(`flip(): dim ${d} appears multiple times in the list of dims`);
+      seen.add(d);
+      const size = this.shape[d];
+      const idx = wrap(call.arange(size - 1, -1, -1, dtypeCode("int32")));
+      const next = cur.indexSelect(d, idx);
+      idx.dispose();
+      if (cur !== this) cur.dispose();
+      cur = next;
+    }
+    return cur === this ? this.clone() : cur;
+  }
+
+  /** The indices of the non-zero elements, one row each: int32 [count, ndim] (torch.nonzero; int64 there). */
+  nonzero(): Tensor {
+    const d = this.dataSync();
+    const shape = this.shape;
+    const n = shape.length;
+    const rows: number[] = [];
+    for (let i = 0; i < d.length; i++) {
+      if (d[i] === 0) continue; // NaN counts as non-zero, as in torch
+      let r = i;
+      const at = rows.length;
+      for (let k = n - 1; k >= 0; k--) {
+        rows[at + k] = r % shape[k];
+        r = Math.floor(r / shape[k]);
+      }
+    }
+    const count = n === 0 ? (d.length && d[0] !== 0 ? 1 : 0) : rows.length / n;
+    return wrap(allocFilled([count, n], "int32", (b) => new Int32Array(b.buffer, b.byteOffset, rows.length).set(rows)));
   }
 
   maskedFill(mask: Tensor, value: number | boolean): Tensor {
-    return wrap(abi().kd_masked_fill(this.handle, mask.handle, Number(value)));
+    return wrap(call.maskedFill(this.handle, mask.handle, Number(value)));
   }
 
   /** this where cond holds, other elsewhere (torch.Tensor.where). */
@@ -654,6 +811,36 @@ for (const name of BINARY_OPS) {
     writable: true,
     configurable: true,
   });
+}
+
+const TYPE_NAMES: Record<DType, string> = { float32: "torch.FloatTensor", int32: "torch.IntTensor", bool: "torch.BoolTensor" };
+
+function missingDType(method: string, dtype: string, use: string, call: string): DTypeError {
+  return new DTypeError(`${method}: dtype ${dtype} is not supported yet (Kindling has float32, int32 and bool); use ${use} (${call}) instead`);
+}
+
+/** The flat (row-major) positions where a bool tensor holds, as an int32 index tensor (a host read). */
+function trueIndices(mask: Tensor): Tensor {
+  const d = mask.dataSync();
+  let count = 0;
+  for (let i = 0; i < d.length; i++) if (d[i]) count++;
+  return wrap(allocFilled([count], "int32", (b) => {
+    const dst = new Int32Array(b.buffer, b.byteOffset, count);
+    for (let i = 0, j = 0; i < d.length; i++) if (d[i]) dst[j++] = i;
+  }));
+}
+
+/** The broadcast of two shapes, as torch's rules (a ShapeError naming both when they do not fit). */
+function broadcastShapes(where: string, a: readonly number[], b: readonly number[]): number[] {
+  const n = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = a[a.length - n + i] ?? 1;
+    const y = b[b.length - n + i] ?? 1;
+    if (x !== y && x !== 1 && y !== 1) throw new ShapeError(`${where}: the shapes [${a.join(", ")}] and [${b.join(", ")}] cannot be broadcast together (size ${x} vs ${y} at dim ${i})`);
+    out.push(x === 1 ? y : x);
+  }
+  return out;
 }
 
 function varCorrection(dim: unknown): number {
@@ -686,14 +873,14 @@ function parseSlice(s: string): Slice {
 /** scalar -> 0-d tensor of the matching dtype, for ops that need tensors on both sides. */
 export function scalarTensor(v: Scalar, like?: Tensor): Tensor {
   const dtype: DType = typeof v === "boolean" ? "bool" : like && like.dtype !== "bool" && isInt32(v) ? like.dtype : isInt32(v) && !like ? "int32" : "float32";
-  return wrap(abi().kd_full(dtypeCode(dtype), 0, Number(v)));
+  return wrap(call.full(dtypeCode(dtype), [], Number(v)));
 }
 
 export function whereOp(condition: Tensor, a: Tensor | Scalar, b: Tensor | Scalar): Tensor {
   const ta = a instanceof Tensor ? a : scalarTensor(a, b instanceof Tensor ? b : undefined);
   const tb = b instanceof Tensor ? b : scalarTensor(b, ta);
   try {
-    return wrap(abi().kd_where(condition.handle, ta.handle, tb.handle));
+    return wrap(call.where(condition.handle, ta.handle, tb.handle));
   } finally {
     if (ta !== a) ta.dispose();
     if (tb !== b) tb.dispose();

@@ -9,7 +9,8 @@ async function runConformance(opLists: OpLists) {
   const fixture: Fixture = await r.json();
   const run = conformanceRunner(kd, opLists, fixture.seed);
   const t0 = performance.now();
-  const results = checkedCases(fixture).map((c) => ({ name: c.name, failure: run(c) }));
+  const results: { name: string; failure: string | null }[] = [];
+  for (const c of checkedCases(fixture)) results.push({ name: c.name, failure: await run(c) });
   const ms = performance.now() - t0;
   // The runner must be able to fail here too: an output of an exp case moved by 0.1%.
   const probe = structuredClone(fixture.cases.find((c) => c.op === "exp" && c.out)!);
@@ -20,7 +21,7 @@ async function runConformance(opLists: OpLists) {
     crossOriginIsolated: globalThis.crossOriginIsolated,
     ms,
     results,
-    perturbed: run(probe),
+    perturbed: await run(probe),
   };
 }
 

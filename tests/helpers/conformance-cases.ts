@@ -22,6 +22,7 @@
 import type * as KD from "../../ts/index.js";
 import type { Tensor } from "../../ts/index.js";
 import { applyView, type ViewStep } from "./view-recipe.js";
+import { decodeValue, mismatches } from "./fixture-values.js";
 
 type Kd = typeof KD;
 type DT = "float32" | "int32" | "bool";
@@ -62,15 +63,7 @@ function check(ok: boolean, message: string): asserts ok {
 }
 const sameList = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
-/** "nan" / "inf" / "-inf" (JSON has no such numbers) back to numbers, recursively. */
-function dec(v: any): any {
-  if (v === "nan") return NaN;
-  if (v === "inf") return Infinity;
-  if (v === "-inf") return -Infinity;
-  if (Array.isArray(v)) return v.map(dec);
-  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, dec(x)]));
-  return v;
-}
+const dec = decodeValue;
 
 type Out = Tensor | Tensor[] | { values: Tensor; indices: Tensor };
 type OpFn = (x: Tensor[], a: Record<string, any>) => Out;
@@ -88,15 +81,18 @@ function tolerance(c: Case): [number, number] | null {
   }
 }
 
-/** A function that runs one case against `kd` and returns its first failure, or null. */
-export function conformanceRunner(kd: Kd, opLists: OpLists, seed: number): (c: Case) => string | null {
+/**
+ * A function that runs one case against `kd`, its inputs created on `device`, and resolves to its
+ * first failure, or null. Outputs are read with await t.data(), so any device can run it.
+ */
+export function conformanceRunner(kd: Kd, opLists: OpLists, seed: number, device: KD.Device = "cpu"): (c: Case) => Promise<string | null> {
   /** The input a spec describes, then its view recipe (applied to `base` instead, when given). */
   function build(spec: TensorSpec, base?: Tensor): Tensor {
     let t = base;
     if (!t) {
       const vals = spec.values.map(dec) as number[];
       const typed = spec.dtype === "float32" ? Float32Array.from(vals) : spec.dtype === "int32" ? Int32Array.from(vals) : Uint8Array.from(vals);
-      t = kd.tensor(typed, { dtype: spec.dtype }).reshape(spec.shape);
+      t = kd.tensor(typed, { dtype: spec.dtype, device }).reshape(spec.shape);
     }
     return applyView(t, spec.view);
   }
@@ -246,34 +242,21 @@ export function conformanceRunner(kd: Kd, opLists: OpLists, seed: number): (c: C
     return [o.values, o.indices];
   }
 
-  function compare(c: Case, got: Tensor, want: TensorSpec, which: number) {
+  async function compare(c: Case, got: Tensor, want: TensorSpec, which: number) {
     const where = `${c.name} output ${which}`;
     check(sameList(got.shape, want.shape), `${where}: shape [${got.shape}], torch [${want.shape}]`);
     check(got.dtype === want.dtype, `${where}: dtype ${got.dtype}, torch ${want.dtype}`);
-    const actual = Array.from(got.dataSync() as ArrayLike<number>);
-    const expected = want.values.map(dec) as number[];
-    check(actual.length === expected.length, `${where}: numel ${actual.length}, torch ${expected.length}`);
     const tol = want.dtype === "float32" ? tolerance(c) : null;
-    const bad: string[] = [];
-    for (let i = 0; i < expected.length; i++) {
-      const a = actual[i];
-      const e = expected[i];
-      let ok: boolean;
-      if (Number.isNaN(e) || Number.isNaN(a)) ok = Number.isNaN(e) && Number.isNaN(a);
-      else if (!Number.isFinite(e) || !Number.isFinite(a)) ok = a === e;
-      else if (tol === null) ok = want.dtype === "float32" ? Math.fround(e) === a : a === e;
-      else ok = Math.abs(a - e) <= tol[1] + tol[0] * Math.abs(e);
-      if (!ok && bad.length < 8) bad.push(`[${i}] got ${a}, torch ${e}`);
-    }
+    const bad = mismatches(await got.data(), want.values, { rtol: tol?.[0] ?? 0, atol: tol?.[1] ?? 0, float32: want.dtype === "float32" });
     const how = tol ? `rtol ${tol[0].toExponential(1)} atol ${tol[1].toExponential(1)}` : "exact";
     check(bad.length === 0, `${where}: values (tolerance ${how}): ${bad.join("; ")}`);
   }
 
-  function checkStats(c: Case, t: Tensor) {
+  async function checkStats(c: Case, t: Tensor) {
     const s = c.stats!;
     check(sameList(t.shape, s.shape), `${c.name}: shape [${t.shape}], expected [${s.shape}]`);
     check(t.dtype === s.dtype, `${c.name}: dtype ${t.dtype}, expected ${s.dtype}`);
-    const v = Array.from(t.dataSync() as ArrayLike<number>);
+    const v = Array.from((await t.data()) as ArrayLike<number>);
     if (v.length === 0) return;
     const min = Math.min(...v);
     const max = Math.max(...v);
@@ -290,10 +273,10 @@ export function conformanceRunner(kd: Kd, opLists: OpLists, seed: number): (c: C
     check(Math.abs(std - s.std) <= s.std_tol, `${c.name}: std ${std}, expected ${s.std} ± ${s.std_tol}`);
   }
 
-  function run(c: Case) {
+  async function run(c: Case) {
     const fn = OPS[c.op];
     check(fn !== undefined, `${c.name}: no Kindling mapping for fixture op "${c.op}"`);
-    kd.tidy(() => {
+    await kd.tidy(async () => {
       const x = c.inputs.map((spec) => build(spec));
       const args = dec(c.args ?? {});
       if (c.error) {
@@ -310,18 +293,18 @@ export function conformanceRunner(kd: Kd, opLists: OpLists, seed: number): (c: C
       }
       if (c.stats) {
         kd.manualSeed(seed);
-        checkStats(c, fn(x, args) as Tensor);
+        await checkStats(c, fn(x, args) as Tensor);
         return;
       }
       const got = outputs(fn(x, args));
       check(got.length === c.out!.length, `${c.name}: number of outputs ${got.length}, torch ${c.out!.length}`);
-      got.forEach((g, i) => compare(c, g, c.out![i], i));
+      for (let i = 0; i < got.length; i++) await compare(c, got[i], c.out![i], i);
     });
   }
 
-  return (c) => {
+  return async (c) => {
     try {
-      run(c);
+      await run(c);
       return null;
     } catch (e) {
       if (e instanceof Failure) return e.message;

@@ -5,8 +5,11 @@
 //   for (const [x, y] of loader) { ... }            // synchronous datasets, no prefetch
 //
 // Memory: each batch is a set of fresh tensors owned by the consumer (dispose them, or let a
-// tidy / the garbage collector do it); whatever the loader creates to build a batch is freed
-// before the batch is handed out. Batches prefetched but never handed out (a `break`) are freed.
+// tidy, the step scope or the garbage collector do it); whatever the loader creates to build a
+// batch is freed before the batch is handed out. Handing out a batch is not a step-scope
+// boundary (an inference loop may collect its predictions for a final kd.cat); in a synchronous
+// for…of it is a safe point where tensors the collector found unreachable are freed at once
+// (ts/memory.ts), so inference loops that never yield stay flat in Node too. Batches prefetched but never handed out (a `break`) are freed.
 //
 // Prefetch: JS runs one thing at a time, so "ahead" means: as soon as batch k is handed out,
 // batch k+1 is scheduled as a macrotask. It is built while the consumer's step awaits anything
@@ -16,10 +19,13 @@
 import { fromArray } from "../creation.js";
 import { ValueError } from "../errors.js";
 import { stack } from "../functional.js";
-import { tidy } from "../memory.js";
+import { exempt, handOut, safePoint, tidy } from "../memory.js";
 import { Tensor } from "../tensor.js";
 import { isPromise, IterableDataset, type MapDataset } from "./dataset.js";
 import { Generator } from "./generator.js";
+import { positional, type PositionalArgs } from "../options.js";
+
+const LOADER_OPTIONS = ["batchSize", "shuffle", "dropLast", "collate", "collateFn", "generator", "seed", "sampler", "prefetch"] as const;
 
 export interface DataLoaderOptions<T, B> {
   /** Items per batch (default 1); null hands out single items uncollated, as torch's batch_size=None. */
@@ -73,7 +79,10 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
   readonly #customCollate: boolean;
   #asyncItems = false;
 
-  constructor(dataset: DataSource<T>, opts: DataLoaderOptions<T, B> = {}) {
+  /** PyTorch's positional order: DataLoader(dataset, batch_size, shuffle, sampler); a trailing options object may follow. */
+  constructor(dataset: DataSource<T>, ...args: PositionalArgs<[batchSize: number | null, shuffle: boolean, sampler: Iterable<number>], DataLoaderOptions<T, B>>);
+  constructor(dataset: DataSource<T>, ...args: unknown[]) {
+    const opts = positional("DataLoader(dataset, batch_size=1, shuffle=False, sampler=None)", args, ["batchSize", "shuffle", "sampler"], LOADER_OPTIONS) as DataLoaderOptions<T, B>;
     const bs = opts.batchSize === undefined ? 1 : opts.batchSize;
     if (bs !== null && (!Number.isInteger(bs) || bs <= 0)) throw new ValueError(`batchSize should be a positive integer value, but got batchSize=${bs}`);
     const iterable = isIterableDataset(dataset);
@@ -108,10 +117,11 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
 
   /** The batches' index lists of one epoch (draws the shuffle order now). */
   *batchIndices(): Generator_<number[]> {
+    this.#baseSeed();
     const ds = this.dataset as MapDataset;
     let order: Iterable<number>;
     if (this.sampler) order = this.sampler;
-    else if (this.shuffle) order = (this.generator ?? new Generator(Generator.seedFromEngine())).randperm(ds.length);
+    else if (this.shuffle) order = this.#shuffled(ds.length);
     else order = range(ds.length);
     const bs = this.batchSize ?? 1;
     let cur: number[] = [];
@@ -125,6 +135,31 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
     if (cur.length > 0 && !this.dropLast) yield cur;
   }
 
+  /**
+   * One epoch's order, drawn as torch's RandomSampler draws it, so a seed gives torch's order:
+   * a permutation from the loader's generator, or without one from a fresh generator seeded by
+   * a 64-bit engine draw; when its order runs out it draws one more (empty) slice of a
+   * permutation, which advances the loader's generator.
+   */
+  *#shuffled(n: number): Generator_<number> {
+    const g = this.generator ?? new Generator(Generator.seedFromEngine());
+    yield* g.randperm(n);
+    g.randperm(n);
+  }
+
+  /**
+   * torch's DataLoader iterator takes a 64-bit base seed (for its workers) from the loader's
+   * generator, or the engine's, at the start of every epoch, shuffled or not: drawn here too, so
+   * both streams stay where torch's are (dropout after a test pass, say).
+   */
+  #baseSeed(): void {
+    if (!this.generator) Generator.seedFromEngine();
+    else {
+      this.generator.nextUint32();
+      this.generator.nextUint32();
+    }
+  }
+
   // ---- synchronous iteration --------------------------------------------------------------
 
   /** Synchronous batches (no prefetch): map-style datasets whose getItem is synchronous. */
@@ -132,11 +167,13 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
     if (isIterableDataset(this.dataset)) {
       const ds = this.dataset as Stream<T>;
       if (!ds[Symbol.iterator]) throw new TypeError("this IterableDataset is asynchronous: iterate the DataLoader with for await");
+      this.#baseSeed();
       yield* this.#syncStream(ds[Symbol.iterator]!());
       return;
     }
     if (this.#asyncItems) throw new TypeError("this dataset's getItem is asynchronous: iterate the DataLoader with for await");
     for (const idx of this.batchIndices()) {
+      safePoint(); // a loop that never yields: free what the collector found unreachable (ts/memory.ts)
       const r = this.#buildSync(idx);
       if ("pending" in r) {
         void settle(r.pending);
@@ -150,6 +187,7 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
     const bs = this.batchSize;
     for (;;) {
       let done = false;
+      safePoint();
       const batch = tidy(() => {
         const items: T[] = [];
         while (items.length < (bs ?? 1)) {
@@ -187,6 +225,7 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
 
   async *[Symbol.asyncIterator](): AsyncIterator<B> {
     if (isIterableDataset(this.dataset)) {
+      this.#baseSeed();
       yield* this.#asyncStream();
       return;
     }
@@ -197,7 +236,8 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
       while (ahead.length < count) {
         const n = batches.next();
         if (n.done) return;
-        const p = this.#buildAsync(n.value);
+        // exempt from the step scope while queued: with prefetch > 1 a batch may wait steps
+        const p = this.#buildAsync(n.value).then((b) => (forEachTensor(b, exempt), b));
         p.catch(() => {}); // rejections are raised when the consumer reaches that batch
         ahead.push(p);
       }
@@ -208,6 +248,7 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
         if (ahead.length === 0) return;
         const b = await ahead.shift()!;
         fill(this.prefetch);
+        forEachTensor(b, handOut);
         yield b;
       }
     } finally {
@@ -221,10 +262,10 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
       const r = this.#buildSync(indices);
       if ("batch" in r) return r.batch;
       this.#asyncItems = true; // later batches skip the synchronous attempt
-      return this.#collateOwned(await Promise.all(r.pending));
+      return this.#collateOwned(await Promise.all(r.pending.map(pinned)));
     }
     const ds = this.dataset as MapDataset<T | Promise<T>>;
-    return this.#collateOwned(await Promise.all(indices.map((i) => ds.getItem(i))));
+    return this.#collateOwned(await Promise.all(indices.map((i) => pinned(ds.getItem(i)))));
   }
 
   /**
@@ -341,6 +382,15 @@ export function tensorsIn(v: unknown, out = new Set<Tensor>(), depth = 0): Set<T
     for (const x of Object.values(v)) tensorsIn(x, out, depth + 1);
   }
   return out;
+}
+
+function forEachTensor(v: unknown, f: (t: Tensor) => void): void {
+  for (const t of tensorsIn(v)) f(t);
+}
+
+/** An item exempt from the step scope once it arrives: it may wait steps for the batch's slowest item. */
+function pinned<X>(item: X | Promise<X>): Promise<X> {
+  return Promise.resolve(item).then((v) => (forEachTensor(v, exempt), v));
 }
 
 /** Disposes every tensor inside a value (a batch: tensors, arrays, plain objects). */

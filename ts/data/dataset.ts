@@ -5,8 +5,9 @@
 // handle and keeps its storage alive, so disposing it never frees the dataset's data). The
 // DataLoader builds each batch inside kd.tidy, so whatever getItem and the collate function
 // create is freed once the batch is stacked, while tensors a dataset keeps across calls survive.
-import { fromArray } from "../creation.js";
+import { fromArray, randperm } from "../creation.js";
 import { IndexError, ShapeError, ValueError } from "../errors.js";
+import { exempt } from "../memory.js";
 import { Tensor } from "../tensor.js";
 import { Generator } from "./generator.js";
 
@@ -103,6 +104,7 @@ export class TensorDataset extends Dataset<Tensor[]> {
       if (t.shape[0] !== n) throw new ShapeError(`Size mismatch between tensors: tensor 0 has ${n} samples, tensor ${k} has ${t.shape[0]}`);
     });
     this.tensors = tensors;
+    for (const t of tensors) exempt(t); // the dataset holds them: never released by the step scope
   }
 
   get length(): number {
@@ -184,7 +186,8 @@ export class ConcatDataset<T = unknown> extends Dataset<T> {
  * Splits a dataset into non-overlapping random subsets (torch random_split). `lengths` are
  * counts summing to the length, or fractions summing to 1 (the remainder of the floors is dealt
  * round-robin, as torch does). Pass a Generator (or a seed) for a split that does not depend on
- * the engine's seed; without one it is drawn from it, so kd.manualSeed makes it reproducible.
+ * the engine's seed; without one it permutes with the engine's generator (as torch with its default
+ * generator), so kd.manualSeed makes it reproducible and gives torch's split.
  */
 export function randomSplit<T>(dataset: MapDataset<T>, lengths: number[], generator?: Generator | number): Subset<T>[] {
   const n = dataset.length;
@@ -198,12 +201,22 @@ export function randomSplit<T>(dataset: MapDataset<T>, lengths: number[], genera
   } else if (!lengths.every(Number.isInteger) || sum !== n) {
     throw new ValueError(`randomSplit: sum of input lengths (${sum}) does not equal the length of the input dataset (${n}), and they are not fractions summing to 1`);
   }
-  const g = generator instanceof Generator ? generator : new Generator(generator);
-  const perm = g.randperm(n);
+  // Without a generator, torch permutes with its default generator: the engine's here.
+  const perm = generator === undefined ? enginePerm(n) : (generator instanceof Generator ? generator : new Generator(generator)).randperm(n);
   let off = 0;
   return counts.map((c) => {
     const s = new Subset(dataset, perm.subarray(off, off + c));
     off += c;
     return s;
   });
+}
+
+/** kd.randperm(n) as an Int32Array (torch.randperm with the default generator). */
+function enginePerm(n: number): Int32Array {
+  const t = randperm(n);
+  try {
+    return t.dataSync() as Int32Array;
+  } finally {
+    t.dispose();
+  }
 }

@@ -3,3 +3,4 @@ export { Dataset, IterableDataset, TensorDataset, Subset, ConcatDataset, randomS
 export { DataLoader, defaultCollate, disposeTensors, type DataLoaderOptions, type Collated } from "./dataloader.js";
 export { Generator } from "./generator.js";
 export { parseIdx, decodeIdx, readIdx, encodeIdx, gunzip, isGzip, type IdxArray, type IdxDType } from "./idx.js";
+export { trainTestSplit, type TrainTestSplitOptions } from "./split.js";

@@ -25,6 +25,7 @@ import { tidy } from "../memory.js";
 import type { Tensor } from "../tensor.js";
 import { checkIndex, Dataset } from "./dataset.js";
 import { defaultCollate } from "./dataloader.js";
+import { checkOptions } from "../options.js";
 import { decodeIdx, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, readBytes, type IdxArray } from "./idx.js";
 import { applyTransform, batchPlan, bytesToUnitTensor, Transform, type RawImage, type TransformLike } from "./transforms.js";
 
@@ -79,6 +80,7 @@ export class MNIST<I = RawImage, L = number> extends Dataset<[I, L]> {
   constructor(data: MNISTData, opts: Omit<MNISTOptions<I, L>, "root" | "download"> = {}) {
     super();
     const cls = this.constructor as typeof MNIST;
+    checkOptions(cls.name, opts, ["train", "transform", "targetTransform"]);
     const n = data.labels.length;
     if (data.images.length !== n * data.rows * data.cols) {
       throw new DatasetError(`${cls.name}: ${n} labels but ${data.images.length} image bytes (expected ${n} x ${data.rows} x ${data.cols})`);
@@ -96,6 +98,7 @@ export class MNIST<I = RawImage, L = number> extends Dataset<[I, L]> {
 
   /** Reads the split's files (see the top of this file for where from). */
   static async load<I = RawImage, L = number>(opts: MNISTOptions<I, L> = {}): Promise<MNIST<I, L>> {
+    checkOptions(`${this.name}.load`, opts, ["root", "train", "transform", "targetTransform", "download"]);
     const train = opts.train ?? true;
     const split = train ? "train" : "t10k";
     const names = { images: `${split}-images-idx3-ubyte`, labels: `${split}-labels-idx1-ubyte` };

@@ -14,10 +14,12 @@
 // Geometric transforms keep the kind they are given: RawImage in, RawImage out.
 // Random transforms draw from their `generator` when given one, else from the engine's generator,
 // so kd.manualSeed(n) makes an augmentation pipeline reproducible, as torch.manual_seed does.
-import { fromArray, rand, zeros } from "../creation.js";
-import { abi } from "../runtime/abi.js";
+import { fromArray, fromBytes, rand } from "../creation.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
+import { tidy } from "../memory.js";
+import { interpolate, pad as padTensor } from "../nn/functional_cv.js";
 import { Tensor } from "../tensor.js";
+import { checkOptions } from "../options.js";
 import type { Generator } from "./generator.js";
 
 /** An 8-bit image, rows of pixels of `channels` interleaved values (HWC); channels defaults to 4 (ImageData). */
@@ -109,12 +111,10 @@ const UNIT = Float32Array.from({ length: 256 }, (_, i) => i / 255);
 /** A float32 tensor of `shape` holding bytes / 255, written straight into engine memory. */
 export function bytesToUnitTensor(pixels: ArrayLike<number>, shape: number[]): Tensor {
   const m = shape.reduce((a, b) => a * b, 1);
-  const t = zeros(shape);
-  if (m === 0) return t;
-  const a = abi();
-  const dst = new Float32Array(a.memory.buffer, a.kd_data_ptr(t.handle), m);
-  for (let i = 0; i < m; i++) dst[i] = UNIT[pixels[i]];
-  return t;
+  return fromBytes(shape, "float32", (bytes) => {
+    const dst = new Float32Array(bytes.buffer, bytes.byteOffset, m);
+    for (let i = 0; i < m; i++) dst[i] = UNIT[pixels[i]];
+  });
 }
 
 /** (x - mean[c]) / std[c] per channel, for [C, H, W] or [B, C, H, W] float tensors. */
@@ -210,6 +210,65 @@ function toPlanes(img: Image, who: string): Planes {
       return { data: out, height: p.h, width: p.w, channels: p.c } as RawImage;
     },
   };
+}
+
+// ---- geometry on tensor images: engine ops --------------------------------------------------
+// A float32 tensor image is resized, padded, cropped and flipped by the engine (F.interpolate,
+// F.pad, slices, flip), so it never leaves the engine. What the engine has no op for
+// (symmetric padding, a per-channel fill, rotation) and 8-bit RawImages use the planes below.
+
+function checkTensorImage(x: Tensor, who: string): void {
+  if (x.dtype !== "float32") throw new DTypeError(`${who}: expected a float32 tensor image, got ${x.dtype}`);
+  if (x.ndim < 2) throw new ShapeError(`${who}: expected a tensor image [..., H, W], got [${x.shape.join(", ")}]`);
+}
+
+/** f on x as [1, C, H, W] (C folds every leading dim), with x's leading dims restored. */
+function on4d(x: Tensor, f: (x4: Tensor) => Tensor): Tensor {
+  const lead = x.shape.slice(0, -2);
+  const [h, w] = x.shape.slice(-2);
+  return tidy(() => {
+    const y = f(x.reshape([1, lead.reduce((a, b) => a * b, 1), h, w]));
+    return y.reshape([...lead, ...y.shape.slice(-2)]);
+  });
+}
+
+/** A window [top, top+h) x [left, left+w) of x, padding outside it; null when the engine cannot pad so. */
+function cropTensor(x: Tensor, top: number, left: number, h: number, w: number, fill: number[] | number = 0, mode: PaddingMode = "constant"): Tensor | null {
+  const [H, W] = x.shape.slice(-2);
+  const pads = [Math.max(0, -left), Math.max(0, left + w - W), Math.max(0, -top), Math.max(0, top + h - H)];
+  const fills = typeof fill === "number" ? [fill] : fill;
+  const padded = pads.some((v) => v > 0);
+  if (padded && (mode === "symmetric" || (mode === "constant" && fills.some((v) => v !== fills[0])))) return null;
+  return tidy(() => {
+    let y = x;
+    if (padded && mode === "constant") y = padTensor(x, pads, "constant", fills[0]);
+    else if (padded) y = on4d(x, (x4) => padTensor(x4, pads, mode === "edge" ? "replicate" : "reflect"));
+    const d = y.ndim;
+    return y.slice(d - 2, top + pads[2], top + pads[2] + h).slice(d - 1, left + pads[0], left + pads[0] + w).clone();
+  });
+}
+
+function flipTensor(x: Tensor, horizontal: boolean): Tensor {
+  const dim = horizontal ? x.ndim - 1 : x.ndim - 2;
+  return x.flip([dim]);
+}
+
+/** Height and width of a checked image (a float32 tensor image or a valid RawImage). */
+function sizeOf(img: Image, who: string): [number, number] {
+  if (!(img instanceof Tensor)) return [rawDims(img, who).h, rawDims(img, who).w];
+  checkTensorImage(img, who);
+  return [img.shape[img.ndim - 2], img.shape[img.ndim - 1]];
+}
+
+/** An image op: engine ops for a tensor image (unless `tensor` returns null), JS planes otherwise. */
+function geometry(img: Image, who: string, tensor: (x: Tensor) => Tensor | null, planes: (p: Planes) => Planes): Image {
+  if (img instanceof Tensor) {
+    checkTensorImage(img, who);
+    const y = tensor(img);
+    if (y) return y;
+  }
+  const p = toPlanes(img, who);
+  return p.back(planes(p));
 }
 
 /** Height and width of an image. */
@@ -411,11 +470,25 @@ function ltrb(padding: number | number[], who: string): [number, number, number,
   throw new ValueError(`${who}: padding must be a number or a list of 1, 2 or 4 numbers, got ${p.length}`);
 }
 
-function padPlanes(p: Planes, [l, t, r, b]: [number, number, number, number], fill: number | number[], mode: PaddingMode): Planes {
-  if (mode === "reflect" && (l >= p.w || r >= p.w || t >= p.h || b >= p.h)) {
-    throw new ValueError(`Pad: reflect padding (${[l, t, r, b].join(", ")}) must be smaller than the image (${p.h}x${p.w})`);
+function padImage(img: Image, who: string, [l, t, r, b]: [number, number, number, number], fill: number | number[], mode: PaddingMode): Image {
+  const [h, w] = sizeOf(img, who);
+  if (mode === "reflect" && (l >= w || r >= w || t >= h || b >= h)) {
+    throw new ValueError(`Pad: reflect padding (${[l, t, r, b].join(", ")}) must be smaller than the image (${h}x${w})`);
   }
-  return cropPlanes(p, -t, -l, p.h + t + b, p.w + l + r, fill, mode);
+  return cropImage(img, who, -t, -l, h + t + b, w + l + r, fill, mode);
+}
+
+function cropImage(img: Image, who: string, top: number, left: number, h: number, w: number, fill: number[] | number = 0, mode: PaddingMode = "constant"): Image {
+  return geometry(img, who, (x) => cropTensor(x, top, left, h, w, fill, mode), (p) => cropPlanes(p, top, left, h, w, fill, mode));
+}
+
+function flipImage(img: Image, who: string, horizontal: boolean): Image {
+  return geometry(img, who, (x) => flipTensor(x, horizontal), (p) => flipPlanes(p, horizontal));
+}
+
+/** A copy of the image (a random flip that does not flip still returns a new image, as before). */
+function copyImage(img: Image, who: string): Image {
+  return geometry(img, who, (x) => x.clone(), (p) => p);
 }
 
 /**
@@ -429,6 +502,7 @@ export class Resize extends Transform<Image, Image> {
   readonly maxSize?: number;
   constructor(readonly size: number | [number, number], opts: { interpolation?: Interpolation; maxSize?: number } = {}) {
     super();
+    checkOptions("Resize", opts, ["interpolation", "maxSize"]);
     if (typeof size !== "number") pair(size, "Resize");
     else if (!(Number.isInteger(size) && size > 0)) throw new ValueError(`Resize: size should be a positive integer, got ${size}`);
     this.interpolation = opts.interpolation ?? "bilinear";
@@ -450,9 +524,9 @@ export class Resize extends Transform<Image, Image> {
     return h <= w ? [ns, nl] : [nl, ns];
   }
   apply(img: Image): Image {
-    const p = toPlanes(img, "Resize");
-    const [oh, ow] = this.outputSize(p.h, p.w);
-    return p.back(resizePlanes(p, oh, ow, this.interpolation));
+    const [oh, ow] = this.outputSize(...sizeOf(img, "Resize"));
+    const mode = this.interpolation;
+    return geometry(img, "Resize", (x) => on4d(x, (x4) => interpolate(x4, { size: [oh, ow], mode })), (p) => resizePlanes(p, oh, ow, mode));
   }
   override toString(): string {
     return `Resize(size=${JSON.stringify(this.size)}, interpolation=${this.interpolation})`;
@@ -468,11 +542,11 @@ export class CenterCrop extends Transform<Image, Image> {
     this.size = pair(size, "CenterCrop");
   }
   apply(img: Image): Image {
-    const p = toPlanes(img, "CenterCrop");
+    const [h, w] = sizeOf(img, "CenterCrop");
     const [ch, cw] = this.size;
-    const top = ch > p.h ? -Math.floor((ch - p.h) / 2) : roundHalfEven((p.h - ch) / 2);
-    const left = cw > p.w ? -Math.floor((cw - p.w) / 2) : roundHalfEven((p.w - cw) / 2);
-    return p.back(cropPlanes(p, top, left, ch, cw, 0));
+    const top = ch > h ? -Math.floor((ch - h) / 2) : roundHalfEven((h - ch) / 2);
+    const left = cw > w ? -Math.floor((cw - w) / 2) : roundHalfEven((w - cw) / 2);
+    return geometry(img, "CenterCrop", (x) => cropTensor(x, top, left, ch, cw, 0), (p) => cropPlanes(p, top, left, ch, cw, 0));
   }
   override toString(): string {
     return `CenterCrop(size=(${this.size.join(", ")}))`;
@@ -488,8 +562,7 @@ export class Pad extends Transform<Image, Image> {
     this.padding = ltrb(padding, "Pad");
   }
   apply(img: Image): Image {
-    const p = toPlanes(img, "Pad");
-    return p.back(padPlanes(p, this.padding, this.fill, this.paddingMode));
+    return padImage(img, "Pad", this.padding, this.fill, this.paddingMode);
   }
 }
 
@@ -511,6 +584,7 @@ export class RandomCrop extends Transform<Image, Image> {
   readonly generator?: Generator;
   constructor(size: number | [number, number], opts: RandomOptions & { padding?: number | number[]; padIfNeeded?: boolean; fill?: number | number[]; paddingMode?: PaddingMode } = {}) {
     super();
+    checkOptions("RandomCrop", opts, ["padding", "padIfNeeded", "fill", "paddingMode", "generator"]);
     this.size = pair(size, "RandomCrop");
     this.padding = opts.padding !== undefined ? ltrb(opts.padding, "RandomCrop") : undefined;
     this.padIfNeeded = !!opts.padIfNeeded;
@@ -519,16 +593,28 @@ export class RandomCrop extends Transform<Image, Image> {
     this.generator = opts.generator;
   }
   apply(img: Image): Image {
-    let p = toPlanes(img, "RandomCrop");
-    if (this.padding) p = padPlanes(p, this.padding, this.fill, this.paddingMode);
     const [th, tw] = this.size;
-    if (this.padIfNeeded && p.w < tw) p = padPlanes(p, [tw - p.w, 0, tw - p.w, 0], this.fill, this.paddingMode);
-    if (this.padIfNeeded && p.h < th) p = padPlanes(p, [0, th - p.h, 0, th - p.h], this.fill, this.paddingMode);
-    if (p.h < th || p.w < tw) throw new ValueError(`RandomCrop: required crop size (${th}, ${tw}) is larger than the input image size (${p.h}, ${p.w})`);
-    const [u, v] = uniforms(this.generator, 2);
-    const top = Math.floor(u * (p.h - th + 1));
-    const left = Math.floor(v * (p.w - tw + 1));
-    return p.back(cropPlanes(p, top, left, th, tw));
+    // Each padding step's intermediate is freed when the next replaces it (never the input).
+    let cur = img;
+    const step = (next: Image) => {
+      if (cur !== img && cur instanceof Tensor) cur.dispose();
+      cur = next;
+    };
+    try {
+      if (this.padding) step(padImage(cur, "RandomCrop", this.padding, this.fill, this.paddingMode));
+      let [h, w] = sizeOf(cur, "RandomCrop");
+      if (this.padIfNeeded && w < tw) step(padImage(cur, "RandomCrop", [tw - w, 0, tw - w, 0], this.fill, this.paddingMode));
+      [h, w] = imageSize(cur);
+      if (this.padIfNeeded && h < th) step(padImage(cur, "RandomCrop", [0, th - h, 0, th - h], this.fill, this.paddingMode));
+      [h, w] = imageSize(cur);
+      if (h < th || w < tw) throw new ValueError(`RandomCrop: required crop size (${th}, ${tw}) is larger than the input image size (${h}, ${w})`);
+      const [u, v] = uniforms(this.generator, 2);
+      const top = Math.floor(u * (h - th + 1));
+      const left = Math.floor(v * (w - tw + 1));
+      return cropImage(cur, "RandomCrop", top, left, th, tw);
+    } finally {
+      step(img);
+    }
   }
   override toString(): string {
     return `RandomCrop(size=(${this.size.join(", ")}), padding=${this.padding ? `[${this.padding.join(", ")}]` : "None"})`;
@@ -540,13 +626,13 @@ export class RandomHorizontalFlip extends Transform<Image, Image> {
   readonly generator?: Generator;
   constructor(readonly p = 0.5, opts: RandomOptions = {}) {
     super();
+    checkOptions(this.constructor.name, opts, ["generator"]);
     if (!(p >= 0 && p <= 1)) throw new ValueError(`RandomHorizontalFlip: p should be in [0, 1], got ${p}`);
     this.generator = opts.generator;
   }
   apply(img: Image): Image {
     const [u] = uniforms(this.generator, 1);
-    const pl = toPlanes(img, "RandomHorizontalFlip");
-    return pl.back(u < this.p ? flipPlanes(pl, true) : pl);
+    return u < this.p ? flipImage(img, "RandomHorizontalFlip", true) : copyImage(img, "RandomHorizontalFlip");
   }
   override toString(): string {
     return `RandomHorizontalFlip(p=${this.p})`;
@@ -558,13 +644,13 @@ export class RandomVerticalFlip extends Transform<Image, Image> {
   readonly generator?: Generator;
   constructor(readonly p = 0.5, opts: RandomOptions = {}) {
     super();
+    checkOptions(this.constructor.name, opts, ["generator"]);
     if (!(p >= 0 && p <= 1)) throw new ValueError(`RandomVerticalFlip: p should be in [0, 1], got ${p}`);
     this.generator = opts.generator;
   }
   apply(img: Image): Image {
     const [u] = uniforms(this.generator, 1);
-    const pl = toPlanes(img, "RandomVerticalFlip");
-    return pl.back(u < this.p ? flipPlanes(pl, false) : pl);
+    return u < this.p ? flipImage(img, "RandomVerticalFlip", false) : copyImage(img, "RandomVerticalFlip");
   }
 }
 
@@ -580,6 +666,7 @@ export class RandomRotation extends Transform<Image, Image> {
   readonly generator?: Generator;
   constructor(degrees: number | [number, number], opts: RandomOptions & { interpolation?: Interpolation; fill?: number | number[]; center?: [number, number] } = {}) {
     super();
+    checkOptions("RandomRotation", opts, ["interpolation", "fill", "center", "generator"]);
     if (typeof degrees === "number") {
       if (degrees < 0) throw new ValueError(`RandomRotation: if degrees is a single number, it must be positive, got ${degrees}`);
       this.degrees = [-degrees, degrees];
@@ -607,19 +694,10 @@ export class RandomRotation extends Transform<Image, Image> {
 export const functional = {
   resize: (img: Image, size: number | [number, number], interpolation: Interpolation = "bilinear") => new Resize(size, { interpolation }).apply(img),
   centerCrop: (img: Image, size: number | [number, number]) => new CenterCrop(size).apply(img),
-  crop: (img: Image, top: number, left: number, height: number, width: number) => {
-    const p = toPlanes(img, "crop");
-    return p.back(cropPlanes(p, top, left, height, width));
-  },
+  crop: (img: Image, top: number, left: number, height: number, width: number) => cropImage(img, "crop", top, left, height, width),
   pad: (img: Image, padding: number | number[], fill: number | number[] = 0, mode: PaddingMode = "constant") => new Pad(padding, fill, mode).apply(img),
-  hflip: (img: Image) => {
-    const p = toPlanes(img, "hflip");
-    return p.back(flipPlanes(p, true));
-  },
-  vflip: (img: Image) => {
-    const p = toPlanes(img, "vflip");
-    return p.back(flipPlanes(p, false));
-  },
+  hflip: (img: Image) => flipImage(img, "hflip", true),
+  vflip: (img: Image) => flipImage(img, "vflip", false),
   rotate: (img: Image, angle: number, opts: { interpolation?: Interpolation; fill?: number | number[]; center?: [number, number] } = {}) => {
     const p = toPlanes(img, "rotate");
     return p.back(rotatePlanes(p, angle, opts.interpolation ?? "nearest", opts.fill ?? 0, opts.center));

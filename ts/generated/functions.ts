@@ -7,5 +7,5 @@ export const {
   neg, abs, exp, log, sqrt, rsqrt, sin, cos, tanh, sigmoid, relu, silu, sign, floor, ceil, round,
   trunc, square, reciprocal, log1p, expm1, erf, softplus, log2, exp2, logicalNot, tan, atan, add,
   sub, mul, div, pow, maximum, minimum, remainder, floorDivide, eq, ne, lt, le, gt, ge, logicalAnd,
-  logicalOr, logicalXor, atan2,
+  logicalOr, logicalXor, atan2, hypot, logaddexp, xlogy,
 } = elementwise;

@@ -11,7 +11,8 @@ export const UNARY_OPS = [
 /** Binary ops with broadcasting, by engine name; each takes a tensor or a number. */
 export const BINARY_OPS = [
   "add", "sub", "mul", "div", "pow", "maximum", "minimum", "remainder", "floor_divide", "eq", "ne",
-  "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "atan2",
+  "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "atan2", "hypot",
+  "logaddexp", "xlogy",
 ] as const;
 
 /** Reductions (hand-written Tensor methods: their arguments differ per op). */
@@ -31,5 +32,6 @@ export const DTYPE_RULES: Record<string, "keeps_int" | "float" | "float_only" | 
   mul: "promote", div: "float", pow: "promote", maximum: "promote", minimum: "promote",
   remainder: "promote", floor_divide: "promote", eq: "compare", ne: "compare", lt: "compare",
   le: "compare", gt: "compare", ge: "compare", logical_and: "compare", logical_or: "compare",
-  logical_xor: "compare", atan2: "float",
+  logical_xor: "compare", atan2: "float", hypot: "float_only", logaddexp: "float_only",
+  xlogy: "float",
 };

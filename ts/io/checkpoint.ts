@@ -6,7 +6,8 @@
 // Layout: the model's tensors as "model.<state_dict key>", the optimizer's state tensors as
 // "optimizer.state.<param index>.<name>"; everything else is JSON in the safetensors metadata:
 // format, version, epoch, step, rng_state (the engine generator, hex), optimizer (class,
-// param_groups, non-tensor state), scheduler (class, state), loader (its Generator's words), extra.
+// param_groups, non-tensor state), scheduler (class, state), loader (its Generator's state, hex),
+// extra. Both RNG states have torch.get_rng_state()'s 5056-byte layout.
 // PyTorch reads the tensors of such a file like any other safetensors file.
 //
 // Loading checks the whole file against the objects given before it changes any of them: a
@@ -78,7 +79,10 @@ function collect(contents: CheckpointContents): { tensors: StateDict; meta: Reco
     }
   };
   if (extra !== undefined) meta.extra = json(extra, "extra");
-  if (loader !== undefined) meta.loader = json({ generator: loaderGenerator(loader)?.getState() ?? null }, "loader");
+  if (loader !== undefined) {
+    const g = loaderGenerator(loader);
+    meta.loader = json({ generator: g ? hex(g.getState()) : null }, "loader");
+  }
   if (scheduler !== undefined) meta.scheduler = json({ class: scheduler.constructor.name, state: scheduler.stateDict() }, "scheduler");
   const tensors: StateDict = {};
   for (const [k, t] of Object.entries(model.stateDict({ keepVars: true }))) tensors[MODEL + k] = t;
@@ -198,7 +202,7 @@ function restore(tensors: StateDict, metadata: unknown, targets: CheckpointTarge
   }
   model.loadStateDict(modelSd, { strict: true });
   if (rng) setRngState(rng);
-  if (gen) gen.target.setState(gen.words);
+  if (gen) gen.target.setState(gen.bytes);
   warnNonFinite(tensors, "loadCheckpoint");
   return { epoch, step, extra };
 }
@@ -330,8 +334,8 @@ function rngState(raw: unknown): Uint8Array {
   return bytes;
 }
 
-/** The loader generator's saved words, which must match whether the loader given has one. */
-function loaderState(loader: DataLoader<any, any> | Generator, raw: unknown): { target: Generator; words: number[] } | undefined {
+/** The loader generator's saved state, which must match whether the loader given has one. */
+function loaderState(loader: DataLoader<any, any> | Generator, raw: unknown): { target: Generator; bytes: Uint8Array } | undefined {
   if (raw === undefined) throw new CheckpointError("loadCheckpoint: the checkpoint holds no loader state (it was saved without a loader)");
   const l = fromJson(raw, "loader") as { generator?: unknown } | null;
   if (l === null || typeof l !== "object" || Array.isArray(l) || !("generator" in l)) throw new CheckpointError("loadCheckpoint: loader metadata must be an object {generator}");
@@ -341,14 +345,14 @@ function loaderState(loader: DataLoader<any, any> | Generator, raw: unknown): { 
     return undefined;
   }
   if (!target) throw new CheckpointError("loadCheckpoint: the checkpoint holds a loader Generator state but this loader has no generator: give it {seed} or {generator}");
-  const words = l.generator instanceof Uint32Array ? Array.from(l.generator) : l.generator;
-  if (!Array.isArray(words)) throw new CheckpointError("loadCheckpoint: loader.generator must be 4 uint32 words");
+  if (typeof l.generator !== "string" || !/^([0-9a-f]{2})+$/.test(l.generator)) throw new CheckpointError(`loadCheckpoint: loader.generator must be the Generator's state as hex bytes, got ${JSON.stringify(l.generator)?.slice(0, 60)}`);
+  const bytes = Uint8Array.from(l.generator.match(/../g)!, (h) => parseInt(h, 16));
   try {
-    new Generator(1).setState(words as number[]); // checks it without touching the loader's
+    new Generator(1).setState(bytes); // checks it without touching the loader's
   } catch (e) {
     throw new CheckpointError(`loadCheckpoint: loader: ${(e as Error).message}`);
   }
-  return { target, words: words as number[] };
+  return { target, bytes };
 }
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");

@@ -5,8 +5,8 @@
 // corrupt or hostile file raises a SafetensorsError and creates nothing.
 import { fromArray, fromBytes } from "../creation.js";
 import { ValueError } from "../errors.js";
-import type { DType } from "../dtype.js";
-import type { Tensor } from "../tensor.js";
+import type { AnyTypedArray, DType } from "../dtype.js";
+import { Tensor } from "../tensor.js";
 import { warnNonFinite } from "./nonfinite.js";
 import { isFileHandle, locate, readSource, writeHandle, writeStored, type Source } from "./stores.js";
 import { writeFileAtomic } from "./atomic.js";
@@ -25,8 +25,54 @@ const MAX_HEADER = 100_000_000;
 export type StateDict = Record<string, Tensor>;
 export type { Source };
 
-/** Serialises tensors (keys sorted by name within the data, as the Python library does). */
-export function serialize(tensors: StateDict, metadata: Record<string, string> = {}): Uint8Array {
+/** Something with a state dict (an nn.Module): kd.save(model) saves model.stateDict(). */
+export interface HasStateDict { stateDict(): StateDict }
+
+/** Sets obj[key] as an own property, so a key like "__proto__" is kept, not taken as the prototype. */
+function setOwn(obj: object, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** The tensors to save: a state dict, or a Module's. Anything else is a SafetensorsError naming it. */
+function tensorsOf(what: StateDict | HasStateDict): StateDict {
+  if (what !== null && typeof what === "object" && typeof (what as HasStateDict).stateDict === "function") return (what as HasStateDict).stateDict();
+  if (what === null || typeof what !== "object" || what instanceof Tensor) {
+    throw new SafetensorsError(`save() expects a Module or a state dict {name: Tensor}, got ${what instanceof Tensor ? "a Tensor (wrap it: {name: t})" : what === null ? "null" : typeof what}`);
+  }
+  for (const [k, v] of Object.entries(what)) {
+    if (!(v instanceof Tensor)) throw new SafetensorsError(`save(): the value for "${k}" is not a Tensor (got ${v === null ? "null" : typeof v})`);
+  }
+  return what as StateDict;
+}
+
+/**
+ * What a non-safetensors file is, from its first bytes, for a message that says how to get
+ * safetensors: PyTorch's torch.save writes a zip of pickles (or, before 1.6, a bare pickle).
+ */
+function foreignFormat(first: Uint8Array): string | null {
+  const torchHint = "Kindling reads safetensors, not pickles. Export the weights in Python: " +
+    "`from safetensors.torch import save_file; save_file(model.state_dict(), \"model.safetensors\")` " +
+    "(pip install safetensors), then kd.load(\"model.safetensors\")";
+  if (first[0] === 0x50 && first[1] === 0x4b && first[2] === 0x03 && first[3] === 0x04) return `this is a zip file, as PyTorch's torch.save writes (.pt / .pth: a zip of pickles), not safetensors. ${torchHint}`;
+  if (first[0] === 0x80 && first[1] >= 2 && first[1] <= 5) return `this is a Python pickle (PyTorch's legacy .pt / .pth format), not safetensors. ${torchHint}`;
+  return null;
+}
+
+/** Serialises tensors (keys sorted by name within the data, as the Python library does); CPU tensors (save() reads any device). */
+export function serialize(what: StateDict | HasStateDict, metadata: Record<string, string> = {}): Uint8Array {
+  const tensors = tensorsOf(what);
+  return encode(tensors, Object.keys(tensors).sort().map((n) => tensors[n].dataSync()), metadata);
+}
+
+/** serialize() through the awaited read, for tensors on any device. */
+export async function serializeAsync(what: StateDict | HasStateDict, metadata: Record<string, string> = {}): Promise<Uint8Array> {
+  const tensors = tensorsOf(what);
+  const names = Object.keys(tensors).sort();
+  return encode(tensors, await Promise.all(names.map((n) => tensors[n].data())), metadata);
+}
+
+/** The file's bytes from the tensors and their elements (read already, in sorted key order). */
+function encode(tensors: StateDict, datas: AnyTypedArray[], metadata: Record<string, string>): Uint8Array {
   const names = Object.keys(tensors).sort();
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) {
@@ -35,14 +81,14 @@ export function serialize(tensors: StateDict, metadata: Record<string, string> =
   }
   let offset = 0;
   const parts: Uint8Array[] = [];
-  for (const name of names) {
+  names.forEach((name, i) => {
     const t = tensors[name];
-    const data = t.dataSync();
+    const data = datas[i];
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    header[name] = { dtype: WRITE[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes.length] };
+    setOwn(header, name, { dtype: WRITE[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes.length] });
     parts.push(bytes);
     offset += bytes.length;
-  }
+  });
   const json = new TextEncoder().encode(JSON.stringify(header));
   const head = new Uint8Array(json.length + ((8 - ((json.length + 8) % 8)) % 8)).fill(0x20); // the data starts 8-byte aligned
   head.set(json);
@@ -65,7 +111,9 @@ interface Entry { name: string; dtype: string; shape: number[]; begin: number; e
 function headerLength(first8: Uint8Array, fileLen: number): number {
   if (fileLen < 8 || first8.length < 8) throw new SafetensorsError(`file too short for a safetensors header (${fileLen} bytes)`);
   const n = Number(new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true));
-  if (n > MAX_HEADER) throw new SafetensorsError(`header claims ${n} bytes (limit ${MAX_HEADER})`);
+  const foreign = foreignFormat(first8);
+  if (foreign && (n > MAX_HEADER || 8 + n > fileLen)) throw new SafetensorsError(foreign);
+  if (n > MAX_HEADER) throw new SafetensorsError(`header claims ${n} bytes (limit ${MAX_HEADER}): this is not a safetensors file, or it is corrupt`);
   if (8 + n > fileLen) throw new SafetensorsError(`header of ${n} bytes runs past the end of the file (${fileLen} bytes)`);
   return n;
 }
@@ -133,11 +181,11 @@ function materialize(entries: Entry[], fill: (e: Entry, dst: Uint8Array) => void
     for (const e of entries) {
       const { dtype } = READ[e.dtype];
       if (e.dtype === "F32" || e.dtype === "I32") {
-        tensors[e.name] = fromBytes(e.shape, dtype, (dst) => fill(e, dst));
+        setOwn(tensors, e.name, fromBytes(e.shape, dtype, (dst) => fill(e, dst)));
       } else {
         const raw = new Uint8Array(e.end - e.begin);
         fill(e, raw);
-        tensors[e.name] = fromArray(convert(e, raw), e.shape, dtype);
+        setOwn(tensors, e.name, fromArray(convert(e, raw), e.shape, dtype));
       }
     }
   } catch (err) {
@@ -193,8 +241,8 @@ const isNode = () => typeof process !== "undefined" && !!process.versions?.node;
  * (ts/io/stores.ts), or a FileSystemFileHandle (showSaveFilePicker, OPFS). With no path:
  * returns a Blob to download (kd.io.download) or upload.
  */
-export async function save(tensors: StateDict, path?: string | FileSystemFileHandle, metadata: Record<string, string> = {}): Promise<Blob | void> {
-  const bytes = serialize(tensors, metadata);
+export async function save(tensors: StateDict | HasStateDict, path?: string | FileSystemFileHandle, metadata: Record<string, string> = {}): Promise<Blob | void> {
+  const bytes = await serializeAsync(tensors, metadata);
   if (path === undefined) return new Blob([bytes as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" });
   if (isFileHandle(path)) return writeHandle(path, bytes);
   if (locate(path, "save") === "store") return writeStored(path, bytes);

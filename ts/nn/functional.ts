@@ -4,10 +4,12 @@
 //
 //   const F = kd.nn.functional;
 //   const loss = F.crossEntropy(logits, labels, { labelSmoothing: 0.1 });
-import { rand } from "../creation.js";
+import { bernoulliMask } from "../creation.js";
 import { DTypeError, IndexError, ShapeError, ValueError } from "../errors.js";
 import { tidy } from "../memory.js";
 import { Tensor, whereOp } from "../tensor.js";
+import { checkOptions } from "../options.js";
+import { deferCheck, defersChecks, firstFlagged } from "../checks.js";
 
 export type Reduction = "none" | "mean" | "sum";
 
@@ -66,8 +68,9 @@ export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
   if (!training || p === 0) return input.view(input.shape);
   if (p === 1) return input.mul(0);
   return tidy(() => {
-    const mask = rand(input.shape).ge(p).float().mul(1 / (1 - p));
-    return input.mul(mask);
+    // torch's CPU dropout: noise = bernoulli(1 - p) / (1 - p), then input * noise.
+    const noise = bernoulliMask(input.shape, 1 - p).div(1 - p);
+    return input.mul(noise);
   });
 }
 
@@ -104,6 +107,7 @@ function warnBroadcast(name: string, input: Tensor, target: Tensor): void {
 
 /** Mean absolute error |x - y| (torch.nn.functional.l1_loss). */
 export function l1Loss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
+  checkOptions("l1Loss", opts, ["reduction"]);
   const reduction = checkReduction(opts.reduction ?? "mean");
   warnBroadcast("l1Loss", input, target);
   return tidy(() => reduce(input.sub(target).abs(), reduction));
@@ -111,6 +115,7 @@ export function l1Loss(input: Tensor, target: Tensor, opts: LossOptions = {}): T
 
 /** Mean squared error (x - y)² (torch.nn.functional.mse_loss). */
 export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
+  checkOptions("mseLoss", opts, ["reduction"]);
   const reduction = checkReduction(opts.reduction ?? "mean");
   warnBroadcast("mseLoss", input, target);
   return tidy(() => reduce(input.sub(target).square(), reduction));
@@ -118,6 +123,7 @@ export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): 
 
 /** 0.5 d² where |d| < delta, delta (|d| - 0.5 delta) elsewhere (torch.nn.functional.huber_loss). */
 export function huberLoss(input: Tensor, target: Tensor, opts: HuberOptions = {}): Tensor {
+  checkOptions("huberLoss", opts, ["reduction", "delta"]);
   const reduction = checkReduction(opts.reduction ?? "mean");
   const delta = opts.delta ?? 1;
   if (!(delta > 0)) throw new ValueError(`huber_loss does not support non-positive values for delta. Got: ${delta}`);
@@ -133,6 +139,7 @@ export function huberLoss(input: Tensor, target: Tensor, opts: HuberOptions = {}
 
 /** 0.5 d² / beta where |d| < beta, |d| - 0.5 beta elsewhere (torch.nn.functional.smooth_l1_loss). */
 export function smoothL1Loss(input: Tensor, target: Tensor, opts: SmoothL1Options = {}): Tensor {
+  checkOptions("smoothL1Loss", opts, ["reduction", "beta"]);
   const reduction = checkReduction(opts.reduction ?? "mean");
   const beta = opts.beta ?? 1;
   if (!(beta >= 0)) throw new ValueError(`smooth_l1_loss does not support negative values for beta. Got: ${beta}`);
@@ -159,6 +166,7 @@ function clampedLog(x: Tensor): Tensor {
  * at -100 as PyTorch does (torch.nn.functional.binary_cross_entropy).
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: WeightedLossOptions = {}): Tensor {
+  checkOptions("binaryCrossEntropy", opts, ["weight", "reduction"]);
   const reduction = checkReduction(opts.reduction ?? "mean");
   if (!sameShape(input.shape, target.shape)) {
     throw new ValueError(`Using a target size (${size(target.shape)}) that is different to the input size (${size(input.shape)}) is deprecated. Please ensure they have the same size.`);
@@ -178,6 +186,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: Weighted
  * posWeight broadcasts against the input's last dim (one weight per class).
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: BCEWithLogitsOptions = {}): Tensor {
+  checkOptions("binaryCrossEntropyWithLogits", opts, ["weight", "posWeight", "reduction"]);
   const reduction = checkReduction(opts.reduction ?? "mean");
   if (!sameShape(input.shape, target.shape)) {
     throw new ValueError(`Target size (${size(target.shape)}) must be the same as input size (${size(input.shape)})`);
@@ -217,11 +226,19 @@ function classWeights(target: Tensor, valid: Tensor, safe: Tensor, weight: Tenso
   return w.mul(valid);
 }
 
-/** Class indices other than ignoreIndex must lie in [0, C), as PyTorch checks. Inside tidy. */
-function checkTargetRange(target: Tensor, valid: Tensor, C: number): void {
-  if (target.numel() === 0) return;
+/**
+ * Class indices other than ignoreIndex must lie in [0, C), as PyTorch checks: at once on the
+ * CPU, at the next read on an asynchronous device (ts/checks.ts). Returns false when the check
+ * was deferred. Inside tidy.
+ */
+function checkTargetRange(target: Tensor, valid: Tensor, C: number): boolean {
+  if (target.numel() === 0) return true;
   const bad = target.lt(0).logicalOr(target.ge(C)).logicalAnd(valid);
-  if (!bad.any().item()) return;
+  if (defersChecks(target)) {
+    deferCheck(firstFlagged(bad, target), ([any, v]) => (any[0] ? new IndexError(`Target ${v[0]} is out of bounds.`) : null));
+    return false;
+  }
+  if (!bad.any().item()) return true;
   const t = target.dataSync(), b = bad.dataSync();
   const i = b.findIndex((v) => v !== 0);
   throw new IndexError(`Target ${t[i]} is out of bounds.`);
@@ -233,6 +250,7 @@ function checkTargetRange(target: Tensor, valid: Tensor, C: number): void {
  * of the targets that are not ignoreIndex (torch.nn.functional.nll_loss).
  */
 export function nllLoss(input: Tensor, target: Tensor, opts: NLLLossOptions = {}): Tensor {
+  checkOptions("nllLoss", opts, ["weight", "ignoreIndex", "reduction"]);
   const reduction = checkReduction(opts.reduction ?? "mean");
   const ignoreIndex = opts.ignoreIndex ?? -100;
   checkClassTarget("nll_loss", input, target, opts.weight);
@@ -241,8 +259,9 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NLLLossOptions = {}
     const inp = oneD ? input.unsqueeze(0) : input;
     const tgt = oneD ? target.reshape([1]) : target;
     const valid = tgt.ne(ignoreIndex);
-    checkTargetRange(tgt, valid, inp.shape[1]);
-    const safe = whereOp(valid, tgt, 0);
+    // A deferred check lets the step run on: its gather reads clamped classes until it reports.
+    const checked = checkTargetRange(tgt, valid, inp.shape[1]);
+    const safe = checked ? whereOp(valid, tgt, 0) : whereOp(valid, tgt, 0).clamp(0, inp.shape[1] - 1);
     const picked = inp.gather(1, safe.unsqueeze(1)).squeeze(1);
     const w = classWeights(tgt, valid, safe, opts.weight);
     const loss = picked.mul(w).neg();
@@ -258,6 +277,7 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NLLLossOptions = {}
  * float target of the input's shape) (torch.nn.functional.cross_entropy).
  */
 export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+  checkOptions("crossEntropy", opts, ["weight", "ignoreIndex", "reduction", "labelSmoothing"]);
   const reduction = checkReduction(opts.reduction ?? "mean");
   const ignoreIndex = opts.ignoreIndex ?? -100;
   const eps = opts.labelSmoothing ?? 0;

@@ -6,18 +6,21 @@
 // (crates/engine/src/ops/{conv,pool,resize}.rs); the norms, dropout2d, embedding and the
 // non-constant pads are written with differentiable tensor ops, so autograd gives their
 // gradients. Composite functions run inside kd.tidy, so intermediates are released at once.
-import { abi, intArg } from "../runtime/abi.js";
+import { call, intArg } from "../runtime/engine.js";
 import { noGrad } from "../autograd.js";
 import {
   adaptiveAvgPool2d as adaptiveAvgPool2dOp, avgPool2d as avgPool2dOp, conv2d as conv2dOp, convTranspose2d as convTranspose2dOp,
   maxPool2dWithIndices, padConstant, type Conv2dOptions, type ConvTranspose2dOptions, type OutputSize2d, type Pair,
 } from "../conv.js";
-import { fromArray, rand, zeros } from "../creation.js";
+import { bernoulliMask, fromArray, zeros } from "../creation.js";
 import { DTypeError, IndexError, ShapeError, ValueError } from "../errors.js";
 import { tidy } from "../memory.js";
 import { Tensor, whereOp, wrap } from "../tensor.js";
+import { deferCheck, defersChecks, firstFlagged } from "../checks.js";
 
 export type { Conv2dOptions, ConvTranspose2dOptions, OutputSize2d, Pair } from "../conv.js";
+
+import { checkOptions, positional, type PositionalArgs } from "../options.js";
 
 const shp = (s: readonly number[]) => `[${s.join(", ")}]`;
 
@@ -28,8 +31,11 @@ const shp = (s: readonly number[]) => `[${s.join(", ")}]`;
  * weight [O, C / groups, kH, kW], bias [O]. padding is a number, a pair, "valid" or "same"
  * (stride 1; an odd total is padded one more at the bottom/right, as PyTorch does).
  */
-export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
-  return conv2dOp(input, weight, bias, opts);
+/** PyTorch's positional order: conv2d(input, weight, bias, stride, padding, dilation, groups). */
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, ...args: PositionalArgs<[stride: Pair, padding: Pair | "valid" | "same", dilation: Pair, groups: number], Conv2dOptions>): Tensor;
+export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, ...args: unknown[]): Tensor {
+  const opts = positional("conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1)", args, ["stride", "padding", "dilation", "groups"]);
+  return conv2dOp(input, weight, bias, opts as Conv2dOptions);
 }
 
 /**
@@ -37,8 +43,12 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
  * weight [C, O / groups, kH, kW]. Output size (H - 1)·stride - 2·padding +
  * dilation·(kH - 1) + outputPadding + 1.
  */
-export function convTranspose2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvTranspose2dOptions = {}): Tensor {
-  return convTranspose2dOp(input, weight, bias, opts);
+/** PyTorch's positional order: conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation). */
+export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, ...args: PositionalArgs<[stride: Pair, padding: Pair, outputPadding: Pair, groups: number, dilation: Pair], ConvTranspose2dOptions>): Tensor;
+export function convTranspose2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, ...args: unknown[]): Tensor {
+  const opts = positional("conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1)", args,
+    ["stride", "padding", "outputPadding", "groups", "dilation"]);
+  return convTranspose2dOp(input, weight, bias, opts as ConvTranspose2dOptions);
 }
 
 // ---- pooling ------------------------------------------------------------------------------
@@ -59,7 +69,11 @@ export interface MaxPool2dOptions {
  */
 export function maxPool2d(input: Tensor, kernelSize: Pair, opts: MaxPool2dOptions & { returnIndices: true }): [Tensor, Tensor];
 export function maxPool2d(input: Tensor, kernelSize: Pair, opts?: MaxPool2dOptions): Tensor;
-export function maxPool2d(input: Tensor, kernelSize: Pair, opts: MaxPool2dOptions = {}): Tensor | [Tensor, Tensor] {
+/** PyTorch's positional order: max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices). */
+export function maxPool2d(input: Tensor, kernelSize: Pair, ...args: PositionalArgs<[stride: Pair | null, padding: Pair, dilation: Pair, ceilMode: boolean, returnIndices: boolean], MaxPool2dOptions>): Tensor | [Tensor, Tensor];
+export function maxPool2d(input: Tensor, kernelSize: Pair, ...args: unknown[]): Tensor | [Tensor, Tensor] {
+  const opts = positional("max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False)", args,
+    ["stride", "padding", "dilation", "ceilMode", "returnIndices"]) as MaxPool2dOptions;
   const { values, indices } = maxPool2dWithIndices(input, kernelSize, opts);
   if (opts.returnIndices) return [values, indices];
   indices.dispose();
@@ -77,7 +91,11 @@ export interface AvgPool2dOptions {
 }
 
 /** 2-D average pooling over [N, C, H, W] or [C, H, W] (torch.nn.functional.avg_pool2d). */
-export function avgPool2d(input: Tensor, kernelSize: Pair, opts: AvgPool2dOptions = {}): Tensor {
+/** PyTorch's positional order: avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override). */
+export function avgPool2d(input: Tensor, kernelSize: Pair, ...args: PositionalArgs<[stride: Pair | null, padding: Pair, ceilMode: boolean, countIncludePad: boolean, divisorOverride: number | null], AvgPool2dOptions>): Tensor;
+export function avgPool2d(input: Tensor, kernelSize: Pair, ...args: unknown[]): Tensor {
+  const opts = positional("avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None)", args,
+    ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"]) as AvgPool2dOptions;
   return avgPool2dOp(input, kernelSize, opts);
 }
 
@@ -118,6 +136,7 @@ export function batchNorm(
   input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null,
   weight: Tensor | null = null, bias: Tensor | null = null, opts: BatchNormOptions = {},
 ): Tensor {
+  checkOptions("batch_norm", opts, ["training", "momentum", "eps"]);
   const training = opts.training ?? false;
   const momentum = opts.momentum ?? 0.1;
   const eps = opts.eps ?? 1e-5;
@@ -216,8 +235,8 @@ export function dropout2d(input: Tensor, p = 0.5, training = true): Tensor {
   if (p === 1) return input.mul(0);
   return tidy(() => {
     const maskShape = input.shape.map((s, i) => (i < input.ndim - 2 ? s : 1));
-    const mask = rand(maskShape).ge(p).float().mul(1 / (1 - p));
-    return input.mul(mask);
+    const noise = bernoulliMask(maskShape, 1 - p).div(1 - p); // as torch's feature dropout
+    return input.mul(noise);
   });
 }
 
@@ -244,11 +263,17 @@ export function embeddingPaddingIdx(paddingIdx: number | null | undefined, num: 
  * paddingIdx row gets none.
  */
 export function embedding(input: Tensor, weight: Tensor, opts: EmbeddingOptions = {}): Tensor {
+  checkOptions("embedding", opts, ["paddingIdx", "maxNorm", "normType"]);
   if (input.dtype !== "int32") throw new DTypeError(`Expected tensor for argument #1 'indices' to have one of the following scalar types: int32; but got ${input.dtype} instead (while checking arguments for embedding)`);
   if (weight.ndim !== 2) throw new ShapeError(`'weight' must be 2-D, got ${shp(weight.shape)}`);
   const [num, dim] = weight.shape;
   const pad = embeddingPaddingIdx(opts.paddingIdx, num);
-  if (input.numel() > 0) {
+  const deferred = input.numel() > 0 && defersChecks(input);
+  if (deferred) {
+    // an asynchronous device: checked at the next read (ts/checks.ts); the lookup below reads
+    // clamped rows until then
+    tidy(() => deferCheck(firstFlagged(input.lt(0).logicalOr(input.ge(num)), input), ([any, v]) => (any[0] ? new IndexError(`index out of range in self: index ${v[0]} is out of bounds for an embedding of ${num} rows`) : null)));
+  } else if (input.numel() > 0) {
     const bad = tidy(() => input.lt(0).logicalOr(input.ge(num)).any().item());
     if (bad) {
       const v = Array.from(input.dataSync() as Int32Array).find((i) => i < 0 || i >= num);
@@ -257,7 +282,8 @@ export function embedding(input: Tensor, weight: Tensor, opts: EmbeddingOptions 
   }
   if (opts.maxNorm != null) embeddingRenorm_(weight, input, opts.maxNorm, opts.normType ?? 2);
   return tidy(() => {
-    const rows = weight.indexSelect(0, input.reshape([-1])).reshape([...input.shape, dim]);
+    const flat = deferred ? input.reshape([-1]).clamp(0, num - 1) : input.reshape([-1]);
+    const rows = weight.indexSelect(0, flat).reshape([...input.shape, dim]);
     if (pad === null) return rows;
     // The same values, with the padding rows taken from a detached copy: no gradient reaches them.
     return whereOp(input.eq(pad).unsqueeze(-1), rows.detach(), rows);
@@ -347,6 +373,7 @@ const MODE_CODE = { nearest: 0, "nearest-exact": 1, linear: 2, bilinear: 2 } as 
  * upsample_bilinear2d with alignCorners true or false; area is adaptive average pooling.
  */
 export function interpolate(input: Tensor, opts: InterpolateOptions = {}): Tensor {
+  checkOptions("interpolate", opts, ["size", "scaleFactor", "mode", "alignCorners", "recomputeScaleFactor"]);
   const mode = opts.mode ?? "nearest";
   if (!(mode in MODE_CODE) && mode !== "area") throw new ValueError(`interpolate: unsupported mode "${mode}" (supported: nearest, nearest-exact, linear, bilinear, area)`);
   const spatial = input.ndim - 2;
@@ -384,10 +411,10 @@ export function interpolate(input: Tensor, opts: InterpolateOptions = {}): Tenso
     return tidy(() => adaptiveAvgPool2dOp(input.unsqueeze(2), [1, outSize[0]]).squeeze(2));
   }
   const code = MODE_CODE[mode as keyof typeof MODE_CODE];
-  const ac = opts.alignCorners ? 1 : 0;
+  const ac = !!opts.alignCorners;
   if (spatial === 2) {
-    return wrap(abi().kd_upsample2d(input.handle, code, intArg(outSize[0], "size"), intArg(outSize[1], "size"), scales[0] ?? 0, scales[1] ?? 0, ac));
+    return wrap(call.upsample2d(input.handle, code, intArg(outSize[0], "size"), intArg(outSize[1], "size"), scales[0] ?? 0, scales[1] ?? 0, ac));
   }
   // 1-D: a 2-D resample of [N, C, 1, L] (the height of 1 is copied through).
-  return tidy(() => wrap(abi().kd_upsample2d(input.unsqueeze(2).handle, code, 1, intArg(outSize[0], "size"), 0, scales[0] ?? 0, ac)).squeeze(2));
+  return tidy(() => wrap(call.upsample2d(input.unsqueeze(2).handle, code, 1, intArg(outSize[0], "size"), 0, scales[0] ?? 0, ac)).squeeze(2));
 }

@@ -2,7 +2,7 @@
 //   import * as kd from "kindling";
 //   const { nn } = kd; const F = nn.functional;
 //   const model = new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 10));
-export { Module, Parameter, StateDictError, type StateDictOptions, type LoadResult } from "./module.js";
+export { Module, Parameter, StateDictError, RemovableHandle, type ForwardHook, type ForwardPreHook, type StateDictOptions, type LoadResult } from "./module.js";
 export { Linear, Identity } from "./layers/linear.js";
 export { Sequential, ModuleList, ModuleDict } from "./layers/containers.js";
 export { ReLU, LeakyReLU, GELU, SiLU, Sigmoid, Tanh, Softplus, LogSigmoid, Softmax, LogSoftmax } from "./layers/activation.js";

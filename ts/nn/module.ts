@@ -13,13 +13,45 @@
 // would need a function object behind a Proxy: TypeScript cannot type its call signature
 // from each subclass's forward, and a function's own read-only `name`/`length` properties
 // would clash with user fields.)
-import { abi, check } from "../runtime/abi.js";
+import { call } from "../runtime/engine.js";
 import { noGrad } from "../autograd.js";
 import { tensor } from "../creation.js";
 import { DeviceError, KindlingError, ValueError } from "../errors.js";
-import { keep } from "../memory.js";
+import { checkDevice, isDeviceName } from "../device.js";
+import { exempt, keep } from "../memory.js";
 import { Tensor, type Device, type NestedArray } from "../tensor.js";
 import type { DType } from "../dtype.js";
+
+/** What register*Hook returns: remove() unregisters the hook (as torch.utils.hooks.RemovableHandle). */
+export class RemovableHandle {
+  constructor(readonly id: number, private readonly hooks: Map<number, unknown>) {}
+  remove(): void {
+    this.hooks.delete(this.id);
+  }
+}
+
+/** Runs before forward; returning a value replaces the arguments (an array, or one argument). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ForwardPreHook = (module: Module, args: any[]) => any;
+/** Runs after forward with the arguments forward got; returning a value replaces the output. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ForwardHook = (module: Module, args: any[], output: any) => any;
+
+let nextHookId = 0;
+
+/** Adds a hook to a map in call order (or first, with prepend) and returns its handle. */
+function addHook<H>(hooks: Map<number, H>, hook: H, prepend: boolean): RemovableHandle {
+  const id = nextHookId++;
+  if (prepend) {
+    const rest = [...hooks];
+    hooks.clear();
+    hooks.set(id, hook);
+    for (const [k, h] of rest) hooks.set(k, h);
+  } else {
+    hooks.set(id, hook);
+  }
+  return new RemovableHandle(id, hooks as Map<number, unknown>);
+}
 
 /**
  * A tensor that is a module parameter: a leaf with requiresGrad true (unless asked
@@ -34,11 +66,11 @@ export class Parameter extends Tensor {
     let h: number;
     if (data == null) {
       const empty = tensor([]);
-      h = check(abi().kd_detach(empty.handle));
+      h = call.detach(empty.handle);
       empty.dispose();
     } else {
       if (!(data instanceof Tensor)) throw new TypeError(`Parameter(): expected a Tensor, got ${typeof data}`);
-      h = check(abi().kd_detach(data.handle));
+      h = call.detach(data.handle);
     }
     super(h);
     keep(this);
@@ -105,9 +137,44 @@ export class Module {
     throw new KindlingError(`Module [${this.constructor.name}] is missing the required "forward" function`);
   }
 
-  /** Runs forward (the PyTorch call `model(x)`), typed from the subclass's forward. */
+  // Hooks live in private fields, so the member walk (parameters, state dict) never sees them.
+  #forwardPreHooks = new Map<number, ForwardPreHook>();
+  #forwardHooks = new Map<number, ForwardHook>();
+
+  /**
+   * Runs forward (the PyTorch call `model(x)`), typed from the subclass's forward, with the
+   * forward pre-hooks before it and the forward hooks after it.
+   */
   call(...args: Parameters<this["forward"]>): ReturnType<this["forward"]> {
-    return this.forward(...args);
+    if (this.#forwardPreHooks.size === 0 && this.#forwardHooks.size === 0) return this.forward(...args);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    let input: any[] = args;
+    for (const hook of [...this.#forwardPreHooks.values()]) {
+      const r = hook(this, input);
+      if (r !== undefined) input = Array.isArray(r) ? r : [r];
+    }
+    let output = this.forward(...input);
+    for (const hook of [...this.#forwardHooks.values()]) {
+      const r = hook(this, input, output);
+      if (r !== undefined) output = r;
+    }
+    return output;
+  }
+
+  /**
+   * torch's register_forward_pre_hook: hook(module, args) runs before each call(); a returned
+   * array (or single value) replaces the arguments. Returns a handle whose remove() unregisters it.
+   */
+  registerForwardPreHook(hook: ForwardPreHook, opts: { prepend?: boolean } = {}): RemovableHandle {
+    return addHook(this.#forwardPreHooks, hook, opts.prepend ?? false);
+  }
+
+  /**
+   * torch's register_forward_hook: hook(module, args, output) runs after each call()'s forward;
+   * a returned value replaces the output. Returns a handle whose remove() unregisters it.
+   */
+  registerForwardHook(hook: ForwardHook, opts: { prepend?: boolean } = {}): RemovableHandle {
+    return addHook(this.#forwardHooks, hook, opts.prepend ?? false);
   }
 
   // ---- registration -------------------------------------------------------------------
@@ -210,19 +277,24 @@ export class Module {
     return this.namedModules().map((e) => e[1]);
   }
 
-  /** Every parameter with its dotted name ("layers.0.weight"); a shared parameter once. */
-  namedParameters(opts: { prefix?: string; recurse?: boolean } = {}): [string, Parameter][] {
+  /** One walk for namedParameters and namedBuffers: each tensor once, with its dotted name. */
+  #namedTensors<T extends Tensor>(own: (m: Module) => [string, T, ...unknown[]][], opts: { prefix?: string; recurse?: boolean }): [string, T][] {
     const mods = opts.recurse === false ? ([[opts.prefix ?? "", this]] as [string, Module][]) : this.namedModules(opts.prefix ?? "");
-    const seen = new Set<Parameter>();
-    const out: [string, Parameter][] = [];
+    const seen = new Set<T>();
+    const out: [string, T][] = [];
     for (const [p, m] of mods) {
-      for (const [k, v] of m.#ownParameters()) {
+      for (const [k, v] of own(m)) {
         if (seen.has(v)) continue;
         seen.add(v);
         out.push([p ? `${p}.${k}` : k, v]);
       }
     }
     return out;
+  }
+
+  /** Every parameter with its dotted name ("layers.0.weight"); a shared parameter once. */
+  namedParameters(opts: { prefix?: string; recurse?: boolean } = {}): [string, Parameter][] {
+    return this.#namedTensors((m) => m.#ownParameters(), opts);
   }
 
   /** Every parameter (what an optimizer takes). */
@@ -231,17 +303,7 @@ export class Module {
   }
 
   namedBuffers(opts: { prefix?: string; recurse?: boolean } = {}): [string, Tensor][] {
-    const mods = opts.recurse === false ? ([[opts.prefix ?? "", this]] as [string, Module][]) : this.namedModules(opts.prefix ?? "");
-    const seen = new Set<Tensor>();
-    const out: [string, Tensor][] = [];
-    for (const [p, m] of mods) {
-      for (const [k, v] of m.#ownBuffers()) {
-        if (seen.has(v)) continue;
-        seen.add(v);
-        out.push([p ? `${p}.${k}` : k, v]);
-      }
-    }
-    return out;
+    return this.#namedTensors((m) => m.#ownBuffers(), opts);
   }
 
   buffers(recurse = true): Tensor[] {
@@ -323,15 +385,22 @@ export class Module {
   }
 
   /**
-   * Moves the module to a device or casts it to a dtype, in place (returns this). The CPU is
-   * the only device in this build, and float32 the only floating point dtype, so both are
-   * checks rather than moves.
+   * Moves the module to a device or casts it to a dtype, in place (returns this), as torch's
+   * Module.to. A move keeps every Parameter and buffer object: each gets the moved storage in
+   * place (Tensor._replaceHandle), so an optimizer built before the move still points at the
+   * module's parameters, and their .grad moves with them. float32 is the only floating point
+   * dtype, so a dtype is a check; an unavailable device is a DeviceError.
    */
-  to(target: Device | DType | "float"): this {
-    if (target === "cpu" || target === "float32" || target === "float") return this;
-    if (target === "webgpu") throw new DeviceError("the webgpu device is not available in this build yet");
-    if (target === "int32" || target === "bool") throw new TypeError(`nn.Module.to only accepts floating point dtypes, but got desired dtype=${target}`);
-    throw new ValueError(`to(): unknown device or dtype ${JSON.stringify(target)}`);
+  to(target: Device | DType | "float" | { device?: Device; dtype?: DType | "float" }): this {
+    const { device, dtype } = typeof target === "object" && target !== null ? target : isDeviceName(target) ? { device: target as Device, dtype: undefined } : { device: undefined, dtype: target as DType | "float" };
+    if (dtype !== undefined && dtype !== "float32" && dtype !== "float") {
+      if (dtype === "int32" || dtype === "bool") throw new TypeError(`nn.Module.to only accepts floating point dtypes, but got desired dtype=${dtype}`);
+      throw new ValueError(`to(): unknown device or dtype ${JSON.stringify(dtype)}`);
+    }
+    if (device === undefined) return this;
+    const d = checkDevice(device);
+    for (const t of [...this.parameters(), ...this.buffers()]) if (t.device !== d) moveInPlace(t, d);
+    return this;
   }
 
   cpu(): this {
@@ -351,8 +420,9 @@ export class Module {
     const walk = (m: Module, prefix: string) => {
       if (stack.has(m)) throw new ValueError(`stateDict(): module ${prefix || m.constructor.name} contains itself`);
       stack.add(m);
-      for (const [k, v] of m.#ownParameters()) out[prefix + k] = opts.keepVars ? v : v.detach();
-      for (const [k, v, persistent] of m.#ownBuffers()) if (persistent) out[prefix + k] = opts.keepVars ? v : v.detach();
+      // detached views: a snapshot the caller may keep across training steps (ts/memory.ts)
+      for (const [k, v] of m.#ownParameters()) out[prefix + k] = opts.keepVars ? v : exempt(v.detach());
+      for (const [k, v, persistent] of m.#ownBuffers()) if (persistent) out[prefix + k] = opts.keepVars ? v : exempt(v.detach());
       for (const [k, v] of m._members()) if (v instanceof Module) walk(v, `${prefix}${k}.`);
       stack.delete(m);
     };
@@ -500,4 +570,21 @@ export const pyBool = (b: boolean) => (b ? "True" : "False");
 
 export function pyTuple(xs: readonly number[]): string {
   return xs.length === 1 ? `(${xs[0]},)` : `(${xs.join(", ")})`;
+}
+
+/** t's storage (and its .grad) on device d, in the same Tensor object. */
+function moveInPlace(t: Tensor, d: Device): void {
+  const g = t.grad;
+  const moved = noGrad(() => t.detach().to(d));
+  const requiresGrad = t.requiresGrad;
+  const h = call.detach(moved.handle);
+  moved.dispose();
+  t._replaceHandle(h);
+  if (requiresGrad) t.requiresGrad_(true);
+  if (g) {
+    const mg = g.device === d ? g : g.to(d);
+    t.grad = mg;
+    if (mg !== g) mg.dispose();
+    g.dispose();
+  }
 }

@@ -1,7 +1,8 @@
 // torch.optim.Adagrad: per-element learning rates from the accumulated squared gradients,
 // with lr decay over steps and an initial accumulator value. State exists from construction.
 import { Tensor } from "../tensor.js";
-import { abi, checkBool, checkNumber, engineStep, handleOf, Optimizer, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+import { checkBool, checkNumber, handleOf, Optimizer, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+import { call } from "../runtime/engine.js";
 
 export interface AdagradOptions {
   lr?: number;
@@ -38,8 +39,8 @@ export class Adagrad extends Optimizer {
   protected update(p: Tensor, grad: Tensor, group: ParamGroup, state: ParamState): void {
     if (!(state.sum instanceof Tensor)) Object.assign(state, this.freshState(p, group));
     const step = ((state.step as number) ?? 0) + 1;
-    engineStep(abi().kd_adagrad_step(p.handle, grad.handle, handleOf(state.sum), step, group.lr,
-      group.lrDecay as number, group.weightDecay as number, group.eps as number, group.maximize ? 1 : 0));
+    call.adagradStep(p.handle, grad.handle, handleOf(state.sum), step, group.lr,
+      group.lrDecay as number, group.weightDecay as number, group.eps as number, group.maximize ? 1 : 0);
     state.step = step;
   }
 }

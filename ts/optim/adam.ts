@@ -2,7 +2,8 @@
 // term to the gradient, AdamW decays the weights directly (p *= 1 - lr * weight_decay).
 import { Tensor } from "../tensor.js";
 import { ValueError } from "../errors.js";
-import { abi, checkBool, checkNumber, engineStep, handleOf, Optimizer, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+import { checkBool, checkNumber, handleOf, Optimizer, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+import { call } from "../runtime/engine.js";
 
 export interface AdamOptions {
   lr?: number;
@@ -47,9 +48,9 @@ class AdamBase extends Optimizer {
     const step = ((state.step as number) ?? 0) + 1;
     const [beta1, beta2] = group.betas as [number, number];
     const flags = (group.maximize ? 1 : 0) | (group.amsgrad ? 2 : 0) | (this.decoupled ? 4 : 0);
-    engineStep(abi().kd_adam_step(p.handle, grad.handle, handleOf(state.exp_avg), handleOf(state.exp_avg_sq),
+    call.adamStep(p.handle, grad.handle, handleOf(state.exp_avg), handleOf(state.exp_avg_sq),
       group.amsgrad ? handleOf(state.max_exp_avg_sq) : 0, step, group.lr, beta1, beta2, group.eps as number,
-      group.weightDecay as number, flags));
+      group.weightDecay as number, flags);
     state.step = step;
   }
 }

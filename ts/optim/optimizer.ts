@@ -14,10 +14,10 @@
 //   tensors loads as is (torch-only flags foreach/differentiable/capturable/fused are ignored).
 // - Unknown option names are errors (torch ignores extra keys in param groups).
 import { noGrad, enableGrad } from "../autograd.js";
+import { checkOptions } from "../options.js";
 import { zerosLike, full } from "../creation.js";
 import { ValueError } from "../errors.js";
-import { keep } from "../memory.js";
-import { abi, lastError } from "../runtime/abi.js";
+import { exempt, keep, stepBoundary } from "../memory.js";
 import { Tensor } from "../tensor.js";
 
 /** A parameter group: its tensors plus every option of the optimizer (group values win). */
@@ -74,16 +74,7 @@ export function checkBool(where: string, name: string, v: unknown): boolean {
 
 /** Throws for keys of `given` outside `known`, naming the valid ones. */
 export function checkKeys(where: string, given: object, known: readonly string[]): void {
-  for (const k of Object.keys(given)) {
-    if (!known.includes(k)) {
-      throw new ValueError(`${where}: unknown option '${k}' (valid options: ${known.join(", ")})`);
-    }
-  }
-}
-
-/** Runs an engine step entry and throws its typed error on failure. */
-export function engineStep(ok: number): void {
-  if (ok === 0) throw lastError();
+  checkOptions(where, given, known);
 }
 
 export abstract class Optimizer {
@@ -191,6 +182,7 @@ export abstract class Optimizer {
    * the model and returns the loss: it runs with gradients on, and its result is returned.
    */
   step<T = undefined>(closure?: () => T): T | undefined {
+    stepBoundary(this); // the step scope: frees what the last steps made and no longer use (ts/memory.ts)
     let loss: T | undefined;
     if (closure !== undefined) loss = enableGrad(closure);
     noGrad(() => {
@@ -240,7 +232,7 @@ export abstract class Optimizer {
       const i = index.get(p);
       if (i === undefined) continue;
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(s)) out[k] = v instanceof Tensor ? v.clone() : v;
+      for (const [k, v] of Object.entries(s)) out[k] = v instanceof Tensor ? exempt(v.clone()) : v; // a snapshot to keep
       state[i] = out;
     }
     return { state, param_groups };
@@ -354,6 +346,3 @@ function copyValues<T>(v: T): T {
 export function handleOf(t: StateValue | undefined): number {
   return t instanceof Tensor ? t.handle : 0;
 }
-
-/** Engine ABI, for the concrete optimizers. */
-export { abi };

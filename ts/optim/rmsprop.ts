@@ -1,7 +1,8 @@
 // torch.optim.RMSprop: running average of squared gradients, optionally centered (minus the
 // squared running mean) and with a momentum buffer.
 import { Tensor } from "../tensor.js";
-import { abi, checkBool, checkNumber, engineStep, handleOf, Optimizer, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+import { checkBool, checkNumber, handleOf, Optimizer, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+import { call } from "../runtime/engine.js";
 
 export interface RMSpropOptions {
   lr?: number;
@@ -42,9 +43,9 @@ export class RMSprop extends Optimizer {
     if (momentum > 0 && !(state.momentum_buffer instanceof Tensor)) state.momentum_buffer = this.zerosFor(p);
     if (group.centered && !(state.grad_avg instanceof Tensor)) state.grad_avg = this.zerosFor(p);
     const flags = (group.maximize ? 1 : 0) | (group.centered ? 2 : 0);
-    engineStep(abi().kd_rmsprop_step(p.handle, grad.handle, handleOf(state.square_avg),
+    call.rmspropStep(p.handle, grad.handle, handleOf(state.square_avg),
       group.centered ? handleOf(state.grad_avg) : 0, momentum > 0 ? handleOf(state.momentum_buffer) : 0,
-      group.lr, group.alpha as number, group.eps as number, group.weightDecay as number, momentum, flags));
+      group.lr, group.alpha as number, group.eps as number, group.weightDecay as number, momentum, flags);
     state.step = ((state.step as number) ?? 0) + 1;
   }
 }

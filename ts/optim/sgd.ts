@@ -1,7 +1,8 @@
 // torch.optim.SGD: momentum (with dampening), Nesterov, L2 weight decay, maximize.
 import { Tensor } from "../tensor.js";
 import { ValueError } from "../errors.js";
-import { abi, checkBool, checkNumber, engineStep, handleOf, Optimizer, required, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+import { checkBool, checkNumber, handleOf, Optimizer, required, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+import { call } from "../runtime/engine.js";
 
 export interface SGDOptions {
   /** Learning rate (required, as in torch 1.13). */
@@ -46,8 +47,8 @@ export class SGD extends Optimizer {
     }
     const flags = (group.maximize ? 1 : 0) | (group.nesterov ? 2 : 0) | (first ? 4 : 0);
     try {
-      engineStep(abi().kd_sgd_step(p.handle, grad.handle, momentum !== 0 ? handleOf(buf) : 0, group.lr, momentum,
-        group.dampening as number, group.weightDecay as number, flags));
+      call.sgdStep(p.handle, grad.handle, momentum !== 0 ? handleOf(buf) : 0, group.lr, momentum,
+        group.dampening as number, group.weightDecay as number, flags);
     } catch (e) {
       if (first) buf?.dispose();
       throw e;

@@ -3,6 +3,7 @@
 // draws them with matplotlib. Pure text: write the string to a .svg file and open it in a browser.
 import { ValueError } from "../errors.js";
 import type { Tensor } from "../tensor.js";
+import { checkOptions } from "../options.js";
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const GREEN = "#2ca02c";
@@ -39,6 +40,7 @@ export interface ConfusionMatrixSvgOptions {
  * gives it) as a heat map with the count in each cell and the class names on both axes.
  */
 export function confusionMatrixSvg(matrix: number[][] | Tensor, classNames?: readonly string[], opts: ConfusionMatrixSvgOptions = {}): string {
+  checkOptions("confusionMatrixSvg", opts, ["title", "normalize", "cellSize"]);
   const m: number[][] = isTensor(matrix) ? (matrix.tolist() as number[][]) : matrix;
   const k = m.length;
   if (k === 0 || m.some((r) => !Array.isArray(r) || r.length !== k)) throw new ValueError("confusionMatrixSvg(): the matrix must be square and non-empty");
@@ -100,6 +102,7 @@ export interface ImageGridSvgOptions {
  * colour in a row share a rect), so it opens anywhere with no image codec.
  */
 export function imageGridSvg(images: Tensor | number[][][], opts: ImageGridSvgOptions = {}): string {
+  checkOptions("imageGridSvg", opts, ["labels", "predictions", "classNames", "ncols", "scale", "title", "range"]);
   let n: number, c: number, h: number, w: number, data: ArrayLike<number>;
   if (isTensor(images)) {
     const s = images.shape;

@@ -60,12 +60,32 @@ function parseOpTable(text: string): Engine["ops"] {
   return ops;
 }
 
+/**
+ * Whether this runtime runs relaxed SIMD, turning it on where it can. Node 20's V8 has it behind
+ * a flag; V8 reads its flags again when it validates or compiles a module, so setting the flag
+ * here, before the engine is compiled, gives Node 20 the relaxed build too (Node >= 22 and
+ * Chrome ship it on; elsewhere the probe decides).
+ */
+async function relaxedSimd(): Promise<boolean> {
+  if (supportedVariant() === "relaxed") return true;
+  if (!isNode) return false;
+  try {
+    const v8 = await import("node:v8");
+    v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
+  } catch {
+    return false; // a runtime without node:v8's flags keeps plain SIMD
+  }
+  return supportedVariant() === "relaxed";
+}
+
 let loading: Promise<Engine> | undefined;
 
 export function init(opts: InitOptions = {}): Promise<Engine> {
   loading ??= (async () => {
     const forced = isNode ? (process.env.KINDLING_WASM as WasmVariant | undefined) : undefined;
-    const variant = opts.variant ?? forced ?? supportedVariant();
+    const chosen = opts.variant ?? forced;
+    const relaxed = await relaxedSimd(); // also makes a forced "relaxed" compile in Node 20
+    const variant = chosen ?? (relaxed ? "relaxed" : supportedVariant());
     // KINDLING_WASM_DIR (Node only): a folder of other builds to load instead, e.g. to bench
     // an engine built from another commit beside this one (`npm run bench -- train-cnn --before DIR`).
     const dir = isNode ? process.env.KINDLING_WASM_DIR : undefined;

@@ -7,9 +7,14 @@ import { Tensor } from "../tensor.js";
 import { assertNotDetached } from "./detached.js";
 import type { PayloadStateDict, TensorPayload } from "./protocol.js";
 
-/** The tensor's elements in a fresh buffer of their own (ready to transfer), with shape and dtype. */
+/** The tensor's elements in a fresh buffer of their own (ready to transfer), with shape and dtype (CPU tensors). */
 export function toPayload(t: Tensor): TensorPayload {
   return { data: t.dataSync(), shape: [...t.shape], dtype: t.dtype };
+}
+
+/** toPayload for a tensor on any device (an awaited read). */
+export async function toPayloadAsync(t: Tensor): Promise<TensorPayload> {
+  return { data: await t.data(), shape: [...t.shape], dtype: t.dtype };
 }
 
 /** A payload checked: a TypedArray matching its dtype, not detached, whose length is the shape's product. */

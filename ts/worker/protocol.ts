@@ -125,8 +125,8 @@ export interface WorkerService {
   train(config: TrainConfig, onProgress?: (p: TrainProgress) => void): Promise<TrainResult>;
   cancel(): boolean;
   evaluate(dataset: DatasetSpec, opts?: EvaluateOptions): Promise<EvaluateResult>;
-  predict(x: TensorPayload): TensorPayload;
-  stateDict(): PayloadStateDict;
+  predict(x: TensorPayload): Promise<TensorPayload>;
+  stateDict(): Promise<PayloadStateDict>;
   loadStateDict(sd: PayloadStateDict, opts?: { strict?: boolean }): { missingKeys: string[]; unexpectedKeys: string[] };
 }
 

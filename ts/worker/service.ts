@@ -13,7 +13,7 @@ import { init } from "../runtime/load.js";
 import type { Tensor } from "../tensor.js";
 import { buildModel } from "./build.js";
 import { resolveDataset } from "./datasets.js";
-import { fromPayloads, fromPayload, toPayload, transferList } from "./payload.js";
+import { fromPayloads, fromPayload, toPayloadAsync, transferList } from "./payload.js";
 import type {
   DatasetSpec, EvaluateOptions, EvaluateResult, LossName, ModelInfo, ModelSpec, OptimizerSpec, PayloadStateDict,
   TensorPayload, TrainConfig, TrainProgress, TrainResult, WorkerInitOptions, WorkerService,
@@ -40,9 +40,18 @@ function positiveInt(where: string, v: unknown, fallback: number): number {
   throw new ValueError(`${where} must be a positive integer, got ${JSON.stringify(v)}`);
 }
 
-/** Correct argmax predictions in a batch of logits against class indices. */
-function correctIn(logits: Tensor, y: Tensor): number {
-  return noGrad(() => tidy(() => logits.argmax(1).eq(y).sum().item() as number));
+/** Correct argmax predictions in a batch of logits against class indices (an awaited read). */
+async function correctIn(logits: Tensor, y: Tensor): Promise<number> {
+  return readNumber(noGrad(() => tidy(() => logits.argmax(1).eq(y).sum())));
+}
+
+/** A one-element tensor's value through the awaited read, then disposed. */
+async function readNumber(t: Tensor): Promise<number> {
+  try {
+    return Number(await t.itemAsync());
+  } finally {
+    t.dispose();
+  }
 }
 
 export class Service implements WorkerService {
@@ -169,9 +178,8 @@ export class Service implements WorkerService {
             opt.zeroGrad();
             loss.backward();
             opt.step();
-            l = loss.item() as number;
-            if (classify) c = correctIn(logits, y);
-            loss.dispose();
+            l = await readNumber(loss);
+            if (classify) c = await correctIn(logits, y);
             logits.dispose();
             x.dispose();
             y.dispose();
@@ -221,11 +229,12 @@ export class Service implements WorkerService {
       const loader = new DataLoader(data.dataset, { batchSize: opts.batchSize ?? 256 });
       for await (const batch of loader) {
         const [x, y] = batch as [Tensor, Tensor];
-        noGrad(() => tidy(() => {
+        const [l, c] = noGrad(() => tidy(() => {
           const logits = model.forward(x);
-          loss += (lossFn.forward(logits, y).item() as number) * x.shape[0];
-          if (classify) correct += logits.argmax(1).eq(y).sum().item() as number;
+          return [lossFn.forward(logits, y), classify ? logits.argmax(1).eq(y).sum() : null] as const;
         }));
+        loss += (await readNumber(l)) * x.shape[0];
+        if (c) correct += await readNumber(c);
         n += x.shape[0];
         x.dispose();
         y.dispose();
@@ -238,15 +247,19 @@ export class Service implements WorkerService {
     }
   }
 
-  predict(x: TensorPayload): TensorPayload {
+  async predict(x: TensorPayload): Promise<TensorPayload> {
     const model = this.#need("predict()");
     const input = fromPayload(x, "predict(x)");
     const wasTraining = model.training;
     try {
       model.eval();
       const out = noGrad(() => model.forward(input));
-      const p = toPayload(out);
-      out.dispose();
+      let p: TensorPayload;
+      try {
+        p = await toPayloadAsync(out);
+      } finally {
+        out.dispose();
+      }
       return Comlink.transfer(p, transferList([p]));
     } finally {
       model.train(wasTraining);
@@ -254,12 +267,13 @@ export class Service implements WorkerService {
     }
   }
 
-  stateDict(): PayloadStateDict {
+  async stateDict(): Promise<PayloadStateDict> {
     const sd = this.#need("stateDict()").stateDict();
     const out: PayloadStateDict = {};
-    for (const [k, t] of Object.entries(sd)) {
-      out[k] = toPayload(t);
-      t.dispose();
+    try {
+      for (const [k, t] of Object.entries(sd)) out[k] = await toPayloadAsync(t);
+    } finally {
+      for (const t of Object.values(sd)) t.dispose();
     }
     return Comlink.transfer(out, transferList(Object.values(out)));
   }

@@ -24,7 +24,7 @@ pub fn state() -> &'static mut State {
             slots: vec![None], // handle 0 is the error value
             free: Vec::new(),
             live: 0,
-            rng: Rng::new(0x5EED),
+            rng: Rng::new(kd_kernels::rng::TORCH_DEFAULT_SEED),
             last_error: None,
             scratch: [0; SCRATCH_LEN],
         })

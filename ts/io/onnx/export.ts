@@ -5,7 +5,7 @@
 // reshape...), is recorded where it reaches the engine (trace.ts, trace_ops.ts). Parameters and
 // buffers become initializers named by their state dict keys.
 import { noGrad } from "../../autograd.js";
-import { OnnxError } from "../../errors.js";
+import { DeviceError, OnnxError } from "../../errors.js";
 import { Tensor } from "../../tensor.js";
 import { Module } from "../../nn/module.js";
 import { Linear } from "../../nn/layers/linear.js";
@@ -43,7 +43,7 @@ interface Converter {
 
 const param = (t: Tracer, p: Tensor | null) => (p ? t.input(p.handle).name : null);
 
-const CONVERTERS: [abstract new (...a: never[]) => Module, Converter][] = [
+const CONVERTERS: [abstract new (...a: never) => Module, Converter][] = [
   [Linear, {
     applies: (_m, x) => x.shape.length === 2,
     record(t, m, x) {
@@ -172,6 +172,9 @@ export function exportModel(model: Module, exampleInput: Tensor | Tensor[], opts
   if (!Array.isArray(examples) || examples.length === 0 || !examples.every((x) => x instanceof Tensor)) {
     throw new OnnxError("exportModel(): exampleInput must be a Tensor or a non-empty array of Tensors");
   }
+  // The trace runs forward on the engine and reads constants as it goes: a CPU-side pass.
+  const elsewhere = [...model.namedParameters(), ...model.namedBuffers(), ...examples.map((x, i) => [`input ${i}`, x] as const)].find(([, x]) => x.device !== "cpu");
+  if (elsewhere) throw new DeviceError(`exportModel() traces on the CPU, but ${elsewhere[0]} is on ${elsewhere[1].device}: call model.to("cpu") (and move the inputs) first`);
   const opset = opts.opset ?? DEFAULT_OPSET;
   if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) throw new OnnxError(`exportModel(): opset must be an integer from ${MIN_OPSET} to ${MAX_OPSET}, got ${opset}`);
   const inputNames = names(opts.inputNames, examples.length, "input");

@@ -12,10 +12,12 @@
 // follow) do not throw inside the engine call: the result is marked opaque with the reason,
 // and using it in the graph, or returning it, raises one OnnxError that names the op.
 import { abi, getEngine, scratch, type Abi } from "../../runtime/abi.js";
-import { arrayFor, DTYPES, type DType } from "../../dtype.js";
+import { DTYPES, type DType } from "../../dtype.js";
+import { copyOut } from "../../runtime/engine.js";
 import { OnnxError } from "../../errors.js";
 import { attributeProto, DataType, type AttributeProto, type NodeProto, type TensorProto } from "./proto.js";
 import { writeTensor } from "./tensor_data.js";
+import { SECOND_OUTPUT, TRACED } from "../../generated/abi.js";
 
 /** A value of the graph being built: an input, an initializer or a node output. */
 export interface Value {
@@ -38,19 +40,6 @@ export class Unexportable extends Error {
     super(reason);
   }
 }
-
-/** ABI functions that create no tensor: never wrapped. */
-const NOT_OPS = new Set([
-  "kd_error_kind", "kd_error_ptr", "kd_error_len", "kd_scratch", "kd_scratch_len", "kd_op_table_ptr", "kd_op_table_len",
-  "kd_live_tensors", "kd_storage_bytes", "kd_live_bytes", "kd_shape", "kd_strides", "kd_dtype", "kd_device",
-  "kd_is_contiguous", "kd_offset", "kd_data_ptr", "kd_manual_seed", "kd_set_requires_grad", "kd_requires_grad",
-  "kd_is_leaf", "kd_set_grad", "kd_retain_grad", "kd_backward", "kd_set_grad_enabled", "kd_grad_fn_name",
-  "kd_profile", "kd_profile_report", "kd_profile_ptr", "kd_sgd_step", "kd_adam_step", "kd_rmsprop_step",
-  "kd_adagrad_step", "kd_rng_state", "kd_set_rng_state",
-]);
-
-/** ABI functions that return a second tensor handle in scratch[0]. */
-const SECOND_OUTPUT = new Set(["kd_max_pool2d", "kd_extreme_dim"]);
 
 /** How one ABI op is recorded: which args are input handles, scratch read before the call, the recording. */
 export interface OpRecorder {
@@ -93,7 +82,7 @@ export class Tracer {
   install(): void {
     const a = abi() as unknown as Record<string, unknown>;
     for (const [key, fn] of Object.entries(a)) {
-      if (!key.startsWith("kd_") || typeof fn !== "function" || NOT_OPS.has(key)) continue;
+      if (!TRACED.has(key) || typeof fn !== "function") continue;
       const f = fn as (...args: number[]) => number;
       (this.#orig as Record<string, unknown>)[key] = f;
       a[key] = (...args: number[]) => this.#call(key, f, args);
@@ -195,8 +184,7 @@ export class Tracer {
     if (c === 0) throw new OnnxError("could not read a constant tensor while exporting");
     try {
       const n = this.shapeOf(c).reduce((a, b) => a * b, 1);
-      const a = abi();
-      return arrayFor(this.dtypeOf(c), a.memory.buffer, this.#raw("kd_data_ptr")(c), n).slice();
+      return copyOut(this.dtypeOf(c), this.#raw("kd_data_ptr")(c), n);
     } finally {
       this.#raw("kd_release")(c);
     }

@@ -2,13 +2,14 @@
 // Arguments are the ABI's: handles, op codes, and the ints the caller put in scratch (sizes,
 // dims, conv settings), which `pre` reads before the call. Ops with no ONNX form throw
 // Unexportable with a message naming them; the Tracer turns that into an opaque value.
-import { scratch } from "../../runtime/abi.js";
+import { scratchInts } from "../../runtime/engine.js";
 import type { DType } from "../../dtype.js";
+import { CONV_ARGS_LEN, POOL_ARGS_LEN, decodeConvArgs, decodePoolArgs } from "../../generated/abi.js";
 import { Tracer, Unexportable, ONNX_TYPE, type OpRecorder, type Value } from "./trace.js";
 
 const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 const norm = (d: number, n: number) => (d < 0 ? d + n : d);
-const ints = (n: number) => (n > 0 ? Array.from(scratch().subarray(0, n)) : []);
+const ints = (n: number) => (n > 0 ? scratchInts(n) : []);
 /** A slice end that means "to the end" for any input size (ONNX clamps it). */
 const TO_END = Number.MAX_SAFE_INTEGER;
 const KIND: Record<DType, number> = { bool: 0, int32: 1, float32: 2 };
@@ -170,9 +171,9 @@ const aliasOp: OpRecorder = { inputs: one(0), record: (t, [h], out) => t.alias(o
 export const RECORDERS: Record<string, OpRecorder> = {
   // creation: constants (materialised as initializers when an exported op uses them)
   kd_full: constantOp, kd_arange: constantOp, kd_linspace: constantOp, kd_eye: constantOp, kd_rand: constantOp,
-  kd_randn: constantOp, kd_randint: constantOp, kd_randperm: constantOp, kd_grad: constantOp,
+  kd_randn: constantOp, kd_rand_dist: constantOp, kd_randint: constantOp, kd_randperm: constantOp, kd_grad: constantOp,
   // same values under a new handle
-  kd_contiguous: aliasOp, kd_clone: aliasOp, kd_detach: aliasOp, kd_alias: aliasOp,
+  kd_contiguous: aliasOp, kd_clone: aliasOp, kd_detach: aliasOp,
 
   kd_unary: {
     inputs: one(1),
@@ -366,46 +367,50 @@ export const RECORDERS: Record<string, OpRecorder> = {
   },
   kd_conv2d: {
     inputs: (args) => [args[0], args[1], args[2]],
-    pre: () => ints(9),
-    record(t, [hx, hw, hb], out, [sh, sw, ph, pw, dh, dw, groups]) {
+    pre: () => ints(CONV_ARGS_LEN),
+    record(t, [hx, hw, hb], out, pre) {
+      const { stride, padding: [ph, pw], dilation, groups } = decodeConvArgs(pre);
       const x = t.input(hx), w = t.input(hw);
       const inputs = [x.name, w.name, ...(hb ? [t.input(hb).name] : [])];
-      const y = t.op("Conv", inputs, { kernel_shape: w.shape.slice(2), strides: [sh, sw], pads: [ph, pw, ph, pw], dilations: [dh, dw], group: groups });
+      const y = t.op("Conv", inputs, { kernel_shape: w.shape.slice(2), strides: stride, pads: [ph, pw, ph, pw], dilations: dilation, group: groups });
       t.define(out, y, x.batch);
     },
   },
   kd_conv_transpose2d: {
     inputs: (args) => [args[0], args[1], args[2]],
-    pre: () => ints(9),
-    record(t, [hx, hw, hb], out, [sh, sw, ph, pw, dh, dw, groups, oph, opw]) {
+    pre: () => ints(CONV_ARGS_LEN),
+    record(t, [hx, hw, hb], out, pre) {
+      const { stride, padding: [ph, pw], dilation, groups, outputPadding } = decodeConvArgs(pre);
       const x = t.input(hx), w = t.input(hw);
       const inputs = [x.name, w.name, ...(hb ? [t.input(hb).name] : [])];
       const y = t.op("ConvTranspose", inputs, {
-        kernel_shape: w.shape.slice(2), strides: [sh, sw], pads: [ph, pw, ph, pw], dilations: [dh, dw], group: groups, output_padding: [oph, opw],
+        kernel_shape: w.shape.slice(2), strides: stride, pads: [ph, pw, ph, pw], dilations: dilation, group: groups, output_padding: outputPadding,
       });
       t.define(out, y, x.batch);
     },
   },
   kd_max_pool2d: {
     inputs: one(0),
-    pre: () => ints(9),
-    record(t, [hx], out, [kh, kw, sh, sw, ph, pw, dh, dw, ceil]) {
+    pre: () => ints(POOL_ARGS_LEN),
+    record(t, [hx], out, pre) {
+      const { kernelSize, stride, padding: [ph, pw], dilation: [dh, dw], ceilMode } = decodePoolArgs(pre);
       const x = t.input(hx);
       const y = t.op("MaxPool", [x.name], {
-        kernel_shape: [kh, kw], strides: [sh, sw], pads: [ph, pw, ph, pw],
-        dilations: dh !== 1 || dw !== 1 ? [dh, dw] : undefined, ceil_mode: ceil ? 1 : undefined,
+        kernel_shape: kernelSize, strides: stride, pads: [ph, pw, ph, pw],
+        dilations: dh !== 1 || dw !== 1 ? [dh, dw] : undefined, ceil_mode: ceilMode ? 1 : undefined,
       });
       t.define(out, y, x.batch);
     },
   },
   kd_avg_pool2d: {
     inputs: one(0),
-    pre: () => ints(9),
-    record(t, [hx, countIncludePad, divisor], out, [kh, kw, sh, sw, ph, pw, , , ceil]) {
+    pre: () => ints(POOL_ARGS_LEN),
+    record(t, [hx, countIncludePad, divisor], out, pre) {
+      const { kernelSize, stride, padding: [ph, pw], ceilMode } = decodePoolArgs(pre);
       const x = t.input(hx);
       if (divisor) throw new Unexportable("avg_pool2d with divisorOverride has no ONNX export");
       const y = t.op("AveragePool", [x.name], {
-        kernel_shape: [kh, kw], strides: [sh, sw], pads: [ph, pw, ph, pw], count_include_pad: countIncludePad ? 1 : 0, ceil_mode: ceil ? 1 : undefined,
+        kernel_shape: kernelSize, strides: stride, pads: [ph, pw, ph, pw], count_include_pad: countIncludePad ? 1 : 0, ceil_mode: ceilMode ? 1 : undefined,
       });
       t.define(out, y, x.batch);
     },

@@ -104,7 +104,7 @@ export class Sequential extends Container {
     for (const m of this._map().values()) {
       let y: Tensor;
       try {
-        y = m.forward(x);
+        y = m.call(x); // call, not forward: the layer's hooks run
       } catch (e) {
         if (x !== input) x.dispose();
         throw e;

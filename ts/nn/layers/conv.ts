@@ -8,9 +8,13 @@ import * as F from "../functional.js";
 import * as init from "../init.js";
 import { Module, type Parameter, pyTuple } from "../module.js";
 import { param } from "./linear.js";
+import { positional, type PositionalArgs } from "../../options.js";
 
 export type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";
 const PADDING_MODES: readonly PaddingMode[] = ["zeros", "reflect", "replicate", "circular"];
+/** PyTorch's positional order after kernel_size. */
+const CONV_ARGS = ["stride", "padding", "dilation", "groups", "bias", "paddingMode"] as const;
+const CONV_T_ARGS = ["stride", "padding", "outputPadding", "groups", "bias", "dilation", "paddingMode"] as const;
 
 export interface Conv2dLayerOptions {
   stride?: Pair;
@@ -111,10 +115,14 @@ abstract class ConvNd extends Module {
  * 2-D convolution over [N, C_in, H, W] (or unbatched [C_in, H, W]) input: weight
  * [C_out, C_in / groups, kH, kW], bias [C_out] (torch.nn.Conv2d).
  *   new nn.Conv2d(1, 10, 3, { padding: 1 })   // Conv2d(1, 10, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))
+ *   new nn.Conv2d(1, 10, 3, 1, 1)              // the same, in PyTorch's positional order
  */
 export class Conv2d extends ConvNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: Pair, opts: Conv2dLayerOptions = {}) {
-    super(inChannels, outChannels, kernelSize, opts, false);
+  /** PyTorch's positional order; a trailing options object may follow. */
+  constructor(inChannels: number, outChannels: number, kernelSize: Pair, ...args: PositionalArgs<[stride: Pair, padding: Pair | "valid" | "same", dilation: Pair, groups: number, bias: boolean, paddingMode: PaddingMode], Conv2dLayerOptions>);
+  constructor(inChannels: number, outChannels: number, kernelSize: Pair, ...args: unknown[]) {
+    const sig = "Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, padding_mode='zeros')";
+    super(inChannels, outChannels, kernelSize, positional(sig, args, CONV_ARGS) as Conv2dLayerOptions, false);
   }
 
   /** F.pad's list for a non-zeros padding mode (PyTorch's _reversed_padding_repeated_twice). */
@@ -163,7 +171,11 @@ export interface ConvTranspose2dLayerOptions {
 export class ConvTranspose2d extends ConvNd {
   override readonly outputPadding: [number, number];
 
-  constructor(inChannels: number, outChannels: number, kernelSize: Pair, opts: ConvTranspose2dLayerOptions = {}) {
+  /** PyTorch's positional order; a trailing options object may follow. */
+  constructor(inChannels: number, outChannels: number, kernelSize: Pair, ...args: PositionalArgs<[stride: Pair, padding: Pair, outputPadding: Pair, groups: number, bias: boolean, dilation: Pair, paddingMode: "zeros"], ConvTranspose2dLayerOptions>);
+  constructor(inChannels: number, outChannels: number, kernelSize: Pair, ...args: unknown[]) {
+    const sig = "ConvTranspose2d(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1, padding_mode='zeros')";
+    const opts = positional(sig, args, CONV_T_ARGS) as ConvTranspose2dLayerOptions;
     if ((opts.paddingMode ?? "zeros") !== "zeros") throw new ValueError('Only "zeros" padding mode is supported for ConvTranspose2d');
     if (typeof opts.padding === "string") throw new ValueError("ConvTranspose2d: padding must be a number or a pair of numbers");
     super(inChannels, outChannels, kernelSize, opts, true);

@@ -6,6 +6,7 @@ import type { Tensor } from "../../tensor.js";
 import * as F from "../functional.js";
 import * as init from "../init.js";
 import { Module, Parameter, pyBool } from "../module.js";
+import { positional } from "../../options.js";
 
 /** A placeholder that returns its input (a new handle to it), as torch.nn.Identity. */
 export class Identity extends Module {
@@ -30,9 +31,10 @@ export class Linear extends Module {
   weight: Parameter;
   bias: Parameter | null;
 
-  constructor(inFeatures: number, outFeatures: number, opts: { bias?: boolean } | boolean = {}) {
+  /** Linear(in_features, out_features, bias=True): bias positionally or as {bias}. */
+  constructor(inFeatures: number, outFeatures: number, ...args: [opts?: { bias?: boolean } | boolean]) {
     super();
-    const bias = typeof opts === "boolean" ? opts : opts.bias ?? true;
+    const bias = (positional("Linear(in_features, out_features, bias=True)", args, ["bias"]).bias ?? true) as boolean;
     for (const [n, v] of [["in_features", inFeatures], ["out_features", outFeatures]] as const) {
       if (!Number.isInteger(v) || v < 0) throw new ValueError(`Linear(): ${n} must be a non-negative integer, got ${v}`);
     }

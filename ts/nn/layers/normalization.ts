@@ -10,6 +10,7 @@ import * as F from "../functional.js";
 import * as init from "../init.js";
 import { Module, type Parameter, pyBool, pyFloat, pyTuple } from "../module.js";
 import { param } from "./linear.js";
+import { positional, type PositionalArgs } from "../../options.js";
 
 export interface BatchNormOptions {
   eps?: number;
@@ -35,8 +36,12 @@ export abstract class BatchNorm extends Module {
   weight: Parameter | null;
   bias: Parameter | null;
 
-  constructor(numFeatures: number, opts: BatchNormOptions = {}) {
+  /** PyTorch's positional order; a trailing options object may follow. */
+  constructor(numFeatures: number, ...args: PositionalArgs<[eps: number, momentum: number | null, affine: boolean, trackRunningStats: boolean], BatchNormOptions>);
+  constructor(numFeatures: number, ...args: unknown[]) {
     super();
+    const opts = positional(`${new.target.name}(num_features, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)`, args,
+      ["eps", "momentum", "affine", "trackRunningStats"]) as BatchNormOptions;
     checkCount(numFeatures, "num_features");
     this.numFeatures = numFeatures;
     this.eps = opts.eps ?? 1e-5;
@@ -135,8 +140,11 @@ export class LayerNorm extends Module {
   weight: Parameter | null;
   bias: Parameter | null;
 
-  constructor(normalizedShape: number | readonly number[], opts: LayerNormOptions = {}) {
+  /** PyTorch's positional order; a trailing options object may follow. */
+  constructor(normalizedShape: number | readonly number[], ...args: PositionalArgs<[eps: number, elementwiseAffine: boolean], LayerNormOptions>);
+  constructor(normalizedShape: number | readonly number[], ...args: unknown[]) {
     super();
+    const opts = positional("LayerNorm(normalized_shape, eps=1e-05, elementwise_affine=True)", args, ["eps", "elementwiseAffine"]) as LayerNormOptions;
     this.normalizedShape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
     this.normalizedShape.forEach((s) => checkCount(s, "normalized_shape"));
     this.eps = opts.eps ?? 1e-5;
@@ -176,8 +184,11 @@ export class GroupNorm extends Module {
   weight: Parameter | null;
   bias: Parameter | null;
 
-  constructor(numGroups: number, numChannels: number, opts: GroupNormOptions = {}) {
+  /** PyTorch's positional order; a trailing options object may follow. */
+  constructor(numGroups: number, numChannels: number, ...args: PositionalArgs<[eps: number, affine: boolean], GroupNormOptions>);
+  constructor(numGroups: number, numChannels: number, ...args: unknown[]) {
     super();
+    const opts = positional("GroupNorm(num_groups, num_channels, eps=1e-05, affine=True)", args, ["eps", "affine"]) as GroupNormOptions;
     checkCount(numGroups, "num_groups");
     checkCount(numChannels, "num_channels");
     if (numChannels % numGroups !== 0) throw new ValueError(`num_channels must be divisible by num_groups (num_channels=${numChannels}, num_groups=${numGroups})`);

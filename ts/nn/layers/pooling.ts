@@ -5,6 +5,7 @@ import type { Tensor } from "../../tensor.js";
 import { pair, type OutputSize2d, type Pair } from "../../conv.js";
 import * as F from "../functional.js";
 import { Module, pyBool, pyTuple } from "../module.js";
+import { positional, type PositionalArgs } from "../../options.js";
 
 /** A setting as Python prints it: 2, (2, 3), (None, 4). */
 const pyVal = (v: number | readonly (number | null)[]) =>
@@ -37,8 +38,12 @@ export class MaxPool2d<I extends boolean = false> extends Module {
   readonly returnIndices: boolean;
   readonly ceilMode: boolean;
 
-  constructor(kernelSize: Pair, opts: MaxPool2dLayerOptions<I> = {}) {
+  /** PyTorch's positional order; a trailing options object may follow. */
+  constructor(kernelSize: Pair, ...args: PositionalArgs<[stride: Pair | null, padding: Pair, dilation: Pair, returnIndices: I, ceilMode: boolean], MaxPool2dLayerOptions<I>>);
+  constructor(kernelSize: Pair, ...args: unknown[]) {
     super();
+    const opts = positional("MaxPool2d(kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False)", args,
+      ["stride", "padding", "dilation", "returnIndices", "ceilMode"]) as MaxPool2dLayerOptions<I>;
     this.kernelSize = kernelSize;
     this.stride = opts.stride ?? kernelSize;
     this.padding = opts.padding ?? 0;
@@ -79,8 +84,12 @@ export class AvgPool2d extends Module {
   readonly countIncludePad: boolean;
   readonly divisorOverride: number | null;
 
-  constructor(kernelSize: Pair, opts: AvgPool2dLayerOptions = {}) {
+  /** PyTorch's positional order; a trailing options object may follow. */
+  constructor(kernelSize: Pair, ...args: PositionalArgs<[stride: Pair | null, padding: Pair, ceilMode: boolean, countIncludePad: boolean, divisorOverride: number | null], AvgPool2dLayerOptions>);
+  constructor(kernelSize: Pair, ...args: unknown[]) {
     super();
+    const opts = positional("AvgPool2d(kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None)", args,
+      ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"]) as AvgPool2dLayerOptions;
     this.kernelSize = kernelSize;
     this.stride = opts.stride ?? kernelSize;
     this.padding = opts.padding ?? 0;
@@ -106,8 +115,9 @@ export class AvgPool2d extends Module {
 
 /** Adaptive average pooling to a fixed output size (torch.nn.AdaptiveAvgPool2d); null keeps that input dim. */
 export class AdaptiveAvgPool2d extends Module {
-  constructor(readonly outputSize: OutputSize2d) {
+  constructor(readonly outputSize: OutputSize2d, ...rest: never[]) {
     super();
+    positional("AdaptiveAvgPool2d(output_size)", rest, []);
     const req = typeof outputSize === "number" ? [outputSize] : outputSize;
     if (!Array.isArray(req) || (req.length !== 1 && req.length !== 2) || !req.every((v) => v === null || (Number.isInteger(v) && v >= 0))) {
       throw new ValueError(`AdaptiveAvgPool2d: output_size must be a non-negative integer or a pair of them (or null), got ${JSON.stringify(outputSize)}`);

@@ -1,11 +1,18 @@
 // nn.Flatten and nn.Unflatten.
 import type { Tensor } from "../../tensor.js";
+import { positional } from "../../options.js";
 import { Module, pyTuple } from "../module.js";
 
-/** Flattens dims startDim..endDim into one (default: all but the batch dim). */
+/** Flattens dims startDim..endDim into one (default: all but the batch dim): Flatten(start_dim=1, end_dim=-1) or {startDim, endDim}. */
 export class Flatten extends Module {
-  constructor(readonly startDim = 1, readonly endDim = -1) {
+  readonly startDim: number;
+  readonly endDim: number;
+
+  constructor(...args: [startDim?: number | { startDim?: number; endDim?: number }, endDim?: number]) {
     super();
+    const o = positional("Flatten(start_dim=1, end_dim=-1)", args, ["startDim", "endDim"]);
+    this.startDim = (o.startDim as number | undefined) ?? 1;
+    this.endDim = (o.endDim as number | undefined) ?? -1;
   }
 
   override forward(input: Tensor): Tensor { return input.flatten(this.startDim, this.endDim); }
@@ -16,8 +23,9 @@ export class Flatten extends Module {
 export class Unflatten extends Module {
   readonly unflattenedSize: readonly number[];
 
-  constructor(readonly dim: number, unflattenedSize: readonly number[]) {
+  constructor(readonly dim: number, unflattenedSize: readonly number[], ...rest: never[]) {
     super();
+    positional("Unflatten(dim, unflattened_size)", rest, []);
     if (!Array.isArray(unflattenedSize) || !unflattenedSize.every(Number.isInteger)) {
       throw new TypeError("unflattened_size must be a list of integers");
     }

@@ -8,6 +8,9 @@ import { embeddingPaddingIdx } from "../functional_cv.js";
 import * as init from "../init.js";
 import { Module, Parameter, pyFloat } from "../module.js";
 import { param } from "./linear.js";
+import { checkOptions, positional, type PositionalArgs } from "../../options.js";
+
+const EMBEDDING_ARGS = ["paddingIdx", "maxNorm", "normType", "scaleGradByFreq", "sparse", "weight"] as const;
 
 export interface EmbeddingOptions {
   /** This row is zero-initialised and gets no gradient (negative counts from the end). */
@@ -32,8 +35,12 @@ export class Embedding extends Module {
   readonly normType: number;
   weight: Parameter;
 
-  constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingOptions = {}) {
+  /** PyTorch's positional order; a trailing options object may follow. */
+  constructor(numEmbeddings: number, embeddingDim: number, ...args: PositionalArgs<[paddingIdx: number | null, maxNorm: number | null, normType: number, scaleGradByFreq: boolean, sparse: boolean, weight: Tensor | null], EmbeddingOptions>);
+  constructor(numEmbeddings: number, embeddingDim: number, ...args: unknown[]) {
     super();
+    const opts = positional("Embedding(num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None)",
+      args, EMBEDDING_ARGS) as EmbeddingOptions;
     for (const [n, v] of [["num_embeddings", numEmbeddings], ["embedding_dim", embeddingDim]] as const) {
       if (!Number.isInteger(v) || v < 0) throw new ValueError(`Embedding(): ${n} must be a non-negative integer, got ${v}`);
     }
@@ -78,9 +85,11 @@ export class Embedding extends Module {
    */
   static fromPretrained(embeddings: Tensor, opts: Omit<EmbeddingOptions, "weight"> & { freeze?: boolean } = {}): Embedding {
     if (embeddings.ndim !== 2) throw new ValueError(`Embeddings parameter is expected to be 2-dimensional, got [${embeddings.shape.join(", ")}]`);
+    checkOptions("Embedding.fromPretrained", opts, ["freeze", ...EMBEDDING_ARGS.filter((k) => k !== "weight")]);
     const [n, d] = embeddings.shape;
-    const e = new Embedding(n, d, { ...opts, weight: embeddings });
-    e.weight.requiresGrad_(!(opts.freeze ?? true));
+    const { freeze, ...rest } = opts;
+    const e = new Embedding(n, d, { ...rest, weight: embeddings });
+    e.weight.requiresGrad_(!(freeze ?? true));
     return e;
   }
 

@@ -4,6 +4,7 @@ import type { Tensor } from "../../tensor.js";
 import * as F from "../functional.js";
 import { Module, pyFloat } from "../module.js";
 import type { InterpolateMode } from "../functional_cv.js";
+import { positional, type PositionalArgs } from "../../options.js";
 
 export interface UpsampleOptions {
   size?: number | readonly number[] | null;
@@ -21,8 +22,12 @@ export class Upsample extends Module {
   readonly alignCorners: boolean | null;
   readonly recomputeScaleFactor: boolean | null;
 
-  constructor(opts: UpsampleOptions = {}) {
+  /** PyTorch's positional order; a trailing options object may follow. */
+  constructor(...args: PositionalArgs<[size: number | readonly number[] | null, scaleFactor: number | readonly number[] | null, mode: InterpolateMode, alignCorners: boolean | null, recomputeScaleFactor: boolean | null], UpsampleOptions>);
+  constructor(...args: unknown[]) {
     super();
+    const opts = positional("Upsample(size=None, scale_factor=None, mode='nearest', align_corners=None, recompute_scale_factor=None)", args,
+      ["size", "scaleFactor", "mode", "alignCorners", "recomputeScaleFactor"]) as UpsampleOptions;
     this.size = opts.size ?? null;
     this.scaleFactor = opts.scaleFactor ?? null;
     this.mode = opts.mode ?? "nearest";

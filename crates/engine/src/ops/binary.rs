@@ -68,6 +68,17 @@ binary_ops! {
                |c, g| { let (x, _, den) = atan2_den(c)?; neg(&div(&mul(g, &x)?, &den)?) }),
         wgsl_grad: ("g * b / (a * a + b * b)", "-(g * a) / (a * a + b * b)"),
         tol: Transcendental, domain: ("randn", "randn"), grad_domain: ("nonzero", "nonzero"), onnx: None, api: Api::Generated }
+    Hypot "hypot" FloatOnly { cpu: hypot_t, wgsl: "hypot_t(a, b)",
+        grad: (|c, g| div(&mul(g, c.a()?)?, c.y()?), |c, g| div(&mul(g, c.b()?)?, c.y()?)), wgsl_grad: ("g * a / y", "g * b / y"),
+        tol: Elementwise, domain: ("randn", "randn"), grad_domain: ("nonzero", "nonzero"), onnx: None, api: Api::Generated }
+    Logaddexp "logaddexp" FloatOnly { cpu: logaddexp_t, wgsl: "logaddexp_t(a, b)",
+        grad: (|c, g| div(g, &c.term(BinaryOp::Logaddexp, 0)?), |c, g| div(g, &c.term(BinaryOp::Logaddexp, 1)?)),
+        wgsl_grad: ("g / (1.0 + exp(b - a))", "g / (1.0 + exp(a - b))"),
+        tol: Transcendental, domain: ("wide", "wide"), grad_domain: ("randn", "randn"), onnx: None, api: Api::Generated }
+    Xlogy "xlogy" Float { cpu: xlogy_t, wgsl: "xlogy_t(a, b)",
+        grad: (xlogy_grad_x, |c, g| div(&mul(g, c.a()?)?, c.b()?)),
+        wgsl_grad: ("select(xlogy_t(g, b), 0.0, a == 0.0 && b <= 0.0)", "g * a / b"),
+        tol: Transcendental, domain: ("randn", "pos"), grad_domain: ("randn", "pos"), onnx: None, api: Api::Generated }
 }
 
 pub fn lookup(code: u32) -> Option<(&'static str, BinaryOp)> { BINARY.get(code as usize).map(|&(n, op, _)| (n, op)) }
@@ -78,6 +89,9 @@ fn atan2_t(y: f32, x: f32) -> f32 { return atan2(y, x); }
 fn pow_t(a: f32, b: f32) -> f32 { if (b == 2.0) { return a * a; } if (b == 1.0) { return a; } if (b == 0.5) { return sqrt(a); } if (b == 0.0) { return 1.0; } if (a < 0.0 && b == round(b)) { let p = pow(-a, b); return select(p, -p, (b % 2.0) != 0.0); } return pow(a, b); }
 fn remainder_t(a: f32, b: f32) -> f32 { let r = a - b * trunc(a / b); if (r != 0.0 && ((b < 0.0) != (r < 0.0))) { return r + b; } return r; }
 fn floor_divide_t(a: f32, b: f32) -> f32 { return floor(a / b); }
+fn hypot_t(a: f32, b: f32) -> f32 { let h = max(abs(a), abs(b)); if (h == 0.0 || h > 3.4e38) { return h; } let l = min(abs(a), abs(b)) / h; return h * sqrt(1.0 + l * l); }
+fn logaddexp_t(a: f32, b: f32) -> f32 { if (a == b && abs(a) > 3.4e38) { return a; } return max(a, b) + log(1.0 + exp(-abs(a - b))); }
+fn xlogy_t(a: f32, b: f32) -> f32 { if (b != b) { return b; } if (a == 0.0) { return 0.0; } return a * log(b); }
 ";
 
 pub(crate) fn rule(op: BinaryOp) -> DTypeRule { BINARY[op as usize].2 }
@@ -96,8 +110,9 @@ pub fn binary(op: BinaryOp, name: &str, a: &Tensor, b: &Tensor) -> Result<Tensor
         let (ca, cb) = (cast(a, pd)?, cast(b, pd)?);
         return crate::backend::on(&[a, b]).binary(op, &ca, &cb);
     }
-    // torch implements these for floating types only.
+    // torch implements these for floating types only (it checks the shapes first).
     if rule == DTypeRule::FloatOnly && pd != DType::F32 {
+        broadcast_shapes(&a.shape, &b.shape)?;
         bail!(DType, "\"{}_cpu\" not implemented for '{}' (only float32 inputs are supported)", name, if a.dtype() == DType::F32 { b.dtype().name() } else { a.dtype().name() });
     }
     // PyTorch refuses `-` when either operand is bool (bool - int, float - bool... too).
@@ -167,6 +182,28 @@ pub fn atan2_t(y: f32, x: f32) -> f32 {
     if x > 0.0 { r } else if y >= 0.0 { r + PI } else { r - PI }
 }
 
+/// sqrt(x² + y²) without overflow (in f64), inf when either is infinite (even with a NaN), as C's hypot.
+fn hypot_t(x: f32, y: f32) -> f32 {
+    if x.is_infinite() || y.is_infinite() { return f32::INFINITY; }
+    let (x, y) = (x as f64, y as f64);
+    m::sqrt64(x * x + y * y) as f32
+}
+
+/// log(exp(x) + exp(y)) as torch computes it: the larger plus log1p of the smaller's share;
+/// equal infinities give themselves (not inf - inf).
+fn logaddexp_t(x: f32, y: f32) -> f32 {
+    if x.is_infinite() && x == y { return x; }
+    let mx = if x > y { x } else { y };
+    mx + m::ln_1p(m::exp(-(x - y).abs()))
+}
+
+/// x * log(y), 0 where x == 0 unless y is NaN (torch.xlogy).
+fn xlogy_t(x: f32, y: f32) -> f32 {
+    if y.is_nan() { return f32::NAN; }
+    if x == 0.0 { return 0.0; }
+    x * m::ln(y)
+}
+
 // ---- autograd -------------------------------------------------------------------------------
 
 /// The saved forward tensors a gradient rule may read (each read checks the in-place version).
@@ -204,6 +241,13 @@ fn atan2_den(c: &Ctx) -> Result<(Tensor, Tensor, Tensor)> {
     let (x, z) = (to_f32(c.a()?)?, to_f32(c.b()?)?);
     let den = c.term(BinaryOp::Atan2, 0)?;
     Ok((x, z, den))
+}
+
+/// d xlogy / dx = xlogy(g, y), 0 where x == 0 and y <= 0 (torch's rule).
+fn xlogy_grad_x(c: &Ctx, g: &Tensor) -> Result<Tensor> {
+    let y = to_f32(c.b()?)?;
+    let at_zero = c.term(BinaryOp::Xlogy, 0)?;
+    crate::ops::index::where_(&at_zero, &crate::ops::prim::scalar(0.0), &binary(BinaryOp::Xlogy, "xlogy", g, &y)?)
 }
 
 /// The differentiable binary op: forward, plus its backward rule (the row's `grad`) when

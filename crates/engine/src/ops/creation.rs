@@ -1,4 +1,5 @@
-//! Tensor factories: full, arange, linspace, eye, rand, randn, randint.
+//! Tensor factories: full, arange, linspace, eye, rand, uniform, randn, normal, bernoulli,
+//! randint, randperm.
 use alloc::vec::Vec;
 
 use crate::dtype::DType;
@@ -46,36 +47,62 @@ pub fn eye(n: usize, m: usize, dtype: DType) -> Result<Tensor> {
     host().eye(n, m, dtype)
 }
 
-pub fn rand(shape: &[usize], rng: &mut Rng) -> Result<Tensor> {
+// The random factories draw from torch's CPU generator in torch's order (kd_kernels::rng), so a
+// seed gives PyTorch's numbers: see tests/rng.test.ts.
+
+pub fn rand(shape: &[usize], rng: &mut Rng) -> Result<Tensor> { uniform(shape, 0.0, 1.0, rng) }
+
+/// U(from, to) floats, as torch.empty(shape).uniform_(from, to).
+pub fn uniform(shape: &[usize], from: f64, to: f64, rng: &mut Rng) -> Result<Tensor> {
+    if !(from <= to) { bail!(Value, "uniform_ expects to return a [from, to) range, but found from={} > to={}", from, to); }
+    if !(to - from <= f32::MAX as f64) { bail!(Value, "uniform_ expects to-from <= std::numeric_limits<float>::max(), but found to={} and from={} which result in to-from to exceed the limit", to, from); }
     let n = checked_numel(shape)?;
     let mut v: Vec<f32> = try_with_capacity(n)?;
-    v.extend((0..n).map(|_| rng.uniform()));
+    let (from, to) = (from as f32, to as f32);
+    v.extend((0..n).map(|_| rng.uniform_range(from, to)));
     Ok(Tensor::from_vec(v, shape.to_vec()))
 }
 
-pub fn randn(shape: &[usize], rng: &mut Rng) -> Result<Tensor> {
+pub fn randn(shape: &[usize], rng: &mut Rng) -> Result<Tensor> { normal(shape, 0.0, 1.0, rng) }
+
+/// N(mean, std²) floats, as torch.empty(shape).normal_(mean, std) (its vectorised path from 16
+/// elements, its scalar double path below).
+pub fn normal(shape: &[usize], mean: f64, std: f64, rng: &mut Rng) -> Result<Tensor> {
+    if !(std >= 0.0) { bail!(Value, "normal expects std >= 0.0, but found std {}", std); }
     let n = checked_numel(shape)?;
-    let mut v: Vec<f32> = try_with_capacity(n)?;
-    v.extend((0..n).map(|_| rng.normal()));
+    let mut v = alloc_vec::<f32>(n)?;
+    rng.normal_fill(&mut v, mean, std);
     Ok(Tensor::from_vec(v, shape.to_vec()))
 }
 
+/// 1.0 with probability p, else 0.0, as torch.empty(shape).bernoulli_(p) (dropout's mask).
+pub fn bernoulli(shape: &[usize], p: f64, rng: &mut Rng) -> Result<Tensor> {
+    if !(0.0..=1.0).contains(&p) { bail!(Value, "bernoulli_ expects p to be in [0, 1], but got p={}", p); }
+    let n = checked_numel(shape)?;
+    let mut v: Vec<f32> = try_with_capacity(n)?;
+    v.extend((0..n).map(|_| if rng.bernoulli(p) { 1.0 } else { 0.0 }));
+    Ok(Tensor::from_vec(v, shape.to_vec()))
+}
+
+/// Integers in [low, high), as torch.randint (int64 in torch, int32 here: the same draws).
 pub fn randint(low: i64, high: i64, shape: &[usize], rng: &mut Rng) -> Result<Tensor> {
     if low >= high { bail!(Value, "random_ expects 'from' to be less than 'to', but got from={} >= to={}", low, high); }
     if low < i32::MIN as i64 || high > i32::MAX as i64 + 1 { bail!(Value, "randint(): bounds must fit in int32"); }
     let n = checked_numel(shape)?;
     let mut v = alloc_vec::<i32>(n)?;
-    for x in v.iter_mut() { *x = rng.int_range(low, high) as i32; }
+    let range = (high - low) as u64;
+    for x in v.iter_mut() { *x = rng.int_from_to(low, range) as i32; }
     Ok(Tensor::from_vec(v, shape.to_vec()))
 }
 
-/// A random permutation of 0..n (Fisher-Yates).
+/// A random permutation of 0..n, as torch.randperm on CPU: position i swaps with
+/// i + draw % (n - i), front to back.
 pub fn randperm(n: usize, rng: &mut Rng) -> Result<Tensor> {
     let mut v = alloc_vec::<i32>(n)?;
     for (i, x) in v.iter_mut().enumerate() { *x = i as i32; }
-    for i in (1..n).rev() {
-        let j = rng.int_range(0, i as i64 + 1) as usize;
-        v.swap(i, j);
+    for i in 0..n.saturating_sub(1) {
+        let z = (rng.next_u32() as u64 % (n - i) as u64) as usize;
+        v.swap(i, i + z);
     }
     Ok(Tensor::from_vec(v, alloc::vec![n]))
 }

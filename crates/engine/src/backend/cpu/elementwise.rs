@@ -155,7 +155,8 @@ pub fn any_zero(t: &Tensor) -> Result<bool> { with_contiguous::<i32, _>(t, |s| s
 
 /// The elementwise term of a binary op's derivative that is no composition of other ops
 /// (ops/binary.rs composes the rest): pow e·x^(e-1) (side 0) and y·ln x (side 1), the
-/// maximum/minimum winner weight, remainder's -floor(a/b), atan2's a² + b².
+/// maximum/minimum winner weight, remainder's -floor(a/b), atan2's a² + b², logaddexp's
+/// divisors, xlogy's zero mask.
 pub fn binary_grad_term(op: BinaryOp, side: usize, a: &Tensor, b: &Tensor, y: &Tensor) -> Result<Tensor> {
     use crate::ops::binary::pow_t;
     use BinaryOp::*;
@@ -178,6 +179,11 @@ pub fn binary_grad_term(op: BinaryOp, side: usize, a: &Tensor, b: &Tensor, y: &T
         }
         (Remainder, _) => zip::<f32, f32>(&x, &z()?, |x, y| -m::floor(x / y)),
         (Atan2, _) => zip::<f32, f32>(&x, &z()?, |p, q| p * p + q * q),
+        // logaddexp: 1 + e^(b-a) (side 0), 1 + e^(a-b) (side 1), the divisors of g
+        (Logaddexp, 0) => zip::<f32, f32>(&x, &z()?, |x, y| 1.0 + m::exp(y - x)),
+        (Logaddexp, _) => zip::<f32, f32>(&x, &z()?, |x, y| 1.0 + m::exp(x - y)),
+        // xlogy: where the x-gradient is 0 (x == 0 and y <= 0, torch's rule), as bool
+        (Xlogy, _) => zip::<f32, u8>(&x, &z()?, |x, y| (x == 0.0 && y <= 0.0) as u8),
         _ => Err(err!(Value, "internal: {:?} has no derivative term", op)),
     }
 }

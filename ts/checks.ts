@@ -1,0 +1,97 @@
+// Data-dependent argument checks: a class target out of range, an embedding index out of bounds.
+// They need a tensor's values. On the CPU reading them is a memory access, so callers check at
+// once and throw PyTorch's error where PyTorch throws it. On an asynchronous device a read waits
+// for the device queue to drain, and a check on every step would stall it. There a check instead
+// computes small "probe" tensors on the device (a flag, and what the message needs) and queues
+// them here; the next read of any tensor (await t.data(), t.item(), t.tolist()...) reads the
+// queued probes first and throws the first failing check's error, as CUDA reports a device-side
+// assert at the next synchronisation. The op's result is computed regardless (clamped indices),
+// as it is on CUDA; the error only says which call was wrong.
+import type { AnyTypedArray } from "./dtype.js";
+import { keep } from "./memory.js";
+import type { Tensor } from "./tensor.js";
+
+interface Pending {
+  probes: Tensor[];
+  /** The error the probes' values show, or null when the check passed. */
+  judge: (values: AnyTypedArray[]) => Error | null;
+}
+
+const pending: Pending[] = [];
+let forced = false;
+
+/**
+ * Internal, for tests: defer checks on the CPU too, so that the device path (queue, report at
+ * the next read) runs where a device is not available. Returns the previous setting.
+ */
+export function _forceDeferredChecks(on: boolean): boolean {
+  const prev = forced;
+  forced = on;
+  return prev;
+}
+
+/** Whether a check on tensors of t's device is queued rather than run now. */
+export function defersChecks(t: Tensor): boolean {
+  return forced || t.device !== "cpu";
+}
+
+/** Queues a check (its probes are kept out of any tidy scope until it is read). */
+export function deferCheck(probes: Tensor[], judge: Pending["judge"]): void {
+  for (const p of probes) keep(p);
+  pending.push({ probes, judge });
+}
+
+/**
+ * Probes for "no element of mask is set": [any set (a 1-element int32), values at the first
+ * set position (1 element; position 0 when none is)], computed on the device without a read.
+ */
+export function firstFlagged(mask: Tensor, values: Tensor): Tensor[] {
+  const flat = mask.reshape([-1]).int();
+  const first = flat.argmax().reshape([1]); // argmax gives the first maximum, as torch's does
+  return [flat.amax().reshape([1]), values.reshape([-1]).indexSelect(0, first)];
+}
+
+/** Checks queued and not read yet. */
+export function pendingChecks(): number {
+  return pending.length;
+}
+
+function settle(taken: Pending[], values: AnyTypedArray[][]): void {
+  for (const c of taken) for (const p of c.probes) p.dispose();
+  for (let i = 0; i < taken.length; i++) {
+    const e = taken[i].judge(values[i]);
+    if (e) throw e;
+  }
+}
+
+/** Reads every queued probe (asynchronously) and throws the first failure. */
+export async function flushChecks(): Promise<void> {
+  if (pending.length === 0) return;
+  const taken = pending.splice(0);
+  let values: AnyTypedArray[][];
+  try {
+    values = await Promise.all(taken.map((c) => Promise.all(c.probes.map((p) => p.data()))));
+  } catch (e) {
+    for (const c of taken) for (const p of c.probes) p.dispose();
+    throw e;
+  }
+  settle(taken, values);
+}
+
+/** The same for a synchronous (CPU) read: the checks whose probes are on the CPU; others wait. */
+export function flushChecksSync(): void {
+  if (pending.length === 0) return;
+  const taken: Pending[] = [];
+  for (let i = 0; i < pending.length; ) {
+    if (pending[i].probes.every((p) => p.device === "cpu")) taken.push(...pending.splice(i, 1));
+    else i++;
+  }
+  let values: AnyTypedArray[][];
+  try {
+    values = taken.map((c) => c.probes.map((p) => p.dataSync()));
+  } catch (e) {
+    for (const c of taken) for (const p of c.probes) p.dispose();
+    throw e;
+  }
+  settle(taken, values);
+}
