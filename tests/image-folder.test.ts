@@ -83,7 +83,7 @@ describe.runIf(hasSys)("the FashionMNIST image folder", () => {
 
   it("runs torchvision-style transforms: Compose([Resize([64, 64]), ToTensor()]) and targetTransform", () => {
     const tf = new T.Compose([new T.Resize([64, 64]), new T.ToTensor()]);
-    const ds = new datasets.ImageFolder(f10.train, { transform: tf, targetTransform: (l) => l * 10 });
+    const ds = new datasets.ImageFolder<kd.Tensor, number>(f10.train, { transform: tf, targetTransform: (l) => l * 10 });
     const [x, y] = ds.getItem(80);
     expect(x.shape).toEqual([3, 64, 64]);
     expect(y).toBe(10);
