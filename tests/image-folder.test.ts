@@ -83,7 +83,7 @@ describe.runIf(hasSys)("the FashionMNIST image folder", () => {
 
   it("runs torchvision-style transforms: Compose([Resize([64, 64]), ToTensor()]) and targetTransform", () => {
     const tf = new T.Compose([new T.Resize([64, 64]), new T.ToTensor()]);
-    const ds = new datasets.ImageFolder(f10.train, { transform: tf, targetTransform: (l) => l * 10 });
+    const ds = new datasets.ImageFolder<kd.Tensor, number>(f10.train, { transform: tf, targetTransform: (l) => l * 10 });
     const [x, y] = ds.getItem(80);
     expect(x.shape).toEqual([3, 64, 64]);
     expect(y).toBe(10);
@@ -232,4 +232,27 @@ it("a custom Dataset: a class with length and getItem works with the DataLoader"
   expect(batches.length).toBe(3);
   expect(Array.from(batches[1][0].dataSync())).toEqual([2, 4, 3, 9]);
   expect(Array.from(batches[2][1].dataSync())).toEqual([0]);
+});
+
+// The README's "Your own images" code block runs as written (its claims checked here).
+it.runIf(hasSys)("README: the Your own images block runs", async () => {
+  const { readFileSync } = await import("node:fs");
+  const { transform } = await import("esbuild");
+  const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+  const section = readme.slice(readme.indexOf("## Your own images"));
+  const block = /```ts\n([\s\S]*?)```/.exec(section)![1];
+  const js = (await transform(block.replace(/^import .*$/m, "") + "\n__out({ trainData, testData, custom });", { loader: "ts" })).code;
+  const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
+  let got: Record<string, any> = {}; // eslint-disable-line @typescript-eslint/no-explicit-any
+  await new AsyncFunction("kd", "readFileSync", "__out", js)(kd, readFileSync, (o: typeof got) => (got = o));
+  const { trainData, testData, custom } = got;
+  expect(trainData.classes).toEqual(["coat", "pullover", "shirt"]);
+  expect(trainData.classToIdx).toEqual({ coat: 0, pullover: 1, shirt: 2 });
+  expect([trainData.length, testData.length, custom.length]).toEqual([225, 75, 75]);
+  const [img, label] = trainData.getItem(0);
+  expect([img.shape, label]).toEqual([[3, 64, 64], 0]);
+  const [x] = custom.getItem(3);
+  const [ref] = new datasets.ImageFolder<kd.Tensor>(testData.root, { mode: "L", transform: new T.ToTensor() }).getItem(3);
+  expect(Array.from(x.dataSync())).toEqual(Array.from(ref.dataSync()));
+  img.dispose(); x.dispose(); ref.dispose();
 });

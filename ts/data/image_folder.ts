@@ -29,8 +29,8 @@ import { applyTransform, Transform, type RawImage, type TransformLike } from "./
 export const IMG_EXTENSIONS: readonly string[] = [".jpg", ".jpeg", ".png"];
 
 export interface DatasetFolderOptions<S, I, L> {
-  /** Applied to each loaded sample (e.g. a transforms.Compose ending in ToTensor). */
-  transform?: Transform<S, I> | ((sample: S) => I);
+  /** Applied to each loaded sample (e.g. a transforms.Compose ending in ToTensor: then name I, ImageFolder<kd.Tensor>). */
+  transform?: Transform<S, I> | Transform<any, unknown> | ((sample: S) => I); // eslint-disable-line @typescript-eslint/no-explicit-any
   /** Applied to each label (a class index). */
   targetTransform?: (label: number) => L;
   /** Extensions of the files to take, case-insensitive (excludes isValidFile). */
