@@ -90,7 +90,7 @@ export function provisionData() {
  * driven by playwright-core), python3-torch (the PyTorch side of round trips) and python3-onnx
  * (checks exported ONNX files). Installed when we may; elsewhere the tests that need them say so.
  */
-export const TEST_PKGS = ["chromium", "python3-torch", "python3-onnx"];
+export const TEST_PKGS = ["chromium", "python3-torch", "python3-torchvision", "python3-onnx"];
 
 export function provisionTestTools() {
   provisionPackages(TEST_PKGS, (missing) => `for the browser and PyTorch tests: sudo apt-get install -y ${missing.join(" ")}`);

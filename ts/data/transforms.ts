@@ -206,7 +206,7 @@ function toPlanes(img: Image, who: string): Planes {
     back: (p) => {
       const n = p.h * p.w;
       const out = clamped ? new Uint8ClampedArray(n * p.c) : new Uint8Array(n * p.c);
-      for (let i = 0; i < n; i++) for (let k = 0; k < p.c; k++) out[i * p.c + k] = Math.min(255, Math.max(0, Math.round(p.data[k * n + i])));
+      for (let i = 0; i < n; i++) for (let k = 0; k < p.c; k++) out[i * p.c + k] = Math.min(255, Math.max(0, roundHalfEven(p.data[k * n + i])));
       return { data: out, height: p.h, width: p.w, channels: p.c } as RawImage;
     },
   };
