@@ -222,6 +222,8 @@ export class SummaryWriter {
         entries.push({ key: name, value: { string_value: v } });
         infos.push({ name, type: P.DATA_TYPE_STRING });
       } else if (typeof v === "boolean") {
+        // torch 1.13 tests isinstance(v, int) first, so it writes Python bools as 1.0/0.0 FLOAT64;
+        // this writes them as TensorBoard's own hparams API does: bool_value, DATA_TYPE_BOOL.
         entries.push({ key: name, value: { bool_value: v ? 1 : 0 } });
         infos.push({ name, type: P.DATA_TYPE_BOOL });
       } else throw new ValueError(`addHparams: hparam '${name}' must be a number, string or boolean, got ${typeof v}`);
