@@ -8,7 +8,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import * as kd from "kindling";
+import { pathToFileURL } from "node:url";
 import { launchBrowser, REPO, type BrowserHarness } from "./helpers/browser.js";
+import { message, records } from "./helpers/tfevents.js";
 
 describe("kindling report in Chromium", () => {
   let b: BrowserHarness | undefined;
@@ -25,7 +27,7 @@ describe("kindling report in Chromium", () => {
       w.addHparams({ lr, optimizer: "sgd" }, { "hparam/accuracy": 1 - lr }, { runName: "hparams" });
       w.close();
     }
-    b = await launchBrowser({ root: logdir });
+    b = await launchBrowser();
   }, 120_000);
   afterAll(async () => {
     await b?.close();
@@ -39,10 +41,15 @@ describe("kindling report in Chromium", () => {
     expect(r.stdout).toContain("2 runs (big-lr, small-lr)");
     const html = readFileSync(path.join(logdir, "report.html"), "utf8");
     expect(html).not.toMatch(/<script[^>]+src=/); // self-contained
-    const page = await b!.open("report.html");
+    // opened from disk, as a user would: the page needs no server
+    const page = await b!.context.newPage();
+    const pageErrors: string[] = [];
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    page.on("console", (m) => { if (m.type() === "error") pageErrors.push(m.text()); });
+    await page.goto(pathToFileURL(path.join(logdir, "report.html")).href);
     await page.waitForFunction(() => (globalThis as { kindlingReport?: unknown }).kindlingReport !== undefined);
     const info = await page.evaluate(() => {
-      const charts = [...document.querySelectorAll(".chart")].map((c) => {
+      const charts = Array.from(document.querySelectorAll(".chart")).map((c) => {
         const canvas = c.querySelector("canvas")!;
         const ctx = canvas.getContext("2d")!;
         const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
@@ -50,12 +57,12 @@ describe("kindling report in Chromium", () => {
         for (let i = 0; i < px.length; i += 4) if (px[i + 3] > 0 && Math.abs(px[i] - px[i + 2]) > 100) colored++;
         return {
           tag: (c as HTMLElement).dataset.tag,
-          legend: [...c.querySelectorAll(".u-legend .u-series .u-label")].map((e) => e.textContent),
+          legend: Array.from(c.querySelectorAll(".u-legend .u-series .u-label")).map((e) => e.textContent),
           colored,
         };
       });
-      const table = [...document.querySelectorAll("table.runs tr")].map((tr) => [...tr.children].map((td) => td.textContent));
-      const imgs = [...document.querySelectorAll("img")].map((i) => (i as HTMLImageElement).naturalWidth);
+      const table = Array.from(document.querySelectorAll("table.runs tr")).map((tr) => Array.from(tr.children).map((td) => td.textContent));
+      const imgs = Array.from(document.querySelectorAll("img")).map((i) => (i as HTMLImageElement).naturalWidth);
       return { charts, table, imgs, canvases: document.querySelectorAll("canvas").length };
     });
     expect(info.canvases).toBe(2);
@@ -68,11 +75,23 @@ describe("kindling report in Chromium", () => {
     expect(info.table[1].slice(0, 4)).toEqual(["big-lr", "0.1000", "sgd", "0.9000"]);
     expect(Number(info.table[2][5])).toBeCloseTo(Math.exp(-0.1 * 19) + 0.05, 3);
     expect(info.imgs).toEqual([8, 8]);
-    expect(b!.errors).toEqual([]);
+    expect(pageErrors).toEqual([]);
     const artifacts = path.join(REPO, "artifacts");
     mkdirSync(artifacts, { recursive: true });
     await page.screenshot({ path: path.join(artifacts, "report.png"), fullPage: true });
   }, 120_000);
+
+  it("without a file system (a browser page) SummaryWriter keeps the event files in memory", async () => {
+    const page = await b!.openBundle("tests/browser/tensorboard.page.ts");
+    const files = (await page.evaluate(() => (globalThis as unknown as { kindlingTest: { writeInMemory(): [string, number[]][] } }).kindlingTest.writeInMemory()));
+    expect(files.map(([n]) => n.replace(/tfevents\.\d+\./, "tfevents.T."))).toEqual(["runs/browser/events.out.tfevents.T.browser.0.0", "runs/browser/acc_train/events.out.tfevents.T.browser.0.1"]);
+    const main = records(new Uint8Array(files[0][1])).map((r) => message(r));
+    expect(main).toHaveLength(5); // file_version, 3 scalars, 1 histogram
+    expect(new TextDecoder().decode(main[0].get(3)![0].bytes)).toBe("brain.Event:2");
+    expect(main.slice(1, 4).map((e) => Number(e.get(2)?.[0].varint ?? 0n))).toEqual([0, 1, 2]);
+    expect(records(new Uint8Array(files[1][1]))).toHaveLength(2);
+    expect(b!.errors).toEqual([]);
+  }, 60_000);
 
   it("a folder without event files is a clear error", () => {
     const empty = mkdtempSync(path.join(tmpdir(), "kd-empty-"));
