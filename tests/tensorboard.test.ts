@@ -239,3 +239,28 @@ describe("against torch.utils.tensorboard (scripts/check_tfevents_torch.py)", ()
     rmSync(dir, { recursive: true });
   }, 60_000);
 });
+
+describe("kindling report's reading of a logdir (ts/cli/report.ts)", () => {
+  it("a logdir that is itself a run: its addScalars subfolders become series, its hparams folder the run's hparams", async () => {
+    const { readRuns, buildReport } = await import("../ts/cli/report.js");
+    const dir = tmp();
+    const w = new kd.tensorboard.SummaryWriter(dir);
+    w.addScalar("lr", 0.1, 0);
+    w.addScalars("loss", { train: 0.5, test: 0.75 }, 1);
+    w.addHparams({ lr: 0.1 }, { "hparam/loss": 0.75 }, { runName: "hp" });
+    w.close();
+    const runs = readRuns(dir);
+    expect(runs).toHaveLength(1);
+    expect(runs[0].name).toBe(path.basename(dir));
+    expect(Object.keys(runs[0].scalars.loss).sort()).toEqual(["loss_test", "loss_train"]);
+    expect(runs[0].scalars.loss.loss_test).toEqual([{ step: 1, value: 0.75, wallTime: expect.any(Number) }]);
+    expect(runs[0].scalars["hparam/loss"]).toBeUndefined(); // the metric belongs to the hparams table
+    expect([runs[0].hparams, runs[0].metrics]).toEqual([{ lr: 0.1 }, { "hparam/loss": 0.75 }]);
+    const html = buildReport(runs, { title: "a <b>" });
+    expect(html).toContain("<title>a &#60;b&#62;</title>");
+    const data = JSON.parse(html.match(/<script type="application\/json" id="kd-data">([\s\S]*?)<\/script>/)![1]);
+    expect(data.find((c: { tag: string }) => c.tag === "loss").series.map((s: { label: string }) => s.label).sort()).toEqual([`${runs[0].name}/loss_test`, `${runs[0].name}/loss_train`]);
+    expect(() => readRuns(path.join(dir, "missing"))).toThrow(kd.ValueError);
+    rmSync(dir, { recursive: true });
+  });
+});
