@@ -46,6 +46,18 @@ describe("kd.summary", () => {
     expect(s.toString()).toMatch(/├─Linear: 1-4\s+\[2, 10\]\s+650\s+True\n/);
   });
 
+  it("runs in eval mode and leaves batch norm statistics and training modes as they were", async () => {
+    const m = new kd.nn.Sequential(new kd.nn.Conv2d(1, 2, 3), new kd.nn.BatchNorm2d(2), new kd.nn.ReLU());
+    m.at(1).eval();
+    const bn = m.at(1) as kd.nn.BatchNorm2d;
+    const before = [...(await bn.runningMean!.data())];
+    const s = kd.summary(m, [1, 1, 8, 8]);
+    expect(s.rows.map((r) => r.outputShape)).toEqual([[1, 2, 6, 6], [1, 2, 6, 6], [1, 2, 6, 6], [1, 2, 6, 6]]);
+    expect(s.rows[2].params).toBe(4); // weight and bias; running stats are buffers
+    expect([...(await bn.runningMean!.data())]).toEqual(before);
+    expect([m.training, m.at(0).training, bn.training, m.at(2).training]).toEqual([true, true, false, true]);
+  });
+
   it("bad input is a typed error", () => {
     expect(() => kd.summary(new kd.nn.Linear(3, 2), [1, -3])).toThrow(kd.ShapeError);
     expect(() => kd.summary(new kd.nn.Linear(3, 2), [1, 4])).toThrow(kd.ShapeError);

@@ -73,10 +73,15 @@ export function summary(model: Module, inputShape: readonly number[], opts: Summ
     const t = Array.isArray(out) ? out[0] : out;
     if (t instanceof Tensor) shapes.set(mod, [...t.shape]);
   }));
+  // As torchinfo (mode "eval" by default): eval mode, so that batch norm statistics are not
+  // moved by the zeros; each module's own mode is put back afterwards.
+  const modes = mods.map(({ m }) => m.training);
+  model.eval();
   try {
     noGrad(() => tidy(() => { model.call(zeros([...inputShape])); }));
   } finally {
     for (const h of handles) h.remove();
+    mods.forEach(({ m }, i) => { m.training = modes[i]; });
   }
   const rows: SummaryRow[] = [];
   let multAdds = 0, outBytes = 0;
