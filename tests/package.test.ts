@@ -111,11 +111,13 @@ describe("the packed package", () => {
       .replace("const model = ", "const model: nn.Linear = ")
       .replace("const w0 = model.weight.item(), b0 = model.bias.item();", "const w0 = model.weight.item(), b0 = model.bias!.item();")
       .replace("const opt = ", "const opt: optim.Optimizer = ")
-      .replace("const losses = [];", "const losses: (number | boolean)[] = [];")
+      .replace("const w0 = model.weight.item(), b0", "const w0: number = model.weight.item(), b0")
+      .replace("const losses = [];", "const losses: number[] = [];")
       .replace("b: model.bias.item()", "b: model.bias!.item()");
     writeFileSync(path.join(app, "train.ts"), `import * as kd from "kindling";\nimport { nn, optim } from "kindling";\n${typed}`);
-    // What `tsc --init` gives, made ESM (nodenext) as "type": "module" asks.
-    const compilerOptions = { target: "es2022", module: "nodenext", moduleResolution: "nodenext", strict: true, skipLibCheck: true, types: [], outDir: "out" };
+    // What `tsc --init` gives, made ESM (nodenext) as "type": "module" asks, and with
+    // skipLibCheck false: the shipped .d.ts files themselves must typecheck under the default lib.
+    const compilerOptions = { target: "es2022", module: "nodenext", moduleResolution: "nodenext", strict: true, skipLibCheck: false, types: [], outDir: "out" };
     writeFileSync(path.join(app, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["train.ts"] }));
     writeFileSync(path.join(app, "tsconfig.bad.json"), JSON.stringify({ compilerOptions: { ...compilerOptions, noEmit: true }, files: ["bad.ts"] }));
     const t = run(tsc, ["-p", "."]);

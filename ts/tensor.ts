@@ -11,6 +11,15 @@ import { checkDevice, isDeviceName } from "./device.js";
 import { flushChecks, flushChecksSync } from "./checks.js";
 import { BINARY_OPS, UNARY_OPS } from "./generated/ops.js";
 
+// The shipped types name Symbol.dispose (Tensor and Module are disposable); declared here as
+// @types/node does, so a user project typechecks with its default lib (es2022) and
+// skipLibCheck false, not only with lib esnext.disposable.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+
 export type Scalar = number | boolean;
 export type Device = "cpu" | "webgpu";
 export type NestedArray = number | boolean | NestedArray[];
@@ -254,16 +263,20 @@ export class Tensor {
     throw new DeviceError(`no ${this.device} backend is built: its tensors cannot be read`);
   }
 
-  /** The value of a one-element tensor (CPU; use await t.itemAsync() anywhere). */
-  item(): number | boolean {
+  /**
+   * The value of a one-element tensor (CPU; use await t.itemAsync() anywhere): a number, or a
+   * boolean for a bool tensor. Typed number, the common case; write `mask.item<boolean>()`
+   * for a bool tensor (the type parameter is not checked against the dtype).
+   */
+  item<T extends number | boolean = number>(): T {
     this.#checkOne();
-    return this.#scalar(this.#readSync("itemAsync"));
+    return this.#scalar(this.#readSync("itemAsync")) as T;
   }
 
-  /** The value of a one-element tensor, on any device. */
-  async itemAsync(): Promise<number | boolean> {
+  /** The value of a one-element tensor, on any device (typed as item()). */
+  async itemAsync<T extends number | boolean = number>(): Promise<T> {
     this.#checkOne();
-    return this.#scalar(await this.data());
+    return this.#scalar(await this.data()) as T;
   }
 
   /** Nested arrays (numbers, or booleans for bool tensors), as torch's tolist() (CPU; await t.tolistAsync() anywhere). */
