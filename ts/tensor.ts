@@ -21,6 +21,13 @@ declare global {
 }
 
 export type Scalar = number | boolean;
+
+/** Functions run each time a backward() returns; the engine has no callbacks into JS during backward. */
+const afterBackward = new Set<() => void>();
+/** Runs fn after every backward() from now on. */
+export function onAfterBackward(fn: () => void): void {
+  afterBackward.add(fn);
+}
 export type Device = "cpu" | "webgpu";
 export type NestedArray = number | boolean | NestedArray[];
 export type ShapeArg = number[] | readonly number[];
@@ -192,6 +199,7 @@ export class Tensor {
    */
   backward(gradient?: Tensor | null, opts: { retainGraph?: boolean } = {}): void {
     call.backward(this.handle, gradient ? gradient.handle : 0, !!opts.retainGraph);
+    for (const f of [...afterBackward]) f(); // nn.Module's full backward hooks (ts/nn/backward_hooks.ts)
   }
 
   /** The same data with no autograd history. */
