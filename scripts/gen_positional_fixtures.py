@@ -46,6 +46,11 @@ SCHED = [
     ("OneCycleLR", "SGD", [0.5, 12]),
     ("OneCycleLR", "Adam", [0.5, None, 3, 4, 0.25, "linear"]),
     ("ReduceLROnPlateau", "SGD", ["min", 0.5, 1, 0.01, "abs", 1, 0.01]),
+    ("LinearLR", "SGD", []),
+    ("LinearLR", "SGD", [0.1, 0.9, 6]),
+    ("LinearLR", "Adam", [1.0, 0.25, 4]),
+    ("ConstantLR", "SGD", []),
+    ("ConstantLR", "SGD", [0.5, 3]),
 ]
 METRICS = [1.0, 0.9, 0.95, 0.97, 0.99, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1]
 

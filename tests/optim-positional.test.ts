@@ -85,6 +85,8 @@ describe("schedulers take torch's positional arguments", () => {
     expect(() => new kd.optim.StepLR(opt, 3, { step_size: 2 } as never)).toThrow(/StepLR: unknown option 'step_size'; did you mean 'stepSize'/);
     expect(() => new kd.optim.StepLR(opt, 3, { stepSize: 2 } as never)).toThrow(/'stepSize' both as a positional argument and as an option/);
     expect(() => new kd.optim.ReduceLROnPlateau(opt, "min", { factor: 0.5, patients: 3 } as never)).toThrow(/did you mean 'patience'/);
+    expect(() => new kd.optim.LinearLR(opt, 1.5)).toThrow(/Starting multiplicative factor expected to be between 0 and 1/);
+    expect(() => new kd.optim.ConstantLR(opt, { factor: -1 })).toThrow(/Constant multiplicative factor/);
     // the options form still works
     const s = new kd.optim.StepLR(opt, { stepSize: 2, gamma: 0.5 });
     s.step(); s.step();

@@ -1,5 +1,5 @@
 // Learning-rate schedulers, as torch.optim.lr_scheduler (1.13): StepLR, MultiStepLR,
-// ExponentialLR, CosineAnnealingLR, OneCycleLR and ReduceLROnPlateau.
+// ExponentialLR, CosineAnnealingLR, LinearLR, ConstantLR, OneCycleLR and ReduceLROnPlateau.
 //
 // Usage is torch's: call optimizer.step() then scheduler.step() once per epoch (or per batch
 // for OneCycleLR). Constructing a scheduler performs its step 0 (sets each group's lr to the
@@ -215,6 +215,60 @@ export class CosineAnnealingLR extends LRScheduler {
       return groups.map((lr, i) => lr + (this.baseLrs[i] - etaMin) * (1 - Math.cos(Math.PI / T)) / 2);
     }
     return groups.map((lr) => (1 + Math.cos((Math.PI * e) / T)) / (1 + Math.cos((Math.PI * (e - 1)) / T)) * (lr - etaMin) + etaMin);
+  }
+}
+
+export interface LinearLROptions { startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number }
+
+/** Scales the lr by a factor going linearly from startFactor to endFactor over totalIters epochs (warm-up). */
+export class LinearLR extends LRScheduler {
+  startFactor: number;
+  endFactor: number;
+  totalIters: number;
+  /** new LinearLR(opt, {startFactor, endFactor, totalIters}) or torch's positional order: new LinearLR(opt, 0.1, 1, 10). */
+  constructor(optimizer: Optimizer, ...args: PositionalArgs<[startFactor: number, endFactor: number, totalIters: number, lastEpoch: number], LinearLROptions>);
+  constructor(optimizer: Optimizer, ...args: unknown[]) {
+    const o = positional("LinearLR(optimizer, start_factor=1/3, end_factor=1.0, total_iters=5, last_epoch=-1)", args,
+      ["startFactor", "endFactor", "totalIters", "lastEpoch"]) as LinearLROptions;
+    super(optimizer, o.lastEpoch ?? -1);
+    const W = "LinearLR";
+    this.startFactor = checkNumber(W, "startFactor", o.startFactor ?? 1 / 3);
+    this.endFactor = checkNumber(W, "endFactor", o.endFactor ?? 1);
+    if (this.startFactor > 1 || this.startFactor < 0) throw new ValueError("LinearLR: Starting multiplicative factor expected to be between 0 and 1.");
+    if (this.endFactor > 1 || this.endFactor < 0) throw new ValueError("LinearLR: Ending multiplicative factor expected to be between 0 and 1.");
+    this.totalIters = checkNumber(W, "totalIters", o.totalIters ?? 5, { integer: true, min: 0 });
+    this.start();
+  }
+
+  protected getLr(): number[] {
+    const { lastEpoch: e, startFactor: s, endFactor: f, totalIters: n } = this;
+    if (e === 0) return this.groupLrs.map((lr) => lr * s);
+    if (e > n) return this.groupLrs;
+    return this.groupLrs.map((lr) => lr * (1 + (f - s) / (n * s + (e - 1) * (f - s))));
+  }
+}
+
+export interface ConstantLROptions { factor?: number; totalIters?: number; lastEpoch?: number }
+
+/** Scales the lr by `factor` for the first totalIters epochs, then restores it. */
+export class ConstantLR extends LRScheduler {
+  factor: number;
+  totalIters: number;
+  /** new ConstantLR(opt, {factor, totalIters}) or torch's positional order: new ConstantLR(opt, 0.5, 4). */
+  constructor(optimizer: Optimizer, ...args: PositionalArgs<[factor: number, totalIters: number, lastEpoch: number], ConstantLROptions>);
+  constructor(optimizer: Optimizer, ...args: unknown[]) {
+    const o = positional("ConstantLR(optimizer, factor=1/3, total_iters=5, last_epoch=-1)", args, ["factor", "totalIters", "lastEpoch"]) as ConstantLROptions;
+    super(optimizer, o.lastEpoch ?? -1);
+    this.factor = checkNumber("ConstantLR", "factor", o.factor ?? 1 / 3);
+    if (this.factor > 1 || this.factor < 0) throw new ValueError("ConstantLR: Constant multiplicative factor expected to be between 0 and 1.");
+    this.totalIters = checkNumber("ConstantLR", "totalIters", o.totalIters ?? 5, { integer: true, min: 0 });
+    this.start();
+  }
+
+  protected getLr(): number[] {
+    if (this.lastEpoch === 0) return this.groupLrs.map((lr) => lr * this.factor);
+    if (this.lastEpoch !== this.totalIters) return this.groupLrs;
+    return this.groupLrs.map((lr) => lr * (1.0 / this.factor));
   }
 }
 
