@@ -21,7 +21,8 @@ const x = kd.arange(0, 1, 0.05).unsqueeze(1);
 const y = x.mul(0.7).add(0.3);
 const model = new nn.Linear(1, 1);
 const w0 = model.weight.item(), b0 = model.bias.item();
-const opt = new optim.SGD(model.parameters(), { lr: 0.1 });
+const opt = new optim.SGD(model.parameters(), 0.1); // torch's positional lr
+const first = new nn.Sequential(model).at(0);
 const lossFn = new nn.MSELoss();
 const losses = [];
 for (let step = 0; step < 20; step++) {
@@ -112,6 +113,7 @@ describe("the packed package", () => {
       .replace("const model = ", "const model: nn.Linear = ")
       .replace("const w0 = model.weight.item(), b0 = model.bias.item();", "const w0 = model.weight.item(), b0 = model.bias!.item();")
       .replace("const opt = ", "const opt: optim.Optimizer = ")
+      .replace("const first = new nn.Sequential(model).at(0);", "const seq = new nn.Sequential(model);\nconst first: nn.Module = seq[0]; // the containers' index signature")
       .replace("const w0 = model.weight.item(), b0", "const w0: number = model.weight.item(), b0")
       .replace("const losses = [];", "const losses: number[] = [];")
       .replace("b: model.bias.item()", "b: model.bias!.item()");
