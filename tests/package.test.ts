@@ -21,7 +21,8 @@ const x = kd.arange(0, 1, 0.05).unsqueeze(1);
 const y = x.mul(0.7).add(0.3);
 const model = new nn.Linear(1, 1);
 const w0 = model.weight.item(), b0 = model.bias.item();
-const opt = new optim.SGD(model.parameters(), { lr: 0.1 });
+const opt = new optim.SGD(model.parameters(), 0.1); // torch's positional lr
+const first = new nn.Sequential(model).at(0);
 const lossFn = new nn.MSELoss();
 const losses = [];
 for (let step = 0; step < 20; step++) {
@@ -89,7 +90,7 @@ describe("the packed package", () => {
   it("ships the bundle, both engine builds, source maps and types, and no install scripts", () => {
     const pkg = JSON.parse(readFileSync(path.join(app, "node_modules/kindling/package.json"), "utf8"));
     expect(pkg.scripts).toBeUndefined();
-    // Only the runtime dependencies (image decoding, report charts) travel; none has install scripts.
+    // The runtime dependencies are the repository's declared ones (pngjs, jpeg-js, uplot), nothing more.
     expect(pkg.dependencies).toEqual(JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).dependencies);
     expect(pkg.exports["."]).toEqual({ types: "./dist/types/index.d.ts", node: "./dist/node.js", default: "./dist/index.js" });
     const files = execFileSync("ls", ["-R", path.join(app, "node_modules/kindling/dist")], { encoding: "utf8" });
@@ -112,11 +113,14 @@ describe("the packed package", () => {
       .replace("const model = ", "const model: nn.Linear = ")
       .replace("const w0 = model.weight.item(), b0 = model.bias.item();", "const w0 = model.weight.item(), b0 = model.bias!.item();")
       .replace("const opt = ", "const opt: optim.Optimizer = ")
-      .replace("const losses = [];", "const losses: (number | boolean)[] = [];")
+      .replace("const first = new nn.Sequential(model).at(0);", "const seq = new nn.Sequential(model);\nconst first: nn.Module = seq[0]; // the containers' index signature")
+      .replace("const w0 = model.weight.item(), b0", "const w0: number = model.weight.item(), b0")
+      .replace("const losses = [];", "const losses: number[] = [];")
       .replace("b: model.bias.item()", "b: model.bias!.item()");
     writeFileSync(path.join(app, "train.ts"), `import * as kd from "kindling";\nimport { nn, optim } from "kindling";\n${typed}`);
-    // What `tsc --init` gives, made ESM (nodenext) as "type": "module" asks.
-    const compilerOptions = { target: "es2022", module: "nodenext", moduleResolution: "nodenext", strict: true, skipLibCheck: true, types: [], outDir: "out" };
+    // What `tsc --init` gives, made ESM (nodenext) as "type": "module" asks, and with
+    // skipLibCheck false: the shipped .d.ts files themselves must typecheck under the default lib.
+    const compilerOptions = { target: "es2022", module: "nodenext", moduleResolution: "nodenext", strict: true, skipLibCheck: false, types: [], outDir: "out" };
     writeFileSync(path.join(app, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["train.ts"] }));
     writeFileSync(path.join(app, "tsconfig.bad.json"), JSON.stringify({ compilerOptions: { ...compilerOptions, noEmit: true }, files: ["bad.ts"] }));
     const t = run(tsc, ["-p", "."]);

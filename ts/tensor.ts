@@ -11,7 +11,23 @@ import { checkDevice, isDeviceName } from "./device.js";
 import { flushChecks, flushChecksSync } from "./checks.js";
 import { BINARY_OPS, UNARY_OPS } from "./generated/ops.js";
 
+// The shipped types name Symbol.dispose (Tensor and Module are disposable); declared here as
+// @types/node does, so a user project typechecks with its default lib (es2022) and
+// skipLibCheck false, not only with lib esnext.disposable.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+
 export type Scalar = number | boolean;
+
+/** Functions run each time a backward() returns; the engine has no callbacks into JS during backward. */
+const afterBackward = new Set<() => void>();
+/** Runs fn after every backward() from now on. */
+export function onAfterBackward(fn: () => void): void {
+  afterBackward.add(fn);
+}
 export type Device = "cpu" | "webgpu";
 export type NestedArray = number | boolean | NestedArray[];
 export type ShapeArg = number[] | readonly number[];
@@ -183,6 +199,7 @@ export class Tensor {
    */
   backward(gradient?: Tensor | null, opts: { retainGraph?: boolean } = {}): void {
     call.backward(this.handle, gradient ? gradient.handle : 0, !!opts.retainGraph);
+    for (const f of [...afterBackward]) f(); // nn.Module's full backward hooks (ts/nn/backward_hooks.ts)
   }
 
   /** The same data with no autograd history. */
@@ -254,16 +271,20 @@ export class Tensor {
     throw new DeviceError(`no ${this.device} backend is built: its tensors cannot be read`);
   }
 
-  /** The value of a one-element tensor (CPU; use await t.itemAsync() anywhere). */
-  item(): number | boolean {
+  /**
+   * The value of a one-element tensor (CPU; use await t.itemAsync() anywhere): a number, or a
+   * boolean for a bool tensor. Typed number, the common case; write `mask.item<boolean>()`
+   * for a bool tensor (the type parameter is not checked against the dtype).
+   */
+  item<T extends number | boolean = number>(): T {
     this.#checkOne();
-    return this.#scalar(this.#readSync("itemAsync"));
+    return this.#scalar(this.#readSync("itemAsync")) as T;
   }
 
-  /** The value of a one-element tensor, on any device. */
-  async itemAsync(): Promise<number | boolean> {
+  /** The value of a one-element tensor, on any device (typed as item()). */
+  async itemAsync<T extends number | boolean = number>(): Promise<T> {
     this.#checkOne();
-    return this.#scalar(await this.data());
+    return this.#scalar(await this.data()) as T;
   }
 
   /** Nested arrays (numbers, or booleans for bool tensors), as torch's tolist() (CPU; await t.tolistAsync() anywhere). */

@@ -12,6 +12,9 @@
 // what a browser ImageData is) or float tensors [C, H, W] / [H, W] (a batch [B, C, H, W] works
 // for the deterministic transforms and gets one draw of the random ones, as torchvision does).
 // Geometric transforms keep the kind they are given: RawImage in, RawImage out.
+// Constructors take torchvision's positional arguments (RandomCrop(32, 4), Normalize(mean, std,
+// inplace)) or, after the required ones, an options object in camelCase; an unknown key or one
+// positional too many is a ValueError naming torchvision's signature.
 // Random transforms draw from their `generator` when given one, else from the engine's generator,
 // so kd.manualSeed(n) makes an augmentation pipeline reproducible, as torch.manual_seed does.
 import { fromArray, fromBytes, rand } from "../creation.js";
@@ -19,7 +22,7 @@ import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { tidy } from "../memory.js";
 import { interpolate, pad as padTensor } from "../nn/functional_cv.js";
 import { Tensor } from "../tensor.js";
-import { checkOptions } from "../options.js";
+import { describe, positional, type PositionalArgs } from "../options.js";
 import type { Generator } from "./generator.js";
 
 /** An 8-bit image, rows of pixels of `channels` interleaved values (HWC); channels defaults to 4 (ImageData). */
@@ -53,8 +56,13 @@ export function applyTransform(t: TransformLike, x: unknown): unknown {
 /** Several transforms in order. */
 export class Compose extends Transform {
   readonly transforms: readonly TransformLike[];
-  constructor(transforms: TransformLike[]) {
+  constructor(transforms: TransformLike[], ...rest: []) {
     super();
+    positional("Compose(transforms)", rest, []);
+    if (!Array.isArray(transforms)) throw new ValueError(`Compose(transforms): transforms must be an array of transforms, got ${describe(transforms)}`);
+    transforms.forEach((t, i) => {
+      if (!(t instanceof Transform) && typeof t !== "function") throw new ValueError(`Compose(transforms): transforms[${i}] is ${describe(t)}, not a transform or a function`);
+    });
     this.transforms = transforms.slice();
     (this as { batchable: boolean }).batchable = this.transforms.every((t) => t instanceof Transform && t.batchable);
   }
@@ -75,8 +83,10 @@ export class Compose extends Transform {
 
 /** A function as a transform. */
 export class Lambda extends Transform {
-  constructor(readonly fn: (x: any) => any) { // eslint-disable-line @typescript-eslint/no-explicit-any
+  constructor(readonly fn: (x: any) => any, ...rest: []) { // eslint-disable-line @typescript-eslint/no-explicit-any
     super();
+    positional("Lambda(lambd)", rest, []);
+    if (typeof fn !== "function") throw new ValueError(`Lambda(lambd): lambd must be a function, got ${describe(fn)}`);
   }
   apply(x: unknown): unknown {
     return this.fn(x);
@@ -87,6 +97,10 @@ export class Lambda extends Transform {
 
 /** uint8 HWC (RawImage / ImageData) to a float32 tensor [C, H, W] in [0, 1]. */
 export class ToTensor extends Transform<RawImage, Tensor> {
+  constructor(...args: []) {
+    super();
+    positional("ToTensor()", args, []);
+  }
   apply(img: RawImage): Tensor {
     if (img instanceof Tensor) throw new TypeError("ToTensor: the input is already a Tensor (ToTensor takes a RawImage: uint8 data, height, width, channels)");
     const { h, w, c } = rawDims(img, "ToTensor");
@@ -122,10 +136,21 @@ export class Normalize extends Transform<Tensor, Tensor> {
   override readonly batchable = true;
   readonly mean: readonly number[];
   readonly std: readonly number[];
-  constructor(mean: number | number[], std: number | number[]) {
+  /** Writes the result into the input tensor (torchvision's inplace=True) instead of a new one. */
+  readonly inplace: boolean;
+  constructor(mean: number | number[], std: number | number[], ...args: PositionalArgs<[inplace: boolean], { inplace?: boolean }>);
+  constructor(mean: number | number[], std: number | number[], ...args: unknown[]) {
     super();
-    this.mean = typeof mean === "number" ? [mean] : mean.slice();
-    this.std = typeof std === "number" ? [std] : std.slice();
+    const o = positional("Normalize(mean, std, inplace=False)", args, ["inplace"]);
+    this.inplace = checkFlag("Normalize", "inplace", o.inplace ?? false);
+    const nums = (v: unknown, name: string) => {
+      if (typeof v === "number") return [v];
+      const list = Array.isArray(v) || ArrayBuffer.isView(v) ? Array.from(v as ArrayLike<number>) : null;
+      if (!list || list.length === 0 || list.some((x) => typeof x !== "number")) throw new ValueError(`Normalize(mean, std, inplace=False): ${name} must be a number or an array of numbers, got ${describe(v)}`);
+      return list;
+    };
+    this.mean = nums(mean, "mean");
+    this.std = nums(std, "std");
     if (this.std.some((s) => s === 0)) throw new ValueError(`Normalize: std evaluated to zero after conversion, leading to division by zero (std=[${this.std.join(", ")}])`);
     if (this.mean.length !== this.std.length) throw new ValueError(`Normalize: mean has ${this.mean.length} values and std ${this.std.length}`);
   }
@@ -138,6 +163,14 @@ export class Normalize extends Transform<Tensor, Tensor> {
     if (k !== 1 && k !== c) throw new ShapeError(`Normalize: ${k} means/stds for an image of ${c} channels`);
     const m = fromArray(this.mean, [k, 1, 1], "float32");
     const s = fromArray(this.std, [k, 1, 1], "float32");
+    if (this.inplace) {
+      try {
+        return x.sub_(m).div_(s);
+      } finally {
+        m.dispose();
+        s.dispose();
+      }
+    }
     const d = x.sub(m);
     try {
       return d.div(s);
@@ -500,14 +533,20 @@ export class Resize extends Transform<Image, Image> {
   override readonly batchable = true;
   readonly interpolation: Interpolation;
   readonly maxSize?: number;
-  constructor(readonly size: number | [number, number], opts: { interpolation?: Interpolation; maxSize?: number } = {}) {
+  constructor(size: number | [number, number], ...args: PositionalArgs<[interpolation: Interpolation, maxSize: number | undefined, antialias: false | null | undefined],
+    { interpolation?: Interpolation; maxSize?: number; antialias?: false | null }>);
+  constructor(readonly size: number | [number, number], ...args: unknown[]) {
     super();
-    checkOptions("Resize", opts, ["interpolation", "maxSize"]);
+    const opts = positional("Resize(size, interpolation='bilinear', max_size=None, antialias=None)", args, ["interpolation", "maxSize", "antialias"]) as
+      { interpolation?: Interpolation; maxSize?: number; antialias?: unknown };
+    // Tensors are resized without antialiasing (torchvision 0.14's default for tensors); there is no antialiased kernel.
+    if (opts.antialias !== undefined && opts.antialias !== null && opts.antialias !== false) throw new ValueError(`Resize: antialias=${JSON.stringify(opts.antialias)} is not supported (images are resized without antialiasing)`);
+    if (opts.maxSize !== undefined && opts.maxSize !== null && !(Number.isInteger(opts.maxSize) && opts.maxSize > 0)) throw new ValueError(`Resize: maxSize should be a positive integer, got ${describe(opts.maxSize)}`);
     if (typeof size !== "number") pair(size, "Resize");
     else if (!(Number.isInteger(size) && size > 0)) throw new ValueError(`Resize: size should be a positive integer, got ${size}`);
     this.interpolation = opts.interpolation ?? "bilinear";
     if (this.interpolation !== "bilinear" && this.interpolation !== "nearest") throw new ValueError(`Resize: interpolation must be "bilinear" or "nearest", got ${JSON.stringify(this.interpolation)}`);
-    this.maxSize = opts.maxSize;
+    this.maxSize = opts.maxSize ?? undefined;
   }
   outputSize(h: number, w: number): [number, number] {
     if (typeof this.size !== "number") return pair(this.size, "Resize");
@@ -537,8 +576,9 @@ export class Resize extends Transform<Image, Image> {
 export class CenterCrop extends Transform<Image, Image> {
   override readonly batchable = true;
   readonly size: [number, number];
-  constructor(size: number | [number, number]) {
+  constructor(size: number | [number, number], ...rest: []) {
     super();
+    positional("CenterCrop(size)", rest, []);
     this.size = pair(size, "CenterCrop");
   }
   apply(img: Image): Image {
@@ -557,9 +597,15 @@ export class CenterCrop extends Transform<Image, Image> {
 export class Pad extends Transform<Image, Image> {
   override readonly batchable = true;
   readonly padding: [number, number, number, number];
-  constructor(padding: number | number[], readonly fill: number | number[] = 0, readonly paddingMode: PaddingMode = "constant") {
+  readonly fill: number | number[];
+  readonly paddingMode: PaddingMode;
+  constructor(padding: number | number[], ...args: PositionalArgs<[fill: number | number[], paddingMode: PaddingMode], { fill?: number | number[]; paddingMode?: PaddingMode }>);
+  constructor(padding: number | number[], ...args: unknown[]) {
     super();
+    const o = positional("Pad(padding, fill=0, padding_mode='constant')", args, ["fill", "paddingMode"]);
     this.padding = ltrb(padding, "Pad");
+    this.fill = checkFill("Pad", o.fill ?? 0);
+    this.paddingMode = checkPaddingMode("Pad", o.paddingMode ?? "constant");
   }
   apply(img: Image): Image {
     return padImage(img, "Pad", this.padding, this.fill, this.paddingMode);
@@ -569,6 +615,29 @@ export class Pad extends Transform<Image, Image> {
 export interface RandomOptions {
   /** The generator to draw from (default: the engine's, seeded by kd.manualSeed). */
   generator?: Generator;
+}
+
+export interface RandomCropOptions extends RandomOptions {
+  padding?: number | number[] | null;
+  padIfNeeded?: boolean;
+  fill?: number | number[];
+  paddingMode?: PaddingMode;
+}
+
+function checkFlag(who: string, name: string, v: unknown): boolean {
+  if (typeof v !== "boolean") throw new ValueError(`${who}: ${name} must be true or false, got ${describe(v)}`);
+  return v;
+}
+
+function checkFill(who: string, v: unknown): number | number[] {
+  if (typeof v === "number" || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "number"))) return v as number | number[];
+  throw new ValueError(`${who}: fill must be a number or an array of numbers (one per channel), got ${describe(v)}`);
+}
+
+const PADDING_MODES = ["constant", "edge", "reflect", "symmetric"];
+function checkPaddingMode(who: string, v: unknown): PaddingMode {
+  if (!PADDING_MODES.includes(v as string)) throw new ValueError(`${who}: padding_mode should be one of ${PADDING_MODES.join(", ")}, got ${describe(v)}`);
+  return v as PaddingMode;
 }
 
 /**
@@ -582,14 +651,16 @@ export class RandomCrop extends Transform<Image, Image> {
   readonly fill: number | number[];
   readonly paddingMode: PaddingMode;
   readonly generator?: Generator;
-  constructor(size: number | [number, number], opts: RandomOptions & { padding?: number | number[]; padIfNeeded?: boolean; fill?: number | number[]; paddingMode?: PaddingMode } = {}) {
+  constructor(size: number | [number, number], ...args: PositionalArgs<[padding: number | number[] | null | undefined, padIfNeeded: boolean, fill: number | number[], paddingMode: PaddingMode], RandomCropOptions>);
+  constructor(size: number | [number, number], ...args: unknown[]) {
     super();
-    checkOptions("RandomCrop", opts, ["padding", "padIfNeeded", "fill", "paddingMode", "generator"]);
+    const opts = positional("RandomCrop(size, padding=None, pad_if_needed=False, fill=0, padding_mode='constant', *, generator)", args,
+      ["padding", "padIfNeeded", "fill", "paddingMode"], ["padding", "padIfNeeded", "fill", "paddingMode", "generator"]) as RandomCropOptions;
     this.size = pair(size, "RandomCrop");
-    this.padding = opts.padding !== undefined ? ltrb(opts.padding, "RandomCrop") : undefined;
-    this.padIfNeeded = !!opts.padIfNeeded;
-    this.fill = opts.fill ?? 0;
-    this.paddingMode = opts.paddingMode ?? "constant";
+    this.padding = opts.padding !== undefined && opts.padding !== null ? ltrb(opts.padding, "RandomCrop") : undefined;
+    this.padIfNeeded = checkFlag("RandomCrop", "padIfNeeded", opts.padIfNeeded ?? false);
+    this.fill = checkFill("RandomCrop", opts.fill ?? 0);
+    this.paddingMode = checkPaddingMode("RandomCrop", opts.paddingMode ?? "constant");
     this.generator = opts.generator;
   }
   apply(img: Image): Image {
@@ -624,11 +695,15 @@ export class RandomCrop extends Transform<Image, Image> {
 /** Mirrors left-right with probability p. */
 export class RandomHorizontalFlip extends Transform<Image, Image> {
   readonly generator?: Generator;
-  constructor(readonly p = 0.5, opts: RandomOptions = {}) {
+  readonly p: number;
+  constructor(...args: PositionalArgs<[p: number], RandomOptions & { p?: number }>);
+  constructor(...args: unknown[]) {
     super();
-    checkOptions(this.constructor.name, opts, ["generator"]);
-    if (!(p >= 0 && p <= 1)) throw new ValueError(`RandomHorizontalFlip: p should be in [0, 1], got ${p}`);
-    this.generator = opts.generator;
+    const o = positional("RandomHorizontalFlip(p=0.5, *, generator)", args, ["p"], ["p", "generator"]) as RandomOptions & { p?: number };
+    const p = o.p ?? 0.5;
+    if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new ValueError(`RandomHorizontalFlip: p should be a number in [0, 1], got ${describe(p)}`);
+    this.p = p;
+    this.generator = o.generator;
   }
   apply(img: Image): Image {
     const [u] = uniforms(this.generator, 1);
@@ -642,11 +717,15 @@ export class RandomHorizontalFlip extends Transform<Image, Image> {
 /** Mirrors top-bottom with probability p. */
 export class RandomVerticalFlip extends Transform<Image, Image> {
   readonly generator?: Generator;
-  constructor(readonly p = 0.5, opts: RandomOptions = {}) {
+  readonly p: number;
+  constructor(...args: PositionalArgs<[p: number], RandomOptions & { p?: number }>);
+  constructor(...args: unknown[]) {
     super();
-    checkOptions(this.constructor.name, opts, ["generator"]);
-    if (!(p >= 0 && p <= 1)) throw new ValueError(`RandomVerticalFlip: p should be in [0, 1], got ${p}`);
-    this.generator = opts.generator;
+    const o = positional("RandomVerticalFlip(p=0.5, *, generator)", args, ["p"], ["p", "generator"]) as RandomOptions & { p?: number };
+    const p = o.p ?? 0.5;
+    if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new ValueError(`RandomVerticalFlip: p should be a number in [0, 1], got ${describe(p)}`);
+    this.p = p;
+    this.generator = o.generator;
   }
   apply(img: Image): Image {
     const [u] = uniforms(this.generator, 1);
@@ -664,9 +743,14 @@ export class RandomRotation extends Transform<Image, Image> {
   readonly fill: number | number[];
   readonly center?: [number, number];
   readonly generator?: Generator;
-  constructor(degrees: number | [number, number], opts: RandomOptions & { interpolation?: Interpolation; fill?: number | number[]; center?: [number, number] } = {}) {
+  constructor(degrees: number | [number, number], ...args: PositionalArgs<[interpolation: Interpolation, expand: false, center: [number, number] | null | undefined, fill: number | number[]],
+    RandomOptions & { interpolation?: Interpolation; expand?: false; fill?: number | number[]; center?: [number, number] | null }>);
+  constructor(degrees: number | [number, number], ...args: unknown[]) {
     super();
-    checkOptions("RandomRotation", opts, ["interpolation", "fill", "center", "generator"]);
+    const opts = positional("RandomRotation(degrees, interpolation='nearest', expand=False, center=None, fill=0, *, generator)", args,
+      ["interpolation", "expand", "center", "fill"], ["interpolation", "expand", "center", "fill", "generator"]) as
+      RandomOptions & { interpolation?: Interpolation; expand?: unknown; fill?: number | number[]; center?: [number, number] | null };
+    if (opts.expand !== undefined && opts.expand !== false) throw new ValueError(`RandomRotation: expand=${JSON.stringify(opts.expand)} is not supported (the output keeps the input's size)`);
     if (typeof degrees === "number") {
       if (degrees < 0) throw new ValueError(`RandomRotation: if degrees is a single number, it must be positive, got ${degrees}`);
       this.degrees = [-degrees, degrees];
@@ -675,8 +759,9 @@ export class RandomRotation extends Transform<Image, Image> {
       this.degrees = [degrees[0], degrees[1]];
     }
     this.interpolation = opts.interpolation ?? "nearest";
-    this.fill = opts.fill ?? 0;
-    this.center = opts.center;
+    if (this.interpolation !== "bilinear" && this.interpolation !== "nearest") throw new ValueError(`RandomRotation: interpolation must be "nearest" or "bilinear", got ${describe(this.interpolation)}`);
+    this.fill = checkFill("RandomRotation", opts.fill ?? 0);
+    this.center = opts.center ?? undefined;
     this.generator = opts.generator;
   }
   apply(img: Image): Image {

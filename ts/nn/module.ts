@@ -21,6 +21,9 @@ import { checkDevice, isDeviceName } from "../device.js";
 import { exempt, keep } from "../memory.js";
 import { Tensor, type Device, type NestedArray } from "../tensor.js";
 import type { DType } from "../dtype.js";
+import { beginRecord, finishRecord, type FullBackwardHook } from "./backward_hooks.js";
+
+export type { FullBackwardHook };
 
 /** What register*Hook returns: remove() unregisters the hook (as torch.utils.hooks.RemovableHandle). */
 export class RemovableHandle {
@@ -140,25 +143,40 @@ export class Module {
   // Hooks live in private fields, so the member walk (parameters, state dict) never sees them.
   #forwardPreHooks = new Map<number, ForwardPreHook>();
   #forwardHooks = new Map<number, ForwardHook>();
+  #fullBackwardHooks = new Map<number, FullBackwardHook>();
 
   /**
    * Runs forward (the PyTorch call `model(x)`), typed from the subclass's forward, with the
    * forward pre-hooks before it and the forward hooks after it.
    */
   call(...args: Parameters<this["forward"]>): ReturnType<this["forward"]> {
-    if (this.#forwardPreHooks.size === 0 && this.#forwardHooks.size === 0) return this.forward(...args);
+    if (this.#forwardPreHooks.size === 0 && this.#forwardHooks.size === 0 && this.#fullBackwardHooks.size === 0) return this.forward(...args);
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     let input: any[] = args;
     for (const hook of [...this.#forwardPreHooks.values()]) {
       const r = hook(this, input);
       if (r !== undefined) input = Array.isArray(r) ? r : [r];
     }
+    const rec = this.#fullBackwardHooks.size > 0 ? beginRecord(this, () => [...this.#fullBackwardHooks.values()], input) : null;
+    if (rec) input = rec.args;
     let output = this.forward(...input);
     for (const hook of [...this.#forwardHooks.values()]) {
       const r = hook(this, input, output);
       if (r !== undefined) output = r;
     }
-    return output;
+    return (rec ? finishRecord(rec.record, output) : output) as ReturnType<this["forward"]>;
+  }
+
+  /**
+   * torch's register_full_backward_hook: hook(module, gradInput, gradOutput) gets the gradients
+   * w.r.t. the tensor arguments (null for those that do not require grad) and the outputs of
+   * each call(). Unlike torch it runs when backward() returns, not during it, and may only
+   * observe (ts/nn/backward_hooks.ts says exactly what that means). Returns a handle whose
+   * remove() unregisters it.
+   */
+  registerFullBackwardHook(hook: FullBackwardHook, opts: { prepend?: boolean } = {}): RemovableHandle {
+    if (typeof hook !== "function") throw new ValueError(`registerFullBackwardHook: hook must be a function, got ${typeof hook}`);
+    return addHook(this.#fullBackwardHooks, hook, opts.prepend ?? false);
   }
 
   /**

@@ -3,6 +3,7 @@
 import { Tensor } from "../tensor.js";
 import { checkBool, checkNumber, handleOf, Optimizer, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
 import { call } from "../runtime/engine.js";
+import { positional, type PositionalArgs } from "../options.js";
 
 export interface AdagradOptions {
   lr?: number;
@@ -14,8 +15,12 @@ export interface AdagradOptions {
 }
 
 export class Adagrad extends Optimizer {
-  constructor(params: Params, options: AdagradOptions = {}) {
-    super("Adagrad", params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false }, options);
+  /** new Adagrad(params, {lr, ...}) or torch's positional order: new Adagrad(params, 0.01, 0, 1e-4). */
+  constructor(params: Params, ...args: PositionalArgs<[lr: number, lrDecay: number, weightDecay: number, initialAccumulatorValue: number, eps: number], AdagradOptions>);
+  constructor(params: Params, ...args: unknown[]) {
+    const defaults = { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false };
+    super("Adagrad", params, defaults, positional("Adagrad(params, lr=0.01, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, *, maximize=False)",
+      args, ["lr", "lrDecay", "weightDecay", "initialAccumulatorValue", "eps"], Object.keys(defaults)));
   }
 
   protected validate(g: Record<string, unknown>, where: string, keys?: string[]): void {

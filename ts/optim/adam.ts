@@ -4,6 +4,7 @@ import { Tensor } from "../tensor.js";
 import { ValueError } from "../errors.js";
 import { checkBool, checkNumber, handleOf, Optimizer, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
 import { call } from "../runtime/engine.js";
+import { positional, type PositionalArgs } from "../options.js";
 
 export interface AdamOptions {
   lr?: number;
@@ -22,9 +23,15 @@ function checkBetas(where: string, b: unknown): void {
   });
 }
 
+/** torch's positional order after params (maximize is keyword-only there). */
+type AdamArgs = PositionalArgs<[lr: number, betas: [number, number], eps: number, weightDecay: number, amsgrad: boolean], AdamOptions>;
+const ADAM_ARGS = ["lr", "betas", "eps", "weightDecay", "amsgrad"];
+
 class AdamBase extends Optimizer {
-  constructor(name: string, params: Params, options: AdamOptions, weightDecay: number, private readonly decoupled: boolean) {
-    super(name, params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay, amsgrad: false, maximize: false }, options);
+  constructor(name: string, params: Params, args: unknown[], weightDecay: number, private readonly decoupled: boolean) {
+    const defaults = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay, amsgrad: false, maximize: false };
+    const sig = `${name}(params, lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=${weightDecay}, amsgrad=False, *, maximize=False)`;
+    super(name, params, defaults, positional(sig, args, ADAM_ARGS, Object.keys(defaults)));
   }
 
   protected validate(g: Record<string, unknown>, where: string, keys?: string[]): void {
@@ -57,14 +64,18 @@ class AdamBase extends Optimizer {
 
 /** Adam (Kingma & Ba), with optional L2 weight decay and the AMSGrad variant. */
 export class Adam extends AdamBase {
-  constructor(params: Params, options: AdamOptions = {}) {
-    super("Adam", params, options, 0, false);
+  /** new Adam(params, {lr, ...}) or torch's positional order: new Adam(params, 1e-3, [0.9, 0.99]). */
+  constructor(params: Params, ...args: AdamArgs);
+  constructor(params: Params, ...args: unknown[]) {
+    super("Adam", params, args, 0, false);
   }
 }
 
 /** AdamW (Loshchilov & Hutter): Adam with decoupled weight decay (default 1e-2). */
 export class AdamW extends AdamBase {
-  constructor(params: Params, options: AdamOptions = {}) {
-    super("AdamW", params, options, 1e-2, true);
+  /** new AdamW(params, {lr, ...}) or torch's positional order: new AdamW(params, 1e-3, [0.9, 0.99], 1e-8, 0.05). */
+  constructor(params: Params, ...args: AdamArgs);
+  constructor(params: Params, ...args: unknown[]) {
+    super("AdamW", params, args, 1e-2, true);
   }
 }

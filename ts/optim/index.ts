@@ -8,8 +8,9 @@ export { Adam, AdamW, type AdamOptions } from "./adam.js";
 export { RMSprop, type RMSpropOptions } from "./rmsprop.js";
 export { Adagrad, type AdagradOptions } from "./adagrad.js";
 export {
-  LRScheduler, StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, OneCycleLR, ReduceLROnPlateau,
+  LRScheduler, StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR, ConstantLR, OneCycleLR, ReduceLROnPlateau,
   type StepLROptions, type MultiStepLROptions, type ExponentialLROptions, type CosineAnnealingLROptions,
+  type LinearLROptions, type ConstantLROptions,
   type OneCycleLROptions, type ReduceLROnPlateauOptions,
 } from "./lr_scheduler.js";
 /** torch.optim.lr_scheduler's namespace: kd.optim.lrScheduler.StepLR (also kd.optim.StepLR). */

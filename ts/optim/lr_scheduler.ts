@@ -1,5 +1,5 @@
 // Learning-rate schedulers, as torch.optim.lr_scheduler (1.13): StepLR, MultiStepLR,
-// ExponentialLR, CosineAnnealingLR, OneCycleLR and ReduceLROnPlateau.
+// ExponentialLR, CosineAnnealingLR, LinearLR, ConstantLR, OneCycleLR and ReduceLROnPlateau.
 //
 // Usage is torch's: call optimizer.step() then scheduler.step() once per epoch (or per batch
 // for OneCycleLR). Constructing a scheduler performs its step 0 (sets each group's lr to the
@@ -12,7 +12,8 @@
 // optimizer's state dict too: the current lr lives in its param groups, as in torch.
 import { ValueError } from "../errors.js";
 import { Tensor } from "../tensor.js";
-import { checkBool, checkKeys, checkNumber, toCamel, toSnake, type Optimizer } from "./optimizer.js";
+import { checkBool, checkNumber, toCamel, toSnake, type Optimizer } from "./optimizer.js";
+import { positional, type PositionalArgs } from "../options.js";
 
 type Dict = Record<string, unknown>;
 
@@ -115,9 +116,12 @@ export interface StepLROptions { stepSize: number; gamma?: number; lastEpoch?: n
 export class StepLR extends LRScheduler {
   stepSize: number;
   gamma: number;
-  constructor(optimizer: Optimizer, options: StepLROptions) {
-    super(optimizer, options?.lastEpoch ?? -1);
-    checkKeys("StepLR", options, ["stepSize", "gamma", "lastEpoch"]);
+  /** new StepLR(opt, {stepSize, gamma}) or torch's positional order: new StepLR(opt, 30, 0.1). */
+  constructor(optimizer: Optimizer, options: StepLROptions);
+  constructor(optimizer: Optimizer, stepSize: number, ...args: PositionalArgs<[gamma: number, lastEpoch: number], Omit<StepLROptions, "stepSize">>);
+  constructor(optimizer: Optimizer, ...args: unknown[]) {
+    const options = positional("StepLR(optimizer, step_size, gamma=0.1, last_epoch=-1)", args, ["stepSize", "gamma", "lastEpoch"]) as unknown as StepLROptions;
+    super(optimizer, options.lastEpoch ?? -1);
     this.stepSize = checkNumber("StepLR", "stepSize", options.stepSize, { integer: true, min: 1 });
     this.gamma = checkNumber("StepLR", "gamma", options.gamma ?? 0.1);
     this.start();
@@ -136,9 +140,12 @@ export class MultiStepLR extends LRScheduler {
   /** milestone -> count, as torch's Counter. */
   milestones: Record<number, number>;
   gamma: number;
-  constructor(optimizer: Optimizer, options: MultiStepLROptions) {
-    super(optimizer, options?.lastEpoch ?? -1);
-    checkKeys("MultiStepLR", options, ["milestones", "gamma", "lastEpoch"]);
+  /** new MultiStepLR(opt, {milestones, gamma}) or torch's positional order: new MultiStepLR(opt, [30, 80], 0.1). */
+  constructor(optimizer: Optimizer, options: MultiStepLROptions);
+  constructor(optimizer: Optimizer, milestones: number[], ...args: PositionalArgs<[gamma: number, lastEpoch: number], Omit<MultiStepLROptions, "milestones">>);
+  constructor(optimizer: Optimizer, ...args: unknown[]) {
+    const options = positional("MultiStepLR(optimizer, milestones, gamma=0.1, last_epoch=-1)", args, ["milestones", "gamma", "lastEpoch"]) as unknown as MultiStepLROptions;
+    super(optimizer, options.lastEpoch ?? -1);
     if (!Array.isArray(options.milestones)) throw new ValueError("MultiStepLR: milestones must be an array of integers");
     this.milestones = {};
     for (const m of options.milestones) {
@@ -161,9 +168,12 @@ export interface ExponentialLROptions { gamma: number; lastEpoch?: number }
 /** Multiplies the lr by gamma every epoch. */
 export class ExponentialLR extends LRScheduler {
   gamma: number;
-  constructor(optimizer: Optimizer, options: ExponentialLROptions) {
-    super(optimizer, options?.lastEpoch ?? -1);
-    checkKeys("ExponentialLR", options, ["gamma", "lastEpoch"]);
+  /** new ExponentialLR(opt, {gamma}) or torch's positional order: new ExponentialLR(opt, 0.9). */
+  constructor(optimizer: Optimizer, options: ExponentialLROptions);
+  constructor(optimizer: Optimizer, gamma: number, ...args: PositionalArgs<[lastEpoch: number], Omit<ExponentialLROptions, "gamma">>);
+  constructor(optimizer: Optimizer, ...args: unknown[]) {
+    const options = positional("ExponentialLR(optimizer, gamma, last_epoch=-1)", args, ["gamma", "lastEpoch"]) as unknown as ExponentialLROptions;
+    super(optimizer, options.lastEpoch ?? -1);
     this.gamma = checkNumber("ExponentialLR", "gamma", options.gamma);
     this.start();
   }
@@ -183,9 +193,12 @@ export interface CosineAnnealingLROptions { tMax: number; etaMin?: number; lastE
 export class CosineAnnealingLR extends LRScheduler {
   tMax: number;
   etaMin: number;
-  constructor(optimizer: Optimizer, options: CosineAnnealingLROptions) {
-    super(optimizer, options?.lastEpoch ?? -1);
-    checkKeys("CosineAnnealingLR", options, ["tMax", "etaMin", "lastEpoch"]);
+  /** new CosineAnnealingLR(opt, {tMax, etaMin}) or torch's positional order: new CosineAnnealingLR(opt, 100, 1e-5). */
+  constructor(optimizer: Optimizer, options: CosineAnnealingLROptions);
+  constructor(optimizer: Optimizer, tMax: number, ...args: PositionalArgs<[etaMin: number, lastEpoch: number], Omit<CosineAnnealingLROptions, "tMax">>);
+  constructor(optimizer: Optimizer, ...args: unknown[]) {
+    const options = positional("CosineAnnealingLR(optimizer, T_max, eta_min=0, last_epoch=-1)", args, ["tMax", "etaMin", "lastEpoch"]) as unknown as CosineAnnealingLROptions;
+    super(optimizer, options.lastEpoch ?? -1);
     this.tMax = checkNumber("CosineAnnealingLR", "tMax", options.tMax, { integer: true, min: 1 });
     this.etaMin = checkNumber("CosineAnnealingLR", "etaMin", options.etaMin ?? 0);
     this.start();
@@ -202,6 +215,60 @@ export class CosineAnnealingLR extends LRScheduler {
       return groups.map((lr, i) => lr + (this.baseLrs[i] - etaMin) * (1 - Math.cos(Math.PI / T)) / 2);
     }
     return groups.map((lr) => (1 + Math.cos((Math.PI * e) / T)) / (1 + Math.cos((Math.PI * (e - 1)) / T)) * (lr - etaMin) + etaMin);
+  }
+}
+
+export interface LinearLROptions { startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number }
+
+/** Scales the lr by a factor going linearly from startFactor to endFactor over totalIters epochs (warm-up). */
+export class LinearLR extends LRScheduler {
+  startFactor: number;
+  endFactor: number;
+  totalIters: number;
+  /** new LinearLR(opt, {startFactor, endFactor, totalIters}) or torch's positional order: new LinearLR(opt, 0.1, 1, 10). */
+  constructor(optimizer: Optimizer, ...args: PositionalArgs<[startFactor: number, endFactor: number, totalIters: number, lastEpoch: number], LinearLROptions>);
+  constructor(optimizer: Optimizer, ...args: unknown[]) {
+    const o = positional("LinearLR(optimizer, start_factor=1/3, end_factor=1.0, total_iters=5, last_epoch=-1)", args,
+      ["startFactor", "endFactor", "totalIters", "lastEpoch"]) as LinearLROptions;
+    super(optimizer, o.lastEpoch ?? -1);
+    const W = "LinearLR";
+    this.startFactor = checkNumber(W, "startFactor", o.startFactor ?? 1 / 3);
+    this.endFactor = checkNumber(W, "endFactor", o.endFactor ?? 1);
+    if (this.startFactor > 1 || this.startFactor < 0) throw new ValueError("LinearLR: Starting multiplicative factor expected to be between 0 and 1.");
+    if (this.endFactor > 1 || this.endFactor < 0) throw new ValueError("LinearLR: Ending multiplicative factor expected to be between 0 and 1.");
+    this.totalIters = checkNumber(W, "totalIters", o.totalIters ?? 5, { integer: true, min: 0 });
+    this.start();
+  }
+
+  protected getLr(): number[] {
+    const { lastEpoch: e, startFactor: s, endFactor: f, totalIters: n } = this;
+    if (e === 0) return this.groupLrs.map((lr) => lr * s);
+    if (e > n) return this.groupLrs;
+    return this.groupLrs.map((lr) => lr * (1 + (f - s) / (n * s + (e - 1) * (f - s))));
+  }
+}
+
+export interface ConstantLROptions { factor?: number; totalIters?: number; lastEpoch?: number }
+
+/** Scales the lr by `factor` for the first totalIters epochs, then restores it. */
+export class ConstantLR extends LRScheduler {
+  factor: number;
+  totalIters: number;
+  /** new ConstantLR(opt, {factor, totalIters}) or torch's positional order: new ConstantLR(opt, 0.5, 4). */
+  constructor(optimizer: Optimizer, ...args: PositionalArgs<[factor: number, totalIters: number, lastEpoch: number], ConstantLROptions>);
+  constructor(optimizer: Optimizer, ...args: unknown[]) {
+    const o = positional("ConstantLR(optimizer, factor=1/3, total_iters=5, last_epoch=-1)", args, ["factor", "totalIters", "lastEpoch"]) as ConstantLROptions;
+    super(optimizer, o.lastEpoch ?? -1);
+    this.factor = checkNumber("ConstantLR", "factor", o.factor ?? 1 / 3);
+    if (this.factor > 1 || this.factor < 0) throw new ValueError("ConstantLR: Constant multiplicative factor expected to be between 0 and 1.");
+    this.totalIters = checkNumber("ConstantLR", "totalIters", o.totalIters ?? 5, { integer: true, min: 0 });
+    this.start();
+  }
+
+  protected getLr(): number[] {
+    if (this.lastEpoch === 0) return this.groupLrs.map((lr) => lr * this.factor);
+    if (this.lastEpoch !== this.totalIters) return this.groupLrs;
+    return this.groupLrs.map((lr) => lr * (1.0 / this.factor));
   }
 }
 
@@ -239,12 +306,18 @@ export class OneCycleLR extends LRScheduler {
   cycleMomentum: boolean;
   useBeta1 = false;
 
-  constructor(optimizer: Optimizer, options: OneCycleLROptions) {
-    super(optimizer, options?.lastEpoch ?? -1);
+  /** new OneCycleLR(opt, {maxLr, totalSteps, ...}) or torch's positional order: new OneCycleLR(opt, 0.1, 1000). */
+  constructor(optimizer: Optimizer, options: OneCycleLROptions);
+  constructor(optimizer: Optimizer, maxLr: number | number[], ...args: PositionalArgs<[totalSteps: number | undefined, epochs: number | undefined,
+    stepsPerEpoch: number | undefined, pctStart: number, annealStrategy: "cos" | "linear", cycleMomentum: boolean, baseMomentum: number | number[],
+    maxMomentum: number | number[], divFactor: number, finalDivFactor: number, threePhase: boolean, lastEpoch: number], Omit<OneCycleLROptions, "maxLr">>);
+  constructor(optimizer: Optimizer, ...args: unknown[]) {
+    const o = positional("OneCycleLR(optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None, pct_start=0.3, anneal_strategy='cos', "
+      + "cycle_momentum=True, base_momentum=0.85, max_momentum=0.95, div_factor=25.0, final_div_factor=10000.0, three_phase=False, last_epoch=-1)", args,
+    ["maxLr", "totalSteps", "epochs", "stepsPerEpoch", "pctStart", "annealStrategy", "cycleMomentum",
+      "baseMomentum", "maxMomentum", "divFactor", "finalDivFactor", "threePhase", "lastEpoch"]) as unknown as OneCycleLROptions;
+    super(optimizer, o.lastEpoch ?? -1);
     const W = "OneCycleLR";
-    checkKeys(W, options, ["maxLr", "totalSteps", "epochs", "stepsPerEpoch", "pctStart", "annealStrategy", "cycleMomentum",
-      "baseMomentum", "maxMomentum", "divFactor", "finalDivFactor", "threePhase", "lastEpoch"]);
-    const o = options;
     if (o.totalSteps === undefined && (o.epochs === undefined || o.stepsPerEpoch === undefined)) {
       throw new ValueError("You must define either totalSteps OR (epochs AND stepsPerEpoch)");
     }
@@ -391,10 +464,14 @@ export class ReduceLROnPlateau extends Stateful {
   lastEpoch = 0;
   _lastLr: number[];
 
-  constructor(optimizer: Optimizer, options: ReduceLROnPlateauOptions = {}) {
+  /** new ReduceLROnPlateau(opt, {mode, factor, patience}) or torch's positional order: new ReduceLROnPlateau(opt, "min", 0.5, 3). */
+  constructor(optimizer: Optimizer, ...args: PositionalArgs<[mode: "min" | "max", factor: number, patience: number, threshold: number,
+    thresholdMode: "rel" | "abs", cooldown: number, minLr: number | number[], eps: number], ReduceLROnPlateauOptions>);
+  constructor(optimizer: Optimizer, ...args: unknown[]) {
     super();
     const W = "ReduceLROnPlateau";
-    checkKeys(W, options, ["mode", "factor", "patience", "threshold", "thresholdMode", "cooldown", "minLr", "eps"]);
+    const options = positional("ReduceLROnPlateau(optimizer, mode='min', factor=0.1, patience=10, threshold=0.0001, threshold_mode='rel', cooldown=0, min_lr=0, eps=1e-08)",
+      args, ["mode", "factor", "patience", "threshold", "thresholdMode", "cooldown", "minLr", "eps"]) as ReduceLROnPlateauOptions;
     this.optimizer = checkOptimizer(W, optimizer);
     this.factor = checkNumber(W, "factor", options.factor ?? 0.1);
     if (this.factor >= 1.0) throw new ValueError("Factor should be < 1.0.");

@@ -3,6 +3,7 @@
 import { Tensor } from "../tensor.js";
 import { checkBool, checkNumber, handleOf, Optimizer, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
 import { call } from "../runtime/engine.js";
+import { positional, type PositionalArgs } from "../options.js";
 
 export interface RMSpropOptions {
   lr?: number;
@@ -16,8 +17,13 @@ export interface RMSpropOptions {
 }
 
 export class RMSprop extends Optimizer {
-  constructor(params: Params, options: RMSpropOptions = {}) {
-    super("RMSprop", params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false }, options);
+  /** new RMSprop(params, {lr, ...}) or torch's positional order: new RMSprop(params, 0.01, 0.9). */
+  constructor(params: Params, ...args: PositionalArgs<[lr: number, alpha: number, eps: number, weightDecay: number, momentum: number, centered: boolean], RMSpropOptions>);
+  constructor(params: Params, ...args: unknown[]) {
+    const defaults = { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false };
+    // torch 1.13 has foreach then maximize positional after centered; foreach means nothing here, so maximize stays a named option.
+    super("RMSprop", params, defaults, positional("RMSprop(params, lr=0.01, alpha=0.99, eps=1e-08, weight_decay=0, momentum=0, centered=False, *, maximize=False)",
+      args, ["lr", "alpha", "eps", "weightDecay", "momentum", "centered"], Object.keys(defaults)));
   }
 
   protected validate(g: Record<string, unknown>, where: string, keys?: string[]): void {

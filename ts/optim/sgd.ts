@@ -3,6 +3,7 @@ import { Tensor } from "../tensor.js";
 import { ValueError } from "../errors.js";
 import { checkBool, checkNumber, handleOf, Optimizer, required, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
 import { call } from "../runtime/engine.js";
+import { positional, type PositionalArgs } from "../options.js";
 
 export interface SGDOptions {
   /** Learning rate (required, as in torch 1.13). */
@@ -20,8 +21,12 @@ export interface SGDOptions {
  * b = μ·b + (1 − dampening)·g (b = g on the first step) and p −= lr·b (Nesterov: lr·(g + μ·b)).
  */
 export class SGD extends Optimizer {
-  constructor(params: Params, options: SGDOptions = {}) {
-    super("SGD", params, { lr: required, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false }, options);
+  /** new SGD(params, {lr, ...}) or torch's positional order: new SGD(params, 0.1, 0.9). */
+  constructor(params: Params, ...args: PositionalArgs<[lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: boolean], SGDOptions>);
+  constructor(params: Params, ...args: unknown[]) {
+    const defaults = { lr: required, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false };
+    super("SGD", params, defaults, positional("SGD(params, lr, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False)",
+      args, ["lr", "momentum", "dampening", "weightDecay", "nesterov"], Object.keys(defaults)));
   }
 
   protected validate(g: Record<string, unknown>, where: string, keys?: string[]): void {

@@ -215,3 +215,6 @@ export function sideBySide(svgs: string[], opts: { title?: string } = {}): strin
 
 // Figures for image classifiers (confusion matrix, image grids with predictions).
 export { confusionMatrixSvg, imageGridSvg, type ConfusionMatrixSvgOptions, type ImageGridSvgOptions } from "./images.js";
+
+// PNG files of these charts (a built-in rasterizer; no canvas needed).
+export { toPng, rasterize, encodePng, type Raster } from "./png.js";
