@@ -147,7 +147,7 @@ export class ImageFolder<I = RawImage, L = number> extends DatasetFolder<RawImag
     const who = "ImageFolder.load";
     const files = await listSource(source, who);
     const index = indexFiles(files.root, files.entries.map((e) => e.path), validFile(who, opts), !!opts.allowEmpty);
-    const byPath = new Map(files.entries.map((e) => [e.path, e.read]));
+    const byPath = new Map(files.entries.map((e) => [joinRoot(files.root, e.path), e.read]));
     const images = new Map<string, RawImage>();
     // A few reads at a time: decoding is the browser's work off the main thread.
     const queue = index.samples.map(([p]) => p);
@@ -185,16 +185,19 @@ function indexFiles(root: string, paths: readonly string[], valid: (p: string) =
   // paths are "class/sub/.../file" relative to root.
   const classes = [...new Set(paths.filter((p) => p.includes("/")).map((p) => p.slice(0, p.indexOf("/"))))].sort(byCodePoint);
   if (!classes.length) throw new DatasetError(`Couldn't find any class folder in ${root}`);
-  const sep = root === "" || root.endsWith("/") ? "" : "/";
   const samples: [string, number][] = [];
   const empty: string[] = [];
   classes.forEach((c, idx) => {
     const mine = paths.filter((p) => p.startsWith(`${c}/`) && valid(p)).sort(byPathParts);
     if (!mine.length) empty.push(c);
-    for (const p of mine) samples.push([`${root}${sep}${p}`, idx]);
+    for (const p of mine) samples.push([joinRoot(root, p), idx]);
   });
   if (empty.length && !allowEmpty) throw new DatasetError(`Found no valid file for the classes ${empty.join(", ")} in ${root}. Supported extensions are: ${IMG_EXTENSIONS.join(", ")} (or pass extensions / isValidFile / allowEmpty)`);
   return { root, classes, samples };
+}
+
+function joinRoot(root: string, rel: string): string {
+  return root === "" || root.endsWith("/") ? root + rel : `${root}/${rel}`;
 }
 
 /** Python's sorted() on str: code points, not locale. */
