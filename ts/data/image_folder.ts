@@ -170,6 +170,29 @@ export class ImageFolder<I = RawImage, L = number> extends DatasetFolder<RawImag
   }
 }
 
+/**
+ * Reads and decodes one PNG or JPEG file (Node), torchvision's default_loader: RGB unless `mode`
+ * says otherwise. Throws DatasetError naming the file.
+ */
+export function loadImage(path: string, opts: { mode?: ImageMode; maxPixels?: number } = {}): RawImage {
+  checkOptions("loadImage", opts, ["mode", "maxPixels"]);
+  return decodeImage(readFileNode(path), path, opts);
+}
+
+/** The sorted class folders of `root` and their indices (Node; torchvision's find_classes). */
+export function findClasses(root: string): [string[], Record<string, number>] {
+  const fs = nodeFs("findClasses");
+  let entries: import("node:fs").Dirent[];
+  try {
+    entries = fs.readdirSync(root, { withFileTypes: true });
+  } catch (e) {
+    throw new DatasetError(`${root}: no such folder (${(e as Error).message})`);
+  }
+  const classes = entries.filter((e) => e.isDirectory() || (e.isSymbolicLink() && fs.statSync(`${root}/${e.name}`, { throwIfNoEntry: false })?.isDirectory())).map((e) => e.name).sort(byCodePoint);
+  if (!classes.length) throw new DatasetError(`Couldn't find any class folder in ${root}`);
+  return [classes, Object.fromEntries(classes.map((c, i) => [c, i]))];
+}
+
 // ---- listing -------------------------------------------------------------------------------
 
 function validFile(who: string, opts: { extensions?: readonly string[]; isValidFile?: (p: string) => boolean }): (path: string) => boolean {
