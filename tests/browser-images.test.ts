@@ -10,6 +10,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import * as kd from "../ts/index.js";
 import { launchBrowser, REPO, requireFreshDist, type BrowserHarness } from "./helpers/browser.js";
 import type { ImagesPageApi } from "./browser/images.page.js";
+import { KINDS, mutate, prng, sources } from "./helpers/image-mutate.js";
 
 let browser: BrowserHarness;
 let page: Awaited<ReturnType<BrowserHarness["openBundle"]>>;
@@ -91,4 +92,29 @@ it("rejects bad files with a DatasetError naming them, and misuse with a clear e
   expect(m.loose!.message).toMatch(/files need their folder paths/);
   expect(m.path!.message).toMatch(/in a page use await ImageFolder.load/);
   expect(browser.errors.filter((e) => !/404/.test(e))).toEqual([]);
+});
+
+it("200 mutated PNG/JPEG files through the browser's decoders: each an image or a DatasetError naming it", async () => {
+  const r = prng(99);
+  const srcs = sources();
+  const files = Array.from({ length: 200 }, (_, j) => {
+    const s = srcs[j % srcs.length];
+    const kind = KINDS[j % KINDS.length];
+    return { name: `${j}-${kind}-${s.name}`, kind, b64: Buffer.from(mutate(s.bytes, s.name.endsWith(".jpg"), kind, r)).toString("base64") };
+  });
+  const got = await call("decodeEach", files.map(({ name, b64 }) => ({ name, b64 })));
+  let images = 0;
+  got.forEach((g, j) => {
+    if ("message" in g) {
+      expect(g.isDatasetError, `${files[j].name}: ${g.name}: ${g.message}`).toBe(true);
+      expect(g.message.startsWith(`${files[j].name}: `)).toBe(true);
+    } else {
+      images++;
+      const info = kd.datasets.imageInfo(Buffer.from(files[j].b64, "base64"), files[j].name);
+      expect([g.width, g.height, g.channels, g.bytes]).toEqual([info.width, info.height, 3, info.width * info.height * 3]);
+      expect(files[j].kind).not.toBe("truncate");
+    }
+  });
+  expect(images).toBeGreaterThan(0);
+  expect(images).toBeLessThan(200);
 });

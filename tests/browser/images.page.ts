@@ -56,6 +56,19 @@ const api = {
     const input = Object.assign(document.createElement("input"), { type: "file", id: "pick", webkitdirectory: true, multiple: true });
     document.body.append(input);
   },
+  /** Each file through decodeImageAsync (createImageBitmap): an image's size, or the error. */
+  async decodeEach(files: { name: string; b64: string }[]) {
+    const out: ({ width: number; height: number; channels: number; bytes: number } | { name: string; message: string; isDatasetError: boolean })[] = [];
+    for (const f of files) {
+      try {
+        const img = await kd.datasets.decodeImageAsync(new Blob([fromB64(f.b64)]), f.name);
+        out.push({ width: img.width, height: img.height, channels: img.channels!, bytes: img.data.length });
+      } catch (e) {
+        out.push({ name: (e as Error).name, message: (e as Error).message, isDatasetError: e instanceof kd.DatasetError });
+      }
+    }
+    return out;
+  },
   badUrl: (baseUrl: string, files: string[]) => failure(() => kd.datasets.ImageFolder.load({ baseUrl, files })),
   /** Loose Files (no folder paths) and a path in a page. */
   async misuse() {
