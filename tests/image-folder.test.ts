@@ -55,6 +55,11 @@ describe.runIf(hasSys)("the FashionMNIST image folder", () => {
     await expect(datasets.makeFashionFolder(d, { fraction: 0.2 })).rejects.toThrow(kd.DatasetError);
     await expect(datasets.makeFashionFolder(d, { fraction: 0 })).rejects.toThrow(/fraction must be in \(0, 1\]/);
     await expect(datasets.makeFashionFolder(d, { classes: ["Coat", "Hat"] })).rejects.toThrow(/unknown class "Hat"/);
+    const busy = join(tmp(), "busy");
+    mkdirSync(busy);
+    writeFileSync(join(busy, "mine.txt"), "x");
+    await expect(datasets.makeFashionFolder(busy)).rejects.toThrow(/busy: cannot put the dataset there/);
+    expect(readdirSync(join(busy, ".."))).toEqual(["busy"]); // no temporary folder left behind
     rmSync(d, { recursive: true });
   });
 

@@ -92,7 +92,9 @@ export async function makeFashionFolder(root: string, opts: FashionFolderOptions
       await fs.rename(tmp, root);
     } catch (e) {
       // Another run made it first: keep theirs if it is the same dataset.
-      if ((await fs.readFile(path.join(root, "fashion3.json"), "utf8").catch(() => null)) !== manifest) throw e;
+      if ((await fs.readFile(path.join(root, "fashion3.json"), "utf8").catch(() => null)) !== manifest) {
+        throw new DatasetError(`${root}: cannot put the dataset there (${(e as Error).message}); remove the folder or pick another`);
+      }
     }
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });
