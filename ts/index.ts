@@ -33,6 +33,7 @@ export * as io from "./io/index.js";
 export { StoreError } from "./io/stores.js";
 export { saveCheckpoint, loadCheckpoint, serializeCheckpoint, CheckpointError, type CheckpointContents, type CheckpointTargets, type CheckpointInfo } from "./io/checkpoint.js";
 export * as models from "./models.js";
+export * as training from "./training.js";
 export * as worker from "./worker/index.js";
 
 /** A Python slice for t.get(): kd.slice(1, null, 2) is 1::2. */
