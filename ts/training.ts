@@ -15,7 +15,7 @@ import { checkOptions } from "./options.js";
 import { ProgressBar } from "./cli/progress.js";
 
 /** What the steps iterate: batches of (input, target), as a DataLoader of a labelled dataset gives. */
-export type BatchSource = Iterable<[Tensor, Tensor]> | AsyncIterable<[Tensor, Tensor]>;
+export type BatchSource = Iterable<readonly Tensor[]> | AsyncIterable<readonly Tensor[]>;
 /** A loss: a module (nn.CrossEntropyLoss) or a function of (logits, target). */
 export type LossFn = { forward(input: Tensor, target: Tensor): Tensor } | ((input: Tensor, target: Tensor) => Tensor);
 
