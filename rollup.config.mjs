@@ -42,7 +42,13 @@ const nodeEntry = () => ({
   },
 });
 
-export default {
+const plugins = () => [
+  nodeResolve({ browser: false, exportConditions: ["import", "default"] }),
+  typescript({ tsconfig: "./tsconfig.json" }),
+  ...(process.env.KINDLING_MINIFY === "0" ? [] : [minify()]),
+];
+
+export default [{
   input: entries,
   output: {
     dir: "dist",
@@ -54,10 +60,13 @@ export default {
     chunkFileNames: "[name].js",
   },
   external: [/^node:/],
-  plugins: [
-    nodeResolve({ browser: false, exportConditions: ["import", "default"] }),
-    typescript({ tsconfig: "./tsconfig.json" }),
-    ...(process.env.KINDLING_MINIFY === "0" ? [] : [minify()]),
-    nodeEntry(),
-  ],
-};
+  plugins: [...plugins(), nodeEntry()],
+}, {
+  // kindling/inference (ts/inference.ts): a bundle of its own, one file, so it carries only the
+  // modules inference imports (a shared chunk with index.js would carry everything). It has its
+  // own engine instance: import it or "kindling" in one program, not both.
+  input: { inference: "ts/inference.ts" },
+  output: { dir: "dist", format: "es", sourcemap: true, entryFileNames: "[name].js", inlineDynamicImports: true },
+  external: [/^node:/],
+  plugins: plugins(),
+}];
