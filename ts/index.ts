@@ -33,6 +33,7 @@ export * as io from "./io/index.js";
 export { StoreError } from "./io/stores.js";
 export { saveCheckpoint, loadCheckpoint, serializeCheckpoint, CheckpointError, type CheckpointContents, type CheckpointTargets, type CheckpointInfo } from "./io/checkpoint.js";
 export * as models from "./models.js";
+export * as classifier from "./classifier.js";
 export * as training from "./training.js";
 export * as worker from "./worker/index.js";
 

@@ -21,6 +21,7 @@ export * as transforms from "./data/transforms.js";
 export { save, load } from "./io/safetensors.js";
 export * as onnx from "./io/onnx/index.js";
 export * as models from "./models.js";
+export * as classifier from "./classifier.js";
 
 /** Resolves once the engine is loaded (it loads on import). */
 export const ready = () => init();
