@@ -30,4 +30,16 @@ describe("examples", () => {
     expect(r.testAcc).toBeGreaterThanOrEqual(0.99);
     for (const f of r.files) expect(svgOk(f)).toBe(true);
   });
+
+  it("05 going modular: kd.training.train and `kindling train` are the same run; evaluate and predict agree with the saved model", async () => {
+    const { main } = await import("../examples/05-going-modular.js");
+    const r = await main({ out });
+    expect(r.history.testAcc).toHaveLength(3);
+    expect(r.history.trainLoss[2]).toBeLessThan(r.history.trainLoss[0]);
+    expect(r.testAcc).toBeGreaterThanOrEqual(0.65);
+    expect(Math.abs(r.cliTestAcc - r.testAcc)).toBeLessThan(1e-4); // printed with 2 decimals of a percent
+    expect(Math.abs(r.cliAccuracy - r.testAcc)).toBeLessThan(0.01); // per-image vs mean of batch means
+    expect(r.predicted).toEqual(r.inProcess);
+    expect(svgOk(r.files[0]) && svgOk(r.files[2])).toBe(true);
+  });
 });
