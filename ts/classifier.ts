@@ -85,22 +85,14 @@ export async function load(source: Source, name = typeof source === "string" ? s
   return { model, config };
 }
 
-/** RGBA pixels to the model's channels (grayscale: ITU-R 601 luma, as torchvision's Grayscale) and size. */
+/**
+ * A decoded image (kd.datasets.decodeImage / decodeImageAsync in the model's mode: "L" for one
+ * channel, "RGB" for three) as the model's input [1, C, S, S] in [0, 1], resized to S x S.
+ */
 export function toInput(img: RawImage, cfg: ModelConfig): Tensor {
   const c = img.channels ?? 4;
-  const n = img.height * img.width;
-  let pixels: RawImage;
-  if (cfg.inChannels === 1 && c >= 3) {
-    const g = new Uint8Array(n);
-    for (let i = 0; i < n; i++) g[i] = Math.round(0.299 * img.data[i * c] + 0.587 * img.data[i * c + 1] + 0.114 * img.data[i * c + 2]);
-    pixels = { data: g, height: img.height, width: img.width, channels: 1 };
-  } else if (cfg.inChannels === 3 && c === 4) {
-    const rgb = new Uint8Array(n * 3);
-    for (let i = 0; i < n; i++) for (let k = 0; k < 3; k++) rgb[i * 3 + k] = img.data[i * 4 + k];
-    pixels = { data: rgb, height: img.height, width: img.width, channels: 3 };
-  } else if (c === cfg.inChannels) pixels = img;
-  else throw new ShapeError(`an image with ${c} channels cannot feed a model of ${cfg.inChannels}`);
-  let x = new ToTensor().apply(pixels);
+  if (c !== cfg.inChannels) throw new ShapeError(`classifier.toInput: the image has ${c} channels but the model takes ${cfg.inChannels} (decode it with mode "${cfg.inChannels === 1 ? "L" : "RGB"}")`);
+  let x = new ToTensor().apply(img);
   if (img.height !== cfg.imageSize || img.width !== cfg.imageSize) x = new Resize([cfg.imageSize, cfg.imageSize]).apply(x) as Tensor;
   return x.unsqueeze(0);
 }

@@ -31,7 +31,7 @@ export async function main(argv: string[], io: { stdout?: { write(s: string): un
     return 0;
   }
   const { model, config } = await loadModel(f.weights as string);
-  const data = await loadData(f.data as string, f.split as "test" | "train", { limit: f.limit as number | undefined, root: f.root as string | undefined, imageSize: config.imageSize });
+  const data = await loadData(f.data as string, f.split as "test" | "train", { limit: f.limit as number | undefined, root: f.root as string | undefined, imageSize: config.imageSize, mode: config.inChannels === 1 ? "L" : "RGB" });
   if (data.classes.join("\n") !== config.classes.join("\n")) throw new kd.ValueError(`--data ${f.data}: its classes (${data.classes.join(", ")}) are not the model's (${config.classes.join(", ")})`);
   const loader = new kd.data.DataLoader(data.dataset, { batchSize: f["batch-size"] as number });
   const lossFn = new kd.nn.CrossEntropyLoss();

@@ -32,7 +32,7 @@ export async function main(argv: string[], io: { stdout?: { write(s: string): un
   const results: Prediction[] = [];
   for (const file of positionals) {
     const t0 = performance.now();
-    const x = await imageInput(file, config);
+    const x = imageInput(file, config);
     const probs = kd.noGrad(() => kd.tidy(() => kd.softmax(model.forward(x), 1).dataSync() as Float32Array));
     x.dispose();
     const ms = performance.now() - t0;

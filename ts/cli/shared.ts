@@ -1,6 +1,7 @@
 // What `kindling train`, `evaluate` and `predict` share: the model file (kd.classifier), the
 // datasets --data names, reading image files.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
 import * as kd from "../index.js";
 import type { ModelConfig } from "../classifier.js";
 
@@ -22,18 +23,39 @@ const firstN = <T>(ds: kd.data.MapDataset<T>, limit: number | undefined) =>
  * The train or test split --data names: "fashion-mnist" (the IDX files, --root to point
  * elsewhere) or a folder with train/ and test/ class subfolders of images (the course's layout).
  */
-export async function loadData(spec: string, split: "train" | "test", opts: { limit?: number; root?: string; imageSize?: number } = {}): Promise<LabelledData> {
+export async function loadData(spec: string, split: "train" | "test", opts: { limit?: number; root?: string; imageSize?: number; mode?: "L" | "RGB" } = {}): Promise<LabelledData> {
   const toTensor = new kd.transforms.ToTensor();
   if (spec === "fashion-mnist") {
     const ds = await kd.datasets.FashionMNIST.load({ train: split === "train", transform: toTensor, root: opts.root });
     return { dataset: firstN(ds as kd.data.MapDataset<[kd.Tensor, number]>, opts.limit), classes: [...ds.classes], inChannels: 1, imageSize: 28, where: `FashionMNIST (${ds.root}) ${split}` };
   }
-  return loadFolder(spec, split, opts.limit, opts.imageSize);
+  return loadFolder(spec, split, opts.limit, opts.imageSize, opts.mode);
 }
 
-async function loadFolder(dir: string, split: string, limit: number | undefined, imageSize: number | undefined): Promise<LabelledData> {
-  void dir; void split; void limit; void imageSize;
-  throw new kd.ValueError(`--data ${dir}: image folders need kd.datasets.ImageFolder`);
+/** Grey when every pixel of the first image has R = G = B (a grey PNG decodes to equal channels). */
+function folderMode(first: string): "L" | "RGB" {
+  const img = kd.datasets.decodeImage(readBytes(first, "image"), first, { mode: "RGB" });
+  for (let i = 0; i < img.data.length; i += 3) if (img.data[i] !== img.data[i + 1] || img.data[i] !== img.data[i + 2]) return "RGB";
+  return "L";
+}
+
+async function loadFolder(dir: string, split: string, limit: number | undefined, imageSize: number | undefined, mode: "L" | "RGB" | undefined): Promise<LabelledData> {
+  const root = path.join(dir, split);
+  if (!existsSync(root)) throw new kd.ValueError(`--data ${dir}: no ${split}/ folder (expected ${dir}/train/<class>/*.png and ${dir}/test/<class>/*.png, as the course's pizza_steak_sushi)`);
+  const probe = new kd.datasets.ImageFolder(root);
+  if (probe.samples.length === 0) throw new kd.ValueError(`--data ${dir}: ${root} holds no images`);
+  const first = probe.samples[0][0];
+  const m = mode ?? folderMode(first);
+  const size = imageSize ?? (() => {
+    const info = kd.datasets.imageInfo(readBytes(first, "image"), first);
+    if (info.width !== info.height && imageSize === undefined) throw new kd.ValueError(`--data ${dir}: images are ${info.width}x${info.height}; give --image-size N to resize them to N x N`);
+    return info.width;
+  })();
+  const toTensor = new kd.transforms.ToTensor();
+  const resize = new kd.transforms.Resize([size, size]);
+  const transform = (img: kd.transforms.RawImage) => toTensor.apply(img.height === size && img.width === size ? img : (resize.apply(img) as kd.transforms.RawImage));
+  const ds = new kd.datasets.ImageFolder<kd.Tensor>(root, { mode: m, transform });
+  return { dataset: firstN(ds as kd.data.MapDataset<[kd.Tensor, number]>, limit), classes: [...ds.classes], inChannels: m === "L" ? 1 : 3, imageSize: size, where: root };
 }
 
 /** The bytes of a file, with a clear error when it is missing. */
@@ -45,26 +67,8 @@ export function readBytes(file: string, what: string): Uint8Array {
   }
 }
 
-/** An image file's pixels as the model's input [1, C, S, S] in [0, 1] (PNG or JPEG). */
-export async function imageInput(file: string, cfg: ModelConfig): Promise<kd.Tensor> {
-  const bytes = readBytes(file, "image");
-  const img = await decodeImage(bytes, file);
+/** An image file's pixels (PNG or JPEG) as the model's input [1, C, S, S] in [0, 1]. */
+export function imageInput(file: string, cfg: ModelConfig): kd.Tensor {
+  const img = kd.datasets.decodeImage(readBytes(file, "image"), file, { mode: cfg.inChannels === 1 ? "L" : "RGB" });
   return kd.tidy(() => kd.classifier.toInput(img, cfg));
 }
-
-async function decodeImage(bytes: Uint8Array, file: string): Promise<kd.transforms.RawImage> {
-  const png = bytes[0] === 0x89 && bytes[1] === 0x50;
-  const jpeg = bytes[0] === 0xff && bytes[1] === 0xd8;
-  if (png) {
-    const { PNG } = await import("pngjs");
-    const p = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    return { data: p.data, height: p.height, width: p.width, channels: 4 };
-  }
-  if (jpeg) {
-    const jpegJs = (await import("jpeg-js")).default;
-    const j = jpegJs.decode(bytes, { useTArray: true, formatAsRGBA: true });
-    return { data: j.data, height: j.height, width: j.width, channels: 4 };
-  }
-  throw new kd.ValueError(`image ${file}: not a PNG or JPEG file`);
-}
-

@@ -23,6 +23,7 @@ export const spec: CommandSpec = {
     seed: { type: "int", default: 42, help: "seed (initial weights and shuffling)" },
     limit: { type: "int", min: 1, help: "use the first N training images" },
     "test-limit": { type: "int", min: 1, help: "use the first N test images" },
+    mode: { type: "string", choices: ["L", "RGB"], help: "colour of folder images: L (grey, 1 channel) or RGB (default: L when the first image is grey)" },
     "image-size": { type: "int", min: 4, help: "resize folder images to N x N (default: the first image's size)" },
     root: { type: "string", help: "FashionMNIST folder (default: the system's dataset folder)" },
     out: { type: "string", default: "model.safetensors", help: "where the trained model goes" },
@@ -49,8 +50,8 @@ export async function main(argv: string[], io: { stdout?: { write(s: string): un
   const epochs = f.epochs as number;
   kd.manualSeed(f.seed as number);
 
-  const trainData = await loadData(f.data as string, "train", { limit: f.limit as number | undefined, root: f.root as string | undefined, imageSize: f["image-size"] as number | undefined });
-  const testData = await loadData(f.data as string, "test", { limit: f["test-limit"] as number | undefined, root: f.root as string | undefined, imageSize: trainData.imageSize });
+  const trainData = await loadData(f.data as string, "train", { limit: f.limit as number | undefined, root: f.root as string | undefined, imageSize: f["image-size"] as number | undefined, mode: f.mode as "L" | "RGB" | undefined });
+  const testData = await loadData(f.data as string, "test", { limit: f["test-limit"] as number | undefined, root: f.root as string | undefined, imageSize: trainData.imageSize, mode: trainData.inChannels === 1 ? "L" : "RGB" });
   if (testData.classes.join("\n") !== trainData.classes.join("\n")) throw new kd.ValueError(`--data ${f.data}: train classes (${trainData.classes.join(", ")}) differ from test classes (${testData.classes.join(", ")})`);
   log(`data: ${trainData.dataset.length} train images (${trainData.where}), ${testData.dataset.length} test images, classes ${trainData.classes.join(", ")}`);
 
