@@ -18,6 +18,7 @@ export { tidy, memory, keep } from "./memory.js";
 export { noGrad, inferenceMode, isGradEnabled } from "./autograd.js";
 export * as nn from "./nn/index.js";
 export * as transforms from "./data/transforms.js";
+export { decodeImage, decodeImageAsync, type ImageMode } from "./data/image_decode.js";
 export { save, load } from "./io/safetensors.js";
 export * as onnx from "./io/onnx/index.js";
 export * as models from "./models.js";
