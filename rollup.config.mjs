@@ -8,7 +8,8 @@ import typescript from "@rollup/plugin-typescript";
 import { nodeResolve } from "@rollup/plugin-node-resolve";
 import { transform } from "esbuild";
 
-const entries = { index: "ts/index.ts", worker: "ts/worker/entry.ts" };
+// cli/<name>: the `kindling <name>` commands for installed copies (bin/kindling.mjs; Node only).
+const entries = { index: "ts/index.ts", worker: "ts/worker/entry.ts", "cli/report": "ts/cli/report.ts" };
 const entryFiles = Object.values(entries).map((f) => new URL(f, import.meta.url).pathname);
 
 const minify = () => ({

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // `npx kindling <command> [args]`: one entry point for Kindling's command-line tools. Each command
 // lives in its own file ts/cli/<file>.ts exporting `main(argv: string[]): Promise<number>` (the
-// exit status); this file only dispatches. The TypeScript is loaded through scripts/ts-loader.mjs
-// (types stripped by esbuild, "kindling" resolved to dist/node.js), as `npm run example` does.
+// exit status); this file only dispatches. In a checkout the TypeScript is loaded through
+// scripts/ts-loader.mjs (types stripped by esbuild, "kindling" resolved to dist/node.js), as
+// `npm run example` does; an installed package runs the bundled dist/cli/<file>.js.
+import { existsSync } from "node:fs";
 import { register } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import path from "node:path";
@@ -33,8 +35,16 @@ if (!entry) {
   usage(process.stderr);
   process.exit(2);
 }
-register(pathToFileURL(path.join(root, "scripts/ts-loader.mjs")).href);
-const mod = await import(pathToFileURL(path.join(root, "ts/cli", entry[0])).href);
+// In a checkout, the TypeScript source (always current); in an installed copy, the bundle
+// (rollup.config.mjs builds dist/cli/<name>.js).
+const source = path.join(root, "ts/cli", entry[0]);
+let mod;
+if (existsSync(source) && existsSync(path.join(root, "scripts/ts-loader.mjs"))) {
+  register(pathToFileURL(path.join(root, "scripts/ts-loader.mjs")).href);
+  mod = await import(pathToFileURL(source).href);
+} else {
+  mod = await import(pathToFileURL(path.join(root, "dist/cli", entry[0].replace(/\.ts$/, ".js"))).href);
+}
 try {
   process.exitCode = await mod.main(argv);
 } catch (e) {

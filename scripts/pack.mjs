@@ -1,5 +1,5 @@
 // `npm run pack [-- <dest folder>]`: the package users install, kindling-<version>.tgz. Packed
-// from a staging folder holding dist/, README.md and a package.json without this repository's
+// from a staging folder holding dist/, bin/, README.md and a package.json without this repository's
 // scripts and dev dependencies: its postinstall builds the engine from the Rust sources, which the
 // tarball does not ship, so an installed copy must run nothing (npm would otherwise run or flag it).
 import { spawnSync } from "node:child_process";
@@ -24,6 +24,7 @@ try {
   writeFileSync(path.join(stage, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
   cpSync(path.join(root, "README.md"), path.join(stage, "README.md"));
   cpSync(path.join(root, "dist"), path.join(stage, "dist"), { recursive: true });
+  cpSync(path.join(root, "bin"), path.join(stage, "bin"), { recursive: true }); // package.json "bin"
   const r = spawnSync("npm", ["pack", "--json", "--pack-destination", dest], { cwd: stage, encoding: "utf8" });
   if (r.status !== 0) {
     console.error(r.stderr);

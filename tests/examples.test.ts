@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import * as kd from "kindling";
+import { eventFiles, events } from "./helpers/tfevents.js";
 
 const out = mkdtempSync(path.join(tmpdir(), "kd-examples-"));
 const svgOk = (f: string) => existsSync(f) && readFileSync(f, "utf8").startsWith("<svg") && readFileSync(f, "utf8").includes("</svg>");
@@ -43,6 +44,23 @@ describe("examples", () => {
     expect(r.predicted).toEqual(r.inProcess);
     expect(svgOk(r.files[0]) && svgOk(r.files[2])).toBe(true);
   });
+
+  it("07 experiment tracking: two runs logged as event files, both learn, compared in one report", async () => {
+    const { main } = await import("../examples/07-experiment-tracking.js");
+    const r = await main({ out: path.join(out, "07") });
+    for (const [name, res] of Object.entries(r.results)) {
+      expect(res.testAcc, name).toBeGreaterThan(0.7);
+      const files = eventFiles(path.join(r.runsDir, name));
+      expect(files.map((f) => path.dirname(f))).toEqual([".", "hparams"]);
+      const ev = events(path.join(r.runsDir, name, files[0]));
+      const train = ev.flatMap((e) => e.values.filter((v) => new TextDecoder().decode(v.get(1)![0].bytes) === "loss/train").map(() => e.step ?? 0));
+      expect(train).toEqual(Array.from({ length: res.steps }, (_, i) => i));
+    }
+    expect(r.results["mlp-64"].params).toBe(784 * 64 + 64 + 650);
+    const html = readFileSync(r.report, "utf8");
+    expect(html).toContain("FashionMNIST: linear vs MLP");
+    expect((html.match(/data:image\/png;base64,/g) ?? []).length).toBe(2);
+  }, 120_000);
 
   it("09 deployment: TinyVGG vs the transfer-learned CNN on accuracy, file size and Node latency; the saved classifier reloads", async () => {
     const { main } = await import("../examples/09-deployment.js");

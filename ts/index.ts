@@ -30,6 +30,8 @@ export * as safetensors from "./io/safetensors.js";
 export { save, load } from "./io/safetensors.js";
 export * as onnx from "./io/onnx/index.js";
 export * as io from "./io/index.js";
+export * as tensorboard from "./tensorboard/index.js";
+export { summary, type ModelSummary, type SummaryOptions } from "./summary.js";
 export { StoreError } from "./io/stores.js";
 export { saveCheckpoint, loadCheckpoint, serializeCheckpoint, CheckpointError, type CheckpointContents, type CheckpointTargets, type CheckpointInfo } from "./io/checkpoint.js";
 export * as models from "./models.js";
