@@ -9,7 +9,8 @@ import { nodeResolve } from "@rollup/plugin-node-resolve";
 import { transform } from "esbuild";
 
 // cli/<name>: the `kindling <name>` commands for installed copies (bin/kindling.mjs; Node only).
-const entries = { index: "ts/index.ts", worker: "ts/worker/entry.ts", "cli/report": "ts/cli/report.ts" };
+const entries = { index: "ts/index.ts", worker: "ts/worker/entry.ts", "cli/report": "ts/cli/report.ts",
+  "cli/train": "ts/cli/train.ts", "cli/evaluate": "ts/cli/evaluate.ts", "cli/predict": "ts/cli/predict.ts" };
 const entryFiles = Object.values(entries).map((f) => new URL(f, import.meta.url).pathname);
 
 const minify = () => ({
@@ -57,7 +58,8 @@ export default [{
     sourcemap: true,
     entryFileNames: "[name].js",
     // One fixed name, so rebuilds overwrite it instead of leaving hashed chunks behind.
-    manualChunks: (id) => (entryFiles.includes(id) ? undefined : "core"),
+    // The commands' own helpers (they import node: modules) stay out of core.js, which pages load.
+    manualChunks: (id) => (entryFiles.includes(id) ? undefined : /\/ts\/cli\/(shared|args)\.ts$/.test(id) ? "cli/shared" : "core"),
     chunkFileNames: "[name].js",
   },
   external: [/^node:/],
