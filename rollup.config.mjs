@@ -58,8 +58,10 @@ export default [{
     sourcemap: true,
     entryFileNames: "[name].js",
     // One fixed name, so rebuilds overwrite it instead of leaving hashed chunks behind.
-    // The commands' own helpers (they import node: modules) stay out of core.js, which pages load.
-    manualChunks: (id) => (entryFiles.includes(id) ? undefined : /\/ts\/cli\/(shared|args)\.ts$/.test(id) ? "cli/shared" : "core"),
+    // The commands' own helpers (they import node: modules) stay out of core.js, which pages load:
+    // left to rollup, they form a chunk of their own that only the commands import (a manual chunk
+    // would pull in index.ts, which they import and no manual chunk holds).
+    manualChunks: (id) => (entryFiles.includes(id) || /\/ts\/cli\/(shared|args)\.ts$/.test(id) ? undefined : "core"),
     chunkFileNames: "[name].js",
   },
   external: [/^node:/],

@@ -5,7 +5,10 @@ import path from "node:path";
 import * as kd from "../index.js";
 import type { ModelConfig } from "../classifier.js";
 
-export { ARCHITECTURES, build as buildModel, configOf, load as loadModel, metadataOf as configMetadata, save as saveModel, type ModelConfig } from "../classifier.js";
+export type { ModelConfig } from "../classifier.js";
+// Through the kd namespace (not ../classifier.js itself), so the bundle keeps one copy in core.js.
+export const ARCHITECTURES = kd.classifier.ARCHITECTURES;
+export const { build: buildModel, configOf, load: loadModel, metadataOf: configMetadata, save: saveModel } = kd.classifier;
 
 /** A labelled image dataset with class names, as --data gives. */
 export interface LabelledData {
