@@ -55,6 +55,11 @@ describe.runIf(hasSys)("the FashionMNIST image folder", () => {
     await expect(datasets.makeFashionFolder(d, { fraction: 0.2 })).rejects.toThrow(kd.DatasetError);
     await expect(datasets.makeFashionFolder(d, { fraction: 0 })).rejects.toThrow(/fraction must be in \(0, 1\]/);
     await expect(datasets.makeFashionFolder(d, { classes: ["Coat", "Hat"] })).rejects.toThrow(/unknown class "Hat"/);
+    const busy = join(tmp(), "busy");
+    mkdirSync(busy);
+    writeFileSync(join(busy, "mine.txt"), "x");
+    await expect(datasets.makeFashionFolder(busy)).rejects.toThrow(/busy: cannot put the dataset there/);
+    expect(readdirSync(join(busy, ".."))).toEqual(["busy"]); // no temporary folder left behind
     rmSync(d, { recursive: true });
   });
 
@@ -157,6 +162,10 @@ describe("ImageFolder rules (torchvision's)", () => {
     expect(() => new datasets.ImageFolder(join(d, "A_cat"))).toThrow(/Couldn't find any class folder/);
     expect(() => new datasets.ImageFolder(d, { mode: "CMYK" as "RGB" })).toThrow(/mode must be "RGB", "L" or "RGBA"/);
     expect(() => new datasets.ImageFolder(d, { tranform: null } as object)).toThrow(/tranform/);
+    expect(datasets.findClasses(d)).toEqual([["A_cat", "b_dog"], { A_cat: 0, b_dog: 1 }]);
+    expect(() => datasets.findClasses(join(d, "A_cat"))).toThrow(/Couldn't find any class folder/);
+    expect(datasets.loadImage(join(d, "b_dog/a.png"), { mode: "L" }).data).toEqual(new Uint8Array(6).fill(30));
+    expect(() => datasets.loadImage(join(d, "b_dog/gone.png"))).toThrow(/b_dog\/gone\.png: cannot read the file/);
     rmSync(d, { recursive: true });
   });
 
@@ -232,4 +241,34 @@ it("a custom Dataset: a class with length and getItem works with the DataLoader"
   expect(batches.length).toBe(3);
   expect(Array.from(batches[1][0].dataSync())).toEqual([2, 4, 3, 9]);
   expect(Array.from(batches[2][1].dataSync())).toEqual([0]);
+});
+
+// The README's "Your own images" code block runs as written (its claims checked here).
+it.runIf(hasSys)("README: the Your own images block runs", async () => {
+  const { readFileSync } = await import("node:fs");
+  const { transform } = await import("esbuild");
+  const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+  const section = readme.slice(readme.indexOf("## Your own images"));
+  const block = /```ts\n([\s\S]*?)```/.exec(section)![1];
+  const js = (await transform(block.replace(/^import .*$/m, "") + "\n__out({ trainData, testData, custom });", { loader: "ts" })).code;
+  const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
+  let got: Record<string, any> = {}; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const { readdirSync } = await import("node:fs");
+  await new AsyncFunction("kd", "readdirSync", "__out", js)(kd, readdirSync, (o: typeof got) => (got = o));
+  const { trainData, testData, custom } = got;
+  expect(trainData.classes).toEqual(["coat", "pullover", "shirt"]);
+  expect(trainData.classToIdx).toEqual({ coat: 0, pullover: 1, shirt: 2 });
+  expect([trainData.length, testData.length, custom.length]).toEqual([225, 75, 75]);
+  const [img, label] = trainData.getItem(0);
+  expect([img.shape, label]).toEqual([[3, 64, 64], 0]);
+  // the custom dataset finds the same files, labels and pixels as ImageFolder
+  const ref = new datasets.ImageFolder<kd.Tensor>(testData.root, { mode: "L", transform: new T.ToTensor() });
+  expect(custom.classes).toEqual(ref.classes);
+  expect(custom.paths).toEqual(ref.samples.map((s) => s[0]));
+  const [x, cx] = custom.getItem(30);
+  const [rx, rl] = ref.getItem(30);
+  expect(cx).toBe(rl);
+  expect(Array.from(x.dataSync())).toEqual(Array.from(rx.dataSync()));
+  rx.dispose();
+  img.dispose(); x.dispose();
 });

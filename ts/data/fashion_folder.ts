@@ -6,8 +6,8 @@
 //   const { train, test } = await kd.datasets.makeFashionFolder("build/data/fashion3/10pct", { fraction: 0.1 });
 //   // build/data/fashion3/10pct/train/{coat,pullover,shirt}/NNNNN.png (NNNNN: the index in the split)
 //
-// The default classes are Pullover, Coat and Shirt: the three FashionMNIST classes models confuse
-// most, so that, like pizza / steak / sushi, a small CNN on a few hundred images leaves room for
+// The default classes are Pullover, Coat and Shirt: FashionMNIST classes that models often confuse
+// with each other, so that, like pizza / steak / sushi, a small CNN on a few hundred images leaves room for
 // augmentation and transfer learning to help. The pick is seeded (a Generator's randperm per
 // class, so the 10% images are the first half of the 20% ones), the folder is written under a
 // temporary name and renamed into place (a concurrent or interrupted run never leaves half a
@@ -92,7 +92,9 @@ export async function makeFashionFolder(root: string, opts: FashionFolderOptions
       await fs.rename(tmp, root);
     } catch (e) {
       // Another run made it first: keep theirs if it is the same dataset.
-      if ((await fs.readFile(path.join(root, "fashion3.json"), "utf8").catch(() => null)) !== manifest) throw e;
+      if ((await fs.readFile(path.join(root, "fashion3.json"), "utf8").catch(() => null)) !== manifest) {
+        throw new DatasetError(`${root}: cannot put the dataset there (${(e as Error).message}); remove the folder or pick another`);
+      }
     }
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });

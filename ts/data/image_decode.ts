@@ -174,7 +174,11 @@ export function nodePackage<T>(id: "pngjs" | "jpeg-js"): T {
     if (!mod) throw new DatasetError("decoding images in Node needs process.getBuiltinModule (Node >= 20.16)");
     requireFn = mod.createRequire(import.meta.url);
   }
-  return requireFn(id) as T;
+  try {
+    return requireFn(id) as T;
+  } catch (e) {
+    throw new DatasetError(`decoding images in Node needs the npm package ${id} (a dependency of kindling): ${(e as Error).message}`);
+  }
 }
 
 /** Decodes a PNG or JPEG file (Node; synchronous). Throws DatasetError naming `name` for a bad file. */
@@ -183,14 +187,16 @@ export function decodeImage(bytes: Uint8Array, name: string, opts: DecodeOptions
   const maxPixels = opts.maxPixels ?? MAX_IMAGE_PIXELS;
   const info = imageInfo(bytes, name, maxPixels);
   let img: { width: number; height: number; data: Uint8Array };
+  const png = info.format === "png" ? nodePackage<PngJs>("pngjs") : null;
+  const jpeg = info.format === "jpeg" ? nodePackage<JpegJs>("jpeg-js") : null;
   try {
-    if (info.format === "png") {
-      img = nodePackage<PngJs>("pngjs").PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    if (png) {
+      img = png.PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     } else {
       const mp = maxPixels / 1e6;
       // RGBA output plus the decoder's component planes: 4 + 4 bytes a pixel, 64 MB at least.
       const mb = Math.max(64, Math.ceil((8 * info.width * info.height) / 2 ** 20));
-      img = nodePackage<JpegJs>("jpeg-js").decode(bytes, { useTArray: true, formatAsRGBA: true, tolerantDecoding: false, maxResolutionInMP: mp, maxMemoryUsageInMB: mb });
+      img = jpeg!.decode(bytes, { useTArray: true, formatAsRGBA: true, tolerantDecoding: false, maxResolutionInMP: mp, maxMemoryUsageInMB: mb });
     }
   } catch (e) {
     if (e instanceof DatasetError) throw e;

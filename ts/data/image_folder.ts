@@ -147,7 +147,7 @@ export class ImageFolder<I = RawImage, L = number> extends DatasetFolder<RawImag
     const who = "ImageFolder.load";
     const files = await listSource(source, who);
     const index = indexFiles(files.root, files.entries.map((e) => e.path), validFile(who, opts), !!opts.allowEmpty);
-    const byPath = new Map(files.entries.map((e) => [e.path, e.read]));
+    const byPath = new Map(files.entries.map((e) => [joinRoot(files.root, e.path), e.read]));
     const images = new Map<string, RawImage>();
     // A few reads at a time: decoding is the browser's work off the main thread.
     const queue = index.samples.map(([p]) => p);
@@ -170,6 +170,29 @@ export class ImageFolder<I = RawImage, L = number> extends DatasetFolder<RawImag
   }
 }
 
+/**
+ * Reads and decodes one PNG or JPEG file (Node), torchvision's default_loader: RGB unless `mode`
+ * says otherwise. Throws DatasetError naming the file.
+ */
+export function loadImage(path: string, opts: { mode?: ImageMode; maxPixels?: number } = {}): RawImage {
+  checkOptions("loadImage", opts, ["mode", "maxPixels"]);
+  return decodeImage(readFileNode(path), path, opts);
+}
+
+/** The sorted class folders of `root` and their indices (Node; torchvision's find_classes). */
+export function findClasses(root: string): [string[], Record<string, number>] {
+  const fs = nodeFs("findClasses");
+  let entries: import("node:fs").Dirent[];
+  try {
+    entries = fs.readdirSync(root, { withFileTypes: true });
+  } catch (e) {
+    throw new DatasetError(`${root}: no such folder (${(e as Error).message})`);
+  }
+  const classes = entries.filter((e) => e.isDirectory() || (e.isSymbolicLink() && fs.statSync(`${root}/${e.name}`, { throwIfNoEntry: false })?.isDirectory())).map((e) => e.name).sort(byCodePoint);
+  if (!classes.length) throw new DatasetError(`Couldn't find any class folder in ${root}`);
+  return [classes, Object.fromEntries(classes.map((c, i) => [c, i]))];
+}
+
 // ---- listing -------------------------------------------------------------------------------
 
 function validFile(who: string, opts: { extensions?: readonly string[]; isValidFile?: (p: string) => boolean }): (path: string) => boolean {
@@ -185,16 +208,19 @@ function indexFiles(root: string, paths: readonly string[], valid: (p: string) =
   // paths are "class/sub/.../file" relative to root.
   const classes = [...new Set(paths.filter((p) => p.includes("/")).map((p) => p.slice(0, p.indexOf("/"))))].sort(byCodePoint);
   if (!classes.length) throw new DatasetError(`Couldn't find any class folder in ${root}`);
-  const sep = root === "" || root.endsWith("/") ? "" : "/";
   const samples: [string, number][] = [];
   const empty: string[] = [];
   classes.forEach((c, idx) => {
     const mine = paths.filter((p) => p.startsWith(`${c}/`) && valid(p)).sort(byPathParts);
     if (!mine.length) empty.push(c);
-    for (const p of mine) samples.push([`${root}${sep}${p}`, idx]);
+    for (const p of mine) samples.push([joinRoot(root, p), idx]);
   });
   if (empty.length && !allowEmpty) throw new DatasetError(`Found no valid file for the classes ${empty.join(", ")} in ${root}. Supported extensions are: ${IMG_EXTENSIONS.join(", ")} (or pass extensions / isValidFile / allowEmpty)`);
   return { root, classes, samples };
+}
+
+function joinRoot(root: string, rel: string): string {
+  return root === "" || root.endsWith("/") ? root + rel : `${root}/${rel}`;
 }
 
 /** Python's sorted() on str: code points, not locale. */
