@@ -9,7 +9,8 @@ import { nodeResolve } from "@rollup/plugin-node-resolve";
 import { transform } from "esbuild";
 
 // cli/<name>: the `kindling <name>` commands for installed copies (bin/kindling.mjs; Node only).
-const entries = { index: "ts/index.ts", worker: "ts/worker/entry.ts", "cli/report": "ts/cli/report.ts" };
+const entries = { index: "ts/index.ts", worker: "ts/worker/entry.ts", "cli/report": "ts/cli/report.ts",
+  "cli/train": "ts/cli/train.ts", "cli/evaluate": "ts/cli/evaluate.ts", "cli/predict": "ts/cli/predict.ts" };
 const entryFiles = Object.values(entries).map((f) => new URL(f, import.meta.url).pathname);
 
 const minify = () => ({
@@ -43,7 +44,13 @@ const nodeEntry = () => ({
   },
 });
 
-export default {
+const plugins = () => [
+  nodeResolve({ browser: false, exportConditions: ["import", "default"] }),
+  typescript({ tsconfig: "./tsconfig.json" }),
+  ...(process.env.KINDLING_MINIFY === "0" ? [] : [minify()]),
+];
+
+export default [{
   input: entries,
   output: {
     dir: "dist",
@@ -51,14 +58,20 @@ export default {
     sourcemap: true,
     entryFileNames: "[name].js",
     // One fixed name, so rebuilds overwrite it instead of leaving hashed chunks behind.
-    manualChunks: (id) => (entryFiles.includes(id) ? undefined : "core"),
+    // The commands' own helpers (they import node: modules) stay out of core.js, which pages load:
+    // left to rollup, they form a chunk of their own that only the commands import (a manual chunk
+    // would pull in index.ts, which they import and no manual chunk holds).
+    manualChunks: (id) => (entryFiles.includes(id) || /\/ts\/cli\/(shared|args)\.ts$/.test(id) ? undefined : "core"),
     chunkFileNames: "[name].js",
   },
   external: [/^node:/],
-  plugins: [
-    nodeResolve({ browser: false, exportConditions: ["import", "default"] }),
-    typescript({ tsconfig: "./tsconfig.json" }),
-    ...(process.env.KINDLING_MINIFY === "0" ? [] : [minify()]),
-    nodeEntry(),
-  ],
-};
+  plugins: [...plugins(), nodeEntry()],
+}, {
+  // kindling/inference (ts/inference.ts): a bundle of its own, one file, so it carries only the
+  // modules inference imports (a shared chunk with index.js would carry everything). It has its
+  // own engine instance: import it or "kindling" in one program, not both.
+  input: { inference: "ts/inference.ts" },
+  output: { dir: "dist", format: "es", sourcemap: true, entryFileNames: "[name].js", inlineDynamicImports: true },
+  external: [/^node:/],
+  plugins: plugins(),
+}];

@@ -13,6 +13,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 // name -> [source file under ts/cli/, one-line summary]. One line per command.
 const commands = {
+  train: ["train.ts", "train [--data fashion-mnist|<folder>] [--model tinyvgg] [--epochs 5] [--lr 0.001] [--batch-size 32] [--out model.safetensors] [--resume ckpt]: train a classifier"],
+  evaluate: ["evaluate.ts", "evaluate [--weights model.safetensors] [--data fashion-mnist|<folder>]: loss, accuracy, confusion matrix"],
+  predict: ["predict.ts", "predict <image...> [--weights model.safetensors] [--top 3]: top classes of PNG/JPEG images"],
   report: ["report.ts", "report <logdir> [--out report.html] [--title T]: an HTML page comparing the runs' TensorBoard logs"],
 };
 

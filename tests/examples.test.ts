@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import * as kd from "kindling";
 import { eventFiles, events } from "./helpers/tfevents.js";
 
 const out = mkdtempSync(path.join(tmpdir(), "kd-examples-"));
@@ -50,6 +51,18 @@ describe("examples", () => {
     for (const f of r.files) expect(svgOk(f)).toBe(true);
   }, 120_000);
 
+  it("05 going modular: kd.training.train and `kindling train` are the same run; evaluate and predict agree with the saved model", async () => {
+    const { main } = await import("../examples/05-going-modular.js");
+    const r = await main({ out });
+    expect(r.history.testAcc).toHaveLength(3);
+    expect(r.history.trainLoss[2]).toBeLessThan(r.history.trainLoss[0]);
+    expect(r.testAcc).toBeGreaterThanOrEqual(0.65);
+    expect(Math.abs(r.cliTestAcc - r.testAcc)).toBeLessThan(1e-4); // printed with 2 decimals of a percent
+    expect(Math.abs(r.cliAccuracy - r.testAcc)).toBeLessThan(0.01); // per-image vs mean of batch means
+    expect(r.predicted).toEqual(r.inProcess);
+    expect(svgOk(r.files[0]) && svgOk(r.files[2])).toBe(true);
+  });
+
   it("07 experiment tracking: two runs logged as event files, both learn, compared in one report", async () => {
     const { main } = await import("../examples/07-experiment-tracking.js");
     const r = await main({ out: path.join(out, "07") });
@@ -66,4 +79,27 @@ describe("examples", () => {
     expect(html).toContain("FashionMNIST: linear vs MLP");
     expect((html.match(/data:image\/png;base64,/g) ?? []).length).toBe(2);
   }, 120_000);
+
+  it("09 deployment: TinyVGG vs the transfer-learned CNN on accuracy, file size and Node latency; the saved classifier reloads", async () => {
+    const { main } = await import("../examples/09-deployment.js");
+    const r = await main({ out, runs: "20" });
+    const [tiny, transfer] = r.rows;
+    expect(tiny.accuracy).toBeGreaterThanOrEqual(0.8);
+    expect(transfer.accuracy).toBeGreaterThanOrEqual(0.85);
+    expect(transfer.trained).toBe(16 * 7 * 7 * 5 + 5); // only the new head
+    for (const row of r.rows) {
+      expect(row.safetensorsBytes).toBeGreaterThan(4 * row.params); // float32 weights + header
+      expect(row.safetensorsBytes).toBeLessThan(4 * row.params + 4096);
+      expect(row.nodeMs).toBeGreaterThan(0);
+      expect(row.nodeMs).toBeLessThan(100);
+    }
+    // The file the web page serves gives back the accuracy the table reports.
+    const { model, config } = await kd.classifier.load(r.files.tinyvgg);
+    expect(config.classes).toEqual(["Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]);
+    const test = await kd.datasets.FashionMNIST.load({ train: false, transform: new kd.transforms.ToTensor() });
+    const idx = Array.from(test.labels.keys()).filter((i) => test.labels[i] >= 5).slice(0, 1000);
+    const [x, y] = test.getBatch(idx);
+    const acc = (kd.noGrad(() => model.forward(x)).argmax(1).eq(y.sub(5)).sum().item() as number) / idx.length;
+    expect(acc).toBeCloseTo(tiny.accuracy, 10);
+  });
 });

@@ -106,6 +106,55 @@ describe("the packed package", () => {
     checkRun(r.stdout);
   });
 
+  it("kindling/inference loads weights the full library saved and predicts the same logits, without training code", () => {
+    writeFileSync(path.join(app, "save.mjs"), `import * as kd from "kindling";
+kd.manualSeed(0);
+const m = new kd.models.TinyVGG(1, 8, 3);
+const x = kd.rand([2, 1, 28, 28]);
+await kd.save(m.stateDict(), "tiny.safetensors");
+await kd.save({ x }, "x.safetensors");
+console.log(JSON.stringify(Array.from(kd.noGrad(() => m.forward(x)).dataSync())));`);
+    writeFileSync(path.join(app, "infer.mjs"), `import * as kd from "kindling/inference";
+const m = new kd.models.TinyVGG(1, 8, 3);
+m.loadStateDict((await kd.load("tiny.safetensors")).tensors);
+const { x } = (await kd.load("x.safetensors")).tensors;
+console.log(JSON.stringify({ logits: Array.from(kd.noGrad(() => m.forward(x)).dataSync()), optim: typeof kd.optim, data: typeof kd.data }));`);
+    const a = run(process.execPath, ["save.mjs"]);
+    expect(a.stderr).toBe("");
+    const b = run(process.execPath, ["infer.mjs"]);
+    expect(b.stderr).toBe("");
+    const inf = JSON.parse(b.stdout);
+    expect(inf.logits).toEqual(JSON.parse(a.stdout));
+    expect(inf.logits).toHaveLength(6);
+    expect([inf.optim, inf.data]).toEqual(["undefined", "undefined"]);
+    const dist = path.join(app, "node_modules/kindling/dist");
+    const size = (f: string) => readFileSync(path.join(dist, f)).length;
+    // One file, clearly smaller than the full library's JavaScript (index.js + core.js).
+    expect(size("inference.js")).toBeLessThan(0.75 * (size("index.js") + size("core.js")));
+  });
+
+  it("npx kindling predict in the installed package classifies a PNG as the model does in-process", () => {
+    writeFileSync(path.join(app, "classifier.mjs"), `import * as kd from "kindling";
+import { writeFileSync } from "node:fs";
+kd.manualSeed(1);
+const config = { model: "tinyvgg", hidden: 8, inChannels: 1, imageSize: 28, classes: ["a", "b", "c"] };
+const m = kd.classifier.build(config);
+await kd.classifier.save("clf.safetensors", m, config);
+const px = Uint8Array.from({ length: 784 }, (_, i) => (i * 37) % 256);
+writeFileSync("img.png", kd.datasets.encodePng({ data: px, width: 28, height: 28, channels: 1 }));
+const x = new kd.transforms.ToTensor().apply({ data: px, width: 28, height: 28, channels: 1 }).unsqueeze(0);
+console.log(JSON.stringify(Array.from(kd.noGrad(() => kd.softmax(m.forward(x), 1)).dataSync())));`);
+    const a = run(process.execPath, ["classifier.mjs"]);
+    expect(a.stderr).toBe("");
+    const probs: number[] = JSON.parse(a.stdout);
+    const r = run("npx", ["--offline", "kindling", "predict", "img.png", "--weights", "clf.safetensors", "--top", "3", "--json"]);
+    expect(r.status, r.stderr).toBe(0);
+    const [pred] = JSON.parse(r.stdout);
+    const order = [0, 1, 2].sort((i, j) => probs[j] - probs[i]);
+    expect(pred.top.map((t: { index: number }) => t.index)).toEqual(order);
+    pred.top.forEach((t: { index: number; prob: number }) => expect(t.prob).toBeCloseTo(probs[t.index], 6));
+  });
+
   it("a TypeScript program typechecks against the shipped types, compiles and trains", () => {
     // Types on every value the program touches, so a wrong shipped declaration fails tsc.
     const typed = TRAIN

@@ -35,6 +35,8 @@ export { summary, type ModelSummary, type SummaryOptions } from "./summary.js";
 export { StoreError } from "./io/stores.js";
 export { saveCheckpoint, loadCheckpoint, serializeCheckpoint, CheckpointError, type CheckpointContents, type CheckpointTargets, type CheckpointInfo } from "./io/checkpoint.js";
 export * as models from "./models.js";
+export * as classifier from "./classifier.js";
+export * as training from "./training.js";
 export * as worker from "./worker/index.js";
 
 /** A Python slice for t.get(): kd.slice(1, null, 2) is 1::2. */
