@@ -1,5 +1,5 @@
 //! Filled tensors: full, arange, linspace, eye.
-use crate::dtype::DType;
+use crate::dtype::{DType, Elem};
 use crate::error::Result;
 use crate::shape::checked_numel;
 use crate::storage::{try_with_capacity, Buffer};
@@ -8,11 +8,11 @@ use crate::tensor::Tensor;
 pub fn full(shape: &[usize], value: f64, dtype: DType) -> Result<Tensor> {
     let n = checked_numel(shape)?;
     let s = shape.to_vec();
-    Ok(match dtype {
-        DType::F32 => { let mut v = try_with_capacity::<f32>(n)?; v.resize(n, value as f32); Tensor::from_vec(v, s) }
-        DType::I32 => { let mut v = try_with_capacity::<i32>(n)?; v.resize(n, value as i32); Tensor::from_vec(v, s) }
-        DType::Bool => { let mut v = try_with_capacity::<u8>(n)?; v.resize(n, (value != 0.0) as u8); Tensor::from_vec(v, s) }
-    })
+    Ok(crate::with_elem!(dtype, T => {
+        let mut v = try_with_capacity::<T>(n)?;
+        v.resize(n, T::from_wide(crate::dtype::Wide::F(value)));
+        Tensor::from_vec(v, s)
+    }))
 }
 
 pub fn arange(start: f64, step: f64, n: usize, dtype: DType) -> Result<Tensor> {
@@ -48,7 +48,7 @@ pub fn eye(n: usize, m: usize, dtype: DType) -> Result<Tensor> {
                 Buffer::F32(v) => v[i * m + i] = 1.0,
                 Buffer::I32(v) => v[i * m + i] = 1,
                 Buffer::Bool(v) => v[i * m + i] = 1,
-                Buffer::Gpu { .. } => {}
+                _ => {}
             }
         }
     }
