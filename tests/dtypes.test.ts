@@ -76,7 +76,8 @@ describe("int64 range rule", () => {
     const safe = kd.tensor([Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 7], { dtype: "int64" });
     expect(safe.tolist()).toEqual([Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 7]);
     expect(() => kd.tensor([2 ** 53 + 2], { dtype: "int64" })).toThrow(kd.ValueError);
-    expect(() => kd.tensor([1.5], { dtype: "int64" })).toThrow(/not an integer within ±2\^53/);
+    expect(() => kd.tensor([NaN], { dtype: "int64" })).toThrow(/not a number within ±2\^53/);
+    expect(kd.tensor([1.9, -1.9], { dtype: "int64" }).tolist()).toEqual([1, -1]); // truncates, as torch.tensor
     const big = kd.tensor(new BigInt64Array([2n ** 62n + 1n, -5n]));
     expect(big.dtype).toBe("int64");
     expect(() => big.dataSync()).toThrow(kd.DTypeError);
@@ -105,5 +106,16 @@ describe("storage dtypes", () => {
       }
       expect(t.float().sum().item()).toBe(21);
     }
+  });
+});
+
+describe("printing", () => {
+  it("prints as torch 1.13 does, naming every non-default dtype", () => {
+    // torch.tensor([1.5, 2, 300], dtype=d) for each d, printed by PyTorch 1.13.
+    expect(kd.tensor([1.5, 2, 300], { dtype: "int64" }).toString()).toBe("tensor([  1,   2, 300])");
+    expect(kd.tensor([1.5, 2, 300], { dtype: "float64" }).toString()).toBe("tensor([  1.5000,   2.0000, 300.0000], dtype=torch.float64)");
+    expect(kd.tensor([1.5, 2, 300], { dtype: "float16" }).toString()).toBe("tensor([  1.5000,   2.0000, 300.0000], dtype=torch.float16)");
+    expect(kd.tensor([1.5, 2, 200], { dtype: "uint8" }).toString()).toBe("tensor([  1,   2, 200], dtype=torch.uint8)");
+    expect(kd.tensor([1.5, 2, -100], { dtype: "int8" }).toString()).toBe("tensor([   1,    2, -100], dtype=torch.int8)");
   });
 });

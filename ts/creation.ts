@@ -35,7 +35,8 @@ export function fromArray(values: ArrayLike<number>, shape: readonly number[], d
   }
   if (dtype === "int64" && !(values instanceof BigInt64Array)) {
     for (let i = 0; i < values.length; i++) {
-      if (!Number.isSafeInteger(Number(values[i]))) throw new ValueError(`int64 tensor: element ${i} (${values[i]}) is not an integer within ±2^53; pass a BigInt64Array for larger values`);
+      const x = Number(values[i]);
+      if (!(Math.abs(x) <= Number.MAX_SAFE_INTEGER)) throw new ValueError(`int64 tensor: element ${i} (${values[i]}) is not a number within ±2^53; pass a BigInt64Array for larger values`);
     }
   }
   return fromBytes(shape, dtype, (bytes) => {
@@ -43,7 +44,7 @@ export function fromArray(values: ArrayLike<number>, shape: readonly number[], d
     if (dtype === "bool") for (let i = 0; i < values.length; i++) dst[i] = values[i] ? 1 : 0;
     else if (dst instanceof BigInt64Array) {
       if (values instanceof BigInt64Array) dst.set(values);
-      else for (let i = 0; i < values.length; i++) dst[i] = BigInt(Number(values[i]));
+      else for (let i = 0; i < values.length; i++) dst[i] = BigInt(Math.trunc(Number(values[i]))); // truncates, as torch
     } else dst.set(values as ArrayLike<number>);
   });
 }
