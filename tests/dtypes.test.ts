@@ -119,3 +119,17 @@ describe("printing", () => {
     expect(kd.tensor([1.5, 2, -100], { dtype: "int8" }).toString()).toBe("tensor([   1,    2, -100], dtype=torch.int8)");
   });
 });
+
+describe("loading PyTorch's dtypes into a module", () => {
+  it("copies an int64 num_batches_tracked and float64 weights into the module's own dtypes", () => {
+    const bn = new kd.nn.BatchNorm2d(2);
+    const sd = { ...bn.stateDict() };
+    sd["num_batches_tracked"] = kd.full([], 5, { dtype: "int64" });
+    sd["weight"] = kd.tensor([0.25, 1.5], { dtype: "float64" });
+    bn.loadStateDict(sd);
+    expect(bn.numBatchesTracked!.dtype).toBe("int32");
+    expect(bn.numBatchesTracked!.item()).toBe(5);
+    expect(bn.weight!.dtype).toBe("float32");
+    expect(bn.weight!.tolist()).toEqual([0.25, 1.5]);
+  });
+});
