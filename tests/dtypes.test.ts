@@ -133,3 +133,15 @@ describe("loading PyTorch's dtypes into a module", () => {
     expect(bn.weight!.tolist()).toEqual([0.25, 1.5]);
   });
 });
+
+describe("creation in storage dtypes", () => {
+  it("arange, eye and full as torch 1.13 makes them", () => {
+    // torch.arange(5, dtype=int64), arange(0, 1, 0.25, dtype=float64), eye(2, 3, dtype=uint8), arange(2**40, 2**40+3)
+    expect(kd.arange(5, { dtype: "int64" }).tolist()).toEqual([0, 1, 2, 3, 4]);
+    expect(kd.arange(5, { dtype: "int64" }).dtype).toBe("int64");
+    expect(kd.arange(0, 1, 0.25, { dtype: "float64" }).tolist()).toEqual([0, 0.25, 0.5, 0.75]);
+    expect(kd.eye(2, 3, { dtype: "uint8" }).tolist()).toEqual([[1, 0, 0], [0, 1, 0]]);
+    expect(kd.arange(2 ** 40, 2 ** 40 + 3, { dtype: "int64" }).tolist()).toEqual([1099511627776, 1099511627777, 1099511627778]);
+    expect(kd.full([2], 0.1, { dtype: "float64" }).tolist()).toEqual([0.1, 0.1]); // exact double, not float32's 0.1
+  });
+});

@@ -36,9 +36,9 @@ impl Backend for Cpu {
     fn copy_into(&self, dst: &Tensor, src: &Tensor, src_strides: &[usize]) -> Result<()> { memory::copy_into(dst, src, src_strides) }
     fn cast(&self, t: &Tensor, dtype: DType) -> Result<Tensor> { memory::cast(t, dtype) }
     fn full(&self, shape: &[usize], value: f64, dtype: DType) -> Result<Tensor> { creation::full(shape, value, dtype) }
-    fn arange(&self, start: f64, step: f64, n: usize, dtype: DType) -> Result<Tensor> { check_computes("arange", &[dtype])?; creation::arange(start, step, n, dtype) }
+    fn arange(&self, start: f64, step: f64, n: usize, dtype: DType) -> Result<Tensor> { creation::arange(start, step, n, dtype) }
     fn linspace(&self, start: f64, end: f64, n: usize) -> Result<Tensor> { check_computes("linspace", &[])?; creation::linspace(start, end, n) }
-    fn eye(&self, n: usize, m: usize, dtype: DType) -> Result<Tensor> { check_computes("eye", &[dtype])?; creation::eye(n, m, dtype) }
+    fn eye(&self, n: usize, m: usize, dtype: DType) -> Result<Tensor> { creation::eye(n, m, dtype) }
     fn unary(&self, op: UnaryOp, t: &Tensor, keeps_int: bool) -> Result<Tensor> { check_computes("unary", &[t.dtype()])?; elementwise::unary(op, t, keeps_int) }
     fn unary_grad(&self, op: UnaryOp, x: &Tensor, y: &Tensor, g: &Tensor) -> Result<Option<Tensor>> { check_computes("unary_grad", &[x.dtype(), y.dtype(), g.dtype()])?; elementwise::unary_grad(op, x, y, g) }
     fn clamp(&self, t: &Tensor, lo: Option<f64>, hi: Option<f64>) -> Result<Tensor> { check_computes("clamp", &[t.dtype()])?; elementwise::clamp(t, lo, hi) }
