@@ -3,7 +3,7 @@
 // pair bit-exact, the safetensors round trip bit-exact, the int64 range rule, and compute ops
 // on storage dtypes as DTypeErrors that say to cast first.
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import * as kd from "../ts/index.js";
 import { hostBytes } from "../ts/runtime/engine.js";
 
@@ -39,6 +39,18 @@ describe("dtypes against PyTorch", () => {
       }
     }
     expect(checked).toBeGreaterThan(1000);
+  });
+
+  it("kd.load names float64 and float16 tensors holding NaN or Inf, as it does float32 ones", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      await kd.load(FILE.pathname);
+      const line = String(warn.mock.calls[0]?.[0]);
+      expect(line).toMatch(/"cast\.float32\.float64" \(1 NaN, 4 Inf\)/);
+      expect(line).toMatch(/"cast\.float32\.float16" \(1 NaN, 8 Inf\)/);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it("reads PyTorch's U8, I8, I64, F16 and F64 tensors and writes them back bit-exact", async () => {
