@@ -118,6 +118,8 @@ describe("storage dtypes", () => {
       }
       expect(t.float().sum().item()).toBe(21);
     }
+    expect(() => kd.tensor([1], { dtype: "float64", requiresGrad: true })).toThrow(/float64 tensors cannot require gradients here.*cast with \.float\(\) first/);
+    expect(() => kd.tensor([1], { dtype: "float16" }).requiresGrad_()).toThrow(kd.DTypeError);
   });
 });
 
