@@ -16,6 +16,8 @@ DTYPES = {
     "I64": (torch.int64, "<i8"),
     "U8": (torch.uint8, "u1"),
     "BOOL": (torch.bool, "?"),
+    "I8": (torch.int8, "i1"),
+    "F16": (torch.float16, "<f2"),
 }
 NAME_OF = {t: name for name, (t, _) in DTYPES.items()}
 

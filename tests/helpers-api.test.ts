@@ -1,7 +1,7 @@
 // The top-level helpers a PyTorch user reaches for first (issue 15): kd.sum / mean / max / min
 // / argmax / multiply / hstack / vstack / equal / isclose / allclose, numbers as first
 // arguments, Tensor.T, .type(), boolean-mask indexing, maskedSelect, flip, nonzero, and the
-// dtypes that do not exist yet (.long(), .double(), .half()). Values against real PyTorch
+// storage dtype casts (.long(), .double(), .half(); more in tests/dtypes.test.ts). Values against real PyTorch
 // (tests/fixtures/first-hour.json from scripts/gen_first_hour_fixtures.py).
 import { describe, expect, it } from "vitest";
 import * as kd from "../ts/index.js";
@@ -70,15 +70,22 @@ describe("helpers", () => {
     expect(() => x.maskedSelect(kd.tensor([true, false, true]))).toThrow(kd.ShapeError);
   });
 
-  it(".long(), .double() and .half() say the dtype is not supported yet and what to use", () => {
-    const x = input("x");
-    expect(() => x.long()).toThrow(kd.DTypeError);
-    expect(() => x.long()).toThrow(/int64 is not supported yet.*use int32 \(\.int\(\)\)/);
-    expect(() => x.double()).toThrow(/float64 is not supported yet.*use float32 \(\.float\(\)\)/);
-    expect(() => x.half()).toThrow(/float16 is not supported yet.*float32/);
-    expect(() => x.type("torch.LongTensor")).toThrow(kd.DTypeError);
-    expect(() => x.to("int64" as never)).toThrow(/dtype int64 is not supported yet.*use int32/);
-    expect(() => kd.zeros(2, { dtype: "float64" as never })).toThrow(kd.DTypeError);
+  it(".long(), .double(), .half(), .byte(), .char() and .type() cast; compute on them is a DTypeError naming the fix", () => {
+    const x = kd.tensor([1.5, -2.5, 3]);
+    expect(x.long().dtype).toBe("int64");
+    expect(x.long().tolist()).toEqual([1, -2, 3]);
+    expect(x.double().dtype).toBe("float64");
+    expect(x.half().dtype).toBe("float16");
+    expect(x.byte().dtype).toBe("uint8");
+    expect(x.char().tolist()).toEqual([1, -2, 3]);
+    expect(x.type("torch.LongTensor").dtype).toBe("int64");
+    expect(x.long().type()).toBe("torch.LongTensor");
+    expect(x.to("int64").dtype).toBe("int64");
+    expect(kd.zeros(2, { dtype: "float64" }).dataSync()).toBeInstanceOf(Float64Array);
+    expect(() => x.double().add(x.double())).toThrow(kd.DTypeError);
+    expect(() => x.double().add(x.double())).toThrow(/add is not implemented for float64 tensors.*cast with \.float\(\) \/ \.int\(\) first/);
+    expect(() => x.to("int16" as never)).toThrow(/dtype int16 is not supported yet.*use int32/);
+    expect(() => x.type("torch.ShortTensor")).toThrow(kd.DTypeError);
   });
 
   it("bad arguments to the helpers are ValueErrors naming them", () => {

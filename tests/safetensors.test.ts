@@ -101,7 +101,7 @@ describe("safetensors", () => {
       ["not json", withHeader("x").map((v, i) => (i === 9 ? 0x7b : v)), /not valid JSON|must be a JSON object/],
       ["overlap", withHeader({ a: { dtype: "F32", shape: [2], data_offsets: [0, 8] }, b: { dtype: "F32", shape: [2], data_offsets: [4, 12] } }), /overlap/],
       ["past end", withHeader({ a: { dtype: "F32", shape: [8], data_offsets: [0, 32] } }), /past the end/],
-      ["dtype", withHeader({ a: { dtype: "F16", shape: [2], data_offsets: [0, 4] } }), /unsupported dtype/],
+      ["dtype", withHeader({ a: { dtype: "BF16", shape: [2], data_offsets: [0, 4] } }), /unsupported dtype/],
       ["size mismatch", withHeader({ a: { dtype: "F32", shape: [3], data_offsets: [0, 8] } }), /needs 12 bytes/],
       ["negative shape", withHeader({ a: { dtype: "F32", shape: [-1], data_offsets: [0, 4] } }), /bad shape/],
     ];

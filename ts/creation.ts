@@ -26,10 +26,26 @@ export function fromBytes(shape: readonly number[], dtype: DType, fill: (dst: Ui
 /** Copies `values` into a new engine tensor of `shape` (written straight into wasm memory). */
 export function fromArray(values: ArrayLike<number>, shape: readonly number[], dtype: DType): Tensor {
   checkFlat(values, shape);
+  if (dtype === "float16") {
+    // Rounded as torch does (through float32, to nearest even) by the engine's cast.
+    const f = fromArray(values, shape, "float32");
+    const h = f.to("float16");
+    f.dispose();
+    return h;
+  }
+  if (dtype === "int64" && !(values instanceof BigInt64Array)) {
+    for (let i = 0; i < values.length; i++) {
+      const x = Number(values[i]);
+      if (!(Math.abs(x) <= Number.MAX_SAFE_INTEGER)) throw new ValueError(`int64 tensor: element ${i} (${values[i]}) is not a number within ±2^53; pass a BigInt64Array for larger values`);
+    }
+  }
   return fromBytes(shape, dtype, (bytes) => {
     const dst = arrayFor(dtype, bytes.buffer as ArrayBuffer, bytes.byteOffset, values.length);
     if (dtype === "bool") for (let i = 0; i < values.length; i++) dst[i] = values[i] ? 1 : 0;
-    else dst.set(values);
+    else if (dst instanceof BigInt64Array) {
+      if (values instanceof BigInt64Array) dst.set(values);
+      else for (let i = 0; i < values.length; i++) dst[i] = BigInt(Math.trunc(Number(values[i]))); // truncates, as torch
+    } else dst.set(values as ArrayLike<number>);
   });
 }
 
@@ -81,14 +97,21 @@ function flatten(data: NestedArray, shape: number[], out: (number | boolean)[], 
  * A tensor from nested arrays or a TypedArray. Numbers become float32 (JS cannot tell 1 from
  * 1.0; pass {dtype: "int32"} for integers), booleans bool, Int32Array int32, Uint8Array bool.
  */
-export function tensor(data: NestedArray | AnyTypedArray | Tensor, opts: CreateOptions = {}): Tensor {
+export function tensor(data: NestedArray | AnyTypedArray | BigInt64Array | Tensor, opts: CreateOptions = {}): Tensor {
   createOptions("tensor", opts);
   if (data instanceof Tensor) return withGrad(opts.dtype ? data.to(checkDType(opts.dtype)) : data.clone(), opts);
   if (ArrayBuffer.isView(data)) {
     assertNotDetached(data, "tensor()");
-    const dtype = opts.dtype ? checkDType(opts.dtype) : data instanceof Int32Array ? "int32" : data instanceof Uint8Array ? "bool" : "float32";
-    if (!(data instanceof Float32Array || data instanceof Int32Array || data instanceof Uint8Array || (data as unknown) instanceof Float64Array)) {
-      throw new TypeError("tensor(): TypedArrays accepted are Float32Array, Float64Array, Int32Array and Uint8Array");
+    const dtype = opts.dtype ? checkDType(opts.dtype) : data instanceof Int32Array ? "int32" : data instanceof Uint8Array ? "bool"
+      : data instanceof Int8Array ? "int8" : data instanceof BigInt64Array ? "int64" : "float32";
+    if (!(data instanceof Float32Array || data instanceof Int32Array || data instanceof Uint8Array || data instanceof Int8Array || data instanceof BigInt64Array || (data as unknown) instanceof Float64Array)) {
+      throw new TypeError("tensor(): TypedArrays accepted are Float32Array, Float64Array, Int32Array, Int8Array, BigInt64Array and Uint8Array");
+    }
+    if (data instanceof BigInt64Array && dtype !== "int64") {
+      const t = fromArray(data as unknown as ArrayLike<number>, [data.length], "int64");
+      const c = t.to(dtype);
+      t.dispose();
+      return withGrad(c, opts);
     }
     return withGrad(fromArray(data as ArrayLike<number>, [data.length], dtype), opts);
   }

@@ -6,6 +6,8 @@ import type { DType } from "./dtype.js";
 const THRESHOLD = 1000;
 const EDGE = 3;
 
+const INTEGER = new Set<DType>(["int32", "int64", "uint8", "int8"]);
+
 function floatFormatter(vals: ArrayLike<number>): (x: number) => string {
   const finite: number[] = [];
   for (let i = 0; i < vals.length; i++) if (Number.isFinite(vals[i])) finite.push(Math.abs(vals[i]));
@@ -51,7 +53,7 @@ export function formatTensor(data: ArrayLike<number>, shape: readonly number[], 
   const n = data.length;
   const summarize = n > THRESHOLD;
   const fmt =
-    dtype === "bool" ? (x: number) => (x ? "True" : "False") : dtype === "int32" ? (x: number) => String(x) : floatFormatter(data);
+    dtype === "bool" ? (x: number) => (x ? "True" : "False") : INTEGER.has(dtype) ? (x: number) => String(x) : floatFormatter(data);
   const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
   // Width from the elements actually shown.
   let width = 1;
@@ -77,7 +79,8 @@ export function formatTensor(data: ArrayLike<number>, shape: readonly number[], 
     return `[${parts.join(sep)}]`;
   };
   const suffix: string[] = [];
-  if (dtype === "int32") suffix.push("dtype=torch.int32");
+  // torch omits its defaults (float32, int64, bool).
+  if (dtype !== "float32" && dtype !== "int64" && dtype !== "bool") suffix.push(`dtype=torch.${dtype}`);
   let body: string;
   if (n === 0) {
     body = "[]";

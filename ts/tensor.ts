@@ -225,8 +225,8 @@ export class Tensor {
     try {
       // As torch: the result must cast back to this dtype within its kind (no float into
       // int32, no number into bool).
-      const kind = { bool: 0, int32: 1, float32: 2 } as const;
-      if (kind[result.dtype] > kind[this.dtype]) {
+      const kind = (d: DType) => (d === "bool" ? 0 : d === "float32" || d === "float64" || d === "float16" ? 2 : 1);
+      if (kind(result.dtype) > kind(this.dtype)) {
         throw new DTypeError(`result type ${result.dtype} can't be cast to the desired output type ${this.dtype}`);
       }
       return this.copy_(result);
@@ -532,10 +532,12 @@ export class Tensor {
   float(): Tensor { return this.to("float32"); }
   int(): Tensor { return this.to("int32"); }
   bool(): Tensor { return this.to("bool"); }
-  /** torch's int64, float64 and float16 casts: those dtypes do not exist in the engine yet (a DTypeError). */
-  long(): Tensor { throw missingDType("long()", "int64", "int32", ".int()"); }
-  double(): Tensor { throw missingDType("double()", "float64", "float32", ".float()"); }
-  half(): Tensor { throw missingDType("half()", "float16", "float32", ".float()"); }
+  /** torch's int64, float64, float16, uint8 and int8 casts (storage dtypes: see ts/dtype.ts). */
+  long(): Tensor { return this.to("int64"); }
+  double(): Tensor { return this.to("float64"); }
+  half(): Tensor { return this.to("float16"); }
+  byte(): Tensor { return this.to("uint8"); }
+  char(): Tensor { return this.to("int8"); }
 
   /**
    * torch's legacy type name: "torch.FloatTensor", "torch.IntTensor" or "torch.BoolTensor";
@@ -547,7 +549,7 @@ export class Tensor {
     if (to === undefined) return TYPE_NAMES[this.dtype];
     const dtype = (Object.keys(TYPE_NAMES) as DType[]).find((d) => TYPE_NAMES[d] === to);
     if (dtype) return this.to(dtype);
-    if (/^torch\.(Long|Double|Half|Short|Char|Byte|BFloat16)Tensor$/.test(to)) throw missingDType(`type("${to}")`, to, "torch.IntTensor or torch.FloatTensor", ".int() / .float()");
+    if (/^torch\.(Short|BFloat16)Tensor$/.test(to)) throw missingDType(`type("${to}")`, to, "torch.IntTensor or torch.FloatTensor", ".int() / .float()");
     return this.to(checkDType(to));
   }
 
@@ -834,10 +836,13 @@ for (const name of BINARY_OPS) {
   });
 }
 
-const TYPE_NAMES: Record<DType, string> = { float32: "torch.FloatTensor", int32: "torch.IntTensor", bool: "torch.BoolTensor" };
+const TYPE_NAMES: Record<DType, string> = {
+  float32: "torch.FloatTensor", int32: "torch.IntTensor", bool: "torch.BoolTensor", uint8: "torch.ByteTensor",
+  int8: "torch.CharTensor", int64: "torch.LongTensor", float64: "torch.DoubleTensor", float16: "torch.HalfTensor",
+};
 
 function missingDType(method: string, dtype: string, use: string, call: string): DTypeError {
-  return new DTypeError(`${method}: dtype ${dtype} is not supported yet (Kindling has float32, int32 and bool); use ${use} (${call}) instead`);
+  return new DTypeError(`${method}: dtype ${dtype} is not supported yet (Kindling has float32, int32, bool, uint8, int8, int64, float64 and float16); use ${use} (${call}) instead`);
 }
 
 /** The flat (row-major) positions where a bool tensor holds, as an int32 index tensor (a host read). */

@@ -2,12 +2,12 @@
 // them (the user may want to inspect them) but say so, in one line naming the tensors.
 import type { Tensor } from "../tensor.js";
 
-/** Counts of NaN and infinite values per float32 tensor that has any. */
+/** Counts of NaN and infinite values per float tensor (float32, float64, float16) that has any. */
 export function nonFinite(tensors: Record<string, Tensor>): { name: string; nan: number; inf: number }[] {
   const out: { name: string; nan: number; inf: number }[] = [];
   for (const [name, t] of Object.entries(tensors)) {
-    if (t.dtype !== "float32") continue;
-    const v = t.dataSync() as Float32Array;
+    if (t.dtype !== "float32" && t.dtype !== "float64" && t.dtype !== "float16") continue;
+    const v = t.dataSync() as Float32Array | Float64Array;
     let nan = 0, inf = 0;
     for (let i = 0; i < v.length; i++) {
       const x = v[i];

@@ -5,7 +5,9 @@
 // corrupt or hostile file raises a SafetensorsError and creates nothing.
 import { fromArray, fromBytes } from "../creation.js";
 import { ValueError } from "../errors.js";
-import type { AnyTypedArray, DType } from "../dtype.js";
+import { dtypeSize, type DType } from "../dtype.js";
+import { hostBytes } from "../runtime/engine.js";
+import { flushChecksSync } from "../checks.js";
 import { Tensor } from "../tensor.js";
 import { warnNonFinite } from "./nonfinite.js";
 import { isFileHandle, locate, readSource, writeHandle, writeStored, type Source } from "./stores.js";
@@ -13,12 +15,13 @@ import { writeFileAtomic } from "./atomic.js";
 
 export class SafetensorsError extends ValueError { override name = "SafetensorsError"; }
 
-/** safetensors dtype names <-> Kindling dtypes (I64 and F64 are read, narrowed with a check). */
-const WRITE: Record<DType, string> = { float32: "F32", int32: "I32", bool: "BOOL" };
-const READ: Record<string, { dtype: DType; size: number }> = {
-  F32: { dtype: "float32", size: 4 }, I32: { dtype: "int32", size: 4 }, BOOL: { dtype: "bool", size: 1 },
-  U8: { dtype: "int32", size: 1 }, I64: { dtype: "int32", size: 8 }, F64: { dtype: "float32", size: 8 },
+/** safetensors dtype names <-> Kindling dtypes: each read and written as itself, bit-exact. */
+const WRITE: Record<DType, string> = {
+  float32: "F32", int32: "I32", bool: "BOOL", uint8: "U8", int8: "I8", int64: "I64", float64: "F64", float16: "F16",
 };
+const READ: Record<string, { dtype: DType; size: number }> = Object.fromEntries(
+  (Object.entries(WRITE) as [DType, string][]).map(([d, n]) => [n, { dtype: d, size: dtypeSize(d) }]),
+);
 /** Headers larger than this are refused (safetensors' own reader uses 100 MB). */
 const MAX_HEADER = 100_000_000;
 
@@ -61,18 +64,26 @@ function foreignFormat(first: Uint8Array): string | null {
 /** Serialises tensors (keys sorted by name within the data, as the Python library does); CPU tensors (save() reads any device). */
 export function serialize(what: StateDict | HasStateDict, metadata: Record<string, string> = {}): Uint8Array {
   const tensors = tensorsOf(what);
-  return encode(tensors, Object.keys(tensors).sort().map((n) => tensors[n].dataSync()), metadata);
+  return encode(tensors, Object.keys(tensors).sort().map((n) => bytesOf(tensors[n])), metadata);
 }
 
 /** serialize() through the awaited read, for tensors on any device. */
 export async function serializeAsync(what: StateDict | HasStateDict, metadata: Record<string, string> = {}): Promise<Uint8Array> {
   const tensors = tensorsOf(what);
   const names = Object.keys(tensors).sort();
-  return encode(tensors, await Promise.all(names.map((n) => tensors[n].data())), metadata);
+  // Storage-only dtypes live on the CPU (no device has them), so their bytes read synchronously.
+  return encode(tensors, await Promise.all(names.map(async (n) => (tensors[n].device === "cpu" ? bytesOf(tensors[n]) : await tensors[n].data()))), metadata);
+}
+
+/** A CPU tensor's storage bytes, as safetensors lays them out (row-major, little-endian). */
+function bytesOf(t: Tensor): Uint8Array {
+  if (t.device !== "cpu") throw new SafetensorsError(`serialize() cannot read a ${t.device} tensor synchronously; use await kd.save()`);
+  flushChecksSync();
+  return hostBytes(t.handle, t.dtype, t.numel());
 }
 
 /** The file's bytes from the tensors and their elements (read already, in sorted key order). */
-function encode(tensors: StateDict, datas: AnyTypedArray[], metadata: Record<string, string>): Uint8Array {
+function encode(tensors: StateDict, datas: ArrayBufferView[], metadata: Record<string, string>): Uint8Array {
   const names = Object.keys(tensors).sort();
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) {
@@ -149,24 +160,9 @@ function parseHeader(head: Uint8Array, dataLen: number): { entries: Entry[]; met
   return { entries, metadata };
 }
 
-/** Element values of a dtype that needs converting (BOOL normalised, U8 widened, I64/F64 narrowed). */
+/** Element values of a dtype that needs converting (BOOL normalised to 0/1). */
 function convert(e: Entry, raw: Uint8Array): Float64Array {
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const count = raw.byteLength / READ[e.dtype].size;
-  const values = new Float64Array(count);
-  for (let i = 0; i < count; i++) {
-    switch (e.dtype) {
-      case "F64": values[i] = view.getFloat64(8 * i, true); break;
-      case "U8": case "BOOL": values[i] = raw[i]; break;
-      case "I64": {
-        const v = view.getBigInt64(8 * i, true);
-        if (v > 2147483647n || v < -2147483648n) throw new SafetensorsError(`tensor "${e.name}": int64 value ${v} does not fit in int32`);
-        values[i] = Number(v);
-        break;
-      }
-    }
-  }
-  return values;
+  return Float64Array.from(raw, (x) => (x ? 1 : 0));
 }
 
 /**
@@ -180,7 +176,7 @@ function materialize(entries: Entry[], fill: (e: Entry, dst: Uint8Array) => void
   try {
     for (const e of entries) {
       const { dtype } = READ[e.dtype];
-      if (e.dtype === "F32" || e.dtype === "I32") {
+      if (e.dtype !== "BOOL") {
         setOwn(tensors, e.name, fromBytes(e.shape, dtype, (dst) => fill(e, dst)));
       } else {
         const raw = new Uint8Array(e.end - e.begin);

@@ -4,7 +4,7 @@
 // ts/generated/calls.ts), and the functions below are the only ones that touch engine memory.
 // A WebGPU or worker device intercepts here, not in each module.
 import { abi, scratch } from "./abi.js";
-import { arrayFor, dtypeCode, dtypeSize, type AnyTypedArray, type DType } from "../dtype.js";
+import { dtypeCode, dtypeSize, readElements, type AnyTypedArray, type DType } from "../dtype.js";
 import * as call from "../generated/calls.js";
 
 export { call };
@@ -27,7 +27,7 @@ export function allocFilled(shape: readonly number[], dtype: DType, fill: (dst: 
 
 /** A copy of the `n` elements at `ptr` (a contiguous tensor's kd_data_ptr) as `dtype`. */
 export function copyOut(dtype: DType, ptr: number, n: number): AnyTypedArray {
-  return arrayFor(dtype, abi().memory.buffer, ptr, n).slice();
+  return readElements(dtype, abi().memory.buffer, ptr, n);
 }
 
 /** A copy of a tensor's `n` elements (row-major) out of engine memory. */
@@ -35,6 +35,16 @@ export function hostCopy(h: number, dtype: DType, n: number): AnyTypedArray {
   const c = call.contiguous(h);
   try {
     return copyOut(dtype, abi().kd_data_ptr(c), n);
+  } finally {
+    call.release(c);
+  }
+}
+
+/** A copy of a CPU tensor's storage bytes (row-major, little-endian: int64 and float16 exact). */
+export function hostBytes(h: number, dtype: DType, n: number): Uint8Array {
+  const c = call.contiguous(h);
+  try {
+    return new Uint8Array(abi().memory.buffer, abi().kd_data_ptr(c), n * dtypeSize(dtype)).slice();
   } finally {
     call.release(c);
   }

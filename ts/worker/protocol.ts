@@ -1,10 +1,10 @@
 // What crosses between the caller and the engine in a kd.worker: plain, structured-cloneable
 // specs and results, and tensors as payloads whose ArrayBuffer is transferred.
-import type { DType } from "../dtype.js";
+import type { AnyTypedArray, DType } from "../dtype.js";
 
 /** A tensor in flight: its elements in row-major order, its shape and dtype. */
 export interface TensorPayload {
-  data: Float32Array | Int32Array | Uint8Array;
+  data: AnyTypedArray;
   shape: number[];
   dtype: DType;
 }

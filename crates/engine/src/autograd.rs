@@ -77,6 +77,9 @@ impl Tensor {
         if !self.is_leaf() {
             bail!(Autograd, "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().");
         }
+        if on && matches!(self.dtype(), crate::dtype::DType::F64 | crate::dtype::DType::F16) {
+            bail!(DType, "{} tensors cannot require gradients here (autograd computes in float32); cast with .float() first", self.dtype().name());
+        }
         if on && !self.dtype().is_float() {
             bail!(DType, "only Tensors of floating point dtype can require gradients (got {})", self.dtype().name());
         }

@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 use core::cell::RefCell;
 
-use crate::dtype::{DType, Elem};
+use crate::dtype::{DType, Elem, F16, U8};
 use crate::error::{err, Result};
 
 /// Largest storage the engine will try to allocate (wasm32 has 4 GiB of address space).
@@ -17,15 +17,28 @@ pub enum Buffer {
     F32(Vec<f32>),
     I32(Vec<i32>),
     Bool(Vec<u8>),
+    U8(Vec<U8>),
+    I8(Vec<i8>),
+    I64(Vec<i64>),
+    F64(Vec<f64>),
+    F16(Vec<F16>),
     Gpu { id: u32, dtype: DType, len: usize },
 }
 
 impl Buffer {
     pub fn dtype(&self) -> DType {
-        match self { Buffer::F32(_) => DType::F32, Buffer::I32(_) => DType::I32, Buffer::Bool(_) => DType::Bool, Buffer::Gpu { dtype, .. } => *dtype }
+        match self {
+            Buffer::F32(_) => DType::F32, Buffer::I32(_) => DType::I32, Buffer::Bool(_) => DType::Bool,
+            Buffer::U8(_) => DType::U8, Buffer::I8(_) => DType::I8, Buffer::I64(_) => DType::I64,
+            Buffer::F64(_) => DType::F64, Buffer::F16(_) => DType::F16, Buffer::Gpu { dtype, .. } => *dtype,
+        }
     }
     pub fn len(&self) -> usize {
-        match self { Buffer::F32(v) => v.len(), Buffer::I32(v) => v.len(), Buffer::Bool(v) => v.len(), Buffer::Gpu { len, .. } => *len }
+        match self {
+            Buffer::F32(v) => v.len(), Buffer::I32(v) => v.len(), Buffer::Bool(v) => v.len(), Buffer::U8(v) => v.len(),
+            Buffer::I8(v) => v.len(), Buffer::I64(v) => v.len(), Buffer::F64(v) => v.len(), Buffer::F16(v) => v.len(),
+            Buffer::Gpu { len, .. } => *len,
+        }
     }
     /// The device the buffer's memory is on.
     pub fn device(&self) -> Device { if matches!(self, Buffer::Gpu { .. }) { Device::WebGpu } else { Device::Cpu } }
@@ -36,6 +49,11 @@ impl Buffer {
             Buffer::F32(v) => v.as_ptr() as *const u8,
             Buffer::I32(v) => v.as_ptr() as *const u8,
             Buffer::Bool(v) => v.as_ptr(),
+            Buffer::U8(v) => v.as_ptr() as *const u8,
+            Buffer::I8(v) => v.as_ptr() as *const u8,
+            Buffer::I64(v) => v.as_ptr() as *const u8,
+            Buffer::F64(v) => v.as_ptr() as *const u8,
+            Buffer::F16(v) => v.as_ptr() as *const u8,
             Buffer::Gpu { .. } => core::ptr::null(),
         }
     }

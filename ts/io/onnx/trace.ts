@@ -32,7 +32,10 @@ export interface Value {
 
 export type Attr = number | number[] | string | { floats: number[] } | { float: number } | TensorProto;
 
-export const ONNX_TYPE: Record<DType, number> = { float32: DataType.FLOAT, int32: DataType.INT32, bool: DataType.BOOL };
+export const ONNX_TYPE: Record<DType, number> = {
+  float32: DataType.FLOAT, int32: DataType.INT32, bool: DataType.BOOL, uint8: DataType.UINT8, int8: DataType.INT8,
+  int64: DataType.INT64, float64: DataType.DOUBLE, float16: DataType.FLOAT16,
+};
 
 /** Thrown inside a recording (an opaque input, an op ONNX cannot express): the output is marked opaque with the reason. */
 export class Unexportable extends Error {

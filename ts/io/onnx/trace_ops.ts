@@ -12,7 +12,8 @@ const norm = (d: number, n: number) => (d < 0 ? d + n : d);
 const ints = (n: number) => (n > 0 ? scratchInts(n) : []);
 /** A slice end that means "to the end" for any input size (ONNX clamps it). */
 const TO_END = Number.MAX_SAFE_INTEGER;
-const KIND: Record<DType, number> = { bool: 0, int32: 1, float32: 2 };
+// The engine's promotion order (crates/engine/src/dtype.rs `rank`).
+const KIND: Record<DType, number> = { bool: 0, uint8: 1, int8: 2, int32: 3, int64: 4, float16: 5, float32: 6, float64: 7 };
 const promote = (a: DType, b: DType): DType => (KIND[a] >= KIND[b] ? a : b);
 
 /** The output's batch dim under numpy broadcasting, from whichever input has one. */

@@ -104,6 +104,7 @@ fn fmin(x: f32, y: f32) -> f32 { if x.is_nan() || y.is_nan() { f32::NAN } else i
 pub fn binary(op: BinaryOp, name: &str, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     use BinaryOp::*;
     a.check_device(b, name)?;
+    crate::dtype::check_computes(name, &[a.dtype(), b.dtype()])?;
     let pd = DType::promote(a.dtype(), b.dtype());
     let rule = rule(op);
     if rule == DTypeRule::Compare {

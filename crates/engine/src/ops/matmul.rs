@@ -9,6 +9,7 @@ use crate::shape::{broadcast_shapes, fmt_shape};
 use crate::tensor::Tensor;
 
 pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    crate::dtype::check_computes("matmul", &[a.dtype(), b.dtype()])?;
     a.check_device(b, "matmul")?;
     if a.ndim() == 0 || b.ndim() == 0 {
         bail!(Shape, "both arguments to matmul need to be at least 1D, but they are {}D and {}D", a.ndim(), b.ndim());

@@ -42,6 +42,7 @@ fn plan(t: &Tensor, dims: Option<&[i64]>, keepdim: bool) -> Result<(Vec<usize>, 
 }
 
 pub fn reduce(op: ReduceOp, name: &str, t: &Tensor, dims: Option<&[i64]>, keepdim: bool, correction: f64) -> Result<Tensor> {
+    crate::dtype::check_computes(name, &[t.dtype()])?;
     use ReduceOp::*;
     if matches!(op, Argmax | Argmin) && dims.is_some_and(|d| d.len() > 1) {
         bail!(Value, "{}(): expected a single dim, got {}", name, dims.unwrap().len());
@@ -66,6 +67,7 @@ pub fn reduce(op: ReduceOp, name: &str, t: &Tensor, dims: Option<&[i64]>, keepdi
 
 /// max/min along one dim: (values, indices), as torch.max(t, dim).
 pub fn extreme_dim(t: &Tensor, dim: i64, keepdim: bool, want_max: bool) -> Result<(Tensor, Tensor)> {
+    crate::dtype::check_computes(if want_max { "max" } else { "min" }, &[t.dtype()])?;
     let (name, vop, iop) = if want_max { ("max", ReduceOp::Amax, ReduceOp::Argmax) } else { ("min", ReduceOp::Amin, ReduceOp::Argmin) };
     let v = reduce(vop, name, t, Some(&[dim]), keepdim, 0.0)?;
     let i = reduce(iop, name, t, Some(&[dim]), keepdim, 0.0)?;

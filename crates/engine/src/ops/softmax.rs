@@ -6,6 +6,7 @@ use crate::shape::wrap_dim;
 use crate::tensor::Tensor;
 
 pub fn softmax(t: &Tensor, dim: i64, log: bool) -> Result<Tensor> {
+    crate::dtype::check_computes(if log { "log_softmax" } else { "softmax" }, &[t.dtype()])?;
     let name = if log { "log_softmax" } else { "softmax" };
     if t.dtype() != DType::F32 {
         bail!(DType, "{}(): expected a floating point tensor, got {}", name, t.dtype().name());

@@ -130,6 +130,7 @@ pub fn sigmoid(x: f32) -> f32 {
 
 /// op(t), the CPU or device loop picked by the backend; bool negation refused as torch does.
 pub fn unary(op: UnaryOp, _name: &str, keeps_int: bool, t: &Tensor) -> Result<Tensor> {
+    crate::dtype::check_computes(if _name.is_empty() { "unary op" } else { _name }, &[t.dtype()])?;
     if t.dtype() == DType::Bool && op == UnaryOp::Neg {
         bail!(DType, "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
     }
@@ -138,6 +139,7 @@ pub fn unary(op: UnaryOp, _name: &str, keeps_int: bool, t: &Tensor) -> Result<Te
 
 /// clamp(min, max) with either bound optional; keeps the dtype (ints clamp to int bounds).
 pub fn clamp(t: &Tensor, lo: Option<f64>, hi: Option<f64>) -> Result<Tensor> {
+    crate::dtype::check_computes("clamp", &[t.dtype()])?;
     if lo.is_none() && hi.is_none() {
         bail!(Value, "torch.clamp: At least one of 'min' or 'max' must not be None");
     }
@@ -152,6 +154,7 @@ pub fn clamp(t: &Tensor, lo: Option<f64>, hi: Option<f64>) -> Result<Tensor> {
 
 /// Ops with one float parameter: leaky_relu(slope), elu(alpha), hardtanh, ...
 pub fn leaky_relu(t: &Tensor, slope: f32) -> Result<Tensor> {
+    crate::dtype::check_computes("leaky_relu", &[t.dtype()])?;
     crate::backend::of(t.device()).leaky_relu(t, slope)
 }
 

@@ -1,33 +1,28 @@
 //! Filled tensors: full, arange, linspace, eye.
-use crate::dtype::DType;
+use crate::dtype::{DType, Elem, Wide};
 use crate::error::Result;
 use crate::shape::checked_numel;
-use crate::storage::{try_with_capacity, Buffer};
+use crate::storage::try_with_capacity;
 use crate::tensor::Tensor;
 
 pub fn full(shape: &[usize], value: f64, dtype: DType) -> Result<Tensor> {
     let n = checked_numel(shape)?;
     let s = shape.to_vec();
-    Ok(match dtype {
-        DType::F32 => { let mut v = try_with_capacity::<f32>(n)?; v.resize(n, value as f32); Tensor::from_vec(v, s) }
-        DType::I32 => { let mut v = try_with_capacity::<i32>(n)?; v.resize(n, value as i32); Tensor::from_vec(v, s) }
-        DType::Bool => { let mut v = try_with_capacity::<u8>(n)?; v.resize(n, (value != 0.0) as u8); Tensor::from_vec(v, s) }
-    })
+    Ok(crate::with_elem!(dtype, T => {
+        let mut v = try_with_capacity::<T>(n)?;
+        v.resize(n, T::from_wide(crate::dtype::Wide::F(value)));
+        Tensor::from_vec(v, s)
+    }))
 }
 
 pub fn arange(start: f64, step: f64, n: usize, dtype: DType) -> Result<Tensor> {
-    match dtype {
-        DType::I32 => {
-            let mut v = try_with_capacity::<i32>(n)?;
-            v.extend((0..n).map(|i| (start + i as f64 * step) as i32));
-            Ok(Tensor::from_vec(v, alloc::vec![n]))
-        }
-        _ => {
-            let mut v = try_with_capacity::<f32>(n)?;
-            v.extend((0..n).map(|i| (start + i as f64 * step) as f32));
-            Ok(Tensor::from_vec(v, alloc::vec![n]))
-        }
-    }
+    // Each element computed in f64 and cast as torch casts (storage dtypes included).
+    let d = if dtype == DType::Bool { DType::F32 } else { dtype };
+    crate::with_elem!(d, T => {
+        let mut v = try_with_capacity::<T>(n)?;
+        v.extend((0..n).map(|i| T::from_wide(Wide::F(start + i as f64 * step))));
+        Ok(Tensor::from_vec(v, alloc::vec![n]))
+    })
 }
 
 pub fn linspace(start: f64, end: f64, n: usize) -> Result<Tensor> {
@@ -43,14 +38,10 @@ pub fn eye(n: usize, m: usize, dtype: DType) -> Result<Tensor> {
     let t = full(&[n, m], 0.0, dtype)?;
     {
         let mut b = t.storage.buf.borrow_mut();
-        for i in 0..n.min(m) {
-            match &mut *b {
-                Buffer::F32(v) => v[i * m + i] = 1.0,
-                Buffer::I32(v) => v[i * m + i] = 1,
-                Buffer::Bool(v) => v[i * m + i] = 1,
-                Buffer::Gpu { .. } => {}
-            }
-        }
+        crate::with_elem!(dtype, T => {
+            let v = T::slice_mut(&mut b);
+            for i in 0..n.min(m) { v[i * m + i] = T::from_wide(Wide::I(1)); }
+        });
     }
     Ok(t)
 }

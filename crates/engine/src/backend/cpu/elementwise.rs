@@ -96,6 +96,7 @@ pub fn unary(op: UnaryOp, t: &Tensor, keeps_int: bool) -> Result<Tensor> {
             map::<i32, i32>(&i, crate::ops::unary::cpu_i32(op))
         }
         DType::F32 | DType::I32 | DType::Bool => crate::ops::unary::cpu_f32(op, t),
+        other => { crate::dtype::check_computes("unary op", &[other])?; unreachable!() }
     }
 }
 
@@ -146,6 +147,7 @@ pub fn binary(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
             DType::F32 => cpu_cmp::<f32>(op, a, b),
             DType::I32 => cpu_cmp::<i32>(op, a, b),
             DType::Bool => cpu_cmp::<u8>(op, a, b),
+            other => { crate::dtype::check_computes("comparison", &[other])?; unreachable!() }
         };
     }
     if a.dtype() == DType::F32 { cpu_f32(op, a, b) } else { cpu_i32(op, a, b) }

@@ -22,11 +22,7 @@ fn cat_typed<T: Elem>(ts: &[Tensor], d: usize, shape: Vec<usize>) -> Result<Tens
 }
 
 pub fn cat(ts: &[Tensor], d: usize, shape: Vec<usize>, dtype: DType) -> Result<Tensor> {
-    match dtype {
-        DType::F32 => cat_typed::<f32>(ts, d, shape),
-        DType::I32 => cat_typed::<i32>(ts, d, shape),
-        DType::Bool => cat_typed::<u8>(ts, d, shape),
-    }
+    crate::with_elem!(dtype, T => cat_typed::<T>(ts, d, shape))
 }
 
 fn index_select_typed<T: Elem>(t: &Tensor, d: usize, idx: &[usize]) -> Result<Tensor> {
@@ -45,11 +41,7 @@ fn index_select_typed<T: Elem>(t: &Tensor, d: usize, idx: &[usize]) -> Result<Te
 }
 
 pub fn index_select(t: &Tensor, d: usize, idx: &[usize]) -> Result<Tensor> {
-    match t.dtype() {
-        DType::F32 => index_select_typed::<f32>(t, d, idx),
-        DType::I32 => index_select_typed::<i32>(t, d, idx),
-        DType::Bool => index_select_typed::<u8>(t, d, idx),
-    }
+    crate::with_elem!(t.dtype(), T => index_select_typed::<T>(t, d, idx))
 }
 
 /// Visits every multi-index of `shape` in row-major order.
@@ -84,11 +76,7 @@ fn gather_typed<T: Elem>(t: &Tensor, d: usize, index_shape: &[usize], idx: &[usi
 }
 
 pub fn gather(t: &Tensor, d: usize, index_shape: &[usize], idx: &[usize]) -> Result<Tensor> {
-    match t.dtype() {
-        DType::F32 => gather_typed::<f32>(t, d, index_shape, idx),
-        DType::I32 => gather_typed::<i32>(t, d, index_shape, idx),
-        DType::Bool => gather_typed::<u8>(t, d, index_shape, idx),
-    }
+    crate::with_elem!(t.dtype(), T => gather_typed::<T>(t, d, index_shape, idx))
 }
 
 fn scatter_add_typed<T: Elem>(t: &Tensor, d: usize, index_shape: &[usize], idx: &[usize], src: &Tensor, add: impl Fn(T, T) -> T) -> Result<Tensor> {
@@ -115,6 +103,7 @@ pub fn scatter_add(t: &Tensor, d: usize, index_shape: &[usize], idx: &[usize], s
         DType::F32 => scatter_add_typed::<f32>(t, d, index_shape, idx, src, |a, b| a + b),
         DType::I32 => scatter_add_typed::<i32>(t, d, index_shape, idx, src, |a, b| a.wrapping_add(b)),
         DType::Bool => scatter_add_typed::<u8>(t, d, index_shape, idx, src, |a, b| a | b),
+        other => { crate::dtype::check_computes("scatter_add", &[other])?; unreachable!() }
     }
 }
 
@@ -135,9 +124,5 @@ fn where_typed<T: Elem>(c: &Tensor, a: &Tensor, b: &Tensor, shape: Vec<usize>) -
 }
 
 pub fn where_(c: &Tensor, a: &Tensor, b: &Tensor, shape: Vec<usize>) -> Result<Tensor> {
-    match a.dtype() {
-        DType::F32 => where_typed::<f32>(c, a, b, shape),
-        DType::I32 => where_typed::<i32>(c, a, b, shape),
-        DType::Bool => where_typed::<u8>(c, a, b, shape),
-    }
+    crate::with_elem!(a.dtype(), T => where_typed::<T>(c, a, b, shape))
 }

@@ -40,11 +40,7 @@ pub fn to_vec<T: Elem>(t: &Tensor) -> Result<Vec<T>> {
 }
 
 pub fn read(t: &Tensor) -> Result<Buffer> {
-    Ok(match t.dtype() {
-        DType::F32 => Buffer::F32(to_vec::<f32>(t)?),
-        DType::I32 => Buffer::I32(to_vec::<i32>(t)?),
-        DType::Bool => Buffer::Bool(to_vec::<u8>(t)?),
-    })
+    Ok(crate::with_elem!(t.dtype(), T => T::into_buffer(to_vec::<T>(t)?)))
 }
 
 pub fn contiguous(t: &Tensor) -> Result<Tensor> {
@@ -77,11 +73,7 @@ pub fn copy_into(dst: &Tensor, src: &Tensor, ss: &[usize]) -> Result<()> {
         });
         Ok(())
     }
-    match dst.dtype() {
-        DType::F32 => go::<f32>(dst, src, ss),
-        DType::I32 => go::<i32>(dst, src, ss),
-        DType::Bool => go::<u8>(dst, src, ss),
-    }
+    crate::with_elem!(dst.dtype(), T => go::<T>(dst, src, ss))
 }
 
 fn cast_to<S: Elem, D: Elem>(t: &Tensor, conv: impl Fn(S) -> D) -> Result<Tensor> {
@@ -94,16 +86,8 @@ fn cast_to<S: Elem, D: Elem>(t: &Tensor, conv: impl Fn(S) -> D) -> Result<Tensor
     Ok(Tensor::from_vec(out, t.shape.clone()))
 }
 
+/// Every pair of dtypes, through `Wide` (ints exact as i64, floats as f64): see `Elem::from_wide`.
 pub fn cast(t: &Tensor, dtype: DType) -> Result<Tensor> {
-    use DType::*;
-    Ok(match (t.dtype(), dtype) {
-        (a, b) if a == b => t.clone(),
-        (F32, I32) => cast_to::<f32, i32>(t, |x| x.to_i32())?,
-        (F32, Bool) => cast_to::<f32, u8>(t, |x| x.to_bool() as u8)?,
-        (I32, F32) => cast_to::<i32, f32>(t, |x| x as f32)?,
-        (I32, Bool) => cast_to::<i32, u8>(t, |x| (x != 0) as u8)?,
-        (Bool, F32) => cast_to::<u8, f32>(t, |x| x as f32)?,
-        (Bool, I32) => cast_to::<u8, i32>(t, |x| x as i32)?,
-        _ => unreachable!(),
-    })
+    if t.dtype() == dtype { return Ok(t.clone()); }
+    crate::with_elem!(t.dtype(), S => crate::with_elem!(dtype, D => cast_to::<S, D>(t, |x| D::from_wide(x.to_wide()))))
 }

@@ -86,6 +86,7 @@ pub fn reduce(op: ReduceOp, t: &Tensor, red: &[usize], out_shape: Vec<usize>, co
             DType::F32 => generic::<f32>(op, t, red, out_shape),
             DType::I32 => generic::<i32>(op, t, red, out_shape),
             DType::Bool => generic::<u8>(op, t, red, out_shape),
+            other => { crate::dtype::check_computes("reduction", &[other])?; unreachable!() }
         },
     }
 }
