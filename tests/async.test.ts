@@ -196,22 +196,20 @@ describe("async tidy", () => {
 });
 
 describe("library paths read through the awaited form", () => {
-  it("kd.save and kd.saveCheckpoint read every tensor with await t.data(), never dataSync", async () => {
+  // CPU tensors are read as their raw storage bytes (exact for float16/int64); a tensor on another
+  // device would go through await t.data(). Neither path may use the synchronous dataSync.
+  it("kd.save and kd.saveCheckpoint never read through dataSync", async () => {
     const m = new kd.nn.Linear(3, 2);
-    const data = vi.spyOn(kd.Tensor.prototype, "data");
     const sync = vi.spyOn(kd.Tensor.prototype, "dataSync");
     try {
       const blob = (await kd.save({ a: kd.ones(2), b: kd.zeros([1, 3]) })) as Blob;
-      expect(data).toHaveBeenCalledTimes(2);
       const back = kd.safetensors.deserialize(new Uint8Array(await blob.arrayBuffer())).tensors;
-      data.mockClear();
       await kd.saveCheckpoint(undefined, { model: m });
-      expect(data.mock.calls.length).toBeGreaterThanOrEqual(2); // weight and bias at least
       expect(sync).not.toHaveBeenCalled();
       sync.mockRestore();
       expect(Array.from(back.a.dataSync())).toEqual([1, 1]);
+      expect(back.b.shape).toEqual([1, 3]);
     } finally {
-      data.mockRestore();
       sync.mockRestore();
     }
     expect(vi.isMockFunction(kd.Tensor.prototype.dataSync)).toBe(false);
