@@ -12,7 +12,6 @@ Prints JSON {"files": {relpath: [Event as dict]}, "torch": {name: Summary as dic
 "torch_bytes": {name: hex of SerializeToString}}.
 usage: check_tfevents_torch.py LOGDIR SPEC.json
 """
-import importlib.util
 import json
 import os
 import struct
@@ -22,6 +21,8 @@ import types
 import numpy as np
 import torch
 from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message_factory, struct_pb2
+
+from torch_tensorboard import default_bins, load_summary
 
 F = descriptor_pb2.FieldDescriptorProto
 T = {"double": F.TYPE_DOUBLE, "float": F.TYPE_FLOAT, "int64": F.TYPE_INT64, "int32": F.TYPE_INT32, "bool": F.TYPE_BOOL,
@@ -157,22 +158,8 @@ def main():
         m = types.ModuleType(name)
         m.__dict__.update(attrs)
         sys.modules[name] = m
-    path = os.path.join(os.path.dirname(torch.__file__), "utils", "tensorboard", "summary.py")
-    pkg = types.ModuleType("tbsum")
-    pkg.__path__ = [os.path.dirname(path)]
-    sys.modules["tbsum"] = pkg
-    s = importlib.util.spec_from_file_location("tbsum.summary", path)
-    summary = importlib.util.module_from_spec(s)
-    s.loader.exec_module(summary)
-    shim = types.ModuleType("np_shim")  # torch 1.13's np.greater(..., dtype=np.int32) predates numpy 1.25
-    shim.__dict__.update({k: getattr(np, k) for k in dir(np) if not k.startswith("__")})
-    shim.greater = lambda a, b, dtype=None: np.greater(a, b).astype(dtype) if dtype else np.greater(a, b)
-    summary.np = shim
-
-    wsrc = open(os.path.join(os.path.dirname(path), "writer.py")).read()
-    body = wsrc[wsrc.index("        v = 1e-12"):wsrc.index("self.default_bins = ")]
-    scope = {}
-    exec("\n".join(line[8:] for line in body.splitlines()) + "\ndefault_bins = neg_buckets[::-1] + [0] + buckets\n", scope)
+    summary = load_summary()
+    bins = default_bins()
 
     Event = get("Event")
     todict = lambda m: json_format.MessageToDict(m, preserving_proto_field_name=True)
@@ -196,7 +183,7 @@ def main():
         if case["kind"] == "scalar":
             m = summary.scalar(case["tag"], case["value"])
         elif case["kind"] == "histogram":
-            m = summary.histogram(case["tag"], np.array(case["values"], dtype=np.float64), scope["default_bins"])
+            m = summary.histogram(case["tag"], np.array(case["values"], dtype=np.float64), bins)
         elif case["kind"] == "text":
             m = summary.text(case["tag"], case["text"])
         elif case["kind"] == "hparams":

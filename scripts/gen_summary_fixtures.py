@@ -21,6 +21,7 @@ from torch import nn
 
 sys.path.insert(0, os.path.dirname(__file__))
 from torch_models import TinyVGG  # noqa: E402
+from torch_tensorboard import default_bins, load_summary  # noqa: E402
 
 
 class Proto:
@@ -39,37 +40,12 @@ def fake_tensorboard():
         for attr in ["HistogramProto", "Summary", "SummaryMetadata", "TensorProto", "TensorShapeProto", "PrCurvePluginData", "TextPluginData"]:
             setattr(m, attr, Proto)
         sys.modules[n] = m
-    # torch.utils.tensorboard/__init__ checks tensorboard's version; import the summary module by path.
-    import importlib.util
-    path = os.path.join(os.path.dirname(torch.__file__), "utils", "tensorboard", "summary.py")
-    pkg = types.ModuleType("tbsum")
-    pkg.__path__ = [os.path.dirname(path)]
-    sys.modules["tbsum"] = pkg
-    spec = importlib.util.spec_from_file_location("tbsum.summary", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    # torch 1.13 calls np.greater(counts, 0, dtype=np.int32), which numpy >= 1.25 rejects; the
-    # same comparison cast afterwards gives the same 0/1 counts.
-    shim = types.ModuleType("np_shim")
-    shim.__dict__.update({k: getattr(np, k) for k in dir(np) if not k.startswith("__")})
-    shim.greater = lambda a, b, dtype=None: np.greater(a, b).astype(dtype) if dtype else np.greater(a, b)
-    mod.np = shim
-    return mod
-
-
-def torch_default_bins():
-    src = open(os.path.join(os.path.dirname(torch.__file__), "utils", "tensorboard", "writer.py")).read()
-    start = src.index("        v = 1e-12")
-    end = src.index("self.default_bins = neg_buckets[::-1] + [0] + buckets")
-    body = "\n".join(line[8:] for line in src[start:end].splitlines())
-    scope = {}
-    exec(body + "\ndefault_bins = neg_buckets[::-1] + [0] + buckets\n", scope)
-    return scope["default_bins"]
+    return load_summary()
 
 
 def histograms():
     summary = fake_tensorboard()
-    bins = torch_default_bins()
+    bins = default_bins()
     g = torch.Generator().manual_seed(0)
     cases = {
         "normal": torch.randn(1000, generator=g).double().numpy(),
