@@ -75,8 +75,22 @@ describe("dim and index errors", () => {
     expect(thrown(kd.IndexError, () => t.get(3))).toBe("index 3 is out of bounds for dimension 0 with size 3");
     expect(thrown(kd.IndexError, () => t.indexSelect(1, kd.tensor([0, 4], { dtype: "int32" })))).toBe("index 4 is out of bounds for dimension 1 with size 4");
     expect(thrown(kd.IndexError, () => t.gather(0, kd.tensor([[3]], { dtype: "int32" })))).toBe("index 3 is out of bounds for dimension 0 with size 3");
+    const ones = kd.ones([1, 1]);
+    expect(thrown(kd.IndexError, () => t.scatterAdd(0, kd.tensor([[-4]], { dtype: "int32" }), ones))).toBe("index -4 is out of bounds for dimension 0 with size 3");
     expect(thrown(kd.IndexError, () => t.get(0, 0, 0))).toMatch(/too many indices for tensor of dimension 2/);
     expect(thrown(kd.IndexError, () => t.narrow(1, 2, 3))).toMatch(/start \(2\) \+ length \(3\) exceeds dimension size \(4\)/);
+  });
+});
+
+describe("value errors", () => {
+  it("integer division by zero is PyTorch's ZeroDivisionError, checked by the backend's kernel", () => {
+    const a = kd.tensor([7, -7, 3], { dtype: "int32" });
+    const b = kd.tensor([2, 0, 1], { dtype: "int32" });
+    expect(thrown(kd.ValueError, () => kd.remainder(a, b))).toBe("ZeroDivisionError: integer remainder by zero");
+    expect(thrown(kd.ValueError, () => kd.floorDivide(a, b))).toBe("ZeroDivisionError: integer floor_divide by zero");
+    // float division by zero is IEEE (inf), and a non-zero integer divisor computes
+    expect(kd.floorDivide(a, kd.tensor([2, -2, 1], { dtype: "int32" })).tolist()).toEqual([3, 3, 3]);
+    expect(kd.remainder(kd.tensor([7.0]), kd.tensor([0.0])).tolist()[0]).toBeNaN();
   });
 });
 

@@ -102,13 +102,14 @@ pub trait Backend {
     fn clamp_grad(&self, x: &Tensor, g: &Tensor, lo: f32, hi: f32) -> Result<Tensor>;
     fn leaky_relu(&self, t: &Tensor, slope: f32) -> Result<Tensor>;
     fn leaky_relu_grad(&self, x: &Tensor, g: &Tensor, slope: f32) -> Result<Tensor>;
-    /// a op b broadcast, a and b already of the op's compute dtype.
+    /// a op b broadcast, a and b already of the op's compute dtype. Integer remainder and
+    /// floor_divide by zero are the backend's to report (the CPU at once, PyTorch's
+    /// ZeroDivisionError; a device through its error flag at the next read), so the op never
+    /// reads the divisor back to the host.
     fn binary(&self, op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor>;
     /// The raw elementwise term of op's derivative for input `side` (0: a, 1: b), see
     /// backend/cpu/elementwise.rs; ops/binary.rs composes the rest of each rule.
     fn binary_grad_term(&self, op: BinaryOp, side: usize, a: &Tensor, b: &Tensor, y: &Tensor) -> Result<Tensor>;
-    /// Whether any element of an int32 tensor is 0 (integer division's check, a host sync).
-    fn any_zero(&self, t: &Tensor) -> Result<bool>;
     /// c ? a : b, broadcast to `shape` (c bool, a and b of one dtype).
     fn where_(&self, c: &Tensor, a: &Tensor, b: &Tensor, shape: Vec<usize>) -> Result<Tensor>;
 
@@ -124,12 +125,14 @@ pub trait Backend {
     // ---- indexing -----------------------------------------------------------------------
     /// ts (of `dtype`, non-empty ones) concatenated along d into `shape`.
     fn cat(&self, ts: &[Tensor], d: usize, shape: Vec<usize>, dtype: DType) -> Result<Tensor>;
-    /// Rows idx (checked, in range) of t along d.
-    fn index_select(&self, t: &Tensor, d: usize, idx: &[usize]) -> Result<Tensor>;
-    /// out[ix] = t[ix with dim d replaced by idx[n]], over index's shape.
-    fn gather(&self, t: &Tensor, d: usize, index_shape: &[usize], idx: &[usize]) -> Result<Tensor>;
-    /// t with src added at the gather positions (src of t's dtype).
-    fn scatter_add(&self, t: &Tensor, d: usize, index_shape: &[usize], idx: &[usize], src: &Tensor) -> Result<Tensor>;
+    /// Rows `index` (int32, on this device; negative wraps) of t along d. Index values are
+    /// data: the backend checks them against t's size along d (the CPU at once, with
+    /// PyTorch's IndexError; a device through its error flag), never the op.
+    fn index_select(&self, t: &Tensor, d: usize, index: &Tensor) -> Result<Tensor>;
+    /// out[ix] = t[ix with dim d replaced by index[ix]], over index's shape (checked as above).
+    fn gather(&self, t: &Tensor, d: usize, index: &Tensor) -> Result<Tensor>;
+    /// t with src added at the gather positions (src of t's dtype; checked as above).
+    fn scatter_add(&self, t: &Tensor, d: usize, index: &Tensor, src: &Tensor) -> Result<Tensor>;
 
     // ---- linear algebra -----------------------------------------------------------------
     /// Batched f32 a [.., m, k] @ b [.., k, n], batch dims broadcast to `batch`.

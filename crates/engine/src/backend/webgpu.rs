@@ -39,15 +39,14 @@ impl Backend for WebGpu {
     fn leaky_relu_grad(&self, _: &Tensor, _: &Tensor, _: f32) -> Result<Tensor> { no("leaky_relu backward") }
     fn binary(&self, op: BinaryOp, _: &Tensor, _: &Tensor) -> Result<Tensor> { no(crate::ops::binary::BINARY[op as usize].0) }
     fn binary_grad_term(&self, op: BinaryOp, _: usize, _: &Tensor, _: &Tensor, _: &Tensor) -> Result<Tensor> { no(crate::ops::binary::BINARY[op as usize].0) }
-    fn any_zero(&self, _: &Tensor) -> Result<bool> { no("integer division") }
     fn where_(&self, _: &Tensor, _: &Tensor, _: &Tensor, _: Vec<usize>) -> Result<Tensor> { no("where") }
     fn reduce(&self, _: ReduceOp, _: &Tensor, _: &[usize], _: Vec<usize>, _: f64) -> Result<Tensor> { no("reduce") }
     fn prod_grad(&self, _: &Tensor, _: &[usize]) -> Result<Tensor> { no("prod backward") }
     fn softmax(&self, _: &Tensor, _: usize, _: bool) -> Result<Tensor> { no("softmax") }
     fn cat(&self, _: &[Tensor], _: usize, _: Vec<usize>, _: DType) -> Result<Tensor> { no("cat") }
-    fn index_select(&self, _: &Tensor, _: usize, _: &[usize]) -> Result<Tensor> { no("index_select") }
-    fn gather(&self, _: &Tensor, _: usize, _: &[usize], _: &[usize]) -> Result<Tensor> { no("gather") }
-    fn scatter_add(&self, _: &Tensor, _: usize, _: &[usize], _: &[usize], _: &Tensor) -> Result<Tensor> { no("scatter_add") }
+    fn index_select(&self, _: &Tensor, _: usize, _: &Tensor) -> Result<Tensor> { no("index_select") }
+    fn gather(&self, _: &Tensor, _: usize, _: &Tensor) -> Result<Tensor> { no("gather") }
+    fn scatter_add(&self, _: &Tensor, _: usize, _: &Tensor, _: &Tensor) -> Result<Tensor> { no("scatter_add") }
     fn matmul(&self, _: &Tensor, _: &Tensor, _: &[usize], _: Vec<usize>) -> Result<Tensor> { no("matmul") }
     fn conv2d(&self, _: &Tensor, _: &Tensor, _: Option<&Tensor>, _: &ConvGeom) -> Result<Tensor> { no("conv2d") }
     fn conv2d_grad_input(&self, _: &Tensor, _: &Tensor, _: &ConvGeom) -> Result<Tensor> { no("conv2d backward (input)") }

@@ -124,13 +124,8 @@ pub fn binary(op: BinaryOp, name: &str, a: &Tensor, b: &Tensor) -> Result<Tensor
     let compute = if rule == DTypeRule::Float { DType::F32 } else if pd == DType::Bool { DType::I32 } else { pd };
     let (ca, cb) = (cast(a, compute)?, cast(b, compute)?);
     let be = crate::backend::on(&[a, b]);
-    if compute != DType::F32 {
-        // Shapes first (as torch's iterator), then the zero check (a host read of b).
-        broadcast_shapes(&ca.shape, &cb.shape)?;
-        if matches!(op, Remainder | FloorDivide) && crate::backend::of(cb.device()).any_zero(&cb)? {
-            bail!(Value, "ZeroDivisionError: integer {} by zero", name);
-        }
-    }
+    // Shapes first (as torch's iterator); integer division by zero is the backend's check.
+    if compute != DType::F32 { broadcast_shapes(&ca.shape, &cb.shape)?; }
     let out = be.binary(op, &ca, &cb)?;
     // bool (+, *, max, min) bool stays bool in PyTorch; bool / bool is float.
     if pd == DType::Bool && compute != DType::F32 { cast(&out, DType::Bool) } else { Ok(out) }

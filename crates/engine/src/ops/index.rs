@@ -36,31 +36,23 @@ pub fn cat(ts: &[Tensor], dim: i64) -> Result<Tensor> {
     crate::backend::of(first.device()).cat(&cast_all, d, shape, dtype)
 }
 
-/// Index values as usize after bounds checks against `size` (negative indices wrap). A host
-/// read of the index (a readback on a device), for PyTorch's exact error.
-fn checked_indices(index: &Tensor, size: usize, dim: usize, op: &str) -> Result<Vec<usize>> {
+/// The index's dtype (its values are data, checked by the backend against the size).
+fn check_index_dtype(index: &Tensor, op: &str) -> Result<()> {
     if index.dtype() != DType::I32 {
         bail!(DType, "{}(): Expected dtype int32 for index, got {}", op, index.dtype().name());
     }
-    let raw = index.to_vec::<i32>()?;
-    let n = size as i64;
-    raw.iter().map(|&i| {
-        let i = i as i64;
-        if i < -n || i >= n { bail!(Index, "index {} is out of bounds for dimension {} with size {}", i, dim, size); }
-        Ok(if i < 0 { i + n } else { i } as usize)
-    }).collect()
+    Ok(())
 }
 
 pub fn index_select(t: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
     t.check_device(index, "index_select")?;
     if index.ndim() > 1 { bail!(Index, "index_select(): Index is supposed to be a vector, got a {}-D tensor", index.ndim()); }
     let d = wrap_dim(dim, t.ndim())?;
-    let size = if t.ndim() == 0 { 1 } else { t.shape[d] };
-    let idx = checked_indices(index, size, d, "index_select")?;
-    if t.ndim() == 0 && idx.len() != 1 {
-        bail!(Index, "index_select(): Index to scalar can have only 1 value, got {} value(s)", idx.len());
+    check_index_dtype(index, "index_select")?;
+    if t.ndim() == 0 && index.numel() != 1 {
+        bail!(Index, "index_select(): Index to scalar can have only 1 value, got {} value(s)", index.numel());
     }
-    crate::backend::on(&[t, index]).index_select(t, d, &idx)
+    crate::backend::on(&[t, index]).index_select(t, d, index)
 }
 
 fn check_gather_shapes(t: &Tensor, d: usize, index: &Tensor, op: &str) -> Result<()> {
@@ -79,9 +71,8 @@ pub fn gather(t: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
     t.check_device(index, "gather")?;
     let d = wrap_dim(dim, t.ndim())?;
     check_gather_shapes(t, d, index, "gather")?;
-    let size = if t.ndim() == 0 { 1 } else { t.shape[d] };
-    let idx = checked_indices(index, size, d, "gather")?;
-    crate::backend::on(&[t, index]).gather(t, d, &index.shape, &idx)
+    check_index_dtype(index, "gather")?;
+    crate::backend::on(&[t, index]).gather(t, d, index)
 }
 
 /// out = t.clone(); out[index[i][j]][j] += src[i][j] (dim 0 shown). Float only.
@@ -98,11 +89,10 @@ pub fn scatter_add(t: &Tensor, dim: i64, index: &Tensor, src: &Tensor) -> Result
             bail!(Shape, "scatter_add(): Expected index {} to be smaller than src {} apart from dimension {}", fmt_shape(&index.shape), fmt_shape(&src.shape), d);
         }
     }
-    let size = if t.ndim() == 0 { 1 } else { t.shape[d] };
-    let idx = checked_indices(index, size, d, "scatter_add")?;
+    check_index_dtype(index, "scatter_add")?;
     // The result keeps self's dtype, as torch's (int stays int).
     let src = cast(src, t.dtype())?;
-    crate::backend::on(&[t, index, &src]).scatter_add(t, d, &index.shape, &idx, &src)
+    crate::backend::on(&[t, index, &src]).scatter_add(t, d, index, &src)
 }
 
 pub fn where_(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> {

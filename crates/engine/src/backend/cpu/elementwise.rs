@@ -150,10 +150,12 @@ pub fn binary(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
             other => { crate::dtype::check_computes("comparison", &[other])?; unreachable!() }
         };
     }
-    if a.dtype() == DType::F32 { cpu_f32(op, a, b) } else { cpu_i32(op, a, b) }
+    if a.dtype() == DType::F32 { return cpu_f32(op, a, b); }
+    if matches!(op, BinaryOp::Remainder | BinaryOp::FloorDivide) && with_contiguous::<i32, _>(b, |s| s.contains(&0))? {
+        crate::error::bail!(Value, "ZeroDivisionError: integer {} by zero", crate::ops::binary::BINARY[op as usize].0);
+    }
+    cpu_i32(op, a, b)
 }
-
-pub fn any_zero(t: &Tensor) -> Result<bool> { with_contiguous::<i32, _>(t, |s| s.contains(&0)) }
 
 /// The elementwise term of a binary op's derivative that is no composition of other ops
 /// (ops/binary.rs composes the rest): pow e·x^(e-1) (side 0) and y·ln x (side 1), the

@@ -25,6 +25,18 @@ pub fn cat(ts: &[Tensor], d: usize, shape: Vec<usize>, dtype: DType) -> Result<T
     crate::with_elem!(dtype, T => cat_typed::<T>(ts, d, shape))
 }
 
+/// Index values as usize after PyTorch's bounds check against t's size along d (negative
+/// indices wrap). The index is int32 (the op checked its dtype).
+fn checked_indices(t: &Tensor, d: usize, index: &Tensor) -> Result<Vec<usize>> {
+    let size = if t.ndim() == 0 { 1 } else { t.shape[d] };
+    let n = size as i64;
+    to_vec::<i32>(index)?.iter().map(|&i| {
+        let i = i as i64;
+        if i < -n || i >= n { crate::error::bail!(Index, "index {} is out of bounds for dimension {} with size {}", i, d, size); }
+        Ok(if i < 0 { i + n } else { i } as usize)
+    }).collect()
+}
+
 fn index_select_typed<T: Elem>(t: &Tensor, d: usize, idx: &[usize]) -> Result<Tensor> {
     let mut shape = t.shape.clone();
     if t.ndim() > 0 { shape[d] = idx.len(); }
@@ -40,8 +52,9 @@ fn index_select_typed<T: Elem>(t: &Tensor, d: usize, idx: &[usize]) -> Result<Te
     Ok(Tensor::from_vec(out, shape))
 }
 
-pub fn index_select(t: &Tensor, d: usize, idx: &[usize]) -> Result<Tensor> {
-    crate::with_elem!(t.dtype(), T => index_select_typed::<T>(t, d, idx))
+pub fn index_select(t: &Tensor, d: usize, index: &Tensor) -> Result<Tensor> {
+    let idx = checked_indices(t, d, index)?;
+    crate::with_elem!(t.dtype(), T => index_select_typed::<T>(t, d, &idx))
 }
 
 /// Visits every multi-index of `shape` in row-major order.
@@ -75,8 +88,9 @@ fn gather_typed<T: Elem>(t: &Tensor, d: usize, index_shape: &[usize], idx: &[usi
     Ok(Tensor::from_vec(out, index_shape.to_vec()))
 }
 
-pub fn gather(t: &Tensor, d: usize, index_shape: &[usize], idx: &[usize]) -> Result<Tensor> {
-    crate::with_elem!(t.dtype(), T => gather_typed::<T>(t, d, index_shape, idx))
+pub fn gather(t: &Tensor, d: usize, index: &Tensor) -> Result<Tensor> {
+    let idx = checked_indices(t, d, index)?;
+    crate::with_elem!(t.dtype(), T => gather_typed::<T>(t, d, &index.shape, &idx))
 }
 
 fn scatter_add_typed<T: Elem>(t: &Tensor, d: usize, index_shape: &[usize], idx: &[usize], src: &Tensor, add: impl Fn(T, T) -> T) -> Result<Tensor> {
@@ -98,7 +112,9 @@ fn scatter_add_typed<T: Elem>(t: &Tensor, d: usize, index_shape: &[usize], idx: 
     Ok(Tensor::from_vec(out, t.shape.clone()))
 }
 
-pub fn scatter_add(t: &Tensor, d: usize, index_shape: &[usize], idx: &[usize], src: &Tensor) -> Result<Tensor> {
+pub fn scatter_add(t: &Tensor, d: usize, index: &Tensor, src: &Tensor) -> Result<Tensor> {
+    let idx = checked_indices(t, d, index)?;
+    let (index_shape, idx) = (&index.shape[..], &idx[..]);
     match t.dtype() {
         DType::F32 => scatter_add_typed::<f32>(t, d, index_shape, idx, src, |a, b| a + b),
         DType::I32 => scatter_add_typed::<i32>(t, d, index_shape, idx, src, |a, b| a.wrapping_add(b)),

@@ -47,15 +47,14 @@ impl Backend for Cpu {
     fn leaky_relu_grad(&self, x: &Tensor, g: &Tensor, slope: f32) -> Result<Tensor> { check_computes("leaky_relu_grad", &[x.dtype(), g.dtype()])?; elementwise::leaky_relu_grad(x, g, slope) }
     fn binary(&self, op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> { check_computes("binary", &[a.dtype(), b.dtype()])?; elementwise::binary(op, a, b) }
     fn binary_grad_term(&self, op: BinaryOp, side: usize, a: &Tensor, b: &Tensor, y: &Tensor) -> Result<Tensor> { check_computes("binary_grad_term", &[a.dtype(), b.dtype(), y.dtype()])?; elementwise::binary_grad_term(op, side, a, b, y) }
-    fn any_zero(&self, t: &Tensor) -> Result<bool> { check_computes("any_zero", &[t.dtype()])?; elementwise::any_zero(t) }
     fn where_(&self, c: &Tensor, a: &Tensor, b: &Tensor, shape: Vec<usize>) -> Result<Tensor> { index::where_(c, a, b, shape) }
     fn reduce(&self, op: ReduceOp, t: &Tensor, red: &[usize], out_shape: Vec<usize>, correction: f64) -> Result<Tensor> { check_computes("reduce", &[t.dtype()])?; reduce::reduce(op, t, red, out_shape, correction) }
     fn prod_grad(&self, x: &Tensor, red: &[usize]) -> Result<Tensor> { check_computes("prod_grad", &[x.dtype()])?; reduce::prod_grad(x, red) }
     fn softmax(&self, t: &Tensor, d: usize, log: bool) -> Result<Tensor> { check_computes("softmax", &[t.dtype()])?; reduce::softmax(t, d, log) }
     fn cat(&self, ts: &[Tensor], d: usize, shape: Vec<usize>, dtype: DType) -> Result<Tensor> { index::cat(ts, d, shape, dtype) }
-    fn index_select(&self, t: &Tensor, d: usize, idx: &[usize]) -> Result<Tensor> { index::index_select(t, d, idx) }
-    fn gather(&self, t: &Tensor, d: usize, index_shape: &[usize], idx: &[usize]) -> Result<Tensor> { index::gather(t, d, index_shape, idx) }
-    fn scatter_add(&self, t: &Tensor, d: usize, index_shape: &[usize], idx: &[usize], src: &Tensor) -> Result<Tensor> { check_computes("scatter_add", &[t.dtype(), src.dtype()])?; index::scatter_add(t, d, index_shape, idx, src) }
+    fn index_select(&self, t: &Tensor, d: usize, index: &Tensor) -> Result<Tensor> { index::index_select(t, d, index) }
+    fn gather(&self, t: &Tensor, d: usize, index: &Tensor) -> Result<Tensor> { index::gather(t, d, index) }
+    fn scatter_add(&self, t: &Tensor, d: usize, index: &Tensor, src: &Tensor) -> Result<Tensor> { check_computes("scatter_add", &[t.dtype(), src.dtype()])?; index::scatter_add(t, d, index, src) }
     fn matmul(&self, a: &Tensor, b: &Tensor, batch: &[usize], out_shape: Vec<usize>) -> Result<Tensor> { check_computes("matmul", &[a.dtype(), b.dtype()])?; matmul::matmul(a, b, batch, out_shape) }
     fn conv2d(&self, x: &Tensor, w: &Tensor, b: Option<&Tensor>, g: &ConvGeom) -> Result<Tensor> { check_computes("conv2d", &[x.dtype(), w.dtype()])?; conv::conv2d(x, w, b, g) }
     fn conv2d_grad_input(&self, gy: &Tensor, w: &Tensor, g: &ConvGeom) -> Result<Tensor> { check_computes("conv2d_grad_input", &[gy.dtype(), w.dtype()])?; conv::grad_input(gy, w, g) }
