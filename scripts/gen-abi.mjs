@@ -3,6 +3,7 @@
 // packer and a decoder for each scratch struct, and the ONNX tracer's classification.
 // tests/generated-abi.test.ts fails when the file is stale; KD_BLESS=1 (or this script) rewrites it.
 //   node scripts/gen-abi.mjs          (reads dist/kindling.simd.wasm: run npm run build:wasm first)
+import { stubImports } from "./wasm-stub-imports.mjs";
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -169,7 +170,7 @@ export function callsSource(manifest) {
 
 async function main() {
   const bytes = readFileSync(path.join(root, "dist", "kindling.simd.wasm"));
-  const { instance } = await WebAssembly.instantiate(bytes, { env: { kd_now: () => performance.now() } });
+  const { instance } = await WebAssembly.instantiate(bytes, stubImports(bytes));
   mkdirSync(path.dirname(ABI_TS), { recursive: true });
   const manifest = readManifest(instance.exports);
   writeFileSync(ABI_TS, abiSource(manifest));

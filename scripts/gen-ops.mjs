@@ -6,6 +6,7 @@
 //   README.md                    the op-support table (between the op-table markers)
 // `node scripts/gen-ops.mjs` (after npm run build:wasm) rewrites them; tests/generated.test.ts
 // fails when one is stale (KD_BLESS=1 there rewrites them too).
+import { stubImports } from "./wasm-stub-imports.mjs";
 import { readFileSync, renameSync, writeFileSync, mkdirSync } from "node:fs";
 import { opTableMarkdown } from "./op-table.mjs";
 
@@ -13,7 +14,8 @@ const root = new URL("../", import.meta.url);
 
 /** The manifest, read from a fresh instance of the built engine. */
 export async function readManifest(wasm = new URL("dist/kindling.simd.wasm", root)) {
-  const { instance } = await WebAssembly.instantiate(readFileSync(wasm), { env: { kd_now: () => 0 } });
+  const bytes = readFileSync(wasm);
+  const { instance } = await WebAssembly.instantiate(bytes, stubImports(bytes));
   const e = instance.exports;
   const ptr = e.kd_op_manifest();
   const len = new Int32Array(e.memory.buffer, e.kd_scratch(), 1)[0];

@@ -22,7 +22,7 @@ describe("devices", () => {
     expect(() => t.to("cuda" as kd.Device)).toThrow(kd.DeviceError);
     expect(() => t.to("cuda" as kd.Device)).toThrow("device 'cuda' is not available; kd.devices() lists ['cpu']");
     expect(() => t.to("cuda:0" as kd.Device)).toThrow("device 'cuda:0' is not available");
-    expect(() => t.to("webgpu")).toThrow(/device 'webgpu' is not available: no WebGPU backend is built yet/);
+    expect(() => t.to("webgpu")).toThrow(/device 'webgpu' is not open: await kd.webgpu.init\(\) first/);
     expect(() => t.to("bfloat16" as kd.DType)).toThrow(/dtype bfloat16 is not supported yet/); // a dtype, not a device
     expect(t.to("float64").dtype).toBe("float64");
   });

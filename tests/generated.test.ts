@@ -53,7 +53,9 @@ describe("every engine op", () => {
       expect(grads.has(o.api.kind === "via" ? o.api.method! : o.name), `grad.json case for ${o.name}`).toBe(true);
     }
     expect(o.devices.cpu.length, "cpu dtypes").toBeGreaterThan(0);
-    expect(o.devices.webgpu, "webgpu verdict").toBe(manifest.devices.webgpu);
+    // a device verdict: the dtypes it has kernels for, or "not yet"
+    const gpu = o.devices.webgpu;
+    expect(gpu === "not yet" || (Array.isArray(gpu) && gpu.length > 0 && gpu.every((d: string) => o.devices.cpu.includes(d))), `webgpu verdict ${JSON.stringify(gpu)}`).toBe(true);
     expect(o.wgsl.length, "WGSL expression").toBeGreaterThan(0);
   });
 });

@@ -141,10 +141,17 @@ function splitArgs(where: string, args: SizeArgs): [number[], CreateOptions] {
   return [flatShape(args as (number | ShapeArg)[]), opts];
 }
 
-/** Applies {requiresGrad: true} from the options, and checks {device} (every device here is the CPU). */
+/** Applies {device} (checked; a tensor made on the CPU moves there) and {requiresGrad: true} from the options. */
 function withGrad(t: Tensor, opts: CreateOptions): Tensor {
   if (opts.device !== undefined) {
-    try { checkDevice(opts.device); } catch (e) { t.dispose(); throw e; }
+    let d: Device;
+    try { d = checkDevice(opts.device); } catch (e) { t.dispose(); throw e; }
+    // made on the CPU, then moved: the new tensor is a leaf on its device
+    if (d !== t.device) {
+      const moved = t.to(d);
+      t.dispose();
+      t = moved;
+    }
   }
   return opts.requiresGrad ? t.requiresGrad_(true) : t;
 }

@@ -1,13 +1,13 @@
 // The Tensor: a handle to an engine tensor plus cached metadata. Every method is a thin call
 // into the engine's C ABI; the op itself (dtype rules, broadcasting, kernels, errors) is
 // defined once, in crates/engine.
-import { allocFilled, call, check, getEngine, hostCopy, intArg, scratchInts } from "./runtime/engine.js";
+import { allocFilled, call, check, deviceCopy, getEngine, hostCopy, intArg, scratchInts } from "./runtime/engine.js";
 import { arrayFor, checkDType, DTYPES, dtypeCode, type AnyTypedArray, type DType } from "./dtype.js";
 import { DeviceError, DisposedError, DTypeError, IndexError, ShapeError, ValueError } from "./errors.js";
 import { formatTensor } from "./format.js";
 import { checkOptions } from "./options.js";
 import { disposedMessage, releasedByStepScope, retrack, stepGen, track, untrack } from "./memory.js";
-import { checkDevice, isDeviceName } from "./device.js";
+import { checkDevice, deviceCode, isDeviceName } from "./device.js";
 import { flushChecks, flushChecksSync } from "./checks.js";
 import { BINARY_OPS, UNARY_OPS } from "./generated/ops.js";
 
@@ -136,11 +136,12 @@ export class Tensor {
     return this.#dtype;
   }
 
-  /** The device the storage lives on (the engine's device code 0 is the CPU). */
+  /** The device the storage lives on (the engine's device codes: 0 cpu, 1 webgpu). */
   get device(): Device {
     const code = call.device(this.handle);
-    if (code !== 0) throw new DeviceError(`tensor on engine device ${code}, which this build does not know`);
-    return "cpu";
+    if (code === 0) return "cpu";
+    if (code === 1) return "webgpu";
+    throw new DeviceError(`tensor on engine device ${code}, which this build does not know`);
   }
 
   stride(): number[] {
@@ -268,7 +269,7 @@ export class Tensor {
   async data(): Promise<AnyTypedArray> {
     await flushChecks();
     if (this.device === "cpu") return this.#hostCopy();
-    throw new DeviceError(`no ${this.device} backend is built: its tensors cannot be read`);
+    return deviceCopy(this.handle, this.dtype, this.numel());
   }
 
   /**
@@ -499,14 +500,31 @@ export class Tensor {
    */
   to(target: DType | Device | "float" | "int" | { device?: Device; dtype?: DType | "float" | "int" }): Tensor {
     if (target !== null && typeof target === "object") {
-      if (target.device !== undefined) checkDevice(target.device);
-      return target.dtype === undefined ? this.clone() : this.to(target.dtype);
+      const moved = target.device === undefined ? this.clone() : this.to(target.device);
+      if (target.dtype === undefined) return moved;
+      try { return moved.to(target.dtype); } finally { moved.dispose(); }
     }
     if (isDeviceName(target)) {
-      checkDevice(target);
-      return this.clone(); // cpu -> cpu: torch returns self; a copy keeps ownership simple here
+      const d = checkDevice(target);
+      // same device: torch returns self; a copy keeps ownership simple here
+      return d === this.device ? this.clone() : wrap(call.toDevice(this.handle, deviceCode(d)));
     }
     return wrap(call.cast(this.handle, dtypeCode(checkDType(target))));
+  }
+
+  /**
+   * to() on any device pair: a GPU -> CPU move is a readback, so it is awaited
+   * (`await t.toAsync("cpu")`); other moves and casts are to()'s.
+   */
+  async toAsync(target: DType | Device | "float" | "int" | { device?: Device; dtype?: DType | "float" | "int" }): Promise<Tensor> {
+    const device = typeof target === "object" && target !== null ? target.device : isDeviceName(target) ? (target as Device) : undefined;
+    if (device !== "cpu" || this.device === "cpu") return this.to(target);
+    const values = await this.data();
+    const dtype = this.dtype;
+    const cpu = wrap(allocFilled(this.shape, dtype, (dst) => dst.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength))));
+    const dt = typeof target === "object" && target !== null ? target.dtype : undefined;
+    if (dt === undefined) return cpu;
+    try { return cpu.to(dt); } finally { cpu.dispose(); }
   }
 
   /** This tensor on the CPU (a copy, as to("cpu")). */

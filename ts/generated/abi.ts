@@ -60,6 +60,11 @@ export interface Abi {
   kd_dtype(h: number): number;
   /** (h: u32) -> i32 */
   kd_device(h: number): number;
+  /**
+   * The GPU buffer id of a tensor (0 for host memory); its element offset goes to scratch[0].
+   * (h: u32) -> u32
+   */
+  kd_gpu_buffer(h: number): number;
   /** (h: u32) -> i32 */
   kd_is_contiguous(h: number): number;
   /**
@@ -139,6 +144,11 @@ export interface Abi {
   kd_contiguous(x: number): number;
   /** (x: handle) -> a new handle, or 0 with the error set */
   kd_clone(x: number): number;
+  /**
+   * x on device `device` (0 cpu, 1 webgpu): a copy, or x itself when it is there already.
+   * (x: handle, device: u32) -> a new handle, or 0 with the error set
+   */
+  kd_to_device(x: number, device: number): number;
   /** (x: handle, shape: sizes) -> a new handle, or 0 with the error set */
   kd_view(x: number, shape: number): number;
   /** (x: handle, shape: sizes) -> a new handle, or 0 with the error set */
@@ -266,11 +276,11 @@ export const TRACED: ReadonlySet<string> = new Set([
   "kd_release", "kd_full", "kd_arange", "kd_linspace", "kd_eye", "kd_rand", "kd_randn",
   "kd_rand_dist", "kd_randint", "kd_randperm", "kd_unary", "kd_binary", "kd_binary_scalar",
   "kd_reduce", "kd_extreme_dim", "kd_clamp", "kd_leaky_relu", "kd_matmul", "kd_softmax", "kd_cast",
-  "kd_contiguous", "kd_clone", "kd_view", "kd_reshape", "kd_permute", "kd_expand", "kd_transpose",
-  "kd_unsqueeze", "kd_squeeze", "kd_slice", "kd_select", "kd_cat", "kd_index_select", "kd_gather",
-  "kd_scatter_add", "kd_where", "kd_masked_fill", "kd_grad", "kd_detach", "kd_copy_", "kd_conv2d",
-  "kd_conv_transpose2d", "kd_max_pool2d", "kd_avg_pool2d", "kd_adaptive_avg_pool2d",
-  "kd_upsample2d",
+  "kd_contiguous", "kd_clone", "kd_to_device", "kd_view", "kd_reshape", "kd_permute", "kd_expand",
+  "kd_transpose", "kd_unsqueeze", "kd_squeeze", "kd_slice", "kd_select", "kd_cat",
+  "kd_index_select", "kd_gather", "kd_scatter_add", "kd_where", "kd_masked_fill", "kd_grad",
+  "kd_detach", "kd_copy_", "kd_conv2d", "kd_conv_transpose2d", "kd_max_pool2d", "kd_avg_pool2d",
+  "kd_adaptive_avg_pool2d", "kd_upsample2d",
 ]);
 
 /** Entries that return a second handle in scratch[0] (values, indices). */

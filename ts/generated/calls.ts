@@ -109,6 +109,14 @@ export function device(h: number): number {
   return rt.abi().kd_device(h);
 }
 
+/**
+ * The GPU buffer id of a tensor (0 for host memory); its element offset goes to scratch[0].
+ * (h: u32) -> u32
+ */
+export function gpuBuffer(h: number): number {
+  return rt.abi().kd_gpu_buffer(h);
+}
+
 /** (h: u32) -> i32 */
 export function isContiguous(h: number): number {
   return rt.abi().kd_is_contiguous(h);
@@ -265,6 +273,14 @@ export function contiguous(x: number): number {
 /** (x: handle) -> a new handle, or 0 with the error set */
 export function clone(x: number): number {
   return rt.check(rt.abi().kd_clone(x));
+}
+
+/**
+ * x on device `device` (0 cpu, 1 webgpu): a copy, or x itself when it is there already.
+ * (x: handle, device: u32) -> a new handle, or 0 with the error set
+ */
+export function toDevice(x: number, device: number): number {
+  return rt.check(rt.abi().kd_to_device(x, device));
 }
 
 /** (x: handle, shape: sizes) -> a new handle, or 0 with the error set */

@@ -6,6 +6,8 @@
 import { abi, scratch } from "./abi.js";
 import { dtypeCode, dtypeSize, readElements, type AnyTypedArray, type DType } from "../dtype.js";
 import * as call from "../generated/calls.js";
+import { DeviceError, KindlingError } from "../errors.js";
+import { host } from "../gpu/host.js";
 
 export { call };
 export { check, getEngine, intArg } from "./abi.js";
@@ -70,4 +72,25 @@ export function putScratchBytes(bytes: Uint8Array): void {
 /** The engine's memory size in bytes. */
 export function memoryBytes(): number {
   return abi().memory.buffer.byteLength;
+}
+
+/**
+ * A copy of a GPU tensor's `n` elements (row-major), read back from the device: the awaited
+ * read every non-CPU tensor goes through. bool comes back from its u32 words as 0/1 bytes.
+ */
+export async function deviceCopy(h: number, dtype: DType, n: number): Promise<AnyTypedArray> {
+  const c = call.contiguous(h);
+  let bytes: ArrayBuffer;
+  try {
+    const id = abi().kd_gpu_buffer(c);
+    const offset = scratchInts(1)[0];
+    bytes = await host.read(id, offset * 4, n * 4);
+  } catch (e) {
+    throw e instanceof KindlingError ? e : new DeviceError((e as Error).message);
+  } finally {
+    call.release(c);
+  }
+  if (dtype === "float32") return new Float32Array(bytes);
+  if (dtype === "int32") return new Int32Array(bytes);
+  return Uint8Array.from(new Uint32Array(bytes));
 }

@@ -3,6 +3,7 @@
 // TypeScript sources (tests) they are found in ../../dist/.
 import { setEngine, readString, type Abi, type Engine } from "./abi.js";
 import { supportedVariant, type WasmVariant } from "./probe.js";
+import { host } from "../gpu/host.js";
 
 export interface InitOptions {
   /** Force a build ("simd" or "relaxed"); default: the best the runtime validates
@@ -91,8 +92,11 @@ export function init(opts: InitOptions = {}): Promise<Engine> {
     const dir = isNode ? process.env.KINDLING_WASM_DIR : undefined;
     const base = opts.wasmBase ?? (dir ? new URL(`file://${dir.endsWith("/") ? dir : dir + "/"}`) : undefined);
     const bytes = await readBytes(candidates(variant, base));
-    // The engine imports one function: a clock for its opt-in profiler.
-    const { instance } = await WebAssembly.instantiate(bytes, { env: { kd_now: () => performance.now() } });
+    // The engine imports a clock for its opt-in profiler and the WebGPU host's functions
+    // (which refuse until kd.webgpu.init() has opened a device).
+    const imports = { env: { kd_now: () => performance.now() }, kd_gpu: host.imports() };
+    const { instance } = await WebAssembly.instantiate(bytes, imports as unknown as WebAssembly.Imports);
+    host.memory = instance.exports.memory as WebAssembly.Memory;
     // A plain copy of the (frozen) exports object, so the profiler can wrap entries.
     const abi = { ...instance.exports } as unknown as Abi;
     const e: Engine = { abi, variant, ops: {} };

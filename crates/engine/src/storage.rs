@@ -74,7 +74,11 @@ static LIVE_BYTES: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicU
 pub fn live_bytes() -> usize { LIVE_BYTES.load(core::sync::atomic::Ordering::Relaxed) }
 
 impl Drop for Storage {
-    fn drop(&mut self) { LIVE_BYTES.fetch_sub(self.nbytes(), core::sync::atomic::Ordering::Relaxed); }
+    fn drop(&mut self) {
+        LIVE_BYTES.fetch_sub(self.nbytes(), core::sync::atomic::Ordering::Relaxed);
+        // device memory goes back to its backend's pool
+        if let Buffer::Gpu { id, .. } = *self.buf.get_mut() { crate::backend::webgpu::release(id); }
+    }
 }
 
 impl Storage {

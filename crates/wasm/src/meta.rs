@@ -65,6 +65,14 @@ abi! {
     }
     fn kd_dtype(h: u32) -> value(i32) { state().get(h).map_or(-1, |t| t.dtype() as i32) }
     fn kd_device(h: u32) -> value(i32) { state().get(h).map_or(-1, |t| t.device() as i32) }
+    /// The GPU buffer id of a tensor (0 for host memory); its element offset goes to scratch[0].
+    fn kd_gpu_buffer(h: u32) -> value(u32) {
+        let st = state();
+        let Ok(t) = st.get(h) else { return 0 };
+        let id = match *t.storage.buf.borrow() { kd_engine::storage::Buffer::Gpu { id, .. } => id, _ => return 0 };
+        st.scratch[0] = t.offset as i32;
+        id
+    }
     fn kd_is_contiguous(h: u32) -> value(i32) { state().get(h).map_or(-1, |t| t.is_contiguous() as i32) }
     /// Address of element 0 of a contiguous tensor (JS reads or fills it in place); 0 if the
     /// handle is dead or the view is not contiguous.

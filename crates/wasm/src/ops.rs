@@ -34,6 +34,11 @@ abi! {
     op kd_cast(x: Tensor, dt: kd_engine::DType) -> handle { view::cast(&x, dt) }
     op kd_contiguous(x: Tensor) -> handle { view::copy(&x, false) }
     op kd_clone(x: Tensor) -> handle { view::copy(&x, true) }
+    /// x on device `device` (0 cpu, 1 webgpu): a copy, or x itself when it is there already.
+    op kd_to_device(x: Tensor, device: u32) -> handle {
+        let d = match device { 0 => kd_engine::Device::Cpu, 1 => kd_engine::Device::WebGpu, _ => return Err(crate::abi::err(kd_engine::ErrorKind::Device, format!("unknown device code {}", device))) };
+        kd_engine::ops::device::to_device(&x, d)
+    }
 
     op kd_view(x: Tensor, shape: Sizes) -> handle { view::view(&x, &shape.0) }
     op kd_reshape(x: Tensor, shape: Sizes) -> handle { view::reshape(&x, &shape.0) }

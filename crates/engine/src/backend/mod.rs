@@ -19,7 +19,7 @@ use crate::storage::Buffer;
 use crate::tensor::Tensor;
 
 pub mod cpu;
-mod webgpu;
+pub mod webgpu;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Device {
@@ -68,8 +68,9 @@ pub struct PoolGeom { pub np: usize, pub h: usize, pub w: usize, pub oh: usize, 
 pub trait Backend {
     /// The device's name in messages ("cpu", "webgpu").
     fn name(&self) -> &'static str;
-    /// Whether this backend has kernels for the named op (the op manifest's device verdict).
-    fn supports(&self, op: &str) -> bool;
+    /// The dtypes this backend computes the named elementwise/reduce op in, given its row's
+    /// dtype rule (the op manifest's device verdict); empty where it has no kernel.
+    fn op_dtypes(&self, op: &str, rule: crate::ops::spec::DTypeRule) -> &'static [&'static str];
 
     // ---- memory -------------------------------------------------------------------------
     /// The elements in logical (row-major) order, as a host buffer (a readback on a GPU).
@@ -190,18 +191,22 @@ mod tests {
 
     #[test]
     fn webgpu_ops_are_named_device_errors() {
+        // natively there is no GPU host: every kernel is a Device error naming why, never a trap
         let g = gpu(&[2, 3]);
         let e = g.to_vec::<f32>().err().unwrap();
         assert_eq!(e.kind, ErrorKind::Device);
-        assert_eq!(e.msg, "read is not supported on webgpu: no WebGPU backend is built");
-        let e = crate::ops::reduce::reduce(ReduceOp::Sum, "sum", &g, None, false, 0.0).err().unwrap();
-        assert_eq!((e.kind, e.msg.as_str()), (ErrorKind::Device, "reduce is not supported on webgpu: no WebGPU backend is built"));
-        let e = crate::ops::softmax::softmax(&g, 1, false).err().unwrap();
+        assert!(e.msg.contains("await t.data()"), "{}", e.msg);
+        let e = crate::ops::unary::unary(crate::ops::unary::UnaryOp::Exp, "exp", false, &g).err().unwrap();
         assert_eq!(e.kind, ErrorKind::Device);
+        assert!(e.msg.contains("native build"), "{}", e.msg);
         let e = crate::ops::cast::cast(&g, DType::I32).err().unwrap();
         assert_eq!(e.kind, ErrorKind::Device);
-        let e = crate::ops::unary::unary(crate::ops::unary::UnaryOp::Exp, "exp", false, &g).err().unwrap();
-        assert_eq!(e.msg, "exp is not supported on webgpu: no WebGPU backend is built");
+        // a family without kernels yet says so
+        let e = crate::ops::softmax::softmax(&g, 1, false).err().unwrap();
+        assert_eq!((e.kind, e.msg.as_str()), (ErrorKind::Device, "softmax is not supported on webgpu yet"));
+        // storage dtypes are refused by name before any kernel
+        let e = of(Device::WebGpu).full(&[2], 1.0, DType::F64).err().unwrap();
+        assert!(e.msg.contains("float64") && e.msg.contains("webgpu"), "{}", e.msg);
         // reshape/view stay metadata: they work on any device
         assert_eq!(g.reshape(&[3, 2]).unwrap().shape, vec![3, 2]);
     }

@@ -7,6 +7,7 @@ pub mod binary;
 pub mod cast;
 pub mod conv;
 pub mod creation;
+pub mod device;
 pub mod index;
 pub mod matmul;
 pub mod optim;

@@ -109,11 +109,17 @@ fn json_list(s: &mut String, v: &[&str]) {
 }
 
 /// The manifest as JSON: {"devices": {...}, "wgsl_prelude": the helpers, "ops": [row, ...]}.
-/// `webgpu` is the truth about that backend today: none exists, so no op has a verdict but "no backend".
 pub fn manifest_json(rows: &[Row], wgsl_helpers: &str) -> String {
-    let mut s = String::from("{\"devices\":{\"cpu\":\"wasm SIMD\",\"webgpu\":\"no backend\"},\"wgsl_prelude\":");
+    let mut s = String::from("{\"devices\":{\"cpu\":\"wasm SIMD\",\"webgpu\":\"WGSL\"},\"wgsl_prelude\":");
     json_str(&mut s, wgsl_helpers);
-    s.push_str(",\"ops\":[");
+    s.push_str(",\"webgpu_families\":{");
+    for (i, (fam, verdict)) in crate::backend::webgpu::FAMILIES.iter().enumerate() {
+        if i > 0 { s.push(','); }
+        json_str(&mut s, fam);
+        s.push(':');
+        json_str(&mut s, verdict);
+    }
+    s.push_str("},\"ops\":[");
     for (i, r) in rows.iter().enumerate() {
         if i > 0 { s.push(','); }
         s.push_str("{\"family\":");
@@ -146,10 +152,10 @@ pub fn manifest_json(rows: &[Row], wgsl_helpers: &str) -> String {
         }
         s.push_str(",\"devices\":{\"cpu\":");
         json_list(&mut s, r.dtype.cpu_dtypes());
-        // The verdict is the backend's own answer (backend/webgpu.rs has no kernels yet); a
-        // backend that has the op takes the dtypes of its row.
+        // The verdict is each backend's own answer: the dtypes it has kernels for.
         s.push_str(",\"webgpu\":");
-        if crate::backend::of(crate::backend::Device::WebGpu).supports(r.name) { json_list(&mut s, r.dtype.cpu_dtypes()); } else { s.push_str("\"no backend\""); }
+        let gpu = crate::backend::of(crate::backend::Device::WebGpu).op_dtypes(r.name, r.dtype);
+        if gpu.is_empty() { s.push_str("\"not yet\""); } else { json_list(&mut s, gpu); }
         s.push_str("}}");
     }
     s.push_str("]}");
@@ -194,6 +200,13 @@ macro_rules! unary_ops {
         pub(crate) fn cpu_grad(op: UnaryOp, x: &Tensor, y: &Tensor, g: &Tensor) -> Result<Option<Tensor>> {
             #[allow(unreachable_patterns)]
             Ok(Some(match op { $( $( UnaryOp::$V => crate::backend::cpu::elementwise::map3(x, y, g, $grad), )? )* _ => return Ok(None) }?))
+        }
+
+        /// op's WGSL expression of `x`, and of its gradient in `x`, `y`, `g` (None: no derivative),
+        /// for a device backend (backend/webgpu/elementwise.rs).
+        pub(crate) fn wgsl(op: UnaryOp) -> (&'static str, Option<&'static str>) {
+            #[allow(unused_mut, unused_assignments)]
+            match op { $( UnaryOp::$V => { let mut g = None; $( g = Some($wgrad); )? ($wgsl, g) } )* }
         }
 
         /// This family's manifest rows.
@@ -258,6 +271,11 @@ macro_rules! binary_ops {
             match op { $( $( BinaryOp::$V => Some(($ga, $gb)), )? )* _ => None }
         }
 
+        /// op's WGSL expression of `a` and `b`, for a device backend (backend/webgpu/elementwise.rs).
+        pub(crate) fn wgsl(op: BinaryOp) -> &'static str {
+            match op { $( BinaryOp::$V => $wgsl, )* }
+        }
+
         /// This family's manifest rows.
         pub fn manifest() -> alloc::vec::Vec<crate::ops::spec::Row> {
             let mut v = alloc::vec::Vec::new();
@@ -281,6 +299,11 @@ macro_rules! reduce_ops {
 
         /// (name, op). The order is the ABI code: append only.
         pub const REDUCE: &[(&str, ReduceOp)] = &[ $( ($name, ReduceOp::$V) ),* ];
+
+        /// op's WGSL (identity, combine of `acc` and `x`), for a device backend.
+        pub(crate) fn wgsl(op: ReduceOp) -> (&'static str, &'static str) {
+            match op { $( ReduceOp::$V => ($id, $comb), )* }
+        }
 
         /// This family's manifest rows.
         pub fn manifest() -> alloc::vec::Vec<crate::ops::spec::Row> {

@@ -29,7 +29,7 @@ pub struct Cpu;
 
 impl Backend for Cpu {
     fn name(&self) -> &'static str { "cpu" }
-    fn supports(&self, _: &str) -> bool { true }
+    fn op_dtypes(&self, _: &str, rule: crate::ops::spec::DTypeRule) -> &'static [&'static str] { rule.cpu_dtypes() }
     fn read(&self, t: &Tensor) -> Result<Buffer> { memory::read(t) }
     fn write(&self, data: Buffer, shape: Vec<usize>) -> Result<Tensor> { Ok(Tensor::from_buffer(data, shape)) }
     fn contiguous(&self, t: &Tensor) -> Result<Tensor> { memory::contiguous(t) }

@@ -1,0 +1,108 @@
+//! The WebGPU device. The engine decides what runs (WGSL from the op rows, uniforms, buffer
+//! sizes, flushes) and drives the GPU through the few functions it imports from JS (host.rs,
+//! ts/gpu/host.ts). Each family lives in its own file; an op without a kernel here answers a
+//! named Device error, never a silent CPU fallback.
+use alloc::vec::Vec;
+
+use super::{Backend, ConvGeom, PoolGeom};
+use crate::dtype::DType;
+use crate::error::{Error, ErrorKind, Result};
+use crate::ops::binary::BinaryOp;
+use crate::ops::optim::{Adagrad, Adam, RmsProp, Sgd};
+use crate::ops::reduce::ReduceOp;
+use crate::ops::resize::ResizeMode;
+use crate::ops::spec::DTypeRule;
+use crate::ops::unary::UnaryOp;
+use crate::storage::Buffer;
+use crate::tensor::Tensor;
+
+mod creation;
+mod elementwise;
+pub mod host;
+pub mod kernel;
+mod memory;
+
+pub struct WebGpu;
+
+/// The buffer's id goes back to the host's pool (after the next submit).
+pub fn release(id: u32) { host::destroy(id) }
+
+/// Submits the recorded work (the TS layer calls it before reads and after optimizer steps).
+pub fn flush() { host::flush() }
+
+fn no<T>(op: &str) -> Result<T> {
+    Err(Error { kind: ErrorKind::Device, msg: alloc::format!("{} is not supported on webgpu yet", op) })
+}
+
+/// The dtypes this backend computes op in (the op manifest's webgpu verdict), from its row's rule.
+pub fn dtypes(op: &str, rule: DTypeRule) -> &'static [&'static str] {
+    match rule {
+        DTypeRule::Reduction => &[],
+        DTypeRule::Compare => &["float32", "int32", "bool"],
+        DTypeRule::Promote if matches!(op, "add" | "sub" | "mul" | "maximum" | "minimum") => &["float32", "int32"],
+        DTypeRule::KeepsInt => &["float32", "int32", "bool"],
+        DTypeRule::Float => &["float32", "int32", "bool"],
+        _ => &["float32"],
+    }
+}
+
+/// What this backend runs of each family of non-elementwise ops (the README op table's rows;
+/// the elementwise rows' verdicts come from `dtypes`). Kept beside the kernels it describes.
+pub const FAMILIES: &[(&str, &str)] = &[
+    ("creation", "✓ (random ones drawn on the cpu, then moved)"),
+    ("shape and views", "✓ (get with index tensors: not yet)"),
+    ("indexing", "where, masked_fill (cat, index_select, gather, scatter_add: not yet)"),
+    ("linear algebra", "not yet"),
+    ("vision", "not yet"),
+    ("activation", "clamp, leaky_relu (softmax, log_softmax: not yet)"),
+    ("casts", "✓"),
+    ("optimizer steps (fused)", "not yet"),
+];
+
+impl Backend for WebGpu {
+    fn name(&self) -> &'static str { "webgpu" }
+    fn op_dtypes(&self, op: &str, rule: DTypeRule) -> &'static [&'static str] { dtypes(op, rule) }
+    fn read(&self, t: &Tensor) -> Result<Buffer> { memory::read(t) }
+    fn write(&self, data: Buffer, shape: Vec<usize>) -> Result<Tensor> { memory::write(data, shape) }
+    fn contiguous(&self, t: &Tensor) -> Result<Tensor> { memory::contiguous(t) }
+    fn copy_into(&self, dst: &Tensor, src: &Tensor, ss: &[usize]) -> Result<()> { memory::copy_into(dst, src, ss) }
+    fn cast(&self, t: &Tensor, dtype: DType) -> Result<Tensor> { memory::cast(t, dtype) }
+    fn full(&self, shape: &[usize], value: f64, dtype: DType) -> Result<Tensor> { creation::full(shape, value, dtype) }
+    fn arange(&self, start: f64, step: f64, n: usize, dtype: DType) -> Result<Tensor> { creation::from_host(super::cpu::Cpu.arange(start, step, n, dtype)) }
+    fn linspace(&self, start: f64, end: f64, n: usize) -> Result<Tensor> { creation::from_host(super::cpu::Cpu.linspace(start, end, n)) }
+    fn eye(&self, n: usize, m: usize, dtype: DType) -> Result<Tensor> { creation::from_host(super::cpu::Cpu.eye(n, m, dtype)) }
+    fn unary(&self, op: UnaryOp, t: &Tensor, keeps_int: bool) -> Result<Tensor> { elementwise::unary(op, t, keeps_int) }
+    fn unary_grad(&self, op: UnaryOp, x: &Tensor, y: &Tensor, g: &Tensor) -> Result<Option<Tensor>> { elementwise::unary_grad(op, x, y, g) }
+    fn clamp(&self, t: &Tensor, lo: Option<f64>, hi: Option<f64>) -> Result<Tensor> { elementwise::clamp(t, lo, hi) }
+    fn clamp_grad(&self, x: &Tensor, g: &Tensor, lo: f32, hi: f32) -> Result<Tensor> { elementwise::clamp_grad(x, g, lo, hi) }
+    fn leaky_relu(&self, t: &Tensor, slope: f32) -> Result<Tensor> { elementwise::leaky_relu(t, slope) }
+    fn leaky_relu_grad(&self, x: &Tensor, g: &Tensor, slope: f32) -> Result<Tensor> { elementwise::leaky_relu_grad(x, g, slope) }
+    fn binary(&self, op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> { elementwise::binary(op, a, b) }
+    fn binary_grad_term(&self, op: BinaryOp, side: usize, a: &Tensor, b: &Tensor, y: &Tensor) -> Result<Tensor> { elementwise::binary_grad_term(op, side, a, b, y) }
+    fn where_(&self, c: &Tensor, a: &Tensor, b: &Tensor, shape: Vec<usize>) -> Result<Tensor> { elementwise::where_(c, a, b, shape) }
+    fn reduce(&self, _: ReduceOp, _: &Tensor, _: &[usize], _: Vec<usize>, _: f64) -> Result<Tensor> { no("reduce") }
+    fn prod_grad(&self, _: &Tensor, _: &[usize]) -> Result<Tensor> { no("prod backward") }
+    fn softmax(&self, _: &Tensor, _: usize, _: bool) -> Result<Tensor> { no("softmax") }
+    fn cat(&self, _: &[Tensor], _: usize, _: Vec<usize>, _: DType) -> Result<Tensor> { no("cat") }
+    fn index_select(&self, _: &Tensor, _: usize, _: &Tensor) -> Result<Tensor> { no("index_select") }
+    fn gather(&self, _: &Tensor, _: usize, _: &Tensor) -> Result<Tensor> { no("gather") }
+    fn scatter_add(&self, _: &Tensor, _: usize, _: &Tensor, _: &Tensor) -> Result<Tensor> { no("scatter_add") }
+    fn matmul(&self, _: &Tensor, _: &Tensor, _: &[usize], _: Vec<usize>) -> Result<Tensor> { no("matmul") }
+    fn conv2d(&self, _: &Tensor, _: &Tensor, _: Option<&Tensor>, _: &ConvGeom) -> Result<Tensor> { no("conv2d") }
+    fn conv2d_grad_input(&self, _: &Tensor, _: &Tensor, _: &ConvGeom) -> Result<Tensor> { no("conv2d backward (input)") }
+    fn conv2d_grad_weight(&self, _: &Tensor, _: &Tensor, _: &ConvGeom) -> Result<Tensor> { no("conv2d backward (weight)") }
+    fn conv2d_grad_bias(&self, _: &Tensor) -> Result<Tensor> { no("conv2d backward (bias)") }
+    fn conv_transpose2d(&self, _: &Tensor, _: &Tensor, _: Option<&Tensor>, _: &ConvGeom) -> Result<Tensor> { no("conv_transpose2d") }
+    fn max_pool2d(&self, _: &Tensor, _: &PoolGeom, _: Vec<usize>) -> Result<(Tensor, Tensor)> { no("max_pool2d") }
+    fn max_pool2d_backward(&self, _: &Tensor, _: &Tensor, _: &PoolGeom, _: Vec<usize>) -> Result<Tensor> { no("max_pool2d backward") }
+    fn avg_pool2d(&self, _: &Tensor, _: &PoolGeom, _: bool, _: Option<usize>, _: Vec<usize>) -> Result<Tensor> { no("avg_pool2d") }
+    fn avg_pool2d_backward(&self, _: &Tensor, _: &PoolGeom, _: bool, _: Option<usize>, _: Vec<usize>) -> Result<Tensor> { no("avg_pool2d backward") }
+    fn adaptive_avg_pool2d(&self, _: &Tensor, _: &PoolGeom, _: Vec<usize>) -> Result<Tensor> { no("adaptive_avg_pool2d") }
+    fn adaptive_avg_pool2d_backward(&self, _: &Tensor, _: &PoolGeom, _: Vec<usize>) -> Result<Tensor> { no("adaptive_avg_pool2d backward") }
+    fn upsample2d(&self, _: &Tensor, _: ResizeMode, _: usize, _: usize, _: [Option<f64>; 2]) -> Result<Tensor> { no("interpolate") }
+    fn upsample2d_backward(&self, _: &Tensor, _: ResizeMode, _: Vec<usize>, _: [Option<f64>; 2]) -> Result<Tensor> { no("interpolate backward") }
+    fn sgd(&self, _: &Tensor, _: &Tensor, _: Option<&Tensor>, _: bool, _: &Sgd) -> Result<()> { no("sgd") }
+    fn adam(&self, _: &Tensor, _: &Tensor, _: &Tensor, _: &Tensor, _: Option<&Tensor>, _: &Adam) -> Result<()> { no("adam") }
+    fn rmsprop(&self, _: &Tensor, _: &Tensor, _: &Tensor, _: Option<&Tensor>, _: Option<&Tensor>, _: &RmsProp) -> Result<()> { no("rmsprop") }
+    fn adagrad(&self, _: &Tensor, _: &Tensor, _: &Tensor, _: &Adagrad) -> Result<()> { no("adagrad") }
+}
