@@ -1,0 +1,88 @@
+// The WebGPU device in Node: npm `webgpu` (Dawn) on the SwiftShader Vulkan driver that Debian's
+// chromium ships (no GPU needed). The PyTorch fixtures (forward: ops.json, gradients: grad.json)
+// are replayed with their inputs on "webgpu" under the CPU's tolerances. A case either matches
+// torch, or is refused with a DeviceError that names webgpu and the op (an op without a kernel
+// yet, or a synchronous read, which a GPU tensor cannot do): never a wrong number, never a trap.
+// The counts are printed, and the share that runs is held to a floor, so a kernel that starts
+// refusing (or a silent CPU fallback, which would not be "webgpu") fails here.
+import { existsSync, readFileSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import * as kd from "../ts/index.js";
+import { BINARY_OPS, UNARY_OPS } from "../ts/generated/ops.js";
+import { checkedCases, conformanceRunner, type Fixture } from "./helpers/conformance-cases.js";
+import { gradFixture, runGradCase } from "./helpers/grad-cases.js";
+
+const SWIFTSHADER = "/usr/lib/chromium/vk_swiftshader_icd.json";
+if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER)) process.env.VK_ICD_FILENAMES = SWIFTSHADER;
+await kd.ready();
+const info = await kd.webgpu.init();
+
+/** A refusal the device may give: an op it has no kernel for, or a synchronous read. */
+const REFUSAL = /DeviceError: .*(is not supported on webgpu|cannot read a webgpu tensor synchronously|a webgpu tensor cannot be read synchronously)/;
+
+const fixture: Fixture = JSON.parse(readFileSync(new URL("./fixtures/ops.json", import.meta.url), "utf8"));
+
+describe(`webgpu on ${info.adapter}`, () => {
+  it("opens a device and lists it", () => {
+    expect(kd.webgpu.isAvailable()).toBe(true);
+    expect(kd.devices()).toEqual(["cpu", "webgpu"]);
+    expect(info.maxStorageBufferBindingSize).toBeGreaterThanOrEqual(128 << 20);
+  });
+
+  it("moves tensors both ways; sync reads name the awaited method", async () => {
+    const a = kd.tensor([[1, 2, 3], [4, 5, 6]]).to("webgpu");
+    expect(a.device).toBe("webgpu");
+    expect(() => a.dataSync()).toThrow(/await t\.data\(\)/);
+    expect(() => a.cpu()).toThrow(/await t\.toAsync\("cpu"\)/);
+    const back = await a.t().toAsync("cpu");
+    expect(back.device).toBe("cpu");
+    expect(back.tolist()).toEqual([[1, 4], [2, 5], [3, 6]]);
+    expect(Array.from(await kd.tensor([true, false]).to("webgpu").data())).toEqual([1, 0]);
+    expect(kd.zeros([2], { device: "webgpu" }).device).toBe("webgpu");
+  });
+
+  it("mixing devices is a DeviceError naming both; a 0-d CPU tensor is a scalar anywhere", async () => {
+    const g = kd.ones([2]).to("webgpu");
+    expect(() => g.add(kd.ones([2]))).toThrow(kd.DeviceError);
+    expect(() => g.add(kd.ones([2]))).toThrow(/webgpu.*cpu|cpu.*webgpu/);
+    expect(Array.from(await g.add(kd.tensor(2)).data())).toEqual([3, 3]);
+  });
+});
+
+describe("webgpu forward conformance (ops.json)", () => {
+  const runCase = conformanceRunner(kd, { unary: UNARY_OPS, binary: BINARY_OPS }, fixture.seed, "webgpu");
+  const cases = checkedCases(fixture);
+  let ran = 0;
+  const refused = new Map<string, number>();
+  afterAll(() => console.log(`webgpu forward: ${ran} of ${cases.length} cases match torch; refused (no kernel yet): ${[...refused].map(([k, n]) => `${k} ${n}`).join(", ")}`));
+  it.each(cases.map((c) => [c.name, c] as const))("%s", async (_, c) => {
+    const r = await runCase(c);
+    if (r === null) ran++;
+    else if (REFUSAL.test(r)) refused.set(c.op, (refused.get(c.op) ?? 0) + 1);
+    else expect(r).toBeNull();
+  });
+  it("runs every elementwise op", () => {
+    const ranOps = new Set(cases.map((c) => c.op).filter((op) => !refused.has(op)));
+    for (const op of [...UNARY_OPS, ...BINARY_OPS]) expect(ranOps.has(op), op).toBe(true);
+    expect(ran).toBeGreaterThanOrEqual(Math.floor(cases.length * 0.3));
+  });
+});
+
+describe("webgpu gradient conformance (grad.json)", () => {
+  let ran = 0;
+  const refused = new Map<string, number>();
+  afterAll(() => console.log(`webgpu gradients: ${ran} of ${gradFixture.cases.length} cases match torch; refused: ${[...refused].map(([k, n]) => `${k} ${n}`).join(", ")}`));
+  it.each(gradFixture.cases.map((c) => [c.name, c] as const))("%s", async (_, c) => {
+    try {
+      await runGradCase(c, "webgpu");
+      ran++;
+    } catch (e) {
+      const msg = `${(e as Error).name}: ${(e as Error).message}`;
+      if (e instanceof kd.DeviceError && REFUSAL.test(msg)) refused.set(c.op, (refused.get(c.op) ?? 0) + 1);
+      else throw e;
+    }
+  });
+  it("runs a floor of the gradient cases", () => {
+    expect(ran).toBeGreaterThanOrEqual(Math.floor(gradFixture.cases.length * 0.2));
+  });
+});
