@@ -716,7 +716,13 @@ export class Tensor {
           try { step(flat.indexSelect(dim++, where)); } finally { where.dispose(); if (flat !== cur) flat.dispose(); }
           continue;
         }
-        step(idx.ndim === 0 ? cur.select(dim, idx.item() as number) : cur.indexSelect(dim++, idx));
+        if (idx.ndim === 0) step(cur.select(dim, idx.item() as number));
+        else if (idx.device === cur.device) step(cur.indexSelect(dim++, idx));
+        else {
+          // torch moves a CPU index to the indexed tensor's device
+          const moved = idx.to(cur.device);
+          try { step(cur.indexSelect(dim++, moved)); } finally { moved.dispose(); }
+        }
       } else {
         const s = typeof idx === "string" ? parseSlice(idx) : idx;
         step(cur.slice(dim++, s.start ?? null, s.stop ?? null, s.step ?? 1));

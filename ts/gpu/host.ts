@@ -172,10 +172,17 @@ class Host {
     const module = d.createShaderModule({ code });
     const layout = d.createBindGroupLayout({ entries });
     const pipe = d.createComputePipeline({ layout: d.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module, entryPoint: "main" } });
-    // WGSL errors arrive asynchronously: they fail the next call, naming the shader's first line.
-    d.popErrorScope().then((e) => {
-      if (e) this.error ||= `webgpu could not compile a kernel: ${e.message}\n${code.split("\n").slice(-12).join("\n")}`;
-    });
+    // WGSL errors arrive asynchronously: they fail the next call (and the next read), with the
+    // compiler's messages and the end of the shader.
+    this.#track(
+      d.popErrorScope().then(async (e) => {
+        if (!e) return;
+        const info = await module.getCompilationInfo();
+        const msgs = info.messages.filter((m) => m.type === "error").map((m) => `line ${m.lineNum}: ${m.message}`);
+        // the root cause: it replaces the "invalid pipeline" errors it leads to
+        this.error = `webgpu could not compile a kernel: ${msgs.join("; ") || e.message}\n${code.split("\n").slice(-14).join("\n")}`;
+      }),
+    );
     this.#pipes.push({ pipe, layout });
     return this.#pipes.length - 1;
   }
@@ -201,6 +208,7 @@ class Host {
     const offset = this.#used;
     this.#used += UNIFORM_SLOT;
     if (!this.#encoder) {
+      this.device!.pushErrorScope("validation");
       this.#encoder = this.device!.createCommandEncoder();
       this.#pass = this.#encoder.beginComputePass();
     }
@@ -218,12 +226,35 @@ class Host {
       this.#pass!.end();
       this.device.queue.writeBuffer(this.#arena!, 0, this.#staging, 0, this.#used);
       this.device.queue.submit([this.#encoder.finish()]);
+      const d = this.device;
+      this.#track(d.popErrorScope().then((e) => {
+        if (e) this.error ||= `webgpu error: ${e.message}`;
+      }));
     }
     this.#encoder = undefined;
     this.#pass = undefined;
     this.#recorded = 0;
     this.#used = 0;
     this.#recycle();
+  }
+
+  /** Error checks still in flight (error scopes, compilation info): reads wait for them. */
+  #checks: Promise<void>[] = [];
+  #track(p: Promise<void>): void {
+    this.#checks.push(p.catch(() => {}));
+  }
+
+  /** Throws (once) what the device reported about earlier work. */
+  async #settle(): Promise<void> {
+    const c = this.#checks;
+    this.#checks = [];
+    await Promise.all(c);
+    if (this.lost) throw new Error(this.lost);
+    if (this.error) {
+      const e = this.error;
+      this.error = "";
+      throw new Error(e);
+    }
   }
 
   /** The text of the last failure (kd_gpu_error): copied to ptr[..cap], its length returned. */
@@ -247,9 +278,11 @@ class Host {
       enc.copyBufferToBuffer(this.#buffers[id]!, off, staging, 0, len);
       d.queue.submit([enc.finish()]);
       await staging.mapAsync(GPUMapMode.READ);
-      return staging.getMappedRange().slice(0);
+      const bytes = staging.getMappedRange().slice(0);
+      await this.#settle(); // data from a batch that failed is not data
+      return bytes;
     } catch (e) {
-      throw new Error(this.lost ?? this.error ?? `webgpu read failed: ${(e as Error).message}`);
+      throw new Error(this.lost ?? (this.error || (e as Error).message));
     } finally {
       staging.destroy();
     }
@@ -259,6 +292,7 @@ class Host {
   async sync(): Promise<void> {
     this.flush();
     if (this.device && !this.lost) await this.device.queue.onSubmittedWorkDone();
+    await this.#settle();
   }
 
   memoryStats(): GpuMemory {

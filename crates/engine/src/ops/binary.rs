@@ -26,12 +26,12 @@ binary_ops! {
         grad: (|c, g| div(g, c.b()?), |c, g| neg(&div(&mul(g, c.y()?)?, c.b()?)?)), wgsl_grad: ("g / b", "-(g * y) / b"),
         tol: Elementwise, domain: ("randn", "randn"), grad_domain: ("randn", "nonzero"), onnx: Some("Div"), api: Api::Generated }
     Pow "pow" Promote { cpu: pow_t, int: pow_i32, wgsl: "pow_t(a, b)",
-        grad: (pow_grad_base, pow_grad_exponent), wgsl_grad: ("select(g * b * pow_t(a, b - 1.0), 0.0, b == 0.0)", "select(g * y * log(a), 0.0, a == 0.0 && abs(y) <= 3.4e38)"),
+        grad: (pow_grad_base, pow_grad_exponent), wgsl_grad: ("select(g * b * pow_t(a, b - 1.0), 0.0, b == 0.0)", "select(g * y * log_t(a), 0.0, a == 0.0 && !isinf_t(y) && !isnan_t(y))"),
         tol: Transcendental, domain: ("pos", "randn"), grad_domain: ("pos", "randn"), onnx: Some("Pow"), api: Api::Generated }
-    Maximum "maximum" Promote { cpu: fmax, int: |x: i32, y: i32| x.max(y), wgsl: "select(max(a, b), a + b, a != a || b != b)",
+    Maximum "maximum" Promote { cpu: fmax, int: |x: i32, y: i32| x.max(y), wgsl: "select(max(a, b), nan_t(), isnan_t(a) || isnan_t(b))",
         grad: (|c, g| pick(c, g, true, true), |c, g| pick(c, g, true, false)), wgsl_grad: ("g * select(select(0.5, 0.0, a < b), 1.0, a > b)", "g * select(select(0.5, 0.0, b < a), 1.0, b > a)"),
         tol: Exact, domain: ("randn", "randn"), grad_domain: ("distinct", "distinct"), onnx: Some("Max"), api: Api::Generated }
-    Minimum "minimum" Promote { cpu: fmin, int: |x: i32, y: i32| x.min(y), wgsl: "select(min(a, b), a + b, a != a || b != b)",
+    Minimum "minimum" Promote { cpu: fmin, int: |x: i32, y: i32| x.min(y), wgsl: "select(min(a, b), nan_t(), isnan_t(a) || isnan_t(b))",
         grad: (|c, g| pick(c, g, false, true), |c, g| pick(c, g, false, false)), wgsl_grad: ("g * select(select(0.5, 0.0, a > b), 1.0, a < b)", "g * select(select(0.5, 0.0, b > a), 1.0, b < a)"),
         tol: Exact, domain: ("randn", "randn"), grad_domain: ("distinct", "distinct"), onnx: Some("Min"), api: Api::Generated }
     // Python's modulo: the result has the divisor's sign.
@@ -57,11 +57,11 @@ binary_ops! {
         tol: Exact, domain: ("randn", "randn"), grad_domain: ("randn", "randn"), onnx: Some("Greater"), api: Api::Generated }
     Ge "ge" Compare { cmp: |x, y| (x >= y) as u8, wgsl: "a >= b",
         tol: Exact, domain: ("int", "int"), grad_domain: ("int", "int"), onnx: Some("GreaterOrEqual"), api: Api::Generated }
-    LogicalAnd "logical_and" Compare { cmp: |x: T, y: T| (x.to_bool() && y.to_bool()) as u8, wgsl: "a != 0.0 && b != 0.0",
+    LogicalAnd "logical_and" Compare { cmp: |x: T, y: T| (x.to_bool() && y.to_bool()) as u8, wgsl: "truthy_t(a) && truthy_t(b)",
         tol: Exact, domain: ("int", "int"), grad_domain: ("int", "int"), onnx: Some("And"), api: Api::Generated }
-    LogicalOr "logical_or" Compare { cmp: |x: T, y: T| (x.to_bool() || y.to_bool()) as u8, wgsl: "a != 0.0 || b != 0.0",
+    LogicalOr "logical_or" Compare { cmp: |x: T, y: T| (x.to_bool() || y.to_bool()) as u8, wgsl: "truthy_t(a) || truthy_t(b)",
         tol: Exact, domain: ("int", "int"), grad_domain: ("int", "int"), onnx: Some("Or"), api: Api::Generated }
-    LogicalXor "logical_xor" Compare { cmp: |x: T, y: T| (x.to_bool() != y.to_bool()) as u8, wgsl: "(a != 0.0) != (b != 0.0)",
+    LogicalXor "logical_xor" Compare { cmp: |x: T, y: T| (x.to_bool() != y.to_bool()) as u8, wgsl: "truthy_t(a) != truthy_t(b)",
         tol: Exact, domain: ("int", "int"), grad_domain: ("int", "int"), onnx: Some("Xor"), api: Api::Generated }
     Atan2 "atan2" Float { cpu: atan2_t, wgsl: "atan2_t(a, b)",
         grad: (|c, g| { let (x, z, den) = atan2_den(c)?; let _ = x; div(&mul(g, &z)?, &den) },
@@ -85,13 +85,16 @@ pub fn lookup(code: u32) -> Option<(&'static str, BinaryOp)> { BINARY.get(code a
 
 /// The WGSL twins of this family's Rust helpers, under the same names.
 pub const WGSL_HELPERS: &str = "\
-fn atan2_t(y: f32, x: f32) -> f32 { return atan2(y, x); }
-fn pow_t(a: f32, b: f32) -> f32 { if (b == 2.0) { return a * a; } if (b == 1.0) { return a; } if (b == 0.5) { return sqrt(a); } if (b == 0.0) { return 1.0; } if (a < 0.0 && b == round(b)) { let p = pow(-a, b); return select(p, -p, (b % 2.0) != 0.0); } return pow(a, b); }
-fn remainder_t(a: f32, b: f32) -> f32 { let r = a - b * trunc(a / b); if (r != 0.0 && ((b < 0.0) != (r < 0.0))) { return r + b; } return r; }
-fn floor_divide_t(a: f32, b: f32) -> f32 { return floor(a / b); }
-fn hypot_t(a: f32, b: f32) -> f32 { let h = max(abs(a), abs(b)); if (h == 0.0 || h > 3.4e38) { return h; } let l = min(abs(a), abs(b)) / h; return h * sqrt(1.0 + l * l); }
-fn logaddexp_t(a: f32, b: f32) -> f32 { if (a == b && abs(a) > 3.4e38) { return a; } return max(a, b) + log(1.0 + exp(-abs(a - b))); }
-fn xlogy_t(a: f32, b: f32) -> f32 { if (b != b) { return b; } if (a == 0.0) { return 0.0; } return a * log(b); }
+fn atan2_t(y: f32, x: f32) -> f32 { if (isnan_t(x) || isnan_t(y)) { return nan_t(); } let s = select(1.0, -1.0, signbit_t(y)); if (isinf_t(y)) { return s * select(select(1.5707964, 2.3561945, x < 0.0 && isinf_t(x)), 0.7853982, x > 0.0 && isinf_t(x)); } if (isinf_t(x)) { return s * select(3.1415927, 0.0, x > 0.0); } if (y == 0.0) { return select(y, s * 3.1415927, signbit_t(x)); } if (x == 0.0) { return s * 1.5707964; } let r = atan(y / x); if (x > 0.0) { return r; } return select(r - 3.1415927, r + 3.1415927, y >= 0.0); }
+fn pow_pos_t(a: f32, b: f32) -> f32 { if (a == 0.0) { return select(0.0, inf_t(), b < 0.0); } if (isinf_t(a)) { return select(0.0, inf_t(), b > 0.0); } return pow(a, b); }
+fn pow_t(a: f32, b: f32) -> f32 { if (b == 0.0 || a == 1.0) { return 1.0; } if (isnan_t(a) || isnan_t(b)) { return nan_t(); } if (b == 2.0) { return a * a; } if (b == 1.0) { return a; } if (b == 0.5) { return sqrt(a); } let ab = abs(a); if (isinf_t(b)) { if (ab == 1.0) { return 1.0; } return select(0.0, inf_t(), (ab > 1.0) == (b > 0.0)); } if (signbit_t(a)) { if (b != round(b)) { if (a == 0.0 || isinf_t(a)) { return pow_pos_t(ab, b); } return nan_t(); } let p = pow_pos_t(ab, b); return select(p, -p, (b % 2.0) != 0.0); } return pow_pos_t(a, b); }
+fn prod_err_t(a: f32, b: f32, p: f32) -> f32 { let ca = 4097.0 * a; let ah = ca - (ca - a); let al = a - ah; let cb = 4097.0 * b; let bh = cb - (cb - b); let bl = b - bh; return ((ah * bh - p) + ah * bl + al * bh) + al * bl; }
+fn fmod_t(a: f32, b: f32) -> f32 { if (isnan_t(a) || isnan_t(b) || isinf_t(a) || b == 0.0) { return nan_t(); } if (isinf_t(b)) { return a; } let q = trunc(a / b); let p = q * b; let r = (a - p) - prod_err_t(q, b, p); if (r != 0.0 && (r < 0.0) != (a < 0.0)) { return r + select(-abs(b), abs(b), a < 0.0); } if (abs(r) >= abs(b)) { return r - select(-abs(b), abs(b), a >= 0.0); } return r; }
+fn remainder_t(a: f32, b: f32) -> f32 { let r = fmod_t(a, b); if (r != 0.0 && ((b < 0.0) != (r < 0.0))) { return r + b; } return r; }
+fn floor_divide_t(a: f32, b: f32) -> f32 { if (b == 0.0) { return a / b; } let r = fmod_t(a, b); var d = (a - r) / b; if (r != 0.0 && ((b < 0.0) != (r < 0.0))) { d = d - 1.0; } if (isnan_t(d)) { return d; } if (d == 0.0) { return select(0.0, -0.0, (a < 0.0) != (b < 0.0)); } let f = floor(d); return select(f, f + 1.0, d - f > 0.5); }
+fn hypot_t(a: f32, b: f32) -> f32 { if (isinf_t(a) || isinf_t(b)) { return inf_t(); } if (isnan_t(a) || isnan_t(b)) { return nan_t(); } let h = max(abs(a), abs(b)); if (h == 0.0) { return h; } let l = min(abs(a), abs(b)) / h; return h * sqrt(1.0 + l * l); }
+fn logaddexp_t(a: f32, b: f32) -> f32 { if (isnan_t(a) || isnan_t(b)) { return nan_t(); } if (a == b && isinf_t(a)) { return a; } return max(a, b) + log1p_t(exp(-abs(a - b))); }
+fn xlogy_t(a: f32, b: f32) -> f32 { if (isnan_t(b) || isnan_t(a)) { return nan_t(); } if (a == 0.0) { return 0.0; } return a * log_t(b); }
 ";
 
 pub(crate) fn rule(op: BinaryOp) -> DTypeRule { BINARY[op as usize].2 }

@@ -20,7 +20,7 @@ unary_ops! {
     Exp "exp" Float { cpu: m::exp, wgsl: "exp(x)",
         grad: |_, y, g| g * y, wgsl_grad: "g * y",
         tol: Transcendental, domain: "randn", grad_domain: "randn", onnx: Some("Exp"), api: Api::Generated }
-    Log "log" Float { cpu: m::ln, wgsl: "log(x)",
+    Log "log" Float { cpu: m::ln, wgsl: "log_t(x)",
         grad: |x, _, g| g / x, wgsl_grad: "g / x",
         tol: Transcendental, domain: "pos", grad_domain: "pos", onnx: Some("Log"), api: Api::Generated }
     Sqrt "sqrt" Float { cpu: m::sqrt, wgsl: "sqrt(x)",
@@ -29,19 +29,19 @@ unary_ops! {
     Rsqrt "rsqrt" Float { cpu: |x| 1.0 / m::sqrt(x), wgsl: "inverseSqrt(x)",
         grad: |_, y, g| -0.5 * g * y * y * y, wgsl_grad: "-0.5 * g * y * y * y",
         tol: Transcendental, domain: "pos", grad_domain: "pos", onnx: None, api: Api::Generated }
-    Sin "sin" Float { cpu: m::sin, wgsl: "sin(x)",
-        grad: |x, _, g| g * m::cos(x), wgsl_grad: "g * cos(x)",
+    Sin "sin" Float { cpu: m::sin, wgsl: "sin_t(x)",
+        grad: |x, _, g| g * m::cos(x), wgsl_grad: "g * cos_t(x)",
         tol: Transcendental, domain: "wide", grad_domain: "wide", onnx: Some("Sin"), api: Api::Generated }
-    Cos "cos" Float { cpu: m::cos, wgsl: "cos(x)",
-        grad: |x, _, g| -g * m::sin(x), wgsl_grad: "-g * sin(x)",
+    Cos "cos" Float { cpu: m::cos, wgsl: "cos_t(x)",
+        grad: |x, _, g| -g * m::sin(x), wgsl_grad: "-g * sin_t(x)",
         tol: Transcendental, domain: "wide", grad_domain: "wide", onnx: Some("Cos"), api: Api::Generated }
-    Tanh "tanh" Float { cpu: m::tanh, wgsl: "tanh(x)",
+    Tanh "tanh" Float { cpu: m::tanh, wgsl: "tanh_t(x)",
         grad: |_, y, g| g * (1.0 - y * y), wgsl_grad: "g * (1.0 - y * y)",
         tol: Transcendental, domain: "randn", grad_domain: "randn", onnx: Some("Tanh"), api: Api::Generated }
     Sigmoid "sigmoid" Float { cpu: sigmoid, wgsl: "sigmoid_t(x)",
         grad: |_, y, g| g * y * (1.0 - y), wgsl_grad: "g * y * (1.0 - y)",
         tol: Transcendental, domain: "wide", grad_domain: "wide", onnx: Some("Sigmoid"), api: Api::Generated }
-    Relu "relu" KeepsInt { cpu: |x| if x > 0.0 { x } else if x.is_nan() { x } else { 0.0 }, int: |x: i32| x.max(0), wgsl: "select(select(0.0, x, x != x), x, x > 0.0)",
+    Relu "relu" KeepsInt { cpu: |x| if x > 0.0 { x } else if x.is_nan() { x } else { 0.0 }, int: |x: i32| x.max(0), wgsl: "select(select(0.0, x, isnan_t(x)), x, x > 0.0)",
         grad: |_, y, g| if y > 0.0 { g } else { 0.0 }, wgsl_grad: "select(0.0, g, y > 0.0)",
         tol: Elementwise, domain: "randn", grad_domain: "nonzero", onnx: Some("Relu"), api: Api::Generated }
     Gelu "gelu" Float { cpu: |x| 0.5 * x * (1.0 + m::erf(x * core::f32::consts::FRAC_1_SQRT_2)), wgsl: "0.5 * x * (1.0 + erf_t(x * 0.70710678))",
@@ -50,11 +50,11 @@ unary_ops! {
             g * (cdf + x * INV_SQRT_2PI * m::exp(-0.5 * x * x))
         }, wgsl_grad: "g * (0.5 * (1.0 + erf_t(x * 0.70710678)) + x * 0.3989423 * exp(-0.5 * x * x))",
         tol: Transcendental, domain: "wide", grad_domain: "wide", onnx: Some("Gelu"), api: Api::Via("gelu") }
-    GeluTanh "gelu_tanh" Float { cpu: |x| 0.5 * x * (1.0 + m::tanh(GELU_K * (x + 0.044715 * x * x * x))), wgsl: "0.5 * x * (1.0 + tanh(0.7978846 * (x + 0.044715 * x * x * x)))",
+    GeluTanh "gelu_tanh" Float { cpu: |x| 0.5 * x * (1.0 + m::tanh(GELU_K * (x + 0.044715 * x * x * x))), wgsl: "0.5 * x * (1.0 + tanh_t(0.7978846 * (x + 0.044715 * x * x * x)))",
         grad: |x, _, g| {
             let t = m::tanh(GELU_K * (x + 0.044715 * x * x * x));
             g * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * GELU_K * (1.0 + 3.0 * 0.044715 * x * x))
-        }, wgsl_grad: "g * (0.5 * (1.0 + tanh(0.7978846 * (x + 0.044715 * x * x * x))) + 0.5 * x * (1.0 - pow(tanh(0.7978846 * (x + 0.044715 * x * x * x)), 2.0)) * 0.7978846 * (1.0 + 0.134145 * x * x))",
+        }, wgsl_grad: "g * (0.5 * (1.0 + tanh_t(0.7978846 * (x + 0.044715 * x * x * x))) + 0.5 * x * (1.0 - pow(tanh_t(0.7978846 * (x + 0.044715 * x * x * x)), 2.0)) * 0.7978846 * (1.0 + 0.134145 * x * x))",
         tol: Transcendental, domain: "wide", grad_domain: "wide", onnx: None, api: Api::Via("gelu") }
     Silu "silu" Float { cpu: |x| x * sigmoid(x), wgsl: "x * sigmoid_t(x)",
         grad: |x, _, g| { let s = sigmoid(x); g * s * (1.0 + x * (1.0 - s)) }, wgsl_grad: "g * sigmoid_t(x) * (1.0 + x * (1.0 - sigmoid_t(x)))",
@@ -80,7 +80,7 @@ unary_ops! {
     Reciprocal "reciprocal" Float { cpu: |x| 1.0 / x, wgsl: "1.0 / x",
         grad: |_, y, g| -g * y * y, wgsl_grad: "-g * y * y",
         tol: Elementwise, domain: "randn", grad_domain: "nonzero", onnx: Some("Reciprocal"), api: Api::Generated }
-    Log1p "log1p" Float { cpu: m::ln_1p, wgsl: "log(1.0 + x)",
+    Log1p "log1p" Float { cpu: m::ln_1p, wgsl: "log1p_t(x)",
         grad: |x, _, g| g / (1.0 + x), wgsl_grad: "g / (1.0 + x)",
         tol: Transcendental, domain: "pos", grad_domain: "pos", onnx: None, api: Api::Generated }
     Expm1 "expm1" Float { cpu: m::exp_m1, wgsl: "exp(x) - 1.0",
@@ -90,18 +90,18 @@ unary_ops! {
         grad: |x, _, g| g * FRAC_2_SQRT_PI * m::exp(-x * x), wgsl_grad: "g * 1.1283792 * exp(-x * x)",
         tol: Transcendental, domain: "randn", grad_domain: "randn", onnx: Some("Erf"), api: Api::Generated }
     // PyTorch's softplus (beta 1, threshold 20): linear above the threshold.
-    Softplus "softplus" Float { cpu: |x| if x > 20.0 { x } else { m::ln_1p(m::exp(x)) }, wgsl: "select(log(1.0 + exp(x)), x, x > 20.0)",
+    Softplus "softplus" Float { cpu: |x| if x > 20.0 { x } else { m::ln_1p(m::exp(x)) }, wgsl: "select(log1p_t(exp(x)), x, x > 20.0)",
         grad: |x, _, g| if x > 20.0 { g } else { g * sigmoid(x) }, wgsl_grad: "select(g * sigmoid_t(x), g, x > 20.0)",
         tol: Transcendental, domain: "wide", grad_domain: "wide", onnx: Some("Softplus"), api: Api::Generated }
-    Log2 "log2" Float { cpu: |x| m::ln(x) * core::f32::consts::LOG2_E, wgsl: "log2(x)",
+    Log2 "log2" Float { cpu: |x| m::ln(x) * core::f32::consts::LOG2_E, wgsl: "log_t(x) * 1.442695",
         grad: |x, _, g| g / (x * LN_2), wgsl_grad: "g / (x * 0.6931472)",
         tol: Transcendental, domain: "pos", grad_domain: "pos", onnx: None, api: Api::Generated }
     Exp2 "exp2" Float { cpu: |x| m::pow(2.0, x), wgsl: "exp2(x)",
         grad: |_, y, g| g * y * LN_2, wgsl_grad: "g * y * 0.6931472",
         tol: Transcendental, domain: "wide", grad_domain: "randn", onnx: None, api: Api::Generated }
-    LogicalNot "logical_not" Float { cpu: |x| (x == 0.0) as u8 as f32, wgsl: "select(0.0, 1.0, x == 0.0)",
+    LogicalNot "logical_not" Float { cpu: |x| (x == 0.0) as u8 as f32, wgsl: "select(0.0, 1.0, !truthy_t(x))",
         tol: Exact, domain: "randn", grad_domain: "randn", onnx: Some("Not"), api: Api::Generated }
-    Tan "tan" Float { cpu: |x| m::sin(x) / m::cos(x), wgsl: "tan(x)",
+    Tan "tan" Float { cpu: |x| m::sin(x) / m::cos(x), wgsl: "sin_t(x) / cos_t(x)",
         grad: |_, y, g| g * (1.0 + y * y), wgsl_grad: "g * (1.0 + y * y)",
         tol: Transcendental, domain: "unit", grad_domain: "unit", onnx: Some("Tan"), api: Api::Generated }
     Atan "atan" Float { cpu: m::atan, wgsl: "atan(x)",
@@ -115,8 +115,22 @@ pub fn lookup(code: u32) -> Option<(&'static str, UnaryOp, bool)> {
 
 /// The WGSL twins of this family's Rust helpers (sigmoid_t is `sigmoid`, erf_t is `m::erf`).
 pub const WGSL_HELPERS: &str = "\
+fn isnan_t(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn isinf_t(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u; }
+fn signbit_t(x: f32) -> bool { return (bitcast<u32>(x) & 0x80000000u) != 0u; }
+fn truthy_t(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) != 0u; }
+var<private> NAN_BITS: u32 = 0x7fc00000u;
+var<private> INF_BITS: u32 = 0x7f800000u;
+fn nan_t() -> f32 { return bitcast<f32>(NAN_BITS); }
+fn inf_t() -> f32 { return bitcast<f32>(INF_BITS); }
 fn sigmoid_t(x: f32) -> f32 { if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); } let e = exp(x); return e / (1.0 + e); }
 fn erf_t(x: f32) -> f32 { let t = 1.0 / (1.0 + 0.3275911 * abs(x)); let p = t * (0.2548296 + t * (-0.2844967 + t * (1.4214137 + t * (-1.4531520 + t * 1.0614054)))); return sign(x) * (1.0 - p * exp(-x * x)); }
+fn log_t(x: f32) -> f32 { if (isnan_t(x) || x < 0.0) { return nan_t(); } if (x == 0.0) { return -inf_t(); } if (isinf_t(x)) { return x; } return log(x); }
+fn log1p_t(x: f32) -> f32 { let u = 1.0 + x; if (u == 1.0 || isinf_t(u)) { return select(x, log_t(u), isinf_t(u)); } return log_t(u) * (x / (u - 1.0)); }
+fn tanh_t(x: f32) -> f32 { if (abs(x) > 9.0) { return sign(x); } return tanh(x); }
+fn sincos_t(x: f32, c: bool) -> f32 { if (isinf_t(x)) { return nan_t(); } var s = select(1.0, -1.0, x < 0.0 && !c); let ax = abs(x); var j = u32(ax * 1.2732395); var y = f32(j); if ((j & 1u) == 1u) { j = j + 1u; y = y + 1.0; } if (c) { j = j + 2u; } j = j & 7u; if (j > 3u) { s = -s; j = j - 4u; } let z = ((ax - y * 0.78515625) - y * 2.4187564849853515625e-4) - y * 3.77489497744594108e-8; let zz = z * z; if (j == 2u) { return s * (((2.443315711809948e-5 * zz - 1.388731625493765e-3) * zz + 4.166664568298827e-2) * zz * zz - 0.5 * zz + 1.0); } return s * (((-1.9515295891e-4 * zz + 8.3321608736e-3) * zz - 1.6666654611e-1) * zz * z + z); }
+fn sin_t(x: f32) -> f32 { return sincos_t(x, false); }
+fn cos_t(x: f32) -> f32 { return sincos_t(x, true); }
 ";
 
 const INV_SQRT_2PI: f32 = 0.398_942_3;

@@ -2,6 +2,7 @@
 //! run by the strided map kernel. What lives here is the dtype dispatch (which mirrors the
 //! CPU backend's) and the raw derivative terms, one WGSL line per CPU closure.
 use alloc::format;
+use alloc::string::String;
 
 use super::kernel::{empty, f, map, Operand};
 use crate::dtype::DType;
@@ -24,6 +25,18 @@ fn int_body(op: UnaryOp) -> &'static str {
     }
 }
 
+/// The int32 form of the Promote ops this backend runs on ints (WGSL's i32 arithmetic wraps, as the CPU's).
+fn int_binary(op: BinaryOp) -> Option<&'static str> {
+    Some(match op {
+        BinaryOp::Add => "a + b",
+        BinaryOp::Sub => "a - b",
+        BinaryOp::Mul => "a * b",
+        BinaryOp::Maximum => "max(a, b)",
+        BinaryOp::Minimum => "min(a, b)",
+        _ => return None,
+    })
+}
+
 pub fn unary(op: UnaryOp, t: &Tensor, keeps_int: bool) -> Result<Tensor> {
     let (expr, _) = crate::ops::unary::wgsl(op);
     let key = format!("unary:{}", UNARY[op as usize].0);
@@ -33,7 +46,8 @@ pub fn unary(op: UnaryOp, t: &Tensor, keeps_int: bool) -> Result<Tensor> {
     } else if keeps_int && matches!(t.dtype(), DType::I32 | DType::Bool) {
         (empty(t.shape.clone(), DType::I32, UNARY[op as usize].0)?, format!("{}", int_body(op)), "i32")
     } else {
-        (empty(t.shape.clone(), DType::F32, UNARY[op as usize].0)?, format!("{}", expr), "f32")
+        // NaN in, NaN out, for every float op (GPU builtins need not keep NaN)
+        (empty(t.shape.clone(), DType::F32, UNARY[op as usize].0)?, format!("select({}, x, isnan_t(x))", expr), "f32")
     };
     map(&key, &[x(load)?], &out, &body, &[])?;
     Ok(out)
@@ -52,7 +66,7 @@ pub fn clamp(t: &Tensor, lo: Option<f64>, hi: Option<f64>) -> Result<Tensor> {
     let x = [Operand::new(t, &t.shape, "x", "")?];
     if t.dtype() == DType::F32 {
         let (l, h) = (lo.map_or(f32::NEG_INFINITY, |v| v as f32), hi.map_or(f32::INFINITY, |v| v as f32));
-        map("clamp", &x, &out, "select(min(max(x, pf(0u)), pf(1u)), x, x != x)", &[f(l), f(h)])?;
+        map("clamp", &x, &out, "select(min(max(x, pf(0u)), pf(1u)), x, isnan_t(x))", &[f(l), f(h)])?;
     } else {
         let fl = |v: f64| kd_kernels::math::floor64(v) as i32;
         let (l, h) = (lo.map_or(i32::MIN, fl), hi.map_or(i32::MAX, fl));
@@ -86,12 +100,21 @@ pub fn binary(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let shape = broadcast_shapes(&a.shape, &b.shape)?;
     let expr = crate::ops::binary::wgsl(op);
     let (out_dtype, body, load) = if rule == DTypeRule::Compare {
-        // logical ops test `!= 0.0`: their operands are read as f32 (exact for that test)
-        (DType::Bool, format!("select(0u, 1u, {})", expr), if expr.contains("0.0") { "f32" } else { "" })
+        if expr.contains("truthy_t") {
+            // logical ops test a float's bits: int and bool operands are read as f32 (exact for that)
+            (DType::Bool, format!("select(0u, 1u, {})", expr), "f32")
+        } else if a.dtype() == DType::F32 {
+            // IEEE: a NaN operand makes every comparison false but `ne` true (GPU compares need not)
+            let nan = "isnan_t(a) || isnan_t(b)";
+            let test = if op == BinaryOp::Ne { format!("({}) || {}", expr, nan) } else { format!("({}) && !({})", expr, nan) };
+            (DType::Bool, format!("select(0u, 1u, {})", test), "")
+        } else {
+            (DType::Bool, format!("select(0u, 1u, {})", expr), "")
+        }
     } else if a.dtype() == DType::F32 {
         (DType::F32, format!("{}", expr), "")
-    } else if a.dtype() == DType::I32 && matches!(op, BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Maximum | BinaryOp::Minimum) {
-        (DType::I32, format!("{}", expr), "")
+    } else if let (DType::I32, Some(body)) = (a.dtype(), int_binary(op)) {
+        (DType::I32, String::from(body), "")
     } else {
         return Err(err!(Device, "{} on {} tensors is not supported on webgpu (float32 is)", name, a.dtype().name()));
     };
@@ -107,7 +130,7 @@ pub fn binary_grad_term(op: BinaryOp, side: usize, a: &Tensor, b: &Tensor, y: &T
     let name = BINARY[op as usize].0;
     let (second, body): (&Tensor, &str) = match (op, side) {
         (Pow, 0) => (b, "select(b * pow_t(a, b - 1.0), 0.0, b == 0.0)"),
-        (Pow, _) => (y, "select(b * log(a), 0.0, a == 0.0 && abs(b) <= 3.4028235e38)"),
+        (Pow, _) => (y, "select(b * log_t(a), 0.0, a == 0.0 && !isinf_t(b) && !isnan_t(b))"),
         (Maximum, 0) => (b, "select(select(0.5, 0.0, a < b), 1.0, a > b)"),
         (Maximum, _) => (b, "select(select(0.5, 0.0, a > b), 1.0, a < b)"),
         (Minimum, 0) => (b, "select(select(0.5, 0.0, a > b), 1.0, a < b)"),

@@ -31,8 +31,8 @@ pub fn cast(t: &Tensor, dtype: DType) -> Result<Tensor> {
     if t.dtype() == dtype { return Ok(t.clone()); }
     let out = empty(t.shape.clone(), dtype, "to")?;
     let (load, body) = match (t.dtype(), dtype) {
-        (DType::F32, DType::I32) => ("", "select(i32(clamp(x, -2147483648.0, 2147483520.0)), 0, x != x)"),
-        (DType::F32, DType::Bool) => ("", "select(0u, 1u, x != 0.0)"),
+        (DType::F32, DType::I32) => ("", "select(i32(clamp(x, -2147483648.0, 2147483520.0)), 0, isnan_t(x))"),
+        (DType::F32, DType::Bool) => ("", "select(0u, 1u, truthy_t(x))"),
         (DType::I32, DType::Bool) => ("", "select(0u, 1u, x != 0)"),
         (_, DType::F32) => ("f32", "x"),
         (_, DType::I32) => ("i32", "x"),
