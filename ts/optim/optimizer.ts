@@ -19,6 +19,7 @@ import { zerosLike, full } from "../creation.js";
 import { ValueError } from "../errors.js";
 import { exempt, keep, stepBoundary } from "../memory.js";
 import { Tensor } from "../tensor.js";
+import { flushDevice } from "../runtime/engine.js";
 
 /** A parameter group: its tensors plus every option of the optimizer (group values win). */
 export interface ParamGroup {
@@ -203,12 +204,13 @@ export abstract class Optimizer {
         }
       }
     });
+    flushDevice(); // a GPU runs the step now, not at the next read
     return loss;
   }
 
   /** A fresh zero tensor shaped like p, owned by the optimizer (survives kd.tidy). */
   protected zerosFor(p: Tensor, value = 0): Tensor {
-    return keep(value === 0 ? zerosLike(p) : full(p.shape, value));
+    return keep(value === 0 ? zerosLike(p) : full(p.shape, value, { device: p.device }));
   }
 
   /**

@@ -94,3 +94,8 @@ export async function deviceCopy(h: number, dtype: DType, n: number): Promise<An
   if (dtype === "int32") return new Int32Array(bytes);
   return Uint8Array.from(new Uint32Array(bytes));
 }
+
+/** Submits what a GPU device has recorded (after an optimizer step; reads flush themselves). */
+export function flushDevice(): void {
+  host.flush();
+}
