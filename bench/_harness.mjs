@@ -130,3 +130,20 @@ export function beforeOption(argv, engines) {
   const mine = engines.filter((e) => e.name.startsWith("kindling"));
   return { args, engines: mine.flatMap((e) => [e, { ...e, name: `${e.name} before`, env: { ...e.env, KINDLING_WASM_DIR: dir } }]) };
 }
+
+/**
+ * `--device webgpu` in argv: Kindling on the CPU (simd128, relaxed) beside Kindling on WebGPU,
+ * in one run. Returns the other arguments and, with the flag, that engine list built from
+ * `kindling` (the CPU engines of the bench).
+ */
+export function deviceOption(argv, engines) {
+  const i = argv.indexOf("--device");
+  if (i < 0) return { args: argv, engines, device: "cpu" };
+  const device = argv[i + 1];
+  if (device !== "webgpu") throw new Error(`--device takes "webgpu" (the CPU engines always run), got ${device}`);
+  const args = [...argv.slice(0, i), ...argv.slice(i + 2)];
+  const cpu = engines.filter((e) => e.name.startsWith("kindling"));
+  if (!cpu.length) return { args, engines, device };
+  const gpu = { ...cpu[0], name: "kindling (webgpu)", env: { ...cpu[0].env, KINDLING_DEVICE: "webgpu" } };
+  return { args, engines: [...cpu, gpu], device };
+}

@@ -1,9 +1,10 @@
 // `npm run bench -- matmul [sizes] [--before DIR]`: f32 square matmul GFLOP/s, Kindling (simd128
 // and relaxed SIMD) beside @tensorflow/tfjs-backend-wasm (SIMD, 1 thread), all single-threaded,
 // in one run. --before DIR: Kindling only, this build against the wasm builds in DIR, interleaved.
+// --device webgpu: Kindling on the CPU beside Kindling on WebGPU (the adapter is printed).
 import { fileURLToPath } from "node:url";
 import path from "node:path";
-import { beforeOption, interleaved, printTable, writeResults } from "./_harness.mjs";
+import { beforeOption, deviceOption, interleaved, printTable, writeResults } from "./_harness.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const all = [
@@ -11,7 +12,9 @@ const all = [
   { name: "kindling (relaxed simd)", script: "matmul-kindling.mjs", env: { KINDLING_WASM: "relaxed" }, flags: ["--experimental-wasm-relaxed-simd"] },
   { name: "tfjs-backend-wasm (simd, 1 thread)", script: "matmul-tfjs.mjs" },
 ];
-const { args, engines } = beforeOption(process.argv.slice(2), all);
+const dev = deviceOption(process.argv.slice(2), all);
+const { args, engines } = beforeOption(dev.args, dev.engines);
+// a software adapter (SwiftShader) runs 4096^3 for minutes: pass larger sizes on a real GPU
 const sizes = (args[0] ?? "128,256,512,1024").split(",");
 const reps = Number(process.env.BENCH_REPS ?? 3);
 const best = (a, b) => ({ ...a, gflops: Object.fromEntries(Object.keys(a.gflops).map((n) => [n, Math.max(a.gflops[n], b.gflops[n] ?? 0)])) });
@@ -24,4 +27,5 @@ const rows = sizes.map((n) => [
 ]);
 printTable(`f32 matmul, N x N x N, GFLOP/s, best of ${reps} interleaved runs (1 thread, higher is better)`, ["N", ...engines.map((e) => e.name), "simd128 vs tfjs"], rows);
 for (const e of engines) if (results[e.name].error) console.log(`${e.name}: ${results[e.name].error}`);
+if (results["kindling (webgpu)"]?.adapter) console.log(`webgpu adapter: ${results["kindling (webgpu)"].adapter}`);
 writeResults("matmul", { unit: "GFLOP/s", reps, sizes: sizes.map(Number), results });

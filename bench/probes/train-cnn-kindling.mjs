@@ -2,6 +2,7 @@
 // per-op profile of one step.
 import * as kd from "../../dist/index.js";
 import { timeTraining } from "./kindling-train.mjs";
+import { benchDevice } from "./kindling-device.mjs";
 
 const [steps, batch] = process.argv.slice(2).map(Number);
 kd.manualSeed(0);
@@ -11,4 +12,4 @@ const model = new kd.nn.Sequential(
   conv(10, 10), new kd.nn.ReLU(), conv(10, 10), new kd.nn.ReLU(), new kd.nn.MaxPool2d(2),
   new kd.nn.Flatten(), new kd.nn.Linear(490, 10),
 );
-await timeTraining(model, [1, 28, 28], { steps, batch });
+await timeTraining(model, [1, 28, 28], { steps, batch, ...(await benchDevice()) });
