@@ -41,6 +41,24 @@ describe(`webgpu on ${info.adapter}`, () => {
     expect(kd.zeros([2], { device: "webgpu" }).device).toBe("webgpu");
   });
 
+  it("a Worker opens its own GPU: kd.worker.spawn({device: 'webgpu'})", async () => {
+    const w = await kd.worker.spawn({ device: "webgpu" });
+    try {
+      expect(w.device).toBe("webgpu");
+      expect(w.adapter).toBe(info.adapter);
+    } finally {
+      await w.terminate();
+    }
+  });
+
+  it("a DataLoader delivers batches on its device", async () => {
+    const ds = new kd.data.TensorDataset(kd.arange(6).float().reshape([6, 1]), kd.arange(6));
+    const loader = new kd.data.DataLoader(ds, { batchSize: 4, device: "webgpu" });
+    const [x, y] = [...loader][0] as kd.Tensor[];
+    expect([x.device, y.device]).toEqual(["webgpu", "webgpu"]);
+    expect(Array.from(await x.data())).toEqual([0, 1, 2, 3]);
+  });
+
   it("mixing devices is a DeviceError naming both; a 0-d CPU tensor is a scalar anywhere", async () => {
     const g = kd.ones([2]).to("webgpu");
     expect(() => g.add(kd.ones([2]))).toThrow(kd.DeviceError);

@@ -20,12 +20,13 @@ import { fromArray } from "../creation.js";
 import { ValueError } from "../errors.js";
 import { stack } from "../functional.js";
 import { exempt, handOut, safePoint, tidy } from "../memory.js";
-import { Tensor } from "../tensor.js";
+import { Tensor, type Device } from "../tensor.js";
+import { checkDevice } from "../device.js";
 import { isPromise, IterableDataset, type MapDataset } from "./dataset.js";
 import { Generator } from "./generator.js";
 import { positional, type PositionalArgs } from "../options.js";
 
-const LOADER_OPTIONS = ["batchSize", "shuffle", "dropLast", "collate", "collateFn", "generator", "seed", "sampler", "prefetch"] as const;
+const LOADER_OPTIONS = ["batchSize", "shuffle", "dropLast", "collate", "collateFn", "generator", "seed", "sampler", "prefetch", "device"] as const;
 
 export interface DataLoaderOptions<T, B> {
   /** Items per batch (default 1); null hands out single items uncollated, as torch's batch_size=None. */
@@ -46,6 +47,24 @@ export interface DataLoaderOptions<T, B> {
   sampler?: Iterable<number>;
   /** Batches built ahead of the consumer in `for await` (default 1; 0 builds on demand). */
   prefetch?: number;
+  /** The device batches are moved to (default "cpu"; "webgpu" after kd.webgpu.init()): every
+   * tensor in a batch (arrays and objects of them too) is moved as it is collated. */
+  device?: Device;
+}
+
+/** The batch with each tensor in it on `device` (the CPU originals freed). */
+function moveBatch<B>(b: B, device: Device): B {
+  if (b instanceof Tensor) {
+    if (b.device === device) return b;
+    const m = b.to(device);
+    b.dispose();
+    return m as unknown as B;
+  }
+  if (Array.isArray(b)) return b.map((x) => moveBatch(x, device)) as unknown as B;
+  if (b !== null && typeof b === "object" && Object.getPrototypeOf(b) === Object.prototype) {
+    return Object.fromEntries(Object.entries(b).map(([k, v]) => [k, moveBatch(v, device)])) as B;
+  }
+  return b;
 }
 
 /** What a DataLoader loads: a map-style dataset (sync or async getItem) or a stream of items. */
@@ -75,6 +94,8 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
   readonly prefetch: number;
   readonly generator: Generator | undefined;
   readonly collate: (items: T[]) => B;
+  /** Where batches are delivered. */
+  readonly device: Device;
   readonly sampler: Iterable<number> | undefined;
   readonly #customCollate: boolean;
   #asyncItems = false;
@@ -103,7 +124,10 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
     this.generator = opts.generator ?? (opts.seed !== undefined ? new Generator(opts.seed) : undefined);
     const collate = opts.collate ?? opts.collateFn;
     this.#customCollate = !!collate;
-    this.collate = collate ?? (bs === null ? ((items: T[]) => items[0] as unknown as B) : (defaultCollate as (items: T[]) => B));
+    const base = collate ?? (bs === null ? ((items: T[]) => items[0] as unknown as B) : (defaultCollate as (items: T[]) => B));
+    const device = opts.device === undefined ? "cpu" : checkDevice(opts.device);
+    this.device = device;
+    this.collate = device === "cpu" ? base : (items: T[]) => moveBatch(base(items), device);
     this.#asyncItems = !iterable && (dataset as MapDataset).getItem.constructor?.name === "AsyncFunction";
   }
 
@@ -213,7 +237,7 @@ export class DataLoader<T = unknown, B = Collated<T>> implements AsyncIterable<B
       if (!this.#customCollate && this.batchSize !== null && typeof ds.getBatch === "function") {
         const b = ds.getBatch(indices);
         if (isPromise(b)) throw new TypeError("getBatch() must be synchronous");
-        return { batch: b as B };
+        return { batch: this.device === "cpu" ? (b as B) : moveBatch(b as B, this.device) };
       }
       const items = indices.map((i) => ds.getItem(i));
       if (items.some(isPromise)) return { pending: items };

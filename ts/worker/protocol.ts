@@ -114,13 +114,15 @@ export interface EvaluateResult {
 
 export interface WorkerInitOptions {
   variant?: "simd" | "relaxed";
+  /** The worker's device: "webgpu" opens a GPU in the worker (default "cpu"). */
+  device?: "cpu" | "webgpu";
   /** Module URLs imported (in order) before anything else: they call registerModel / registerDataset. */
   imports?: string[];
 }
 
 /** The engine side, as the worker exposes it (every method is async across the boundary). */
 export interface WorkerService {
-  init(opts: WorkerInitOptions): Promise<{ variant: string }>;
+  init(opts: WorkerInitOptions): Promise<{ variant: string; device: "cpu" | "webgpu"; adapter?: string }>;
   build(spec: ModelSpec): Promise<ModelInfo>;
   train(config: TrainConfig, onProgress?: (p: TrainProgress) => void): Promise<TrainResult>;
   cancel(): boolean;

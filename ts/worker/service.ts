@@ -3,14 +3,15 @@
 import * as Comlink from "comlink";
 import { noGrad } from "../autograd.js";
 import { DataLoader } from "../data/dataloader.js";
-import { KindlingError, ValueError } from "../errors.js";
+import { DeviceError, KindlingError, ValueError } from "../errors.js";
+import { webgpu } from "../device.js";
 import { tidy } from "../memory.js";
 import * as losses from "../nn/loss.js";
 import type { Module } from "../nn/module.js";
 import * as optim from "../optim/index.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import { init } from "../runtime/load.js";
-import type { Tensor } from "../tensor.js";
+import type { Device, Tensor } from "../tensor.js";
 import { buildModel } from "./build.js";
 import { resolveDataset } from "./datasets.js";
 import { fromPayloads, fromPayload, toPayloadAsync, transferList } from "./payload.js";
@@ -61,8 +62,17 @@ export class Service implements WorkerService {
   #training = false;
   #cancel = false;
 
-  async init(opts: WorkerInitOptions = {}): Promise<{ variant: string }> {
+  /** Where the model and batches live ("webgpu" when spawned with {device: "webgpu"}). */
+  #device: Device = "cpu";
+
+  async init(opts: WorkerInitOptions = {}): Promise<{ variant: string; device: Device; adapter?: string }> {
     const e = await init({ variant: opts.variant });
+    let adapter: string | undefined;
+    if (opts.device !== undefined && opts.device !== "cpu") {
+      if (opts.device !== "webgpu") throw new DeviceError(`spawn(): unknown device '${String(opts.device)}' (expected "cpu" or "webgpu")`);
+      adapter = (await webgpu.init()).adapter; // the worker's own GPUDevice (WebGPU works in Workers)
+      this.#device = "webgpu";
+    }
     for (const url of opts.imports ?? []) {
       try {
         await import(/* @vite-ignore */ url);
@@ -71,7 +81,7 @@ export class Service implements WorkerService {
         throw new ValueError(`spawn(): the worker could not import ${url}: ${(e as Error)?.message ?? e}`);
       }
     }
-    return { variant: e.variant };
+    return { variant: e.variant, device: this.#device, adapter };
   }
 
   #need(what: string): Module {
@@ -88,6 +98,7 @@ export class Service implements WorkerService {
     const model = await buildModel(spec);
     this.#idle("build()");
     this.#model?.dispose();
+    model.to(this.#device);
     this.#model = model;
     this.#optimizer = undefined;
     return { parameters: model.numParameters(), summary: model.toString(), keys: Object.keys(model.stateDict({ keepVars: true })) };
@@ -134,7 +145,7 @@ export class Service implements WorkerService {
     const opt = this.#optimizerFor(config.optimizer ?? { name: "SGD", lr: 0.1 }, model);
     const data = await resolveDataset(config.dataset, "train(): dataset");
     try {
-      const loader = new DataLoader(data.dataset, { batchSize: config.batchSize ?? 32, shuffle: config.shuffle ?? true, seed: config.seed, dropLast: config.dropLast });
+      const loader = new DataLoader(data.dataset, { batchSize: config.batchSize ?? 32, shuffle: config.shuffle ?? true, seed: config.seed, dropLast: config.dropLast, device: this.#device });
       const perEpoch = loader.length;
       if (perEpoch === 0) throw new ValueError(`train(): the dataset gives no batch (${data.dataset.length} samples, batchSize ${loader.batchSize}${loader.dropLast ? ", dropLast" : ""})`);
       this.#lossName = config.loss ?? "CrossEntropyLoss";
@@ -226,7 +237,7 @@ export class Service implements WorkerService {
     try {
       model.eval();
       let loss = 0, correct = 0, n = 0;
-      const loader = new DataLoader(data.dataset, { batchSize: opts.batchSize ?? 256 });
+      const loader = new DataLoader(data.dataset, { batchSize: opts.batchSize ?? 256, device: this.#device });
       for await (const batch of loader) {
         const [x, y] = batch as [Tensor, Tensor];
         const [l, c] = noGrad(() => tidy(() => {
@@ -249,7 +260,9 @@ export class Service implements WorkerService {
 
   async predict(x: TensorPayload): Promise<TensorPayload> {
     const model = this.#need("predict()");
-    const input = fromPayload(x, "predict(x)");
+    const host = fromPayload(x, "predict(x)");
+    const input = this.#device === "cpu" ? host : host.to(this.#device);
+    if (input !== host) host.dispose();
     const wasTraining = model.training;
     try {
       model.eval();

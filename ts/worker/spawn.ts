@@ -18,6 +18,8 @@ export interface SpawnOptions extends ThreadOptions {
   imports?: (string | URL)[];
   /** The engine build to load in the worker ("simd" or "relaxed"; default: the best the runtime supports). */
   variant?: "simd" | "relaxed";
+  /** Train and predict on this device in the worker: "webgpu" opens the GPU there (default "cpu"). */
+  device?: "cpu" | "webgpu";
 }
 
 /** A tensor for a call: a main-thread Tensor (copied out once) or a payload (its buffer is transferred: the array you passed is detached afterwards). */
@@ -30,6 +32,8 @@ class Session {
   reason: string | undefined;
   pending = 0;
   variant = "";
+  device: "cpu" | "webgpu" = "cpu";
+  adapter: string | undefined;
 
   constructor(readonly thread: Thread) {
     this.remote = Comlink.wrap<WorkerService>(thread.endpoint);
@@ -92,6 +96,14 @@ export class KindlingWorker {
     return this.#s("variant").variant;
   }
 
+  /** The worker's device, and its GPU adapter when it is "webgpu". */
+  get device(): "cpu" | "webgpu" {
+    return this.#s("device").device;
+  }
+  get adapter(): string | undefined {
+    return this.#s("adapter").adapter;
+  }
+
   /** False once the worker has exited, crashed or been terminated. */
   get alive(): boolean {
     return this.#session !== undefined && this.#session.reason === undefined;
@@ -105,8 +117,10 @@ export class KindlingWorker {
     this.#session = session;
     try {
       await session.ready();
-      const { variant } = await session.call("spawn()", (r) => r.init({ variant: this.#opts.variant, imports }));
+      const { variant, device, adapter } = await session.call("spawn()", (r) => r.init({ variant: this.#opts.variant, device: this.#opts.device, imports }));
       session.variant = variant;
+      session.device = device;
+      session.adapter = adapter;
     } catch (e) {
       await session.thread.kill();
       throw e;
