@@ -340,22 +340,35 @@ describe("bad input", () => {
 });
 
 describe("ONNX export", () => {
-  it("MultiheadAttention exports, and runs in onnxruntime with Kindling's output and weights", async () => {
+  it("MultiheadAttention exports with a dynamic batch and runs in onnxruntime with Kindling's output and weights", async () => {
     kd.manualSeed(1);
     const m = new nn.MultiheadAttention(8, 2, { batchFirst: true });
-    const inputs = [kd.randn([2, 3, 8]), kd.randn([2, 4, 8]), kd.randn([2, 4, 8])];
-    const bytes = kd.onnx.exportModel(m, inputs);
+    const batch = (n: number) => [kd.randn([n, 3, 8]), kd.randn([n, 4, 8]), kd.randn([n, 4, 8])];
+    const bytes = kd.onnx.exportModel(m, batch(2), { dynamicBatch: true });
     const session = await ort.InferenceSession.create(bytes);
-    const feeds = Object.fromEntries(session.inputNames.map((n, i) => [n, new ort.Tensor("float32", inputs[i].dataSync() as Float32Array, [...inputs[i].shape])]));
-    const got = await session.run(feeds);
-    const want = kd.noGrad(() => m.eval().forward(inputs[0], inputs[1], inputs[2]));
     expect(session.outputNames.length).toBe(2);
-    for (let i = 0; i < 2; i++) {
-      const o = got[session.outputNames[i]];
-      expect([...o.dims], `output ${i} shape`).toEqual(want[i]!.shape);
-      const bad = mismatches(o.data as Float32Array, Array.from(want[i]!.dataSync()), { rtol: RTOL, atol: ATOL, limit: 1 });
-      expect(bad, `output ${i}`).toEqual([]);
+    for (const inputs of [batch(2), batch(5)]) {
+      const feeds = Object.fromEntries(session.inputNames.map((n, i) => [n, new ort.Tensor("float32", inputs[i].dataSync() as Float32Array, [...inputs[i].shape])]));
+      const got = await session.run(feeds);
+      const want = kd.noGrad(() => m.eval().forward(inputs[0], inputs[1], inputs[2]));
+      for (let i = 0; i < 2; i++) {
+        const o = got[session.outputNames[i]];
+        expect([...o.dims], `batch ${inputs[0].shape[0]} output ${i} shape`).toEqual(want[i]!.shape);
+        const bad = mismatches(o.data as Float32Array, Array.from(want[i]!.dataSync()), { rtol: RTOL, atol: ATOL, limit: 1 });
+        expect(bad, `batch ${inputs[0].shape[0]} output ${i}`).toEqual([]);
+      }
     }
     m.dispose();
+  });
+
+  it("the ViT exports (fixed batch) and runs in onnxruntime with Kindling's logits", async () => {
+    kd.manualSeed(2);
+    const vit = kd.models.vit({ imageSize: 28, patchSize: 7, inChannels: 1, numClasses: 10, embedDim: 16, depth: 2, numHeads: 2, mlpDim: 32 });
+    const x = kd.randn([2, 1, 28, 28]);
+    const session = await ort.InferenceSession.create(kd.onnx.exportModel(vit, x));
+    const got = await session.run({ [session.inputNames[0]]: new ort.Tensor("float32", x.dataSync() as Float32Array, [...x.shape]) });
+    const want = kd.noGrad(() => vit.eval().forward(x));
+    expect(mismatches(got[session.outputNames[0]].data as Float32Array, Array.from(want.dataSync()), { rtol: RTOL, atol: ATOL, limit: 1 })).toEqual([]);
+    vit.dispose();
   });
 });

@@ -213,9 +213,11 @@ export function multiHeadAttentionForward(
       k = projection(k0, wk, bk, E, "key", "k_proj_weight");
       v = projection(v0, wv, bv, E, "value", "v_proj_weight");
     }
-    // Masks as one additive bias; bool and float masks combine by adding (-inf stays -inf).
+    // Masks as one additive bias over [N, heads, L, S]; bool and float masks combine by adding
+    // (-inf stays -inf). The batch dim is never merged with the heads (as torch's [N·heads, ...]
+    // view does), so an ONNX export keeps a dynamic batch.
     let bias = mask0 ? additive(mask0) : null;
-    if (bias && bias.ndim === 2) bias = bias.unsqueeze(0);
+    if (bias && bias.ndim === 3) bias = bias.reshape([N, numHeads, L, S0]);
     let kpm = kpm0 ? additive(batched ? kpm0 : kpm0.unsqueeze(0)) : null;
     if (biasK && biasV) {
       k = cat([k, biasK.expand([1, N, E])]);
@@ -223,28 +225,26 @@ export function multiHeadAttentionForward(
       if (bias) bias = pad(bias, [0, 1]);
       if (kpm) kpm = pad(kpm, [0, 1]);
     }
-    // [seq, N, E] -> [N·heads, seq, head_dim]
-    q = q.reshape([L, N * numHeads, hd]).transpose(0, 1);
-    k = k.reshape([k.shape[0], N * numHeads, hd]).transpose(0, 1);
-    v = v.reshape([v.shape[0], N * numHeads, hd]).transpose(0, 1);
+    // [seq, N, E] -> [N, heads, seq, head_dim]
+    const heads = (t: Tensor) => t.reshape([t.shape[0], N, numHeads, hd]).permute(1, 2, 0, 3);
+    [q, k, v] = [heads(q), heads(k), heads(v)];
     if (addZeroAttn) {
-      const z = zeros([N * numHeads, 1, hd]);
-      k = cat([k, z], 1);
-      v = cat([v, z], 1);
+      const z = zeros([N, numHeads, 1, hd]);
+      k = cat([k, z], 2);
+      v = cat([v, z], 2);
       if (bias) bias = pad(bias, [0, 1]);
       if (kpm) kpm = pad(kpm, [0, 1]);
     }
-    const S = k.shape[1];
     if (kpm) {
-      const perHead = kpm.reshape([N, 1, 1, S]).expand([N, numHeads, 1, S]).reshape([N * numHeads, 1, S]);
-      bias = bias ? bias.add(perHead) : perHead;
+      const perBatch = kpm.reshape([N, 1, 1, k.shape[2]]);
+      bias = bias ? bias.add(perBatch) : perBatch;
     }
     const [attn, weights] = attend(q, k, v, bias, training ? dropoutP : 0, 1 / Math.sqrt(hd));
-    let out = linear(attn.transpose(0, 1).reshape([L * N, E]), outProjWeight, outProjBias).view([L, N, E]);
+    // [N, heads, L, head_dim] -> [L, N, E]
+    let out = linear(attn.permute(2, 0, 1, 3).reshape([L, N, E]), outProjWeight, outProjBias);
     let w: Tensor | null = null;
     if (needWeights) {
-      w = weights.reshape([N, numHeads, L, S]);
-      if (average) w = w.sum(1).div(numHeads);
+      w = average ? weights.sum(1).div(numHeads) : weights;
       if (!batched) w = w.squeeze(0);
     }
     if (!batched) out = out.squeeze(1);
