@@ -185,7 +185,7 @@ describe("kd.worker (Node worker_threads, dist/worker.js)", () => {
     const info = await w.build({ layers: [["Flatten"], ["Linear", 784, 32], { type: "ReLU" }, ["Dropout", 0.1], ["Linear", 32, 10]] });
     expect(info.keys).toEqual(["1.weight", "1.bias", "4.weight", "4.bias"]);
     expect(info.parameters).toBe(784 * 32 + 32 + 32 * 10 + 10);
-    await expect(w.build({ layers: [["Linear", 784, 10], ["Transformer"]] })).rejects.toThrow(/layers\[1\]: unknown layer "Transformer"/);
+    await expect(w.build({ layers: [["Linear", 784, 10], ["NoSuchLayer"]] })).rejects.toThrow(/layers\[1\]: unknown layer "NoSuchLayer"/);
     const small = await w.build({ factory: "small-mlp", args: [8] });
     expect(small.parameters).toBe(784 * 8 + 8 + 8 * 10 + 10);
   });

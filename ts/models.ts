@@ -1,5 +1,6 @@
-// kd.models: small reference models, as torchvision.models holds its zoo. The FashionMNIST
-// example, the worker's built-in factories and the tests all build from here.
+// kd.models: small reference models, as torchvision.models holds its zoo (TinyVGG here, the ViT in
+// models/vit.ts). The FashionMNIST example, the worker's built-in factories and the tests all
+// build from here.
 //   const model = kd.models.makeModel("tinyvgg");   // or new kd.models.TinyVGG(1, 10, 10)
 import { ValueError } from "./errors.js";
 import { tidy } from "./memory.js";
@@ -42,3 +43,5 @@ export function makeModel(name: ModelName | string): Module {
     default: throw new ValueError(`unknown model "${name}": expected tinyvgg, mlp or linear`);
   }
 }
+
+export { ViT, PatchEmbedding, vit, type ViTOptions } from "./models/vit.js";

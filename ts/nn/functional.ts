@@ -329,3 +329,5 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
 
 // ---- vision and normalisation (conv, pooling, norms, dropout2d, embedding, pad, interpolate)
 export * from "./functional_cv.js";
+// ---- attention (scaled dot product, multi-head)
+export * from "./functional_attention.js";

@@ -12,6 +12,11 @@ export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from "./layers/pooling.js";
 export { BatchNorm, BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm } from "./layers/normalization.js";
 export { Embedding } from "./layers/sparse.js";
 export { Upsample } from "./layers/upsampling.js";
+export { MultiheadAttention, NonDynamicallyQuantizableLinear, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions } from "./layers/attention.js";
+export {
+  TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer, TransformerDecoder, Transformer,
+  type Activation, type TransformerLayerOptions, type TransformerOptions,
+} from "./layers/transformer.js";
 export { Flatten, Unflatten } from "./layers/shape.js";
 export {
   Loss, WeightedLoss, L1Loss, MSELoss, HuberLoss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, NLLLoss, CrossEntropyLoss,
