@@ -192,4 +192,25 @@ describe("text datasets", () => {
     await expect(kd.datasets.NumberWords.load({ target: "xx-YY" })).rejects.toThrow(/cannot load n2words\/xx-YY/);
     await expect(kd.datasets.NumberWords.load({ target: "../evil" })).rejects.toThrow(/not a locale name/);
   });
+
+  it("NumberWords into a seq2seq batch: word vocabularies per language, <bos>/<eos> targets, padCollate", async () => {
+    const tok = new kd.text.Tokenizer(); // "quarante-deux" -> quarante - deux
+    const train = await kd.datasets.NumberWords.load({ testSize: 0.2, seed: 0 });
+    const srcVocab = kd.text.Vocab.build(train.sources.map(tok.fn));
+    const tgtVocab = kd.text.Vocab.build(train.targets.map(tok.fn));
+    const data = await kd.datasets.NumberWords.load({
+      testSize: 0.2, seed: 0, train: false,
+      transform: (s) => srcVocab.encode(tok.tokenize(s)),
+      targetTransform: (t) => tgtVocab.encode(tok.tokenize(t), { bos: true, eos: true }),
+    });
+    const loader = new kd.data.DataLoader(data, { batchSize: 8, collate: kd.text.padCollate({ padIndex: srcVocab.padIndex }) });
+    const [src, srcLen, tgt, tgtLen] = [...loader][0];
+    expect(src.shape[0]).toBe(8);
+    expect(src.shape[1]).toBe(Math.max(...(srcLen.tolist() as number[])));
+    const row = (tgt.tolist() as number[][])[0];
+    expect(row[0]).toBe(tgtVocab.bosIndex);
+    expect(row[(tgtLen.tolist() as number[])[0] - 1]).toBe(tgtVocab.eosIndex);
+    expect(tgtVocab.decode(row, { skipSpecials: true }).join(" ").replace(/ - /g, "-")).toBe(data.pairs[0][1]);
+    expect(tok.tokenize("quarante-deux")).toEqual(["quarante", "-", "deux"]);
+  });
 });
