@@ -74,6 +74,12 @@ describe("datasets.CSV", () => {
     const asText = kd.datasets.CSV.fromText("a,b\n1,x\n2,y\n", { target: null, columns: { a: "categorical" } });
     expect(asText.featureNames).toEqual(["a_1", "a_2", "b_x", "b_y"]);
     expect(() => asText.targets).toThrow(/has no target/);
+    const bare = kd.datasets.CSV.fromText("1.5,red,a\n2.5,blue,b\n", { header: false, normalize: false });
+    expect(bare.header).toEqual(["0", "1", "2"]);
+    expect(bare.featureNames).toEqual(["0", "1_blue", "1_red"]);
+    expect(bare.features.tolist()).toEqual([[1.5, 0, 1], [2.5, 1, 0]]);
+    expect(bare.classes).toEqual(["a", "b"]);
+    expect(() => kd.datasets.CSV.fromText("1,2\n3\n", { header: false })).toThrow(/line 2: expected 2 fields \(as the first record has\), got 1/);
   });
 
   it("malformed tables are DatasetErrors naming the line; bad options are ValueErrors", () => {

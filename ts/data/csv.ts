@@ -8,8 +8,8 @@
 //   new kd.data.DataLoader(train, { batchSize: 32, shuffle: true })   // [x, y] batches
 //
 // The steps, in order (each documented at its option):
-//   1. parse (RFC 4180, csv_parse.ts); the first record is the header; every record must have
-//      as many fields as the header, or a kd.DatasetError names its line;
+//   1. parse (RFC 4180, csv_parse.ts); the first record is the header (header: false: none);
+//      every record must have as many fields as the header, or a kd.DatasetError names its line;
 //   2. column types: numeric when every non-missing value is a decimal number, else categorical
 //      (or as `columns` says); values are compared with surrounding white space trimmed;
 //   3. missing values (`naValues`, pandas' default markers): rows missing the target are always
@@ -59,6 +59,8 @@ export interface CSVSchema {
 }
 
 export interface CSVOptions extends CSVParseOptions {
+  /** The first record names the columns (default true); false: every record is data and the columns are named "0", "1", ... (pandas' header=None). */
+  header?: boolean;
   /** The target column (name or index); default the last column; null for features only. */
   target?: string | number | null;
   /** Column types where inference should not decide; "ignore" leaves a column out. */
@@ -81,7 +83,7 @@ export interface CSVOptions extends CSVParseOptions {
   schema?: CSVSchema;
 }
 
-const CSV_OPTIONS = ["delimiter", "quote", "target", "columns", "naValues", "missing", "normalize", "oneHot", "testSize", "train", "seed", "schema"] as const;
+const CSV_OPTIONS = ["delimiter", "quote", "header", "target", "columns", "naValues", "missing", "normalize", "oneHot", "testSize", "train", "seed", "schema"] as const;
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -145,15 +147,16 @@ export class CSV extends TensorDataset {
     checkOptions("CSV", opts, CSV_OPTIONS);
     const records = parseCSVRecords(text, { delimiter: opts.delimiter, quote: opts.quote }, "CSV");
     if (records.length === 0) throw new DatasetError("the CSV text is empty (no header)");
-    const header = records[0].fields.map((h) => h.trim());
+    const named = opts.header ?? true;
+    const header = named ? records[0].fields.map((h) => h.trim()) : records[0].fields.map((_, k) => String(k));
     const seen = new Map<string, number>();
     header.forEach((h, k) => {
       if (seen.has(h)) throw new DatasetError(`line ${records[0].line}: column name ${JSON.stringify(h)} appears twice (columns ${seen.get(h)! + 1} and ${k + 1})`);
       seen.set(h, k);
     });
-    const body = records.slice(1);
+    const body = named ? records.slice(1) : records;
     for (const r of body) {
-      if (r.fields.length !== header.length) throw new DatasetError(`line ${r.line}: expected ${header.length} fields (as the header has), got ${r.fields.length}`);
+      if (r.fields.length !== header.length) throw new DatasetError(`line ${r.line}: expected ${header.length} fields (as the ${named ? "header" : "first record"} has), got ${r.fields.length}`);
     }
     return build(header, body, opts);
   }
