@@ -94,6 +94,33 @@ describe("examples", () => {
     for (const f of r.files) expect(svgOk(f)).toBe(true);
   }, 120_000);
 
+  // Message bodies as lowercase words (vocabulary from the training part), an embedding per word
+  // mean-pooled over the message, a linear layer; 5 epochs of Adam. scripts/text_torch.py trains
+  // the same model on the same split in PyTorch (tests/fixtures/text-torch.json).
+  it("10 text classification: spam vs ham, beside PyTorch on the same split and vocabulary", async () => {
+    const { main } = await import("../examples/10-text-classification.js");
+    const r = await main({ out });
+    expect(r.torch, "tests/fixtures/text-torch.json for this recipe").not.toBeNull();
+    expect(r.vocabSize).toBe(r.torch!.vocabSize);
+    expect(r.vocabTail).toEqual(r.torch!.vocabTail); // the same tokens made the 20,000 cut
+    expect(r.firstTestFiles).toEqual(r.torch!.firstTestFiles);
+    expect([r.trainSize, r.testSize]).toEqual([r.torch!.trainSize, r.torch!.testSize]);
+    expect(r.accuracy).toBeGreaterThanOrEqual(0.95);
+    expect(Math.abs(r.accuracy - r.torch!.accuracy)).toBeLessThanOrEqual(0.02);
+    expect(r.trainLoss.at(-1)!).toBeLessThan(r.trainLoss[0]);
+    for (const f of r.files) expect(svgOk(f)).toBe(true);
+  });
+
+  it("12 tabular: Palmer penguins from the CSV, 266 / 67 rows, an MLP >= 97% test accuracy", async () => {
+    const { main } = await import("../examples/12-tabular.js");
+    const r = await main({ out });
+    expect([r.trainSize, r.testSize]).toEqual([266, 67]);
+    expect(r.featureNames).toHaveLength(9);
+    expect(r.classes).toEqual(["Adelie", "Chinstrap", "Gentoo"]);
+    expect(r.accuracy).toBeGreaterThanOrEqual(0.97);
+    for (const f of r.files) expect(svgOk(f)).toBe(true);
+  });
+
   it("09 deployment: TinyVGG vs the transfer-learned CNN on accuracy, file size and Node latency; the saved classifier reloads", async () => {
     const { main } = await import("../examples/09-deployment.js");
     const r = await main({ out, runs: "20" });

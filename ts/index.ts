@@ -22,6 +22,7 @@ export * as optim from "./optim/index.js";
 export * as datasets from "./data/datasets.js";
 export * as data from "./data/index.js";
 export * as transforms from "./data/vision.js";
+export * as text from "./text/index.js";
 export * as plot from "./plot/svg.js";
 export * as metrics from "./metrics.js";
 export { profile, type ProfileRow } from "./profiler.js";

@@ -4,3 +4,4 @@ export { DataLoader, defaultCollate, disposeTensors, type DataLoaderOptions, typ
 export { Generator } from "./generator.js";
 export { parseIdx, decodeIdx, readIdx, encodeIdx, gunzip, isGzip, type IdxArray, type IdxDType } from "./idx.js";
 export { trainTestSplit, type TrainTestSplitOptions } from "./split.js";
+export { parseCSV, parseCSVRecords, type CSVParseOptions, type CSVRecord } from "./csv_parse.js";
