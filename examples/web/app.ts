@@ -157,11 +157,40 @@ async function compareBackends() {
       }
     }
     document.body.dataset.compared = JSON.stringify(Object.fromEntries(variants.map((v, i) => [v, speeds[i]])));
+    if ("gpu" in navigator) await compareWebGpu(body, speeds[0]);
   } catch (e) {
     $("log").textContent = `${(e as Error).name}: ${(e as Error).message}`;
     document.body.dataset.error = (e as Error).message;
   } finally {
     button.disabled = false;
+  }
+}
+
+/**
+ * The same TinyVGG on WebGPU, in a worker that opens its own GPU. A software adapter
+ * (SwiftShader, WARP) is named as one and runs fewer steps: it shows correctness, not speed.
+ * An op without a WebGPU kernel shows its DeviceError in the row instead of a number.
+ */
+async function compareWebGpu(body: HTMLTableSectionElement, base: number) {
+  const row = body.insertRow();
+  row.innerHTML = `<td>webgpu</td><td>running…</td><td></td>`;
+  let w: kd.worker.KindlingWorker | undefined;
+  try {
+    w = await kd.worker.spawn({ device: "webgpu" });
+    const software = /swiftshader|llvmpipe|lavapipe|warp|software/i.test(w.adapter ?? "");
+    row.cells[0].textContent = `webgpu (${w.adapter}${software ? ": a software adapter, correct but not fast" : ""})`;
+    await w.build({ factory: "tinyvgg" });
+    const dataset = { name: "FashionMNIST" as const, train: true, root: DATA, limit: 4096 };
+    await w.train({ dataset, batchSize: 32, steps: software ? 1 : 5, seed: 1 });
+    const r = await w.train({ dataset, batchSize: 32, steps: software ? 3 : 40, seed: 2 });
+    row.cells[1].textContent = r.samplesPerSec.toFixed(0);
+    row.cells[2].textContent = `${(r.samplesPerSec / base).toFixed(2)}x`;
+    document.body.dataset.comparedWebgpu = JSON.stringify({ adapter: w.adapter, software, samplesPerSec: r.samplesPerSec });
+  } catch (e) {
+    row.cells[1].textContent = `${(e as Error).name}: ${(e as Error).message}`;
+    document.body.dataset.comparedWebgpu = JSON.stringify({ error: (e as Error).message });
+  } finally {
+    await w?.terminate();
   }
 }
 
