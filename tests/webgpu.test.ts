@@ -59,6 +59,15 @@ describe(`webgpu on ${info.adapter}`, () => {
     expect(Array.from(await x.data())).toEqual([0, 1, 2, 3]);
   });
 
+  it("dropout on the GPU keeps torch's CPU mask for the seed", async () => {
+    const x = kd.ones([4, 8]);
+    kd.manualSeed(3);
+    const cpu = await kd.nn.functional.dropout(x, 0.5).data();
+    kd.manualSeed(3);
+    const gpu = await kd.nn.functional.dropout(x.to("webgpu"), 0.5).data();
+    expect(Array.from(gpu)).toEqual(Array.from(cpu));
+  });
+
   it("mixing devices is a DeviceError naming both; a 0-d CPU tensor is a scalar anywhere", async () => {
     const g = kd.ones([2]).to("webgpu");
     expect(() => g.add(kd.ones([2]))).toThrow(kd.DeviceError);

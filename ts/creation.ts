@@ -301,8 +301,11 @@ export function randint(low: number, high: number | ShapeArg, shape?: ShapeArg):
 }
 
 /** A float32 mask of 1 (probability p) and 0: torch.empty(shape).bernoulli_(p), dropout's draw. */
-export function bernoulliMask(shape: readonly number[], p: number): Tensor {
-  return wrap(call.randDist(2, p, 0, shape));
+export function bernoulliMask(shape: readonly number[], p: number, device: Device = "cpu"): Tensor {
+  const m = wrap(call.randDist(2, p, 0, shape));
+  if (device === "cpu") return m;
+  // drawn on the CPU (torch's CPU stream for the seed), then moved
+  try { return m.to(device); } finally { m.dispose(); }
 }
 
 export function randperm(n: number): Tensor {

@@ -69,7 +69,7 @@ export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
   if (p === 1) return input.mul(0);
   return tidy(() => {
     // torch's CPU dropout: noise = bernoulli(1 - p) / (1 - p), then input * noise.
-    const noise = bernoulliMask(input.shape, 1 - p).div(1 - p);
+    const noise = bernoulliMask(input.shape, 1 - p, input.device).div(1 - p);
     return input.mul(noise);
   });
 }

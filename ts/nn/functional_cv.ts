@@ -235,7 +235,7 @@ export function dropout2d(input: Tensor, p = 0.5, training = true): Tensor {
   if (p === 1) return input.mul(0);
   return tidy(() => {
     const maskShape = input.shape.map((s, i) => (i < input.ndim - 2 ? s : 1));
-    const noise = bernoulliMask(maskShape, 1 - p).div(1 - p); // as torch's feature dropout
+    const noise = bernoulliMask(maskShape, 1 - p, input.device).div(1 - p); // as torch's feature dropout
     return input.mul(noise);
   });
 }
