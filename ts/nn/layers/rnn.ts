@@ -12,7 +12,7 @@
 // backward, a zero-filled gradient of the whole tensor per step (O(T²)); a list costs nothing,
 // and the output is one cat at the end. (The first layer's steps are views of the input, which
 // pay that only when the input itself needs a gradient.)
-// An LSTM step's gate math is one engine op (lstm_cell) with its own backward.
+// An LSTM or GRU step's gate math is one engine op (lstm_cell, gru_cell) with its own backward.
 import { noGrad } from "../../autograd.js";
 import { bernoulliMask, zeros } from "../../creation.js";
 import { ShapeError, ValueError } from "../../errors.js";
@@ -24,7 +24,7 @@ import * as init from "../init.js";
 import { Module, type Parameter, pyBool, pyFloat } from "../module.js";
 import { PackedSequence } from "../utils/rnn.js";
 import { param } from "./linear.js";
-import { lstmCellStep } from "./rnn_cell_ops.js";
+import { gruCellStep, lstmCellStep } from "./rnn_cell_ops.js";
 
 type Mode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
 const GATES: Record<Mode, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 4, GRU: 3 };
@@ -63,15 +63,7 @@ function cellStep(mode: Mode, x: Tensor, state: Tensor[], w: CellWeights): Tenso
       const [h2, c2] = lstmCellStep(xg, hg, state[1]);
       return [w.whrT ? h2.matmul(w.whrT) : h2, c2];
     }
-    case "GRU": {
-      const hgb = w.bhh ? hg.add(w.bhh) : hg;
-      const [xr, xz, xn] = xg.chunk(3, 1);
-      const [hr, hz, hn] = hgb.chunk(3, 1);
-      const r = xr.add(hr).sigmoid();
-      const z = xz.add(hz).sigmoid();
-      const n = xn.add(hn.mul(r)).tanh();
-      return [h.sub(n).mul(z).add(n)];
-    }
+    case "GRU": return [gruCellStep(xg, w.bhh ? hg.add(w.bhh) : hg, h)];
   }
 }
 

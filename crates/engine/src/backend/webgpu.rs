@@ -61,6 +61,10 @@ impl Backend for WebGpu {
     fn adaptive_avg_pool2d_backward(&self, _: &Tensor, _: &PoolGeom, _: Vec<usize>) -> Result<Tensor> { no("adaptive_avg_pool2d backward") }
     fn upsample2d(&self, _: &Tensor, _: ResizeMode, _: usize, _: usize, _: [Option<f64>; 2]) -> Result<Tensor> { no("interpolate") }
     fn upsample2d_backward(&self, _: &Tensor, _: ResizeMode, _: Vec<usize>, _: [Option<f64>; 2]) -> Result<Tensor> { no("interpolate backward") }
+    fn lstm_cell(&self, _: &Tensor, _: &Tensor, _: &Tensor) -> Result<Tensor> { no("lstm_cell") }
+    fn lstm_cell_backward(&self, _: &Tensor, _: &Tensor, _: &Tensor, _: &Tensor, _: &Tensor) -> Result<(Tensor, Tensor)> { no("lstm_cell backward") }
+    fn gru_cell(&self, _: &Tensor, _: &Tensor, _: &Tensor) -> Result<Tensor> { no("gru_cell") }
+    fn gru_cell_backward(&self, _: &Tensor, _: &Tensor, _: &Tensor, _: &Tensor) -> Result<(Tensor, Tensor, Tensor)> { no("gru_cell backward") }
     fn sgd(&self, _: &Tensor, _: &Tensor, _: Option<&Tensor>, _: bool, _: &Sgd) -> Result<()> { no("sgd") }
     fn adam(&self, _: &Tensor, _: &Tensor, _: &Tensor, _: &Tensor, _: Option<&Tensor>, _: &Adam) -> Result<()> { no("adam") }
     fn rmsprop(&self, _: &Tensor, _: &Tensor, _: &Tensor, _: Option<&Tensor>, _: Option<&Tensor>, _: &RmsProp) -> Result<()> { no("rmsprop") }
