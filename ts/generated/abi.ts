@@ -255,6 +255,16 @@ export interface Abi {
    */
   kd_upsample2d(x: number, mode: number, oh: number, ow: number, scaleH: number, scaleW: number, alignCorners: number): number;
   /**
+   * One LSTM step's gate math: xg + hg [B, 4H] (gates i, f, g, o), c [B, H] -> [2, B, H] (h', c').
+   * (xg: handle, hg: handle, c: handle) -> a new handle, or 0 with the error set
+   */
+  kd_lstm_cell(xg: number, hg: number, c: number): number;
+  /**
+   * One GRU step's gate math: xg = x Wih^T + b_ih, hg = h Whh^T + b_hh [B, 3H] (gates r, z, n), h [B, H] -> h' [B, H].
+   * (xg: handle, hg: handle, h: handle) -> a new handle, or 0 with the error set
+   */
+  kd_gru_cell(xg: number, hg: number, h: number): number;
+  /**
    * on != 0 starts profiling backward rules (clearing the table); 0 stops.
    * (on: u32) -> nothing
    */
@@ -280,7 +290,7 @@ export const TRACED: ReadonlySet<string> = new Set([
   "kd_transpose", "kd_unsqueeze", "kd_squeeze", "kd_slice", "kd_select", "kd_cat",
   "kd_index_select", "kd_gather", "kd_scatter_add", "kd_where", "kd_masked_fill", "kd_grad",
   "kd_detach", "kd_copy_", "kd_conv2d", "kd_conv_transpose2d", "kd_max_pool2d", "kd_avg_pool2d",
-  "kd_adaptive_avg_pool2d", "kd_upsample2d",
+  "kd_adaptive_avg_pool2d", "kd_upsample2d", "kd_lstm_cell", "kd_gru_cell",
 ]);
 
 /** Entries that return a second handle in scratch[0] (values, indices). */

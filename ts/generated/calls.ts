@@ -504,6 +504,22 @@ export function upsample2d(x: number, mode: number, oh: number, ow: number, scal
 }
 
 /**
+ * One LSTM step's gate math: xg + hg [B, 4H] (gates i, f, g, o), c [B, H] -> [2, B, H] (h', c').
+ * (xg: handle, hg: handle, c: handle) -> a new handle, or 0 with the error set
+ */
+export function lstmCell(xg: number, hg: number, c: number): number {
+  return rt.check(rt.abi().kd_lstm_cell(xg, hg, c));
+}
+
+/**
+ * One GRU step's gate math: xg = x Wih^T + b_ih, hg = h Whh^T + b_hh [B, 3H] (gates r, z, n), h [B, H] -> h' [B, H].
+ * (xg: handle, hg: handle, h: handle) -> a new handle, or 0 with the error set
+ */
+export function gruCell(xg: number, hg: number, h: number): number {
+  return rt.check(rt.abi().kd_gru_cell(xg, hg, h));
+}
+
+/**
  * on != 0 starts profiling backward rules (clearing the table); 0 stops.
  * (on: u32) -> nothing
  */

@@ -19,9 +19,13 @@ export {
 } from "./layers/transformer.js";
 export { Flatten, Unflatten } from "./layers/shape.js";
 export {
+  RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell, type RNNBaseOptions, type RNNOptions, type LSTMOptions,
+} from "./layers/rnn.js";
+export {
   Loss, WeightedLoss, L1Loss, MSELoss, HuberLoss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, NLLLoss, CrossEntropyLoss,
 } from "./loss.js";
 export * as functional from "./functional.js";
 export * as F from "./functional.js";
 export * as init from "./init.js";
+export * as utils from "./utils/index.js";
 export type { Reduction } from "./functional.js";

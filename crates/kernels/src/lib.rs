@@ -11,3 +11,4 @@ pub mod gemm;
 pub mod rng;
 pub mod math;
 pub mod optim;
+pub mod rnn;

@@ -416,6 +416,37 @@ export const RECORDERS: Record<string, OpRecorder> = {
       t.define(out, y, x.batch);
     },
   },
+  // one LSTM step's gate math (crates/engine/src/ops/rnn.rs) written out: Add, Split into
+  // i, f, g, o, the gate nonlinearities, the cell update, and [h', c'] stacked as the engine's [2, B, H]
+  kd_lstm_cell: {
+    inputs: (args) => [args[0], args[1], args[2]],
+    record(t, [hx, hh, hc], out) {
+      const xg = t.input(hx), hg = t.input(hh), c = t.input(hc);
+      const H = c.shape[1];
+      const [i, f, g, o] = t.node("Split", [t.op("Add", [xg.name, hg.name]), t.constant("int64", [4], [H, H, H, H])], { axis: 1 }, 4);
+      const c2 = t.op("Add", [t.op("Mul", [t.op("Sigmoid", [f]), c.name]), t.op("Mul", [t.op("Sigmoid", [i]), t.op("Tanh", [g])])]);
+      const h2 = t.op("Mul", [t.op("Sigmoid", [o]), t.op("Tanh", [c2])]);
+      const axes = t.constant("int64", [1], [0]);
+      const b = [xg, hg, c].find((v) => v.batch >= 0)?.batch ?? -1;
+      t.define(out, t.op("Concat", [t.op("Unsqueeze", [h2, axes]), t.op("Unsqueeze", [c2, axes])], { axis: 0 }), b >= 0 ? b + 1 : -1);
+    },
+  },
+  // one GRU step's gate math (ops/rnn.rs): r = σ(hr + xr), z = σ(hz + xz), n = tanh(xn + r hn), h' = (h - n) z + n
+  kd_gru_cell: {
+    inputs: (args) => [args[0], args[1], args[2]],
+    record(t, [hx, hh, hs], out) {
+      const xg = t.input(hx), hg = t.input(hh), h = t.input(hs);
+      const H = h.shape[1];
+      const split = t.constant("int64", [3], [H, H, H]);
+      const [xr, xz, xn] = t.node("Split", [xg.name, split], { axis: 1 }, 3);
+      const [hr, hz, hn] = t.node("Split", [hg.name, split], { axis: 1 }, 3);
+      const r = t.op("Sigmoid", [t.op("Add", [hr, xr])]);
+      const z = t.op("Sigmoid", [t.op("Add", [hz, xz])]);
+      const n = t.op("Tanh", [t.op("Add", [xn, t.op("Mul", [hn, r])])]);
+      const b = [xg, hg, h].find((v) => v.batch >= 0)?.batch ?? -1;
+      t.define(out, t.op("Add", [t.op("Mul", [t.op("Sub", [h.name, n]), z]), n]), b);
+    },
+  },
   kd_adaptive_avg_pool2d: {
     inputs: one(0),
     record(t, [hx, oh, ow], out) {

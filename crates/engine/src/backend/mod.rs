@@ -161,6 +161,16 @@ pub trait Backend {
     fn upsample2d(&self, x: &Tensor, mode: ResizeMode, oh: usize, ow: usize, scales: [Option<f64>; 2]) -> Result<Tensor>;
     fn upsample2d_backward(&self, g: &Tensor, mode: ResizeMode, in_shape: Vec<usize>, scales: [Option<f64>; 2]) -> Result<Tensor>;
 
+    // ---- recurrent cells -----------------------------------------------------------------
+    /// One LSTM step's gate math: xg + hg [b, 4h] (i, f, g, o), c [b, h] -> [2, b, h] (h', c').
+    fn lstm_cell(&self, xg: &Tensor, hg: &Tensor, c: &Tensor) -> Result<Tensor>;
+    /// lstm_cell's backward from its inputs, its output y and the gradient gy of y: (d gates [b, 4h], d c [b, h]).
+    fn lstm_cell_backward(&self, xg: &Tensor, hg: &Tensor, c: &Tensor, y: &Tensor, gy: &Tensor) -> Result<(Tensor, Tensor)>;
+    /// One GRU step's gate math: xg, hg [b, 3h] (r, z, n), h [b, h] -> h' [b, h].
+    fn gru_cell(&self, xg: &Tensor, hg: &Tensor, h: &Tensor) -> Result<Tensor>;
+    /// gru_cell's backward for the gradient gy of h': (d xg, d hg, d h).
+    fn gru_cell_backward(&self, xg: &Tensor, hg: &Tensor, h: &Tensor, gy: &Tensor) -> Result<(Tensor, Tensor, Tensor)>;
+
     // ---- optimizer steps (in place; params and states contiguous, distinct storages) ------
     fn sgd(&self, param: &Tensor, grad: &Tensor, buf: Option<&Tensor>, init_buf: bool, h: &Sgd) -> Result<()>;
     fn adam(&self, param: &Tensor, grad: &Tensor, exp_avg: &Tensor, exp_avg_sq: &Tensor, max_exp_avg_sq: Option<&Tensor>, h: &Adam) -> Result<()>;
@@ -207,6 +217,8 @@ mod tests {
         // storage dtypes are refused by name before any kernel
         let e = of(Device::WebGpu).full(&[2], 1.0, DType::F64).err().unwrap();
         assert!(e.msg.contains("float64") && e.msg.contains("webgpu"), "{}", e.msg);
+        let e = crate::ops::rnn::lstm_cell(&gpu(&[2, 8]), &gpu(&[2, 8]), &gpu(&[2, 2])).err().unwrap();
+        assert_eq!((e.kind, e.msg.as_str()), (ErrorKind::Device, "lstm_cell is not supported on webgpu yet"));
         // reshape/view stay metadata: they work on any device
         assert_eq!(g.reshape(&[3, 2]).unwrap().shape, vec![3, 2]);
     }

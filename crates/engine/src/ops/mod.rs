@@ -15,6 +15,7 @@ pub mod pool;
 pub mod prim;
 pub mod reduce;
 pub mod resize;
+pub mod rnn;
 pub mod softmax;
 pub mod unary;
 pub mod view;

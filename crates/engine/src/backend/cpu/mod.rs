@@ -24,6 +24,7 @@ mod optim;
 mod pool;
 mod reduce;
 mod resize;
+mod rnn;
 
 pub struct Cpu;
 
@@ -69,6 +70,10 @@ impl Backend for Cpu {
     fn adaptive_avg_pool2d_backward(&self, g: &Tensor, p: &PoolGeom, in_shape: Vec<usize>) -> Result<Tensor> { check_computes("adaptive_avg_pool2d_backward", &[g.dtype()])?; pool::adaptive_avg_pool2d_backward(g, p, in_shape) }
     fn upsample2d(&self, x: &Tensor, mode: ResizeMode, oh: usize, ow: usize, scales: [Option<f64>; 2]) -> Result<Tensor> { check_computes("upsample2d", &[x.dtype()])?; resize::upsample2d(x, mode, oh, ow, scales) }
     fn upsample2d_backward(&self, g: &Tensor, mode: ResizeMode, in_shape: Vec<usize>, scales: [Option<f64>; 2]) -> Result<Tensor> { check_computes("upsample2d_backward", &[g.dtype()])?; resize::upsample2d_backward(g, mode, in_shape, scales) }
+    fn lstm_cell(&self, xg: &Tensor, hg: &Tensor, c: &Tensor) -> Result<Tensor> { rnn::lstm_cell(xg, hg, c) }
+    fn lstm_cell_backward(&self, xg: &Tensor, hg: &Tensor, c: &Tensor, y: &Tensor, gy: &Tensor) -> Result<(Tensor, Tensor)> { check_computes("lstm_cell_backward", &[gy.dtype()])?; rnn::lstm_cell_backward(xg, hg, c, y, &memory::cast(gy, DType::F32)?) }
+    fn gru_cell(&self, xg: &Tensor, hg: &Tensor, h: &Tensor) -> Result<Tensor> { rnn::gru_cell(xg, hg, h) }
+    fn gru_cell_backward(&self, xg: &Tensor, hg: &Tensor, h: &Tensor, gy: &Tensor) -> Result<(Tensor, Tensor, Tensor)> { check_computes("gru_cell_backward", &[gy.dtype()])?; rnn::gru_cell_backward(xg, hg, h, &memory::cast(gy, DType::F32)?) }
     fn sgd(&self, param: &Tensor, grad: &Tensor, buf: Option<&Tensor>, init_buf: bool, h: &Sgd) -> Result<()> { check_computes("sgd", &[param.dtype(), grad.dtype()])?; optim::sgd(param, grad, buf, init_buf, h) }
     fn adam(&self, param: &Tensor, grad: &Tensor, m: &Tensor, v: &Tensor, vmax: Option<&Tensor>, h: &Adam) -> Result<()> { check_computes("adam", &[param.dtype(), grad.dtype(), m.dtype(), v.dtype()])?; optim::adam(param, grad, m, v, vmax, h) }
     fn rmsprop(&self, param: &Tensor, grad: &Tensor, sq: &Tensor, ga: Option<&Tensor>, mb: Option<&Tensor>, h: &RmsProp) -> Result<()> { check_computes("rmsprop", &[param.dtype(), grad.dtype(), sq.dtype()])?; optim::rmsprop(param, grad, sq, ga, mb, h) }

@@ -105,4 +105,8 @@ impl Backend for WebGpu {
     fn adam(&self, _: &Tensor, _: &Tensor, _: &Tensor, _: &Tensor, _: Option<&Tensor>, _: &Adam) -> Result<()> { no("adam") }
     fn rmsprop(&self, _: &Tensor, _: &Tensor, _: &Tensor, _: Option<&Tensor>, _: Option<&Tensor>, _: &RmsProp) -> Result<()> { no("rmsprop") }
     fn adagrad(&self, _: &Tensor, _: &Tensor, _: &Tensor, _: &Adagrad) -> Result<()> { no("adagrad") }
+    fn lstm_cell(&self, _: &Tensor, _: &Tensor, _: &Tensor) -> Result<Tensor> { no("lstm_cell") }
+    fn lstm_cell_backward(&self, _: &Tensor, _: &Tensor, _: &Tensor, _: &Tensor, _: &Tensor) -> Result<(Tensor, Tensor)> { no("lstm_cell backward") }
+    fn gru_cell(&self, _: &Tensor, _: &Tensor, _: &Tensor) -> Result<Tensor> { no("gru_cell") }
+    fn gru_cell_backward(&self, _: &Tensor, _: &Tensor, _: &Tensor, _: &Tensor) -> Result<(Tensor, Tensor, Tensor)> { no("gru_cell backward") }
 }
