@@ -233,4 +233,22 @@ describe("recurrent layers: options, errors, reprs", () => {
     const [c] = m.forward(x);
     expect(kd.equal(a, c)).toBe(false);
   });
+
+  it("a training loop with no dispose keeps live tensors and storage flat (packed, 2 layers, bidirectional)", () => {
+    kd.manualSeed(0);
+    const lstm = new nn.LSTM(3, 8, { numLayers: 2, bidirectional: true });
+    const opt = new kd.optim.SGD(lstm.parameters(), { lr: 0.01 });
+    const x = kd.randn([7, 4, 3]);
+    const at: { live: number; bytes: number }[] = [];
+    for (let step = 1; step <= 60; step++) {
+      const [out, [h]] = lstm.forward(U.packPaddedSequence(x, [7, 5, 5, 2]));
+      const loss = out.data.square().mean().add(h.square().mean());
+      opt.zeroGrad();
+      loss.backward();
+      opt.step();
+      if (step === 20 || step === 60) at.push({ live: kd.memory().liveTensors, bytes: kd.memory().storageBytes });
+    }
+    expect(at[1].live).toBeLessThanOrEqual(at[0].live * 1.1);
+    expect(at[1].bytes).toBeLessThanOrEqual(at[0].bytes * 1.1);
+  });
 });
