@@ -2,7 +2,9 @@
 //! C, 4x4 outputs per thread, staging 32x32 tiles of A and B in workgroup memory along k.
 //! A and B are read through their strides (a transposed or broadcast view costs no copy);
 //! edges are bounds-checked, so any m, n, k works.
+use alloc::string::String;
 use alloc::vec::Vec;
+use core::fmt::Write;
 
 use super::host;
 use super::kernel::{empty, id, on_gpu, pipeline};
@@ -20,9 +22,24 @@ const MAX_BATCH_RANK: usize = 6;
 /// strides, 24.. B's batch strides.
 const SHAPE: usize = 12;
 
-fn src() -> alloc::string::String {
+fn src() -> String {
     let mut s = header(&[("A", "f32"), ("B", "f32")], &[("C", "f32")]);
-    s.push_str("var<workgroup> As: array<f32, 1024>;
+    // The 4x4 block is unrolled into named registers: indexing a local array with a loop
+    // variable makes compilers (SwiftShader's among them) keep it in memory.
+    let (mut acc_decl, mut inner, mut store) = (String::new(), String::new(), String::new());
+    for i in 0..4 {
+        for j in 0..4 { let _ = write!(acc_decl, "var c{}{} = 0.0; ", i, j); }
+        let _ = writeln!(inner, "      let a{i} = As[ar + {}u + kk];", i * 32);
+    }
+    for j in 0..4 { let _ = writeln!(inner, "      let b{j} = Bs[kk * 32u + bc + {j}u];"); }
+    for i in 0..4 { for j in 0..4 { let _ = writeln!(inner, "      c{i}{j} = c{i}{j} + a{i} * b{j};"); } }
+    for i in 0..4 {
+        let _ = writeln!(store, "  let r{i} = row0 + lid.y * 4u + {i}u;");
+        for j in 0..4 {
+            let _ = writeln!(store, "  if (r{i} < M && col0 + bc + {j}u < N) {{ C[(bi * M + r{i}) * N + col0 + bc + {j}u] = c{i}{j}; }}");
+        }
+    }
+    let body = String::from("var<workgroup> As: array<f32, 1024>;
 var<workgroup> Bs: array<f32, 1024>;
 @compute @workgroup_size(8, 8)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -41,7 +58,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   }
   let rsa = w(8u); let csa = w(9u); let rsb = w(10u); let csb = w(11u);
   let t = lid.y * 8u + lid.x;
-  var acc: array<f32, 16>;
+  let ar = lid.y * 128u; let bc = lid.x * 4u;   // this thread's rows in As, columns in Bs
+  {acc_decl}
   for (var k0 = 0u; k0 < K; k0 = k0 + 32u) {
     // 64 threads load the two 32x32 tiles, 16 elements each; outside the matrices, zeros
     for (var q = 0u; q < 16u; q = q + 1u) {
@@ -56,24 +74,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 32u; kk = kk + 1u) {
-      var a: array<f32, 4>;
-      for (var i = 0u; i < 4u; i = i + 1u) { a[i] = As[(lid.y * 4u + i) * 32u + kk]; }
-      for (var j = 0u; j < 4u; j = j + 1u) {
-        let b = Bs[kk * 32u + lid.x * 4u + j];
-        for (var i = 0u; i < 4u; i = i + 1u) { acc[i * 4u + j] = acc[i * 4u + j] + a[i] * b; }
-      }
-    }
+{inner}    }
     workgroupBarrier();
   }
-  for (var i = 0u; i < 4u; i = i + 1u) {
-    let row = row0 + lid.y * 4u + i;
-    for (var j = 0u; j < 4u; j = j + 1u) {
-      let col = col0 + lid.x * 4u + j;
-      if (row < M && col < N) { C[(bi * M + row) * N + col] = acc[i * 4u + j]; }
-    }
-  }
-}
-");
+{store}}
+").replace("{acc_decl}", &acc_decl).replace("{inner}", &inner).replace("{store}", &store);
+    s.push_str(&body);
     s
 }
 
