@@ -1,116 +1,117 @@
-//! conv2d and its gradients as direct kernels, mirroring backend/cpu/conv.rs's semantics
-//! (ConvGeom: x [n, c*groups, h, w], w [o, c, kh, kw], y [n, o, oh, ow]). Every output
-//! element is a sum its own thread (or workgroup) computes, so results are deterministic:
-//! - conv2d: one thread per output, summing c*kh*kw taps;
-//! - grad_input (and conv_transpose2d): a gather, each input pixel sums the (output, tap)
-//!   pairs that reach it, no atomics;
-//! - grad_weight, grad_bias: one workgroup per element, reducing over n*oh*ow in workgroup memory.
+//! conv2d and its gradients as implicit GEMMs on the tiled kernel (gemm.rs), mirroring
+//! backend/cpu/conv.rs's semantics (ConvGeom: x [n, c*groups, h, w], w [o, c, kh, kw],
+//! y [n, o, oh, ow]). The image patches are read where they lie, never copied to an im2col
+//! buffer, and every output element is one thread's sum, so results are deterministic:
+//! - conv2d, per (sample, group): Y [og, oh*ow] = W [og, c*kh*kw] · patches [c*kh*kw, oh*ow];
+//! - grad_weight, per group: dW [og, c*kh*kw] = dY [og, n*oh*ow] · patchesᵀ, samples folded into k;
+//! - grad_input (and conv_transpose2d), per (sample, group): a gather, dX [c, h*w] =
+//!   Wᵀ [c, og*kh*kw] · dY taps [og*kh*kw, h*w], where the tap of an (output, kernel) pair that
+//!   misses the pixel (stride, padding) reads 0; no atomics;
+//! - grad_bias: one workgroup per channel, reducing in workgroup memory.
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use super::gemm;
 use super::kernel::{empty, id};
-use super::wgsl::{dense, header, per_element, per_group, GROUP_SUM, PER_ELEMENT, PER_GROUP};
+use super::wgsl::{dense, header, per_group, GROUP_SUM, PER_GROUP};
 use crate::backend::ConvGeom as Geom;
 use crate::dtype::DType;
 use crate::error::Result;
 use crate::tensor::Tensor;
 
-/// Uniform words: 0 the element count (set at launch), 1..=15 the geometry, 16 the groups
-/// (low 16 bits) and whether a bias is bound (bit 16).
+/// Uniform words after the GEMM's: 8..=22 the geometry, 23 the groups (low 16 bits) and
+/// whether a bias is bound (bit 16).
 fn geom_words(g: &Geom, bias: bool) -> Result<Vec<u32>> {
     let a = g.a;
     if a.groups > 0xffff {
         return Err(crate::error::err!(Device, "convolutions with more than 65535 groups are not supported on webgpu"));
     }
-    let v = [0, g.n, g.c, g.h, g.w, g.o, g.kh, g.kw, g.oh, g.ow, a.stride[0], a.stride[1], a.padding[0], a.padding[1], a.dilation[0], a.dilation[1]];
-    let mut u: Vec<u32> = v.iter().map(|&x| x as u32).collect();
+    let v = [g.n, g.c, g.h, g.w, g.o, g.kh, g.kw, g.oh, g.ow, a.stride[0], a.stride[1], a.padding[0], a.padding[1], a.dilation[0], a.dilation[1]];
+    let mut u = alloc::vec![0u32; 8];
+    u.extend(v.iter().map(|&x| x as u32));
     u.push(a.groups as u32 | ((bias as u32) << 16));
     Ok(u)
 }
 
-/// WGSL names for the geometry words.
-const GEOM: &str = "  let N = w(1u); let C = w(2u); let H = w(3u); let W = w(4u); let O = w(5u);
-  let KH = w(6u); let KW = w(7u); let OH = w(8u); let OW = w(9u);
-  let S0 = w(10u); let S1 = w(11u); let P0 = w(12u); let P1 = w(13u); let D0 = w(14u); let D1 = w(15u);
-  let G = w(16u) & 0xffffu; let HAS_BIAS = (w(16u) >> 16u) != 0u;
-  let OG = O / G;
+/// The geometry as module-scope WGSL values, read from the uniform once per workgroup
+/// (`geom()`, called by each kernel's setup), and the (sample, group) of batch `bi`.
+const GEOM: &str = "var<private> NS: u32; var<private> CI: u32; var<private> H: u32; var<private> W: u32; var<private> O: u32;
+var<private> KH: u32; var<private> KW: u32; var<private> OH: u32; var<private> OW: u32;
+var<private> S0: u32; var<private> S1: u32; var<private> P0: u32; var<private> P1: u32; var<private> D0: u32; var<private> D1: u32;
+var<private> G: u32; var<private> OG: u32; var<private> BIAS: bool;
+var<private> s: u32; var<private> gi: u32;
+fn geom() {
+  NS = w(8u); CI = w(9u); H = w(10u); W = w(11u); O = w(12u); KH = w(13u); KW = w(14u); OH = w(15u); OW = w(16u);
+  S0 = w(17u); S1 = w(18u); P0 = w(19u); P1 = w(20u); D0 = w(21u); D1 = w(22u);
+  G = w(23u) & 0xffffu; BIAS = (w(23u) >> 16u) != 0u; OG = O / G;
+}
+";
+
+/// An im2col element read in place (conv2d and its weight gradient bind the image as X).
+const PATCH: &str = "// x[s, gi*CI + ci] at (oy*S0 + ki*D0 - P0, ox*S1 + kj*D1 - P1), 0 in the padding
+fn im2col(ci: u32, ki: u32, kj: u32, oy: u32, ox: u32) -> f32 {
+  let y = i32(oy * S0 + ki * D0) - i32(P0);
+  let x = i32(ox * S1 + kj * D1) - i32(P1);
+  if (y < 0 || y >= i32(H) || x < 0 || x >= i32(W)) { return 0.0; }
+  return X[((s * G + gi) * CI + ci) * H * W + u32(y) * W + u32(x)];
+}
 ";
 
 fn conv_src() -> String {
-    let mut s = header(&[("X", "f32"), ("Wt", "f32"), ("Bias", "f32")], &[("Y", "f32")]);
-    s.push_str(PER_ELEMENT);
-    s.push_str(GEOM);
-    s.push_str("  let ox = i % OW; let oy = (i / OW) % OH; let oc = (i / (OW * OH)) % O; let n = i / (OW * OH * O);
-  let gi = oc / OG;
-  var acc = 0.0;
-  for (var ci = 0u; ci < C; ci = ci + 1u) {
-    let xb = (n * C * G + gi * C + ci) * H * W;
-    let wb = (oc * C + ci) * KH * KW;
-    for (var ki = 0u; ki < KH; ki = ki + 1u) {
-      let y = i32(oy * S0 + ki * D0) - i32(P0);
-      if (y < 0 || y >= i32(H)) { continue; }
-      for (var kj = 0u; kj < KW; kj = kj + 1u) {
-        let x = i32(ox * S1 + kj * D1) - i32(P1);
-        if (x < 0 || x >= i32(W)) { continue; }
-        acc = acc + X[xb + u32(y) * W + u32(x)] * Wt[wb + ki * KW + kj];
-      }
-    }
-  }
-  if (HAS_BIAS) { acc = acc + Bias[oc]; }
-  Y[i] = acc;
+    let mut f = String::from(GEOM) + PATCH;
+    f.push_str("fn setup() { geom(); s = bi / G; gi = bi % G; }
+fn load_a(r: u32, k: u32) -> f32 { return Wt[(gi * OG + r) * CI * KH * KW + k]; }
+fn load_b(k: u32, c: u32) -> f32 {
+  let kk = k % (KH * KW);
+  return im2col(k / (KH * KW), kk / KW, kk % KW, c / OW, c % OW);
+}
+fn store(r: u32, c: u32, v: f32) {
+  let oc = gi * OG + r;
+  var y = v;
+  if (BIAS) { y = y + Bias[oc]; }
+  Y[(s * O + oc) * OH * OW + c] = y;
 }
 ");
-    s
-}
-
-fn grad_input_src() -> String {
-    let mut s = header(&[("GY", "f32"), ("Wt", "f32"), ("Bias", "f32")], &[("DX", "f32")]);
-    s.push_str(PER_ELEMENT);
-    s.push_str(GEOM);
-    s.push_str("  let x = i % W; let y = (i / W) % H; let ch = (i / (W * H)) % (C * G); let n = i / (W * H * C * G);
-  let gi = ch / C; let ci = ch % C;
-  var acc = 0.0;
-  for (var oc = gi * OG; oc < (gi + 1u) * OG; oc = oc + 1u) {
-    for (var ki = 0u; ki < KH; ki = ki + 1u) {
-      // output rows oy with oy*S0 + ki*D0 - P0 == y
-      let ty = i32(y + P0) - i32(ki * D0);
-      if (ty < 0 || u32(ty) % S0 != 0u) { continue; }
-      let oy = u32(ty) / S0;
-      if (oy >= OH) { continue; }
-      for (var kj = 0u; kj < KW; kj = kj + 1u) {
-        let tx = i32(x + P1) - i32(kj * D1);
-        if (tx < 0 || u32(tx) % S1 != 0u) { continue; }
-        let ox = u32(tx) / S1;
-        if (ox >= OW) { continue; }
-        acc = acc + GY[((n * O + oc) * OH + oy) * OW + ox] * Wt[((oc * C + ci) * KH + ki) * KW + kj];
-      }
-    }
-  }
-  if (HAS_BIAS) { acc = acc + Bias[ch]; }
-  DX[i] = acc;
-}
-");
-    s
+    gemm::src(header(&[("X", "f32"), ("Wt", "f32"), ("Bias", "f32")], &[("Y", "f32")]), &f)
 }
 
 fn grad_weight_src() -> String {
-    let mut s = header(&[("X", "f32"), ("GY", "f32")], &[("DW", "f32")]);
-    s.push_str(PER_GROUP);
-    s.push_str(GEOM);
-    s.push_str("  let kj = e % KW; let ki = (e / KW) % KH; let ci = (e / (KW * KH)) % C; let oc = e / (KW * KH * C);
-  let gi = oc / OG;
-  var acc = 0.0;
-  for (var q = t; q < N * OH * OW; q = q + 64u) {
-    let ox = q % OW; let oy = (q / OW) % OH; let n = q / (OW * OH);
-    let y = i32(oy * S0 + ki * D0) - i32(P0);
-    let x = i32(ox * S1 + kj * D1) - i32(P1);
-    if (y < 0 || y >= i32(H) || x < 0 || x >= i32(W)) { continue; }
-    acc = acc + GY[((n * O + oc) * OH + oy) * OW + ox] * X[((n * C * G + gi * C + ci) * H + u32(y)) * W + u32(x)];
-  }
+    let mut f = String::from(GEOM) + PATCH;
+    f.push_str("fn setup() { geom(); gi = bi; }
+fn load_a(r: u32, k: u32) -> f32 { return GY[((k / (OH * OW)) * O + gi * OG + r) * OH * OW + k % (OH * OW)]; }
+fn load_b(k: u32, c: u32) -> f32 {
+  s = k / (OH * OW);
+  let q = k % (OH * OW); let kk = c % (KH * KW);
+  return im2col(c / (KH * KW), kk / KW, kk % KW, q / OW, q % OW);
+}
+fn store(r: u32, c: u32, v: f32) { DW[(gi * OG + r) * CI * KH * KW + c] = v; }
 ");
-    s.push_str(GROUP_SUM);
-    s.push_str("  if (t == 0u) { DW[e] = part[0]; }\n}\n");
-    s
+    gemm::src(header(&[("X", "f32"), ("GY", "f32")], &[("DW", "f32")]), &f)
+}
+
+fn grad_input_src() -> String {
+    let mut f = String::from(GEOM);
+    f.push_str("fn setup() { geom(); s = bi / G; gi = bi % G; }
+fn load_a(r: u32, k: u32) -> f32 { return Wt[((gi * OG + k / (KH * KW)) * CI + r) * KH * KW + k % (KH * KW)]; }
+fn load_b(k: u32, c: u32) -> f32 {
+  // output (oy, ox) of channel gi*OG + ol reaches pixel c through tap (ki, kj) when
+  // oy*S0 + ki*D0 - P0 == y and likewise for x
+  let ol = k / (KH * KW); let kk = k % (KH * KW);
+  let ty = i32(c / W + P0) - i32((kk / KW) * D0);
+  let tx = i32(c % W + P1) - i32((kk % KW) * D1);
+  if (ty < 0 || tx < 0 || u32(ty) % S0 != 0u || u32(tx) % S1 != 0u) { return 0.0; }
+  let oy = u32(ty) / S0; let ox = u32(tx) / S1;
+  if (oy >= OH || ox >= OW) { return 0.0; }
+  return GY[((s * O + gi * OG + ol) * OH + oy) * OW + ox];
+}
+fn store(r: u32, c: u32, v: f32) {
+  let ch = gi * CI + r;
+  var y = v;
+  if (BIAS) { y = y + Bias[ch]; }
+  DX[(s * CI * G + ch) * H * W + c] = y;
+}
+");
+    gemm::src(header(&[("GY", "f32"), ("Wt", "f32"), ("Bias", "f32")], &[("DX", "f32")]), &f)
 }
 
 fn grad_bias_src() -> String {
@@ -125,37 +126,39 @@ fn grad_bias_src() -> String {
     s
 }
 
-/// Runs the conv or gather kernel with an optional bias (absent: the weight is bound in its
-/// place, never read).
-fn with_bias(key: &str, src: fn() -> String, a: &Tensor, w: &Tensor, b: Option<&Tensor>, g: &Geom, out_shape: Vec<usize>) -> Result<Tensor> {
+/// Runs the conv or gather GEMM with an optional bias (absent: the weight is bound in its
+/// place, never read); `mnk` is the per-batch product's (m, n, k), over n*groups batches.
+#[allow(clippy::too_many_arguments)]
+fn with_bias(key: &str, src: fn() -> String, a: &Tensor, w: &Tensor, b: Option<&Tensor>, g: &Geom, out_shape: Vec<usize>, mnk: (usize, usize, usize)) -> Result<Tensor> {
     let (a, w) = (dense(a)?, dense(w)?);
     let b = b.map(dense).transpose()?;
     let out = empty(out_shape, DType::F32, key)?;
     let bias_id = match &b { Some(b) => id(b)?, None => id(&w)? };
     let binds = [id(&a)?, id(&w)?, bias_id, id(&out)?];
-    let n = out.numel();
-    per_element(key, 3, 1, src, &binds, geom_words(g, b.is_some())?, n)?;
+    gemm::launch(key, 3, 1, src, &binds, geom_words(g, b.is_some())?, mnk.0, mnk.1, mnk.2, g.n * g.a.groups)?;
     Ok(out)
 }
 
 pub fn conv2d(x: &Tensor, w: &Tensor, b: Option<&Tensor>, g: &Geom) -> Result<Tensor> {
-    with_bias("conv2d", conv_src, x, w, b, g, alloc::vec![g.n, g.o, g.oh, g.ow])
+    with_bias("conv2d", conv_src, x, w, b, g, alloc::vec![g.n, g.o, g.oh, g.ow], (g.og(), g.l(), g.ckk()))
 }
 
 pub fn grad_input(gy: &Tensor, w: &Tensor, g: &Geom) -> Result<Tensor> {
-    with_bias("conv2d_grad_input", grad_input_src, gy, w, None, g, alloc::vec![g.n, g.c * g.a.groups, g.h, g.w])
+    conv_transpose2d(gy, w, None, g)
 }
 
 /// conv_transpose2d x [n, g.o, g.oh, g.ow] -> [n, c*groups, g.h, g.w]: conv2d's input gradient, plus bias.
 pub fn conv_transpose2d(x: &Tensor, w: &Tensor, b: Option<&Tensor>, g: &Geom) -> Result<Tensor> {
-    with_bias("conv2d_grad_input", grad_input_src, x, w, b, g, alloc::vec![g.n, g.c * g.a.groups, g.h, g.w])
+    let mnk = (g.c, g.h * g.w, g.og() * g.kh * g.kw);
+    with_bias("conv2d_grad_input", grad_input_src, x, w, b, g, alloc::vec![g.n, g.c * g.a.groups, g.h, g.w], mnk)
 }
 
 pub fn grad_weight(x: &Tensor, gy: &Tensor, g: &Geom) -> Result<Tensor> {
     let (x, gy) = (dense(x)?, dense(gy)?);
     let out = empty(alloc::vec![g.o, g.c, g.kh, g.kw], DType::F32, "conv2d")?;
     let binds = [id(&x)?, id(&gy)?, id(&out)?];
-    per_group("conv2d_grad_weight", 2, 1, grad_weight_src, &binds, geom_words(g, false)?, out.numel())?;
+    let (m, n, k) = (g.og(), g.ckk(), g.n * g.l());
+    gemm::launch("conv2d_grad_weight", 2, 1, grad_weight_src, &binds, geom_words(g, false)?, m, n, k, g.a.groups)?;
     Ok(out)
 }
 

@@ -21,6 +21,7 @@ mod creation;
 mod elementwise;
 pub mod host;
 pub mod kernel;
+mod gemm;
 mod matmul;
 mod memory;
 mod pool;
