@@ -2,8 +2,9 @@
 // max/avg/adaptive pooling and interpolate case of tests/fixtures/cv.json (PyTorch's values,
 // from scripts/gen_cv_fixtures.py) replayed with its inputs on "webgpu": the forward values,
 // max pooling's indices exactly, and the gradient of every input, under cv.test.ts's
-// tolerances (rtol 1e-4, atol 1e-5). Then matmul shapes the forward fixtures do not reach
-// (tile edges, strided and broadcast operands, many batches), against the CPU's result.
+// tolerances (rtol 1e-4, atol 1e-5). Then, against the CPU's result: a conv2d weight gradient
+// deep enough to be split, and matmul shapes the forward fixtures do not reach (tile edges,
+// strided and broadcast operands, many batches).
 import { existsSync, readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import * as kd from "../ts/index.js";
@@ -64,6 +65,26 @@ describe(`webgpu vision kernels against PyTorch ${doc.torch} (cv.json)`, () => {
       expect(c.name).toMatch(/same/);
       waiting++;
     }
+  });
+});
+
+describe("webgpu conv2d weight gradient over many positions, against the cpu", () => {
+  it("n*oh*ow past one split of k (4096): the partial products summed", async () => {
+    kd.manualSeed(3);
+    const F = kd.nn.functional;
+    await kd.tidy(async () => {
+      const x = kd.randn([2, 4, 40, 60]), w = kd.randn([6, 2, 3, 3]), gy = kd.randn([2, 6, 40, 60]);
+      const grads = (dev: kd.Device) => {
+        const xd = x.to(dev), wd = w.to(dev).requiresGrad_(true);
+        F.conv2d(xd, wd, null, { padding: 1, groups: 2 }).backward(gy.to(dev));
+        return wd.grad!;
+      };
+      const [want, got] = [grads("cpu"), grads("webgpu")];
+      expect(got.device).toBe("webgpu");
+      const [g, wv] = [await got.data(), want.dataSync()];
+      // sums of 4800 products of N(0,1) values (|dW| ~ 70): float32 reordering error ~1e-4
+      for (let i = 0; i < wv.length; i++) expect(Math.abs(Number(g[i]) - Number(wv[i]))).toBeLessThanOrEqual(1e-3 + 1e-5 * Math.abs(Number(wv[i])));
+    });
   });
 });
 

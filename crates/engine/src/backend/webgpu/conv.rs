@@ -3,7 +3,8 @@
 //! y [n, o, oh, ow]). The image patches are read where they lie, never copied to an im2col
 //! buffer, and every output element is one thread's sum, so results are deterministic:
 //! - conv2d, per (sample, group): Y [og, oh*ow] = W [og, c*kh*kw] · patches [c*kh*kw, oh*ow];
-//! - grad_weight, per group: dW [og, c*kh*kw] = dY [og, n*oh*ow] · patchesᵀ, samples folded into k;
+//! - grad_weight, per group: dW [og, c*kh*kw] = dY [og, n*oh*ow] · patchesᵀ, samples folded
+//!   into k, which is split in chunks whose partial products are then summed in order;
 //! - grad_input (and conv_transpose2d), per (sample, group): a gather, dX [c, h*w] =
 //!   Wᵀ [c, og*kh*kw] · dY taps [og*kh*kw, h*w], where the tap of an (output, kernel) pair that
 //!   misses the pixel (stride, padding) reads 0; no atomics;
@@ -13,7 +14,7 @@ use alloc::vec::Vec;
 
 use super::gemm;
 use super::kernel::{empty, id};
-use super::wgsl::{dense, header, per_group, GROUP_SUM, PER_GROUP};
+use super::wgsl::{dense, header, per_element, per_group, GROUP_SUM, PER_ELEMENT, PER_GROUP};
 use crate::backend::ConvGeom as Geom;
 use crate::dtype::DType;
 use crate::error::Result;
@@ -77,16 +78,37 @@ fn store(r: u32, c: u32, v: f32) {
 
 fn grad_weight_src() -> String {
     let mut f = String::from(GEOM) + PATCH;
-    f.push_str("fn setup() { geom(); gi = bi; }
-fn load_a(r: u32, k: u32) -> f32 { return GY[((k / (OH * OW)) * O + gi * OG + r) * OH * OW + k % (OH * OW)]; }
+    // batch bi = split * G + group: split j sums k in [j*Kc, (j+1)*Kc) of the total KT (word 24)
+    f.push_str("var<private> koff: u32;
+fn setup() { geom(); gi = bi % G; koff = (bi / G) * w(2u); }
+fn load_a(r: u32, k: u32) -> f32 {
+  let kt = koff + k;
+  if (kt >= w(24u)) { return 0.0; }
+  return GY[((kt / (OH * OW)) * O + gi * OG + r) * OH * OW + kt % (OH * OW)];
+}
 fn load_b(k: u32, c: u32) -> f32 {
-  s = k / (OH * OW);
-  let q = k % (OH * OW); let kk = c % (KH * KW);
+  let kt = koff + k;
+  if (kt >= w(24u)) { return 0.0; }
+  s = kt / (OH * OW);
+  let q = kt % (OH * OW); let kk = c % (KH * KW);
   return im2col(c / (KH * KW), kk / KW, kk % KW, q / OW, q % OW);
 }
-fn store(r: u32, c: u32, v: f32) { DW[(gi * OG + r) * CI * KH * KW + c] = v; }
+// split j's partial dW goes to P[j]
+fn store(r: u32, c: u32, v: f32) { P[((bi / G) * O + gi * OG + r) * CI * KH * KW + c] = v; }
 ");
-    gemm::src(header(&[("X", "f32"), ("GY", "f32")], &[("DW", "f32")]), &f)
+    gemm::src(header(&[("X", "f32"), ("GY", "f32")], &[("P", "f32")]), &f)
+}
+
+/// dW = the splits' partials P [splits, numel] summed in order (deterministic, no atomics).
+fn split_sum_src() -> String {
+    let mut s = header(&[("P", "f32")], &[("DW", "f32")]);
+    s.push_str(PER_ELEMENT);
+    s.push_str("  var acc = 0.0;
+  for (var j = 0u; j < w(1u); j = j + 1u) { acc = acc + P[j * w(0u) + i]; }
+  DW[i] = acc;
+}
+");
+    s
 }
 
 fn grad_input_src() -> String {
@@ -153,12 +175,25 @@ pub fn conv_transpose2d(x: &Tensor, w: &Tensor, b: Option<&Tensor>, g: &Geom) ->
     with_bias("conv2d_grad_input", grad_input_src, x, w, b, g, alloc::vec![g.n, g.c * g.a.groups, g.h, g.w], mnk)
 }
 
+/// Depth of one split of the weight gradient's k = n*oh*ow: the product is small (o x c*kh*kw)
+/// and deep, so without splitting only a few workgroups would run it.
+const SPLIT_K: usize = 4096;
+
 pub fn grad_weight(x: &Tensor, gy: &Tensor, g: &Geom) -> Result<Tensor> {
     let (x, gy) = (dense(x)?, dense(gy)?);
-    let out = empty(alloc::vec![g.o, g.c, g.kh, g.kw], DType::F32, "conv2d")?;
-    let binds = [id(&x)?, id(&gy)?, id(&out)?];
+    let shape = alloc::vec![g.o, g.c, g.kh, g.kw];
     let (m, n, k) = (g.og(), g.ckk(), g.n * g.l());
-    gemm::launch("conv2d_grad_weight", 2, 1, grad_weight_src, &binds, geom_words(g, false)?, m, n, k, g.a.groups)?;
+    let splits = k.div_ceil(SPLIT_K).clamp(1, 64);
+    let kc = k.div_ceil(splits).div_ceil(32) * 32;
+    let mut u = geom_words(g, false)?;
+    u.push(k as u32);
+    let out = empty(shape.clone(), DType::F32, "conv2d")?;
+    // one split writes dW itself; more write partials, summed after
+    let part = if splits == 1 { out.clone() } else { empty(alloc::vec![splits * out.numel()], DType::F32, "conv2d")? };
+    gemm::launch("conv2d_grad_weight", 2, 1, grad_weight_src, &[id(&x)?, id(&gy)?, id(&part)?], u, m, n, kc, g.a.groups * splits)?;
+    if splits > 1 {
+        per_element("conv2d_grad_weight_sum", 1, 1, split_sum_src, &[id(&part)?, id(&out)?], alloc::vec![0, splits as u32], out.numel())?;
+    }
     Ok(out)
 }
 
