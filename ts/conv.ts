@@ -159,7 +159,11 @@ export function padConstant(x: Tensor, pads: number[], value = 0): Tensor {
       shape[dim] = n;
       const t = wrap(call.full(dtypeCode(cur.dtype), shape, value));
       parts.push(t);
-      return t;
+      if (cur.device === t.device) return t;
+      // the padding is made on the CPU: it joins x on x's device
+      const moved = t.to(cur.device);
+      parts.push(moved);
+      return moved;
     };
     try {
       const pieces = [b > 0 ? side(b) : null, cur, a > 0 ? side(a) : null].filter((t): t is Tensor => t !== null);

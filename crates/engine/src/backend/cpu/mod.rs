@@ -23,7 +23,7 @@ pub mod memory;
 mod optim;
 mod pool;
 mod reduce;
-mod resize;
+pub(crate) mod resize;
 mod rnn;
 
 pub struct Cpu;

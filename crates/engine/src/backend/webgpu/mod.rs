@@ -16,11 +16,17 @@ use crate::ops::unary::UnaryOp;
 use crate::storage::Buffer;
 use crate::tensor::Tensor;
 
+mod conv;
 mod creation;
 mod elementwise;
 pub mod host;
 pub mod kernel;
+mod gemm;
+mod matmul;
 mod memory;
+mod pool;
+mod resize;
+mod wgsl;
 
 pub struct WebGpu;
 
@@ -52,8 +58,8 @@ pub const FAMILIES: &[(&str, &str)] = &[
     ("creation", "✓ (random ones drawn on the cpu, then moved)"),
     ("shape and views", "✓ (get with index tensors: not yet)"),
     ("indexing", "where, masked_fill (cat, index_select, gather, scatter_add: not yet)"),
-    ("linear algebra", "not yet"),
-    ("vision", "not yet"),
+    ("linear algebra", "✓ (the gradient of a broadcast batch needs sum: not yet)"),
+    ("vision", "✓ (conv2d padding=\"same\" with an odd total pads with cat: not yet)"),
     ("activation", "clamp, leaky_relu (softmax, log_softmax: not yet)"),
     ("casts", "✓"),
     ("optimizer steps (fused)", "not yet"),
@@ -87,20 +93,20 @@ impl Backend for WebGpu {
     fn index_select(&self, _: &Tensor, _: usize, _: &Tensor) -> Result<Tensor> { no("index_select") }
     fn gather(&self, _: &Tensor, _: usize, _: &Tensor) -> Result<Tensor> { no("gather") }
     fn scatter_add(&self, _: &Tensor, _: usize, _: &Tensor, _: &Tensor) -> Result<Tensor> { no("scatter_add") }
-    fn matmul(&self, _: &Tensor, _: &Tensor, _: &[usize], _: Vec<usize>) -> Result<Tensor> { no("matmul") }
-    fn conv2d(&self, _: &Tensor, _: &Tensor, _: Option<&Tensor>, _: &ConvGeom) -> Result<Tensor> { no("conv2d") }
-    fn conv2d_grad_input(&self, _: &Tensor, _: &Tensor, _: &ConvGeom) -> Result<Tensor> { no("conv2d backward (input)") }
-    fn conv2d_grad_weight(&self, _: &Tensor, _: &Tensor, _: &ConvGeom) -> Result<Tensor> { no("conv2d backward (weight)") }
-    fn conv2d_grad_bias(&self, _: &Tensor) -> Result<Tensor> { no("conv2d backward (bias)") }
-    fn conv_transpose2d(&self, _: &Tensor, _: &Tensor, _: Option<&Tensor>, _: &ConvGeom) -> Result<Tensor> { no("conv_transpose2d") }
-    fn max_pool2d(&self, _: &Tensor, _: &PoolGeom, _: Vec<usize>) -> Result<(Tensor, Tensor)> { no("max_pool2d") }
-    fn max_pool2d_backward(&self, _: &Tensor, _: &Tensor, _: &PoolGeom, _: Vec<usize>) -> Result<Tensor> { no("max_pool2d backward") }
-    fn avg_pool2d(&self, _: &Tensor, _: &PoolGeom, _: bool, _: Option<usize>, _: Vec<usize>) -> Result<Tensor> { no("avg_pool2d") }
-    fn avg_pool2d_backward(&self, _: &Tensor, _: &PoolGeom, _: bool, _: Option<usize>, _: Vec<usize>) -> Result<Tensor> { no("avg_pool2d backward") }
-    fn adaptive_avg_pool2d(&self, _: &Tensor, _: &PoolGeom, _: Vec<usize>) -> Result<Tensor> { no("adaptive_avg_pool2d") }
-    fn adaptive_avg_pool2d_backward(&self, _: &Tensor, _: &PoolGeom, _: Vec<usize>) -> Result<Tensor> { no("adaptive_avg_pool2d backward") }
-    fn upsample2d(&self, _: &Tensor, _: ResizeMode, _: usize, _: usize, _: [Option<f64>; 2]) -> Result<Tensor> { no("interpolate") }
-    fn upsample2d_backward(&self, _: &Tensor, _: ResizeMode, _: Vec<usize>, _: [Option<f64>; 2]) -> Result<Tensor> { no("interpolate backward") }
+    fn matmul(&self, a: &Tensor, b: &Tensor, batch: &[usize], out_shape: Vec<usize>) -> Result<Tensor> { matmul::matmul(a, b, batch, out_shape) }
+    fn conv2d(&self, x: &Tensor, w: &Tensor, b: Option<&Tensor>, g: &ConvGeom) -> Result<Tensor> { conv::conv2d(x, w, b, g) }
+    fn conv2d_grad_input(&self, gy: &Tensor, w: &Tensor, g: &ConvGeom) -> Result<Tensor> { conv::grad_input(gy, w, g) }
+    fn conv2d_grad_weight(&self, x: &Tensor, gy: &Tensor, g: &ConvGeom) -> Result<Tensor> { conv::grad_weight(x, gy, g) }
+    fn conv2d_grad_bias(&self, gy: &Tensor) -> Result<Tensor> { conv::grad_bias(gy) }
+    fn conv_transpose2d(&self, x: &Tensor, w: &Tensor, b: Option<&Tensor>, g: &ConvGeom) -> Result<Tensor> { conv::conv_transpose2d(x, w, b, g) }
+    fn max_pool2d(&self, x: &Tensor, p: &PoolGeom, out_shape: Vec<usize>) -> Result<(Tensor, Tensor)> { pool::max_pool2d(x, p, out_shape) }
+    fn max_pool2d_backward(&self, g: &Tensor, idx: &Tensor, p: &PoolGeom, in_shape: Vec<usize>) -> Result<Tensor> { pool::max_pool2d_backward(g, idx, p, in_shape) }
+    fn avg_pool2d(&self, x: &Tensor, p: &PoolGeom, cip: bool, divisor: Option<usize>, out_shape: Vec<usize>) -> Result<Tensor> { pool::avg_pool2d(x, p, cip, divisor, out_shape) }
+    fn avg_pool2d_backward(&self, g: &Tensor, p: &PoolGeom, cip: bool, divisor: Option<usize>, in_shape: Vec<usize>) -> Result<Tensor> { pool::avg_pool2d_backward(g, p, cip, divisor, in_shape) }
+    fn adaptive_avg_pool2d(&self, x: &Tensor, p: &PoolGeom, out_shape: Vec<usize>) -> Result<Tensor> { pool::adaptive_avg_pool2d(x, p, out_shape) }
+    fn adaptive_avg_pool2d_backward(&self, g: &Tensor, p: &PoolGeom, in_shape: Vec<usize>) -> Result<Tensor> { pool::adaptive_avg_pool2d_backward(g, p, in_shape) }
+    fn upsample2d(&self, x: &Tensor, mode: ResizeMode, oh: usize, ow: usize, scales: [Option<f64>; 2]) -> Result<Tensor> { resize::upsample2d(x, mode, oh, ow, scales) }
+    fn upsample2d_backward(&self, g: &Tensor, mode: ResizeMode, in_shape: Vec<usize>, scales: [Option<f64>; 2]) -> Result<Tensor> { resize::upsample2d_backward(g, mode, in_shape, scales) }
     fn sgd(&self, _: &Tensor, _: &Tensor, _: Option<&Tensor>, _: bool, _: &Sgd) -> Result<()> { no("sgd") }
     fn adam(&self, _: &Tensor, _: &Tensor, _: &Tensor, _: &Tensor, _: Option<&Tensor>, _: &Adam) -> Result<()> { no("adam") }
     fn rmsprop(&self, _: &Tensor, _: &Tensor, _: &Tensor, _: Option<&Tensor>, _: Option<&Tensor>, _: &RmsProp) -> Result<()> { no("rmsprop") }

@@ -1,0 +1,91 @@
+//! Shared pieces of the hand-written kernels (matmul, conv, pool, resize): the binding
+//! declarations in the host's layout, the uniform of a fixed number of words, and the
+//! 2-D workgroup grid that indexes past the 65,535-per-dimension limit.
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt::Write;
+
+use super::host;
+use super::kernel::{pipeline, WG};
+use crate::error::Result;
+use crate::tensor::Tensor;
+
+/// Words of every kernel's uniform here (a fixed size, so the WGSL never depends on shapes).
+pub const WORDS: usize = 32;
+
+/// WGSL declaring read-only arrays `reads` (name, type), then read-write `rws`, then the
+/// uniform, in the host's binding order, with `w(i)` reading word i (`wf(i)` as f32).
+pub fn header(reads: &[(&str, &str)], rws: &[(&str, &str)]) -> String {
+    let mut s = String::new();
+    for (j, (name, ty)) in reads.iter().enumerate() {
+        let _ = writeln!(s, "@group(0) @binding({}) var<storage, read> {}: array<{}>;", j, name, ty);
+    }
+    for (j, (name, ty)) in rws.iter().enumerate() {
+        let _ = writeln!(s, "@group(0) @binding({}) var<storage, read_write> {}: array<{}>;", reads.len() + j, name, ty);
+    }
+    let _ = writeln!(s, "struct U {{ m: array<vec4<u32>, {}> }}", WORDS / 4);
+    let _ = writeln!(s, "@group(0) @binding({}) var<uniform> u: U;", reads.len() + rws.len());
+    s.push_str("fn w(i: u32) -> u32 { return u.m[i / 4u][i % 4u]; }\n");
+    s.push_str("fn wf(i: u32) -> f32 { return bitcast<f32>(w(i)); }\n");
+    s
+}
+
+/// The uniform words `u` padded to `WORDS` (callers stay under it).
+pub fn words(mut u: Vec<u32>) -> Vec<u32> {
+    debug_assert!(u.len() <= WORDS);
+    u.resize(WORDS, 0);
+    u
+}
+
+/// The entry of a kernel with one thread per element: `i` is the element, threads past
+/// `w(0)` (the element count) return at once.
+pub const PER_ELEMENT: &str = "@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let i = gid.x + gid.y * nw.x * 256u;
+  if (i >= w(0u)) { return; }
+";
+
+/// Runs the one-thread-per-element kernel `key` (`body` follows PER_ELEMENT and closes the
+/// function) over `n` elements: word 0 of `u` is set to n.
+pub fn per_element(key: &str, n_read: usize, n_rw: usize, src: impl FnOnce() -> String, binds: &[u32], mut u: Vec<u32>, n: usize) -> Result<()> {
+    if n == 0 { return Ok(()); }
+    u[0] = n as u32;
+    let pipe = pipeline(key, n_read, n_rw, src)?;
+    let (x, y) = super::kernel::grid(n);
+    host::dispatch(pipe, binds, &words(u), x, y)
+}
+
+/// The entry of a kernel with one workgroup of 64 threads per output element, for sums
+/// reduced in workgroup memory (deterministic, no atomics): `e` is the element, `t` the thread.
+pub const PER_GROUP: &str = "var<workgroup> part: array<f32, 64>;
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let e = wid.x + wid.y * nw.x;
+  if (e >= w(0u)) { return; }
+  let t = lid.x;
+";
+
+/// WGSL that sums each thread's `acc` across the workgroup (after PER_GROUP) and leaves the
+/// total in `part[0]` on every thread.
+pub const GROUP_SUM: &str = "  part[t] = acc;
+  workgroupBarrier();
+  for (var h = 32u; h > 0u; h = h / 2u) {
+    if (t < h) { part[t] = part[t] + part[t + h]; }
+    workgroupBarrier();
+  }
+";
+
+/// Runs the one-workgroup-per-element kernel `key` over `n` elements (word 0 of `u` set to n).
+pub fn per_group(key: &str, n_read: usize, n_rw: usize, src: impl FnOnce() -> String, binds: &[u32], mut u: Vec<u32>, n: usize) -> Result<()> {
+    if n == 0 { return Ok(()); }
+    u[0] = n as u32;
+    let pipe = pipeline(key, n_read, n_rw, src)?;
+    let (x, y) = super::kernel::grid(n * WG);
+    host::dispatch(pipe, binds, &words(u), x, y)
+}
+
+/// `t` as a contiguous view from element 0 (itself, or a copy), so kernels index it densely.
+pub fn dense(t: &Tensor) -> Result<Tensor> {
+    let t = super::kernel::on_gpu(t)?;
+    if t.is_contiguous() && t.offset == 0 { Ok(t) } else { super::memory::contiguous(&t) }
+}

@@ -1,0 +1,120 @@
+// The vision kernels on webgpu (Dawn + SwiftShader in Node): every conv2d, conv_transpose2d,
+// max/avg/adaptive pooling and interpolate case of tests/fixtures/cv.json (PyTorch's values,
+// from scripts/gen_cv_fixtures.py) replayed with its inputs on "webgpu": the forward values,
+// max pooling's indices exactly, and the gradient of every input, under cv.test.ts's
+// tolerances (rtol 1e-4, atol 1e-5). Then, against the CPU's result: a conv2d weight gradient
+// deep enough to be split, and matmul shapes the forward fixtures do not reach (tile edges,
+// strided and broadcast operands, many batches).
+import { existsSync, readFileSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import * as kd from "../ts/index.js";
+import { FNS, type Case, type Inputs } from "./helpers/cv-fns.js";
+import { decode, expectCloseAsync } from "./helpers/torch-fixture.js";
+
+const SWIFTSHADER = "/usr/lib/chromium/vk_swiftshader_icd.json";
+if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER)) process.env.VK_ICD_FILENAMES = SWIFTSHADER;
+await kd.ready();
+await kd.webgpu.init();
+
+const doc = JSON.parse(readFileSync(new URL("./fixtures/cv.json", import.meta.url), "utf8")) as { torch: string; cases: Case[] };
+const RTOL = 1e-4, ATOL = 1e-5;
+/** The fixture fns whose kernels are this family's (norms, pad and embedding are other ops). */
+const VISION = ["conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "interpolate"];
+
+async function replayOnGpu(c: Case): Promise<void> {
+  await kd.tidy(async () => {
+    const inputs: Inputs = {};
+    for (const [k, v] of Object.entries(c.inputs)) {
+      inputs[k] = decode(v).to("webgpu");
+      if (k in c.grads) inputs[k].requiresGrad_(true);
+    }
+    const res = FNS[c.fn](inputs, c.args);
+    const out = Array.isArray(res) ? res[0] : res;
+    expect(out.device).toBe("webgpu");
+    await expectCloseAsync(`${c.name} out`, out, c.out, RTOL, ATOL);
+    if (c.indices) {
+      const idx = (res as [kd.Tensor, kd.Tensor])[1];
+      expect(idx.dtype).toBe("int32");
+      expect(idx.shape).toEqual(c.indices.shape);
+      expect(Array.from(await idx.data())).toEqual(c.indices.values);
+    }
+    if (!c.grad_out) return;
+    out.backward(decode(c.grad_out).to("webgpu"));
+    for (const [k, g] of Object.entries(c.grads)) {
+      if (g === null) expect(inputs[k].grad, `${c.name} grad ${k}`).toBeNull();
+      else await expectCloseAsync(`${c.name} grad ${k}`, inputs[k].grad, g, RTOL, ATOL);
+    }
+  });
+}
+
+describe(`webgpu vision kernels against PyTorch ${doc.torch} (cv.json)`, () => {
+  const cases = doc.cases.filter((c) => VISION.includes(c.fn));
+  it("replays every vision fn's cases", () => {
+    for (const fn of VISION) expect(cases.some((c) => c.fn === fn), fn).toBe(true);
+    expect(cases.length).toBeGreaterThanOrEqual(150);
+  });
+  // padding="same" with an odd total pads x with cat first: cat has no webgpu kernel yet, and
+  // those cases must be refused by that name (they run once it has one)
+  let waiting = 0;
+  afterAll(() => console.log(`webgpu vision: ${cases.length - waiting} of ${cases.length} cv.json cases match torch; ${waiting} wait for cat on webgpu`));
+  it.each(cases.map((c) => [c.name, c] as const))("%s", async (_, c) => {
+    try {
+      await replayOnGpu(c);
+    } catch (e) {
+      if (!/^cat is not supported on webgpu/.test((e as Error).message)) throw e;
+      expect(c.name).toMatch(/same/);
+      waiting++;
+    }
+  });
+});
+
+describe("webgpu conv2d weight gradient over many positions, against the cpu", () => {
+  it("n*oh*ow past one split of k (4096): the partial products summed", async () => {
+    kd.manualSeed(3);
+    const F = kd.nn.functional;
+    await kd.tidy(async () => {
+      const x = kd.randn([2, 4, 40, 60]), w = kd.randn([6, 2, 3, 3]), gy = kd.randn([2, 6, 40, 60]);
+      const grads = (dev: kd.Device) => {
+        const xd = x.to(dev), wd = w.to(dev).requiresGrad_(true);
+        F.conv2d(xd, wd, null, { padding: 1, groups: 2 }).backward(gy.to(dev));
+        return wd.grad!;
+      };
+      const [want, got] = [grads("cpu"), grads("webgpu")];
+      expect(got.device).toBe("webgpu");
+      const [g, wv] = [await got.data(), want.dataSync()];
+      // sums of 4800 products of N(0,1) values (|dW| ~ 70): float32 reordering error ~1e-4
+      for (let i = 0; i < wv.length; i++) expect(Math.abs(Number(g[i]) - Number(wv[i]))).toBeLessThanOrEqual(1e-3 + 1e-5 * Math.abs(Number(wv[i])));
+    });
+  });
+});
+
+describe("webgpu matmul beyond the fixtures, against the cpu", () => {
+  /** a @ b on both devices (a, b built on the cpu by `make`); the cpu's result is torch-checked in conformance.test.ts. */
+  async function same(make: () => [kd.Tensor, kd.Tensor], rtol = 1e-5, atol = 1e-5): Promise<void> {
+    await kd.tidy(async () => {
+      const [a, b] = make();
+      const want = a.matmul(b);
+      const got = a.to("webgpu").matmul(b.to("webgpu"));
+      expect(got.device).toBe("webgpu");
+      expect(got.shape).toEqual(want.shape);
+      const [g, w] = [await got.data(), want.dataSync()];
+      let worst = 0;
+      for (let i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(Number(g[i]) - Number(w[i])) - rtol * Math.abs(Number(w[i])));
+      expect(worst).toBeLessThanOrEqual(atol);
+    });
+  }
+  kd.manualSeed(7);
+  it("tile edges: 33x65 @ 65x31, 1x97 @ 97x64, 64x32 @ 32x1", async () => {
+    await same(() => [kd.randn([33, 65]), kd.randn([65, 31])]);
+    await same(() => [kd.randn([1, 97]), kd.randn([97, 64])]);
+    await same(() => [kd.randn([64, 32]), kd.randn([32, 1])]);
+  });
+  it("transposed, sliced and broadcast operands are read through their strides", async () => {
+    await same(() => [kd.randn([40, 35]).t(), kd.randn([33, 40]).t()]);
+    await same(() => [kd.randn([3, 1, 34, 20]), kd.randn([5, 20, 9])]);
+    await same(() => [kd.randn([2, 36, 50]).slice(2, 3, 40), kd.randn([37, 12]).expand([2, 37, 12])]);
+  });
+  it("many small batches", async () => {
+    await same(() => [kd.randn([300, 2, 3]), kd.randn([300, 3, 5])]);
+  });
+});
