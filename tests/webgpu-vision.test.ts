@@ -2,8 +2,8 @@
 // max/avg/adaptive pooling and interpolate case of tests/fixtures/cv.json (PyTorch's values,
 // from scripts/gen_cv_fixtures.py) replayed with its inputs on "webgpu": the forward values,
 // max pooling's indices exactly, and the gradient of every input, under cv.test.ts's
-// tolerances (rtol 1e-4, atol 1e-5). Then, against the CPU's result: a conv2d weight gradient
-// deep enough to be split, and matmul shapes the forward fixtures do not reach (tile edges,
+// tolerances (rtol 1e-4, atol 1e-5). Then, against the CPU's result: convolutions with more
+// channels than one tile and a weight gradient deep enough to be split, and matmul shapes the forward fixtures do not reach (tile edges,
 // strided and broadcast operands, many batches).
 import { existsSync, readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
@@ -68,22 +68,48 @@ describe(`webgpu vision kernels against PyTorch ${doc.torch} (cv.json)`, () => {
   });
 });
 
-describe("webgpu conv2d weight gradient over many positions, against the cpu", () => {
-  it("n*oh*ow past one split of k (4096): the partial products summed", async () => {
-    kd.manualSeed(3);
-    const F = kd.nn.functional;
+describe("webgpu convolutions past the fixtures' sizes, against the cpu", () => {
+  const F = kd.nn.functional;
+  /** |got - want| <= atol + rtol |want| elementwise (got read back from the GPU). */
+  async function near(what: string, got: kd.Tensor, want: kd.Tensor, rtol: number, atol: number): Promise<void> {
+    expect(got.device, what).toBe("webgpu");
+    expect(got.shape, what).toEqual(want.shape);
+    const [g, w] = [await got.data(), want.dataSync()];
+    for (let i = 0; i < w.length; i++) {
+      const err = Math.abs(Number(g[i]) - Number(w[i]));
+      if (err > atol + rtol * Math.abs(Number(w[i]))) expect.fail(`${what}[${i}]: webgpu ${g[i]}, cpu ${w[i]}`);
+    }
+  }
+  /** conv2d(x, w, b) and the gradients of its float inputs for the upstream gradient gy, on `dev`. */
+  function run(dev: kd.Device, x: kd.Tensor, w: kd.Tensor, b: kd.Tensor | null, gy: kd.Tensor, opts: Record<string, unknown>): kd.Tensor[] {
+    const [xd, wd] = [x.to(dev).requiresGrad_(true), w.to(dev).requiresGrad_(true)];
+    const bd = b ? b.to(dev).requiresGrad_(true) : null;
+    const y = F.conv2d(xd, wd, bd, opts);
+    y.backward(gy.to(dev));
+    return [y, xd.grad!, wd.grad!, ...(bd ? [bd.grad!] : [])];
+  }
+
+  it("channels past one 32-row tile (36 in, 40 out), stride 2, padding 1, bias: values and every gradient", async () => {
+    kd.manualSeed(5);
     await kd.tidy(async () => {
-      const x = kd.randn([2, 4, 40, 60]), w = kd.randn([6, 2, 3, 3]), gy = kd.randn([2, 6, 40, 60]);
-      const grads = (dev: kd.Device) => {
-        const xd = x.to(dev), wd = w.to(dev).requiresGrad_(true);
-        F.conv2d(xd, wd, null, { padding: 1, groups: 2 }).backward(gy.to(dev));
-        return wd.grad!;
-      };
-      const [want, got] = [grads("cpu"), grads("webgpu")];
-      expect(got.device).toBe("webgpu");
-      const [g, wv] = [await got.data(), want.dataSync()];
+      const [x, w, b, gy] = [kd.randn([2, 36, 9, 11]), kd.randn([40, 36, 3, 3]), kd.randn([40]), kd.randn([2, 40, 5, 6])];
+      const opts = { stride: 2, padding: 1 };
+      const want = run("cpu", x, w, b, gy, opts), got = run("webgpu", x, w, b, gy, opts);
+      // sums of ~300 products of N(0,1) values (|y| ~ 20): float32 reordering error ~1e-5
+      for (const [i, name] of ["out", "grad x", "grad w", "grad b"].entries()) await near(name, got[i], want[i], 1e-4, 1e-4);
+    });
+  });
+
+  it("a weight gradient over n*oh*ow past one split of k (4096): the partials summed, the same bits every run", async () => {
+    kd.manualSeed(3);
+    await kd.tidy(async () => {
+      const [x, w, gy] = [kd.randn([2, 4, 40, 60]), kd.randn([6, 2, 3, 3]), kd.randn([2, 6, 40, 60])];
+      const opts = { padding: 1, groups: 2 };
+      const want = run("cpu", x, w, null, gy, opts)[2], got = run("webgpu", x, w, null, gy, opts)[2];
       // sums of 4800 products of N(0,1) values (|dW| ~ 70): float32 reordering error ~1e-4
-      for (let i = 0; i < wv.length; i++) expect(Math.abs(Number(g[i]) - Number(wv[i]))).toBeLessThanOrEqual(1e-3 + 1e-5 * Math.abs(Number(wv[i])));
+      await near("grad w", got, want, 1e-5, 1e-3);
+      const again = run("webgpu", x, w, null, gy, opts)[2];
+      expect(Array.from(await again.data())).toEqual(Array.from(await got.data()));
     });
   });
 });
