@@ -21,6 +21,9 @@ mod elementwise;
 pub mod host;
 pub mod kernel;
 mod memory;
+mod reduce;
+mod shader;
+mod softmax;
 
 pub struct WebGpu;
 
@@ -37,7 +40,7 @@ fn no<T>(op: &str) -> Result<T> {
 /// The dtypes this backend computes op in (the op manifest's webgpu verdict), from its row's rule.
 pub fn dtypes(op: &str, rule: DTypeRule) -> &'static [&'static str] {
     match rule {
-        DTypeRule::Reduction => &[],
+        DTypeRule::Reduction => &["float32", "int32", "bool"],
         DTypeRule::Compare => &["float32", "int32", "bool"],
         DTypeRule::Promote if matches!(op, "add" | "sub" | "mul" | "maximum" | "minimum") => &["float32", "int32"],
         DTypeRule::KeepsInt => &["float32", "int32", "bool"],
@@ -54,7 +57,7 @@ pub const FAMILIES: &[(&str, &str)] = &[
     ("indexing", "where, masked_fill (cat, index_select, gather, scatter_add: not yet)"),
     ("linear algebra", "not yet"),
     ("vision", "not yet"),
-    ("activation", "clamp, leaky_relu (softmax, log_softmax: not yet)"),
+    ("activation", "✓"),
     ("casts", "✓"),
     ("optimizer steps (fused)", "not yet"),
 ];
@@ -80,9 +83,9 @@ impl Backend for WebGpu {
     fn binary(&self, op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> { elementwise::binary(op, a, b) }
     fn binary_grad_term(&self, op: BinaryOp, side: usize, a: &Tensor, b: &Tensor, y: &Tensor) -> Result<Tensor> { elementwise::binary_grad_term(op, side, a, b, y) }
     fn where_(&self, c: &Tensor, a: &Tensor, b: &Tensor, shape: Vec<usize>) -> Result<Tensor> { elementwise::where_(c, a, b, shape) }
-    fn reduce(&self, _: ReduceOp, _: &Tensor, _: &[usize], _: Vec<usize>, _: f64) -> Result<Tensor> { no("reduce") }
-    fn prod_grad(&self, _: &Tensor, _: &[usize]) -> Result<Tensor> { no("prod backward") }
-    fn softmax(&self, _: &Tensor, _: usize, _: bool) -> Result<Tensor> { no("softmax") }
+    fn reduce(&self, op: ReduceOp, t: &Tensor, red: &[usize], out_shape: Vec<usize>, correction: f64) -> Result<Tensor> { reduce::reduce(op, t, red, out_shape, correction) }
+    fn prod_grad(&self, x: &Tensor, red: &[usize]) -> Result<Tensor> { reduce::prod_grad(x, red) }
+    fn softmax(&self, t: &Tensor, d: usize, log: bool) -> Result<Tensor> { softmax::softmax(t, d, log) }
     fn cat(&self, _: &[Tensor], _: usize, _: Vec<usize>, _: DType) -> Result<Tensor> { no("cat") }
     fn index_select(&self, _: &Tensor, _: usize, _: &Tensor) -> Result<Tensor> { no("index_select") }
     fn gather(&self, _: &Tensor, _: usize, _: &Tensor) -> Result<Tensor> { no("gather") }
