@@ -18,9 +18,12 @@ use crate::tensor::Tensor;
 
 mod creation;
 mod elementwise;
+pub mod errflag;
 pub mod host;
+mod index;
 pub mod kernel;
 mod memory;
+mod optim;
 mod reduce;
 mod shader;
 mod softmax;
@@ -53,13 +56,13 @@ pub fn dtypes(op: &str, rule: DTypeRule) -> &'static [&'static str] {
 /// the elementwise rows' verdicts come from `dtypes`). Kept beside the kernels it describes.
 pub const FAMILIES: &[(&str, &str)] = &[
     ("creation", "✓ (random ones drawn on the cpu, then moved)"),
-    ("shape and views", "✓ (get with index tensors: not yet)"),
-    ("indexing", "where, masked_fill (cat, index_select, gather, scatter_add: not yet)"),
+    ("shape and views", "✓ (get with a bool mask: not yet, it reads the mask on the host)"),
+    ("indexing", "✓ (an out-of-range index is an IndexError at the next read)"),
     ("linear algebra", "not yet"),
     ("vision", "not yet"),
     ("activation", "✓"),
     ("casts", "✓"),
-    ("optimizer steps (fused)", "not yet"),
+    ("optimizer steps (fused)", "✓"),
 ];
 
 impl Backend for WebGpu {
@@ -86,10 +89,10 @@ impl Backend for WebGpu {
     fn reduce(&self, op: ReduceOp, t: &Tensor, red: &[usize], out_shape: Vec<usize>, correction: f64) -> Result<Tensor> { reduce::reduce(op, t, red, out_shape, correction) }
     fn prod_grad(&self, x: &Tensor, red: &[usize]) -> Result<Tensor> { reduce::prod_grad(x, red) }
     fn softmax(&self, t: &Tensor, d: usize, log: bool) -> Result<Tensor> { softmax::softmax(t, d, log) }
-    fn cat(&self, _: &[Tensor], _: usize, _: Vec<usize>, _: DType) -> Result<Tensor> { no("cat") }
-    fn index_select(&self, _: &Tensor, _: usize, _: &Tensor) -> Result<Tensor> { no("index_select") }
-    fn gather(&self, _: &Tensor, _: usize, _: &Tensor) -> Result<Tensor> { no("gather") }
-    fn scatter_add(&self, _: &Tensor, _: usize, _: &Tensor, _: &Tensor) -> Result<Tensor> { no("scatter_add") }
+    fn cat(&self, ts: &[Tensor], d: usize, shape: Vec<usize>, dtype: DType) -> Result<Tensor> { index::cat(ts, d, shape, dtype) }
+    fn index_select(&self, t: &Tensor, d: usize, index: &Tensor) -> Result<Tensor> { index::index_select(t, d, index) }
+    fn gather(&self, t: &Tensor, d: usize, index: &Tensor) -> Result<Tensor> { index::gather(t, d, index) }
+    fn scatter_add(&self, t: &Tensor, d: usize, index: &Tensor, src: &Tensor) -> Result<Tensor> { index::scatter_add(t, d, index, src) }
     fn matmul(&self, _: &Tensor, _: &Tensor, _: &[usize], _: Vec<usize>) -> Result<Tensor> { no("matmul") }
     fn conv2d(&self, _: &Tensor, _: &Tensor, _: Option<&Tensor>, _: &ConvGeom) -> Result<Tensor> { no("conv2d") }
     fn conv2d_grad_input(&self, _: &Tensor, _: &Tensor, _: &ConvGeom) -> Result<Tensor> { no("conv2d backward (input)") }
@@ -104,8 +107,8 @@ impl Backend for WebGpu {
     fn adaptive_avg_pool2d_backward(&self, _: &Tensor, _: &PoolGeom, _: Vec<usize>) -> Result<Tensor> { no("adaptive_avg_pool2d backward") }
     fn upsample2d(&self, _: &Tensor, _: ResizeMode, _: usize, _: usize, _: [Option<f64>; 2]) -> Result<Tensor> { no("interpolate") }
     fn upsample2d_backward(&self, _: &Tensor, _: ResizeMode, _: Vec<usize>, _: [Option<f64>; 2]) -> Result<Tensor> { no("interpolate backward") }
-    fn sgd(&self, _: &Tensor, _: &Tensor, _: Option<&Tensor>, _: bool, _: &Sgd) -> Result<()> { no("sgd") }
-    fn adam(&self, _: &Tensor, _: &Tensor, _: &Tensor, _: &Tensor, _: Option<&Tensor>, _: &Adam) -> Result<()> { no("adam") }
-    fn rmsprop(&self, _: &Tensor, _: &Tensor, _: &Tensor, _: Option<&Tensor>, _: Option<&Tensor>, _: &RmsProp) -> Result<()> { no("rmsprop") }
-    fn adagrad(&self, _: &Tensor, _: &Tensor, _: &Tensor, _: &Adagrad) -> Result<()> { no("adagrad") }
+    fn sgd(&self, param: &Tensor, grad: &Tensor, buf: Option<&Tensor>, init_buf: bool, h: &Sgd) -> Result<()> { optim::sgd(param, grad, buf, init_buf, h) }
+    fn adam(&self, param: &Tensor, grad: &Tensor, m: &Tensor, v: &Tensor, vmax: Option<&Tensor>, h: &Adam) -> Result<()> { optim::adam(param, grad, m, v, vmax, h) }
+    fn rmsprop(&self, param: &Tensor, grad: &Tensor, sq: &Tensor, ga: Option<&Tensor>, mb: Option<&Tensor>, h: &RmsProp) -> Result<()> { optim::rmsprop(param, grad, sq, ga, mb, h) }
+    fn adagrad(&self, param: &Tensor, grad: &Tensor, sum: &Tensor, h: &Adagrad) -> Result<()> { optim::adagrad(param, grad, sum, h) }
 }
