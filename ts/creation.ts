@@ -178,12 +178,12 @@ export function empty(...args: SizeArgs): Tensor {
   return zeros(...args);
 }
 
-export function zerosLike(t: Tensor, opts: CreateOptions = {}): Tensor { return full(t.shape, 0, { ...createOptions("zerosLike", opts), dtype: opts.dtype ?? t.dtype }); }
-export function onesLike(t: Tensor, opts: CreateOptions = {}): Tensor { return full(t.shape, 1, { ...createOptions("onesLike", opts), dtype: opts.dtype ?? t.dtype }); }
-export function fullLike(t: Tensor, value: number | boolean, opts: CreateOptions = {}): Tensor { return full(t.shape, value, { ...createOptions("fullLike", opts), dtype: opts.dtype ?? t.dtype }); }
+export function zerosLike(t: Tensor, opts: CreateOptions = {}): Tensor { return full(t.shape, 0, { ...createOptions("zerosLike", opts), dtype: opts.dtype ?? t.dtype, device: opts.device ?? t.device }); }
+export function onesLike(t: Tensor, opts: CreateOptions = {}): Tensor { return full(t.shape, 1, { ...createOptions("onesLike", opts), dtype: opts.dtype ?? t.dtype, device: opts.device ?? t.device }); }
+export function fullLike(t: Tensor, value: number | boolean, opts: CreateOptions = {}): Tensor { return full(t.shape, value, { ...createOptions("fullLike", opts), dtype: opts.dtype ?? t.dtype, device: opts.device ?? t.device }); }
 export function emptyLike(t: Tensor, opts: CreateOptions = {}): Tensor { return zerosLike(t, opts); }
-export function randLike(t: Tensor, opts: CreateOptions = {}): Tensor { return rand(t.shape, createOptions("randLike", opts)); }
-export function randnLike(t: Tensor, opts: CreateOptions = {}): Tensor { return randn(t.shape, createOptions("randnLike", opts)); }
+export function randLike(t: Tensor, opts: CreateOptions = {}): Tensor { return rand(t.shape, { ...createOptions("randLike", opts), device: opts.device ?? t.device }); }
+export function randnLike(t: Tensor, opts: CreateOptions = {}): Tensor { return randn(t.shape, { ...createOptions("randnLike", opts), device: opts.device ?? t.device }); }
 export function randintLike(t: Tensor, low: number, high: number): Tensor { return randint(low, high, t.shape); }
 
 /**

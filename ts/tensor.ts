@@ -716,7 +716,13 @@ export class Tensor {
           try { step(flat.indexSelect(dim++, where)); } finally { where.dispose(); if (flat !== cur) flat.dispose(); }
           continue;
         }
-        step(idx.ndim === 0 ? cur.select(dim, idx.item() as number) : cur.indexSelect(dim++, idx));
+        if (idx.ndim === 0) step(cur.select(dim, idx.item() as number));
+        else if (idx.device === cur.device) step(cur.indexSelect(dim++, idx));
+        else {
+          // torch lets a cpu index tensor index a tensor on any device
+          const moved = idx.to(cur.device);
+          try { step(cur.indexSelect(dim++, moved)); } finally { moved.dispose(); }
+        }
       } else {
         const s = typeof idx === "string" ? parseSlice(idx) : idx;
         step(cur.slice(dim++, s.start ?? null, s.stop ?? null, s.step ?? 1));
@@ -801,9 +807,11 @@ export class Tensor {
       if (seen.has(d)) throw new ValueError(`flip(): dim ${d} appears multiple times in the list of dims`);
       seen.add(d);
       const size = this.shape[d];
-      const idx = wrap(call.arange(size - 1, -1, -1, dtypeCode("int32")));
+      const host = wrap(call.arange(size - 1, -1, -1, dtypeCode("int32")));
+      const idx = host.device === cur.device ? host : host.to(cur.device);
       const next = cur.indexSelect(d, idx);
-      idx.dispose();
+      if (idx !== host) idx.dispose();
+      host.dispose();
       if (cur !== this) cur.dispose();
       cur = next;
     }
