@@ -950,6 +950,9 @@ def shape_ops():
         {"dim": 0}, lambda t, i, s: t.scatter_add(0, i, s))
     add("scatter_add/zeros_bins", "scatter_add", [inp([6], values=[0] * 6), inp([10], "int32", values=[0, 5, 5, 2, 0, 0, 1, 5, 3, 3]),
         inp([10])], {"dim": 0}, lambda t, i, s: t.scatter_add(0, i, s), "reduction", 10)
+    # a 0-d self takes every source of a 1-d index (each at its own position in src)
+    add("scatter_add/scalar_self", "scatter_add", [inp([], values=[3.5]), inp([2], "int32", values=[0, 0]), inp([2], values=[1.0, 2.0])],
+        {"dim": 0}, lambda t, i, s: t.scatter_add(0, i, s), "reduction", 2)
     add_err("scatter_add/out_of_range", "scatter_add", [inp([3]), inp([2], "int32", values=[0, 3]), inp([2])], {"dim": 0},
             "IndexError", lambda t, i, s: t.scatter_add(0, i, s))
     add_err("scatter_add/src_too_small", "scatter_add", [inp([3, 3]), inp([2, 3], "int32", values=[[0, 1, 2], [0, 1, 2]]), inp([2, 2])],

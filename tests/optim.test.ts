@@ -13,57 +13,11 @@
 // gradient error where a gradient is tiny; the atol covers those elements. Schedules are
 // computed in float64 as in Python, so lrs are held to 1e-12 relative.
 import { describe, expect, it } from "vitest";
-import { readFileSync } from "node:fs";
 import * as kd from "../ts/index.js";
 import type { Tensor } from "../ts/index.js";
+import { ATOL, FX, RTOL, X, Y, fromEnc, loss, makeOpt, makeParams, makeSched, worst, type AnySched, type Enc, type OptimCase, type SchedCase } from "./helpers/optim-fixture.js";
 
-interface Enc { values: number[]; shape: number[] }
-interface OptimCase {
-  name: string;
-  optimizer: "SGD" | "Adam" | "AdamW" | "RMSprop" | "Adagrad";
-  options: Record<string, unknown>;
-  groups?: Array<Record<string, unknown> & { params: number[] }>;
-  scheduler?: { type: string; options: Record<string, unknown> };
-  steps: Array<{ loss: number; params: number[][]; lr: number[] }>;
-  state_dict_at: number;
-  state_dict: { state: Record<string, Record<string, unknown>>; param_groups: Array<Record<string, unknown>> };
-}
-interface SchedCase {
-  name: string;
-  scheduler: string;
-  options: Record<string, unknown>;
-  optimizer: OptimCase["optimizer"];
-  opt_options: Record<string, unknown>;
-  group_lrs: number[];
-  metrics?: number[];
-  lrs: number[][];
-  momentum?: number[][];
-  error_after?: number;
-}
-const FX = JSON.parse(readFileSync(new URL("./fixtures/optim.json", import.meta.url), "utf8")) as {
-  torch: string;
-  problem: { x: Enc; y: Enc; params: Array<Enc & { name: string }> };
-  optim: OptimCase[];
-  sched: SchedCase[];
-};
-
-const RTOL = 2e-5;
-const ATOL = 2e-6;
 const LR_RTOL = 1e-12;
-
-const fromEnc = (e: Enc) => kd.fromArray(e.values, e.shape, "float32");
-const X = fromEnc(FX.problem.x);
-const Y = fromEnc(FX.problem.y);
-
-function makeParams(values?: number[][]): Tensor[] {
-  return FX.problem.params.map((p, i) => kd.fromArray(values ? values[i] : p.values, p.shape, "float32").requiresGrad_());
-}
-
-/** mean((tanh(x @ W1ᵀ + b1) @ W2ᵀ + b2 - y)²), as the generator computes it. */
-function loss(ps: Tensor[]): Tensor {
-  const [w1, b1, w2, b2] = ps;
-  return kd.tidy(() => X.matmul(w1.t()).add(b1).tanh().matmul(w2.t()).add(b2).sub(Y).square().mean());
-}
 
 /** One training step: zeroGrad, loss, backward, step; returns the loss before the step. */
 function trainStep(opt: kd.optim.Optimizer, ps: Tensor[]): number {
@@ -74,36 +28,6 @@ function trainStep(opt: kd.optim.Optimizer, ps: Tensor[]): number {
   l.dispose();
   opt.step();
   return v;
-}
-
-const OPTS = { SGD: kd.optim.SGD, Adam: kd.optim.Adam, AdamW: kd.optim.AdamW, RMSprop: kd.optim.RMSprop, Adagrad: kd.optim.Adagrad };
-
-function makeOpt(c: { optimizer: OptimCase["optimizer"]; options: Record<string, unknown>; groups?: OptimCase["groups"] }, ps: Tensor[]): kd.optim.Optimizer {
-  const Cls = OPTS[c.optimizer];
-  if (c.groups) {
-    const groups = c.groups.map((g) => ({ ...g, params: g.params.map((i) => ps[i]) }));
-    return new Cls(groups, c.options);
-  }
-  return new Cls(ps, c.options);
-}
-
-type AnySched = kd.optim.LRScheduler | kd.optim.ReduceLROnPlateau;
-function makeSched(type: string, opt: kd.optim.Optimizer, options: Record<string, unknown>): AnySched {
-  const S = (kd.optim.lrScheduler as unknown as Record<string, new (o: kd.optim.Optimizer, opts: unknown) => AnySched>)[type];
-  return new S(opt, options);
-}
-
-/** Largest violation of |a - e| <= ATOL + RTOL|e| (<= 0 passes), with where it happened. */
-function worst(actual: ArrayLike<number>, expected: number[], atol = ATOL, rtol = RTOL): { excess: number; at: number; a: number; e: number } {
-  expect(actual.length).toBe(expected.length);
-  let w = { excess: -Infinity, at: -1, a: 0, e: 0 };
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i];
-    const e = expected[i];
-    const excess = Number.isNaN(a) !== Number.isNaN(e) ? Infinity : Math.abs(a - e) - (atol + rtol * Math.abs(e));
-    if (excess > w.excess) w = { excess, at: i, a, e };
-  }
-  return w;
 }
 
 function expectParams(ps: Tensor[], expected: number[][], label: string): void {

@@ -94,7 +94,8 @@ describe("webgpu forward conformance (ops.json)", () => {
   });
   it("runs every elementwise op (int32 pow/remainder/floor_divide are refused)", () => {
     for (const op of [...UNARY_OPS, ...BINARY_OPS]) expect(ranOps.has(op), op).toBe(true);
-    expect(ran).toBeGreaterThanOrEqual(Math.floor(cases.length * 0.3));
+    // reductions, softmax and indexing run too (2428 of 2547 matched when they landed)
+    expect(ran).toBeGreaterThanOrEqual(Math.floor(cases.length * 0.9));
   });
 });
 
@@ -113,6 +114,7 @@ describe("webgpu gradient conformance (grad.json)", () => {
     }
   });
   it("runs a floor of the gradient cases", () => {
-    expect(ran).toBeGreaterThanOrEqual(Math.floor(gradFixture.cases.length * 0.2));
+    // 953 of 1007 matched once reductions, softmax and indexing ran (matmul still refused)
+    expect(ran).toBeGreaterThanOrEqual(Math.floor(gradFixture.cases.length * 0.9));
   });
 });

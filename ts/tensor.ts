@@ -807,9 +807,11 @@ export class Tensor {
       if (seen.has(d)) throw new ValueError(`flip(): dim ${d} appears multiple times in the list of dims`);
       seen.add(d);
       const size = this.shape[d];
-      const idx = wrap(call.arange(size - 1, -1, -1, dtypeCode("int32")));
+      const host = wrap(call.arange(size - 1, -1, -1, dtypeCode("int32")));
+      const idx = host.device === cur.device ? host : host.to(cur.device);
       const next = cur.indexSelect(d, idx);
-      idx.dispose();
+      if (idx !== host) idx.dispose();
+      host.dispose();
       if (cur !== this) cur.dispose();
       cur = next;
     }

@@ -65,6 +65,17 @@ export interface Abi {
    * (h: u32) -> u32
    */
   kd_gpu_buffer(h: number): number;
+  /**
+   * The webgpu index-error flag's buffer id if an index kernel ran since the last call (the
+   * read path then reads its 4 words back for `kd_gpu_index_check`), else 0.
+   * () -> u32
+   */
+  kd_gpu_index_flag(): number;
+  /**
+   * The flag's words as read back: an IndexError when an index was out of range (the flag is cleared).
+   * (set: u32, index: u32, dim: u32, size: u32) -> 1, or 0 with the error set
+   */
+  kd_gpu_index_check(set: number, index: number, dim: number, size: number): number;
   /** (h: u32) -> i32 */
   kd_is_contiguous(h: number): number;
   /**

@@ -117,6 +117,23 @@ export function gpuBuffer(h: number): number {
   return rt.abi().kd_gpu_buffer(h);
 }
 
+/**
+ * The webgpu index-error flag's buffer id if an index kernel ran since the last call (the
+ * read path then reads its 4 words back for `kd_gpu_index_check`), else 0.
+ * () -> u32
+ */
+export function gpuIndexFlag(): number {
+  return rt.abi().kd_gpu_index_flag();
+}
+
+/**
+ * The flag's words as read back: an IndexError when an index was out of range (the flag is cleared).
+ * (set: u32, index: u32, dim: u32, size: u32) -> 1, or 0 with the error set
+ */
+export function gpuIndexCheck(set: number, index: number, dim: number, size: number): void {
+  if (rt.abi().kd_gpu_index_check(set, index, dim, size) === 0) throw rt.lastError();
+}
+
 /** (h: u32) -> i32 */
 export function isContiguous(h: number): number {
   return rt.abi().kd_is_contiguous(h);

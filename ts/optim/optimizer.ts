@@ -15,7 +15,7 @@
 // - Unknown option names are errors (torch ignores extra keys in param groups).
 import { noGrad, enableGrad } from "../autograd.js";
 import { checkOptions } from "../options.js";
-import { zerosLike, full } from "../creation.js";
+import { zerosLike, fullLike } from "../creation.js";
 import { ValueError } from "../errors.js";
 import { exempt, keep, stepBoundary } from "../memory.js";
 import { Tensor } from "../tensor.js";
@@ -210,7 +210,7 @@ export abstract class Optimizer {
 
   /** A fresh zero tensor shaped like p, owned by the optimizer (survives kd.tidy). */
   protected zerosFor(p: Tensor, value = 0): Tensor {
-    return keep(value === 0 ? zerosLike(p) : full(p.shape, value, { device: p.device }));
+    return keep(value === 0 ? zerosLike(p) : fullLike(p, value));
   }
 
   /**

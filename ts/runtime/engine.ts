@@ -85,6 +85,13 @@ export async function deviceCopy(h: number, dtype: DType, n: number): Promise<An
     const id = abi().kd_gpu_buffer(c);
     const offset = scratchInts(1)[0];
     bytes = await host.read(id, offset * 4, n * 4);
+    // An index kernel that ran meanwhile may have met an out-of-range index: its flag is
+    // read now (after the work this read waited for) and raised as PyTorch's IndexError.
+    const flag = abi().kd_gpu_index_flag();
+    if (flag) {
+      const w = new Uint32Array(await host.read(flag, 0, 16));
+      call.gpuIndexCheck(w[0], w[1], w[2], w[3]);
+    }
   } catch (e) {
     throw e instanceof KindlingError ? e : new DeviceError((e as Error).message);
   } finally {

@@ -73,6 +73,16 @@ abi! {
         st.scratch[0] = t.offset as i32;
         id
     }
+    /// The webgpu index-error flag's buffer id if an index kernel ran since the last call (the
+    /// read path then reads its 4 words back for `kd_gpu_index_check`), else 0.
+    fn kd_gpu_index_flag() -> value(u32) { kd_engine::backend::webgpu::errflag::take_armed() }
+    /// The flag's words as read back: an IndexError when an index was out of range (the flag is cleared).
+    fn kd_gpu_index_check(set: u32, index: u32, dim: u32, size: u32) -> status {
+        match kd_engine::backend::webgpu::errflag::check([set, index, dim, size]) {
+            Ok(Some(e)) | Err(e) => Err(e),
+            Ok(None) => Ok(()),
+        }
+    }
     fn kd_is_contiguous(h: u32) -> value(i32) { state().get(h).map_or(-1, |t| t.is_contiguous() as i32) }
     /// Address of element 0 of a contiguous tensor (JS reads or fills it in place); 0 if the
     /// handle is dead or the view is not contiguous.

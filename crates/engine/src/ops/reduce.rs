@@ -7,23 +7,28 @@ use crate::error::{bail, Result};
 use crate::shape::{numel, wrap_dims};
 use crate::tensor::Tensor;
 
-// The reduction rows (see ops/spec.rs): name and the WGSL fold (start value, combiner of `acc`
-// and `x`). The order is the ABI code: append only. The backend reduces; the checks and
-// backward rules are below.
+// The reduction rows (see ops/spec.rs): name and the WGSL fold a device reduces with: the
+// start value, the combiner of the accumulator `acc` and an element `x`, and (where it differs)
+// the merge of two partial accumulators `acc` and `x`. They are type-generic (integer literals
+// take the accumulator's type; `lowest()` / `highest()` are the accumulator type's extremes,
+// -inf / +inf for float32; `is_nan(v)` tests the bits, as GPU compilers may fold `v != v`), and
+// NaN propagates as on the CPU. The ops whose fold carries more
+// than one value name their kernel's state instead. The order is the ABI code: append only.
+// The backend reduces; the checks and backward rules are below.
 reduce_ops! {
-    Sum "sum" { wgsl: ("0.0", "acc + x"), tol: Reduction, domain: "randn", onnx: Some("ReduceSum") }
-    Mean "mean" { wgsl: ("0.0", "acc + x"), tol: Reduction, domain: "randn", onnx: Some("ReduceMean") }
-    Prod "prod" { wgsl: ("1.0", "acc * x"), tol: Reduction, domain: "unit", onnx: Some("ReduceProd") }
-    Amax "amax" { wgsl: ("-3.4e38", "select(max(acc, x), x, x != x || acc != acc)"), tol: Exact, domain: "distinct", onnx: Some("ReduceMax") }
-    Amin "amin" { wgsl: ("3.4e38", "select(min(acc, x), x, x != x || acc != acc)"), tol: Exact, domain: "distinct", onnx: Some("ReduceMin") }
-    Argmax "argmax" { wgsl: ("", "arg-fold"), tol: Exact, domain: "distinct", onnx: Some("ArgMax") }
-    Argmin "argmin" { wgsl: ("", "arg-fold"), tol: Exact, domain: "distinct", onnx: Some("ArgMin") }
-    Var "var" { wgsl: ("0.0", "two-pass"), tol: Reduction, domain: "randn", onnx: None }
-    Std "std" { wgsl: ("0.0", "two-pass"), tol: Reduction, domain: "randn", onnx: None }
-    All "all" { wgsl: ("1.0", "select(0.0, acc, x != 0.0)"), tol: Exact, domain: "bool", onnx: None }
-    Any "any" { wgsl: ("0.0", "select(acc, 1.0, x != 0.0)"), tol: Exact, domain: "bool", onnx: None }
-    Logsumexp "logsumexp" { wgsl: ("0.0", "two-pass"), tol: Reduction, domain: "randn", onnx: Some("ReduceLogSumExp") }
-    CountNonzero "count_nonzero" { wgsl: ("0.0", "acc + select(0.0, 1.0, x != 0.0)"), tol: Exact, domain: "randn", onnx: None }
+    Sum "sum" { wgsl: ("0", "acc + x"), tol: Reduction, domain: "randn", onnx: Some("ReduceSum") }
+    Mean "mean" { wgsl: ("0", "acc + x"), tol: Reduction, domain: "randn", onnx: Some("ReduceMean") }
+    Prod "prod" { wgsl: ("1", "acc * x"), tol: Reduction, domain: "unit", onnx: Some("ReduceProd") }
+    Amax "amax" { wgsl: ("lowest()", "select(max(acc, x), acc + x, is_nan(acc) || is_nan(x))"), tol: Exact, domain: "distinct", onnx: Some("ReduceMax") }
+    Amin "amin" { wgsl: ("highest()", "select(min(acc, x), acc + x, is_nan(acc) || is_nan(x))"), tol: Exact, domain: "distinct", onnx: Some("ReduceMin") }
+    Argmax "argmax" { wgsl: ("", "arg-fold: (value, first index), NaN first"), tol: Exact, domain: "distinct", onnx: Some("ArgMax") }
+    Argmin "argmin" { wgsl: ("", "arg-fold: (value, first index), NaN first"), tol: Exact, domain: "distinct", onnx: Some("ArgMin") }
+    Var "var" { wgsl: ("", "welford: (count, mean, m2), Chan's merge"), tol: Reduction, domain: "randn", onnx: None }
+    Std "std" { wgsl: ("", "welford: (count, mean, m2), Chan's merge"), tol: Reduction, domain: "randn", onnx: None }
+    All "all" { wgsl: ("1", "select(0, acc, x != 0)"), tol: Exact, domain: "bool", onnx: None }
+    Any "any" { wgsl: ("0", "select(acc, 1, x != 0)"), tol: Exact, domain: "bool", onnx: None }
+    Logsumexp "logsumexp" { wgsl: ("", "online: (max, sum of exp(x - max), saw NaN)"), tol: Reduction, domain: "randn", onnx: Some("ReduceLogSumExp") }
+    CountNonzero "count_nonzero" { wgsl: ("0", "acc + select(0, 1, x != 0)", "acc + x"), tol: Exact, domain: "randn", onnx: None }
 }
 
 pub fn lookup(code: u32) -> Option<(&'static str, ReduceOp)> { REDUCE.get(code as usize).copied() }

@@ -289,20 +289,21 @@ macro_rules! binary_ops {
     };
 }
 
-/// Reduction rows: `Variant "name" { wgsl: (identity, combine), tol: .., onnx: .. }`. A reduction's
-/// loop and backward are its own (reduce.rs); the row declares the name, the code and the WGSL
-/// combiner (`acc` and `x`) a device would fold with.
+/// Reduction rows: `Variant "name" { wgsl: (identity, combine[, merge]), tol: .., onnx: .. }`. A
+/// reduction's loop and backward are its own (reduce.rs); the row declares the name, the code and
+/// the WGSL fold (`acc` and `x`) a device reduces with; `merge` (two partials) defaults to `combine`.
 macro_rules! reduce_ops {
-    ($( $V:ident $name:literal { wgsl: ($id:literal, $comb:literal), tol: $tol:ident, domain: $dom:literal, onnx: $onnx:expr $(,)? } )*) => {
+    ($( $V:ident $name:literal { wgsl: ($id:literal, $comb:literal $(, $merge:literal)?), tol: $tol:ident, domain: $dom:literal, onnx: $onnx:expr $(,)? } )*) => {
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub enum ReduceOp { $( $V ),* }
 
         /// (name, op). The order is the ABI code: append only.
         pub const REDUCE: &[(&str, ReduceOp)] = &[ $( ($name, ReduceOp::$V) ),* ];
 
-        /// op's WGSL (identity, combine of `acc` and `x`), for a device backend.
-        pub(crate) fn wgsl(op: ReduceOp) -> (&'static str, &'static str) {
-            match op { $( ReduceOp::$V => ($id, $comb), )* }
+        /// op's WGSL (identity, combine of `acc` and `x`, merge of partials), for a device backend.
+        pub(crate) fn wgsl(op: ReduceOp) -> (&'static str, &'static str, &'static str) {
+            // the merge is the last of (combine[, merge])
+            match op { $( ReduceOp::$V => { let f: &[&'static str] = &[$comb $(, $merge)?]; ($id, $comb, f[f.len() - 1]) } )* }
         }
 
         /// This family's manifest rows.

@@ -102,10 +102,9 @@ fn scatter_add_typed<T: Elem>(t: &Tensor, d: usize, index_shape: &[usize], idx: 
     for_each_index(index_shape, |ix| {
         let mut off = 0;
         let mut soff = src.offset;
-        for k in 0..t.ndim() {
-            off += if k == d { idx[n] } else { ix[k] } * strides[k];
-            soff += ix[k] * src.strides[k];
-        }
+        for k in 0..t.ndim() { off += if k == d { idx[n] } else { ix[k] } * strides[k]; }
+        // src is read at the index position (a 0-d t still takes each of a 1-d index's sources)
+        for k in 0..index_shape.len().min(src.ndim()) { soff += ix[k] * src.strides[k]; }
         out[off] = add(out[off], s[soff]);
         n += 1;
     });

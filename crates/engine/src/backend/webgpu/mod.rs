@@ -19,7 +19,9 @@ use crate::tensor::Tensor;
 mod conv;
 mod creation;
 mod elementwise;
+pub mod errflag;
 pub mod host;
+mod index;
 pub mod kernel;
 mod gemm;
 mod matmul;
@@ -27,6 +29,10 @@ mod memory;
 mod pool;
 mod resize;
 mod wgsl;
+mod optim;
+mod reduce;
+mod shader;
+mod softmax;
 
 pub struct WebGpu;
 
@@ -43,7 +49,7 @@ fn no<T>(op: &str) -> Result<T> {
 /// The dtypes this backend computes op in (the op manifest's webgpu verdict), from its row's rule.
 pub fn dtypes(op: &str, rule: DTypeRule) -> &'static [&'static str] {
     match rule {
-        DTypeRule::Reduction => &[],
+        DTypeRule::Reduction => &["float32", "int32", "bool"],
         DTypeRule::Compare => &["float32", "int32", "bool"],
         DTypeRule::Promote if matches!(op, "add" | "sub" | "mul" | "maximum" | "minimum") => &["float32", "int32"],
         DTypeRule::KeepsInt => &["float32", "int32", "bool"],
@@ -56,13 +62,13 @@ pub fn dtypes(op: &str, rule: DTypeRule) -> &'static [&'static str] {
 /// the elementwise rows' verdicts come from `dtypes`). Kept beside the kernels it describes.
 pub const FAMILIES: &[(&str, &str)] = &[
     ("creation", "✓ (random ones drawn on the cpu, then moved)"),
-    ("shape and views", "✓ (get with index tensors: not yet)"),
-    ("indexing", "where, masked_fill (cat, index_select, gather, scatter_add: not yet)"),
-    ("linear algebra", "✓ (the gradient of a broadcast batch needs sum: not yet)"),
-    ("vision", "✓ (conv2d padding=\"same\" with an odd total pads with cat: not yet)"),
-    ("activation", "clamp, leaky_relu (softmax, log_softmax: not yet)"),
+    ("shape and views", "✓ (get with a bool mask: not yet, it reads the mask on the host)"),
+    ("indexing", "✓ (an out-of-range index is an IndexError at the next read)"),
+    ("linear algebra", "✓"),
+    ("vision", "✓"),
+    ("activation", "✓"),
     ("casts", "✓"),
-    ("optimizer steps (fused)", "not yet"),
+    ("optimizer steps (fused)", "✓"),
 ];
 
 impl Backend for WebGpu {
@@ -86,13 +92,13 @@ impl Backend for WebGpu {
     fn binary(&self, op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> { elementwise::binary(op, a, b) }
     fn binary_grad_term(&self, op: BinaryOp, side: usize, a: &Tensor, b: &Tensor, y: &Tensor) -> Result<Tensor> { elementwise::binary_grad_term(op, side, a, b, y) }
     fn where_(&self, c: &Tensor, a: &Tensor, b: &Tensor, shape: Vec<usize>) -> Result<Tensor> { elementwise::where_(c, a, b, shape) }
-    fn reduce(&self, _: ReduceOp, _: &Tensor, _: &[usize], _: Vec<usize>, _: f64) -> Result<Tensor> { no("reduce") }
-    fn prod_grad(&self, _: &Tensor, _: &[usize]) -> Result<Tensor> { no("prod backward") }
-    fn softmax(&self, _: &Tensor, _: usize, _: bool) -> Result<Tensor> { no("softmax") }
-    fn cat(&self, _: &[Tensor], _: usize, _: Vec<usize>, _: DType) -> Result<Tensor> { no("cat") }
-    fn index_select(&self, _: &Tensor, _: usize, _: &Tensor) -> Result<Tensor> { no("index_select") }
-    fn gather(&self, _: &Tensor, _: usize, _: &Tensor) -> Result<Tensor> { no("gather") }
-    fn scatter_add(&self, _: &Tensor, _: usize, _: &Tensor, _: &Tensor) -> Result<Tensor> { no("scatter_add") }
+    fn reduce(&self, op: ReduceOp, t: &Tensor, red: &[usize], out_shape: Vec<usize>, correction: f64) -> Result<Tensor> { reduce::reduce(op, t, red, out_shape, correction) }
+    fn prod_grad(&self, x: &Tensor, red: &[usize]) -> Result<Tensor> { reduce::prod_grad(x, red) }
+    fn softmax(&self, t: &Tensor, d: usize, log: bool) -> Result<Tensor> { softmax::softmax(t, d, log) }
+    fn cat(&self, ts: &[Tensor], d: usize, shape: Vec<usize>, dtype: DType) -> Result<Tensor> { index::cat(ts, d, shape, dtype) }
+    fn index_select(&self, t: &Tensor, d: usize, index: &Tensor) -> Result<Tensor> { index::index_select(t, d, index) }
+    fn gather(&self, t: &Tensor, d: usize, index: &Tensor) -> Result<Tensor> { index::gather(t, d, index) }
+    fn scatter_add(&self, t: &Tensor, d: usize, index: &Tensor, src: &Tensor) -> Result<Tensor> { index::scatter_add(t, d, index, src) }
     fn matmul(&self, a: &Tensor, b: &Tensor, batch: &[usize], out_shape: Vec<usize>) -> Result<Tensor> { matmul::matmul(a, b, batch, out_shape) }
     fn conv2d(&self, x: &Tensor, w: &Tensor, b: Option<&Tensor>, g: &ConvGeom) -> Result<Tensor> { conv::conv2d(x, w, b, g) }
     fn conv2d_grad_input(&self, gy: &Tensor, w: &Tensor, g: &ConvGeom) -> Result<Tensor> { conv::grad_input(gy, w, g) }
@@ -107,10 +113,10 @@ impl Backend for WebGpu {
     fn adaptive_avg_pool2d_backward(&self, g: &Tensor, p: &PoolGeom, in_shape: Vec<usize>) -> Result<Tensor> { pool::adaptive_avg_pool2d_backward(g, p, in_shape) }
     fn upsample2d(&self, x: &Tensor, mode: ResizeMode, oh: usize, ow: usize, scales: [Option<f64>; 2]) -> Result<Tensor> { resize::upsample2d(x, mode, oh, ow, scales) }
     fn upsample2d_backward(&self, g: &Tensor, mode: ResizeMode, in_shape: Vec<usize>, scales: [Option<f64>; 2]) -> Result<Tensor> { resize::upsample2d_backward(g, mode, in_shape, scales) }
-    fn sgd(&self, _: &Tensor, _: &Tensor, _: Option<&Tensor>, _: bool, _: &Sgd) -> Result<()> { no("sgd") }
-    fn adam(&self, _: &Tensor, _: &Tensor, _: &Tensor, _: &Tensor, _: Option<&Tensor>, _: &Adam) -> Result<()> { no("adam") }
-    fn rmsprop(&self, _: &Tensor, _: &Tensor, _: &Tensor, _: Option<&Tensor>, _: Option<&Tensor>, _: &RmsProp) -> Result<()> { no("rmsprop") }
-    fn adagrad(&self, _: &Tensor, _: &Tensor, _: &Tensor, _: &Adagrad) -> Result<()> { no("adagrad") }
+    fn sgd(&self, param: &Tensor, grad: &Tensor, buf: Option<&Tensor>, init_buf: bool, h: &Sgd) -> Result<()> { optim::sgd(param, grad, buf, init_buf, h) }
+    fn adam(&self, param: &Tensor, grad: &Tensor, m: &Tensor, v: &Tensor, vmax: Option<&Tensor>, h: &Adam) -> Result<()> { optim::adam(param, grad, m, v, vmax, h) }
+    fn rmsprop(&self, param: &Tensor, grad: &Tensor, sq: &Tensor, ga: Option<&Tensor>, mb: Option<&Tensor>, h: &RmsProp) -> Result<()> { optim::rmsprop(param, grad, sq, ga, mb, h) }
+    fn adagrad(&self, param: &Tensor, grad: &Tensor, sum: &Tensor, h: &Adagrad) -> Result<()> { optim::adagrad(param, grad, sum, h) }
     fn lstm_cell(&self, _: &Tensor, _: &Tensor, _: &Tensor) -> Result<Tensor> { no("lstm_cell") }
     fn lstm_cell_backward(&self, _: &Tensor, _: &Tensor, _: &Tensor, _: &Tensor, _: &Tensor) -> Result<(Tensor, Tensor)> { no("lstm_cell backward") }
     fn gru_cell(&self, _: &Tensor, _: &Tensor, _: &Tensor) -> Result<Tensor> { no("gru_cell") }
