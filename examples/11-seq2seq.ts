@@ -8,11 +8,17 @@
 // reads the reference <bos> y1 .. yn and is trained to say y1 .. yn <eos>, all steps in one GRU
 // call); the test decodes greedily from <bos> until <eos>, one token at a time.
 // The score is exact match: the decoded French tokens equal the reference's, all of them.
+// scripts/seq2seq_torch.py trains the same model on the same split (the same seeded permutation,
+// tokens, vocabularies, initial weights and batch order) in PyTorch and writes
+// tests/fixtures/seq2seq-torch.json; its numbers are reported beside Kindling's.
 // Flags: --end 1000 (numbers 0..end-1) --epochs 10 --batch-size 32 --lr 0.005 --seed 0 --emb 32 --hidden 64
+import { readFileSync } from "node:fs";
 import * as kd from "kindling";
 import { outPath, writeAtomic } from "./common.js";
 
 type Pair = [Int32Array, Int32Array];
+
+export interface TorchSeq2Seq { accuracy: number; testAcc: number[]; trainLoss: number[]; trainSeconds: number; srcVocab: string[]; tgtVocab: string[]; firstTestNumbers: number[]; trainSize: number; testSize: number; config: Record<string, number> }
 
 /** GRU encoder, GRU decoder with dot-product attention over the encoder outputs. */
 class Seq2Seq extends kd.nn.Module {
@@ -157,7 +163,19 @@ export async function main(opts: Record<string, string> = {}) {
   for (const w of wrong) console.log(`wrong: ${w.number} -> ${w.decoded}   (reference: ${w.reference})`);
   console.log(`test exact match: ${(100 * accuracy).toFixed(1)}% of ${testSet.length} held-out numbers (${trainSeconds.toFixed(1)} s of training); a lookup of training translations: ${(100 * lookupBaseline).toFixed(1)}%`);
 
+  // PyTorch's run of the same recipe (scripts/seq2seq_torch.py), compared where the recipe matches.
+  let torch: TorchSeq2Seq | null = null;
+  try {
+    torch = JSON.parse(readFileSync(new URL("../tests/fixtures/seq2seq-torch.json", import.meta.url), "utf8")) as TorchSeq2Seq;
+  } catch {
+    console.log("no tests/fixtures/seq2seq-torch.json: run /usr/bin/python3 scripts/seq2seq_torch.py");
+  }
+  const sameRecipe = torch !== null && Object.entries(torch.config).every(([k, v]) => cfg[k as keyof typeof cfg] === v);
+  const sameData = torch !== null && torch.srcVocab.join() === srcVocab.getItos().join() && torch.tgtVocab.join() === tgtVocab.getItos().join() && torch.firstTestNumbers.every((n, i) => n === testSet.numbers[i]);
+  if (torch && sameRecipe) console.log(`PyTorch, same recipe (same split and vocabularies: ${sameData}): ${(100 * torch.accuracy).toFixed(1)}% exact match, final train loss ${torch.trainLoss.at(-1)!.toFixed(4)} (Kindling ${trainLoss.at(-1)!.toFixed(4)}); ${torch.trainSeconds.toFixed(1)} s with 1 thread`);
+
   const curve = outPath(opts, "11-seq2seq.svg");
   writeAtomic(curve, kd.plot.lineChart([{ name: "train loss", values: trainLoss }, { name: "test exact match", values: testAcc }], { title: "English to French number words: GRU encoder-decoder with attention", xlabel: "epoch" }));
-  return { accuracy, lookupBaseline, testAcc, trainLoss, trainSeconds, trainSize: trainSet.length, testSize: testSet.length, examples, wrong, files: [curve] };
+  return { accuracy, lookupBaseline, testAcc, trainLoss, trainSeconds, trainSize: trainSet.length, testSize: testSet.length, examples, wrong,
+    srcVocab: srcVocab.getItos(), tgtVocab: tgtVocab.getItos(), firstTestNumbers: Array.from(testSet.numbers.slice(0, 10)), torch: sameRecipe ? torch : null, files: [curve] };
 }
