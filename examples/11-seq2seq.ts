@@ -3,22 +3,22 @@
 // seen in training). An encoder-decoder with attention (Luong's dot-product "global attention"):
 // a GRU encodes the English tokens; a GRU decoder, started from the encoder's final state, reads
 // the French tokens so far; each decoder state scores every encoder output by a dot product
-// (padding masked out), the softmax of the scores weights the encoder outputs into a context, and
+// (--attention additive: Bahdanau's vᵀ tanh(W₁ state + W₂ output) instead; padding masked out), the softmax of the scores weights the encoder outputs into a context, and
 // tanh(W [state; context]) predicts the next token. Training uses teacher forcing (the decoder
 // reads the reference <bos> y1 .. yn and is trained to say y1 .. yn <eos>, all steps in one GRU
 // call); the test decodes greedily from <bos> until <eos>, one token at a time.
 // The score is exact match: the decoded French tokens equal the reference's, all of them.
 // scripts/seq2seq_torch.py trains the same model on the same split (the same seeded permutation,
 // tokens, vocabularies, initial weights and batch order) in PyTorch and writes
-// tests/fixtures/seq2seq-torch.json; its numbers are reported beside Kindling's.
-// Flags: --end 1000 (numbers 0..end-1) --epochs 10 --batch-size 32 --lr 0.005 --seed 0 --emb 32 --hidden 64
+// tests/fixtures/seq2seq-torch.json (-additive.json); its numbers are reported beside Kindling's.
+// Flags: --end 1000 (numbers 0..end-1) --attention dot|additive --epochs 10 --batch-size 32 --lr 0.005 --seed 0 --emb 32 --hidden 64
 import { readFileSync } from "node:fs";
 import * as kd from "kindling";
 import { outPath, writeAtomic } from "./common.js";
 
 type Pair = [Int32Array, Int32Array];
 
-export interface TorchSeq2Seq { accuracy: number; testAcc: number[]; trainLoss: number[]; trainSeconds: number; srcVocab: string[]; tgtVocab: string[]; firstTestNumbers: number[]; trainSize: number; testSize: number; config: Record<string, number> }
+export interface TorchSeq2Seq { accuracy: number; testAcc: number[]; trainLoss: number[]; trainSeconds: number; srcVocab: string[]; tgtVocab: string[]; firstTestNumbers: number[]; trainSize: number; testSize: number; config: Record<string, number | string> }
 
 /** GRU encoder, GRU decoder with dot-product attention over the encoder outputs. */
 class Seq2Seq extends kd.nn.Module {
@@ -28,7 +28,11 @@ class Seq2Seq extends kd.nn.Module {
   decoder: kd.nn.GRU;
   combine: kd.nn.Linear;
   out: kd.nn.Linear;
-  constructor(srcVocab: number, tgtVocab: number, emb: number, hidden: number, readonly pad: number) {
+  // Additive attention's W₁ (decoder states), W₂ (encoder outputs) and v.
+  attnQuery?: kd.nn.Linear;
+  attnKey?: kd.nn.Linear;
+  attnV?: kd.nn.Linear;
+  constructor(srcVocab: number, tgtVocab: number, emb: number, hidden: number, readonly pad: number, readonly attention: "dot" | "additive") {
     super();
     this.srcEmbedding = new kd.nn.Embedding(srcVocab, emb, { paddingIdx: pad });
     this.encoder = new kd.nn.GRU(emb, hidden, { batchFirst: true });
@@ -36,6 +40,19 @@ class Seq2Seq extends kd.nn.Module {
     this.decoder = new kd.nn.GRU(emb, hidden, { batchFirst: true });
     this.combine = new kd.nn.Linear(2 * hidden, hidden);
     this.out = new kd.nn.Linear(hidden, tgtVocab);
+    if (attention === "additive") {
+      this.attnQuery = new kd.nn.Linear(hidden, hidden, { bias: false });
+      this.attnKey = new kd.nn.Linear(hidden, hidden);
+      this.attnV = new kd.nn.Linear(hidden, 1, { bias: false });
+    }
+  }
+
+  /** Scores [B, T, S] of decoder states [B, T, H] against encoder outputs [B, S, H]. */
+  scores(states: kd.Tensor, memory: kd.Tensor): kd.Tensor {
+    if (this.attention === "dot") return states.matmul(memory.transpose(1, 2));
+    const q = this.attnQuery!.forward(states).unsqueeze(2); // [B, T, 1, H]
+    const k = this.attnKey!.forward(memory).unsqueeze(1); // [B, 1, S, H]
+    return this.attnV!.forward(q.add(k).tanh()).squeeze(3);
   }
 
   /** Encoder outputs [B, S, H] (zero past each length), the final state [1, B, H], the padding mask [B, 1, S]. */
@@ -50,7 +67,7 @@ class Seq2Seq extends kd.nn.Module {
   /** Next-token logits [B, T, V] for decoder inputs [B, T], and the decoder's last state. */
   decode(input: kd.Tensor, h: kd.Tensor, memory: kd.Tensor, padMask: kd.Tensor): [kd.Tensor, kd.Tensor] {
     const [states, hN] = this.decoder.forward(this.tgtEmbedding.forward(input), h);
-    const weights = states.matmul(memory.transpose(1, 2)).maskedFill(padMask, -Infinity).softmax(-1); // [B, T, S]
+    const weights = this.scores(states, memory).maskedFill(padMask, -Infinity).softmax(-1); // [B, T, S]
     const context = weights.matmul(memory);
     return [this.out.forward(this.combine.forward(kd.cat([states, context], 2)).tanh()), hN];
   }
@@ -88,7 +105,8 @@ class Seq2Seq extends kd.nn.Module {
 
 export async function main(opts: Record<string, string> = {}) {
   const cfg = { epochs: Number(opts.epochs ?? 10), batchSize: Number(opts["batch-size"] ?? 32), lr: Number(opts.lr ?? 0.005), seed: Number(opts.seed ?? 0),
-    emb: Number(opts.emb ?? 32), hidden: Number(opts.hidden ?? 64), end: Number(opts.end ?? 1000), testSize: 0.2 };
+    emb: Number(opts.emb ?? 32), hidden: Number(opts.hidden ?? 64), end: Number(opts.end ?? 1000), attention: opts.attention ?? "dot", testSize: 0.2 };
+  if (cfg.attention !== "dot" && cfg.attention !== "additive") throw new kd.ValueError(`--attention must be "dot" or "additive", got ${JSON.stringify(cfg.attention)}`);
   const load = (train: boolean) => kd.datasets.NumberWords.load({ source: "en-US", target: "fr-FR", end: cfg.end, testSize: cfg.testSize, seed: cfg.seed, train });
   const [trainSet, testSet] = await Promise.all([load(true), load(false)]);
   // "dix-sept" is three tokens: dix - sept, so the decoder composes French from English's parts.
@@ -98,7 +116,7 @@ export async function main(opts: Record<string, string> = {}) {
   const testTokens = tokens(testSet);
   const srcVocab = kd.text.Vocab.build(trainTokens.map(([s]) => s));
   const tgtVocab = kd.text.Vocab.build(trainTokens.map(([, t]) => t));
-  const pad = tgtVocab.padIndex;
+  const pad = tgtVocab.padIndex; // 0 in both vocabularies (the specials come first)
   const encodePairs = (pairs: [string[], string[]][]): Pair[] => pairs.map(([s, t]) => [srcVocab.encode(s), tgtVocab.encode(t, { bos: true, eos: true })]);
   const trainPairs = encodePairs(trainTokens);
   const data = { length: trainPairs.length, getItem: (i: number) => trainPairs[i] };
@@ -113,7 +131,7 @@ export async function main(opts: Record<string, string> = {}) {
 
   kd.manualSeed(cfg.seed);
   const loader = new kd.data.DataLoader(data, { batchSize: cfg.batchSize, shuffle: true, seed: cfg.seed, collate });
-  const model = new Seq2Seq(srcVocab.length, tgtVocab.length, cfg.emb, cfg.hidden, pad);
+  const model = new Seq2Seq(srcVocab.length, tgtVocab.length, cfg.emb, cfg.hidden, pad, cfg.attention);
   const lossFn = new kd.nn.CrossEntropyLoss({ ignoreIndex: pad });
   const optimizer = new kd.optim.Adam(model.parameters(), { lr: cfg.lr });
 
@@ -165,17 +183,18 @@ export async function main(opts: Record<string, string> = {}) {
 
   // PyTorch's run of the same recipe (scripts/seq2seq_torch.py), compared where the recipe matches.
   let torch: TorchSeq2Seq | null = null;
+  const fixture = `seq2seq-torch${cfg.attention === "dot" ? "" : "-additive"}.json`;
   try {
-    torch = JSON.parse(readFileSync(new URL("../tests/fixtures/seq2seq-torch.json", import.meta.url), "utf8")) as TorchSeq2Seq;
+    torch = JSON.parse(readFileSync(new URL(`../tests/fixtures/${fixture}`, import.meta.url), "utf8")) as TorchSeq2Seq;
   } catch {
-    console.log("no tests/fixtures/seq2seq-torch.json: run /usr/bin/python3 scripts/seq2seq_torch.py");
+    console.log(`no tests/fixtures/${fixture}: run /usr/bin/python3 scripts/seq2seq_torch.py${cfg.attention === "dot" ? "" : " --attention additive"}`);
   }
   const sameRecipe = torch !== null && Object.entries(torch.config).every(([k, v]) => cfg[k as keyof typeof cfg] === v);
   const sameData = torch !== null && torch.srcVocab.join() === srcVocab.getItos().join() && torch.tgtVocab.join() === tgtVocab.getItos().join() && torch.firstTestNumbers.every((n, i) => n === testSet.numbers[i]);
   if (torch && sameRecipe) console.log(`PyTorch, same recipe (same split and vocabularies: ${sameData}): ${(100 * torch.accuracy).toFixed(1)}% exact match, final train loss ${torch.trainLoss.at(-1)!.toFixed(4)} (Kindling ${trainLoss.at(-1)!.toFixed(4)}); ${torch.trainSeconds.toFixed(1)} s with 1 thread`);
 
-  const curve = outPath(opts, "11-seq2seq.svg");
-  writeAtomic(curve, kd.plot.lineChart([{ name: "train loss", values: trainLoss }, { name: "test exact match", values: testAcc }], { title: "English to French number words: GRU encoder-decoder with attention", xlabel: "epoch" }));
-  return { accuracy, lookupBaseline, testAcc, trainLoss, trainSeconds, trainSize: trainSet.length, testSize: testSet.length, examples, wrong,
+  const curve = outPath(opts, `11-seq2seq${cfg.attention === "dot" ? "" : "-additive"}.svg`);
+  writeAtomic(curve, kd.plot.lineChart([{ name: "train loss", values: trainLoss }, { name: "test exact match", values: testAcc }], { title: `English to French number words: GRU encoder-decoder with ${cfg.attention === "dot" ? "dot-product" : "additive"} attention`, xlabel: "epoch" }));
+  return { attention: cfg.attention, accuracy, lookupBaseline, testAcc, trainLoss, trainSeconds, trainSize: trainSet.length, testSize: testSet.length, examples, wrong,
     srcVocab: srcVocab.getItos(), tgtVocab: tgtVocab.getItos(), firstTestNumbers: Array.from(testSet.numbers.slice(0, 10)), torch: sameRecipe ? torch : null, files: [curve] };
 }

@@ -12,12 +12,14 @@
 #          as kd.text.Tokenizer() gives them;
 #   vocab: kd.text.Vocab.build's (torchtext's) rules: specials <pad> <unk> <bos> <eos>, then the
 #          training tokens by count, ties by code point.
-# Run: /usr/bin/python3 scripts/seq2seq_torch.py  (needs npm install: n2words is an npm package)
+# Run: /usr/bin/python3 scripts/seq2seq_torch.py [--attention additive]  (needs npm install: n2words
+# is an npm package); additive attention writes tests/fixtures/seq2seq-torch-additive.json.
 import json
 import math
 import os
 import re
 import subprocess
+import sys
 import time
 
 import torch
@@ -26,7 +28,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..")
-CONFIG = {"epochs": 10, "batchSize": 32, "lr": 0.005, "seed": 0, "emb": 32, "hidden": 64, "end": 1000, "testSize": 0.2}
+CONFIG = {"epochs": 10, "batchSize": 32, "lr": 0.005, "seed": 0, "emb": 32, "hidden": 64, "end": 1000, "attention": "dot", "testSize": 0.2}
 SPECIALS = ["<pad>", "<unk>", "<bos>", "<eos>"]
 PAD, UNK, BOS, EOS = 0, 1, 2, 3
 TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[^\s\w]|_")
@@ -48,7 +50,7 @@ def build_vocab(token_lists):
 
 
 class Seq2Seq(nn.Module):
-    def __init__(self, src_vocab, tgt_vocab, emb, hidden):
+    def __init__(self, src_vocab, tgt_vocab, emb, hidden, attention):
         super().__init__()
         self.src_embedding = nn.Embedding(src_vocab, emb, padding_idx=PAD)
         self.encoder = nn.GRU(emb, hidden, batch_first=True)
@@ -56,6 +58,18 @@ class Seq2Seq(nn.Module):
         self.decoder = nn.GRU(emb, hidden, batch_first=True)
         self.combine = nn.Linear(2 * hidden, hidden)
         self.out = nn.Linear(hidden, tgt_vocab)
+        self.attention = attention
+        if attention == "additive":
+            self.attn_query = nn.Linear(hidden, hidden, bias=False)
+            self.attn_key = nn.Linear(hidden, hidden)
+            self.attn_v = nn.Linear(hidden, 1, bias=False)
+
+    def scores(self, states, memory):
+        if self.attention == "dot":
+            return states.matmul(memory.transpose(1, 2))
+        q = self.attn_query(states).unsqueeze(2)
+        k = self.attn_key(memory).unsqueeze(1)
+        return self.attn_v(torch.tanh(q + k)).squeeze(3)
 
     def encode(self, src, lengths):
         packed = pack_padded_sequence(self.src_embedding(src), lengths, batch_first=True, enforce_sorted=False)
@@ -65,7 +79,7 @@ class Seq2Seq(nn.Module):
 
     def decode(self, inp, h, memory, pad_mask):
         states, h_n = self.decoder(self.tgt_embedding(inp), h)
-        weights = states.matmul(memory.transpose(1, 2)).masked_fill(pad_mask, float("-inf")).softmax(-1)
+        weights = self.scores(states, memory).masked_fill(pad_mask, float("-inf")).softmax(-1)
         context = weights.matmul(memory)
         return self.out(torch.tanh(self.combine(torch.cat([states, context], 2)))), h_n
 
@@ -101,7 +115,11 @@ def pad_batch(seqs):
 
 
 def main():
-    c = CONFIG
+    c = dict(CONFIG)
+    if sys.argv[1:3] == ["--attention", "additive"]:
+        c["attention"] = "additive"
+    elif sys.argv[1:]:
+        sys.exit("usage: seq2seq_torch.py [--attention additive]")
     torch.set_num_threads(1)
     pairs = number_words(c["end"])
     n = c["end"]
@@ -126,7 +144,7 @@ def main():
     torch.manual_seed(c["seed"])
     loader = torch.utils.data.DataLoader(train_data, batch_size=c["batchSize"], shuffle=True, collate_fn=collate,
                                          generator=torch.Generator().manual_seed(c["seed"]))
-    model = Seq2Seq(len(src_itos), len(tgt_itos), c["emb"], c["hidden"])
+    model = Seq2Seq(len(src_itos), len(tgt_itos), c["emb"], c["hidden"], c["attention"])
     loss_fn = nn.CrossEntropyLoss(ignore_index=PAD)
     optimizer = torch.optim.Adam(model.parameters(), lr=c["lr"])
     test_src, test_lengths = pad_batch([enc_src(s) for s, _ in test_tokens])
@@ -157,7 +175,7 @@ def main():
     result = {"accuracy": test_acc[-1], "testAcc": test_acc, "trainLoss": train_loss, "trainSeconds": seconds,
               "srcVocab": src_itos, "tgtVocab": tgt_itos, "firstTestNumbers": test_numbers[:10],
               "trainSize": len(train_numbers), "testSize": len(test_numbers), "config": c, "torch": torch.__version__}
-    path = os.path.join(ROOT, "tests", "fixtures", "seq2seq-torch.json")
+    path = os.path.join(ROOT, "tests", "fixtures", "seq2seq-torch.json" if c["attention"] == "dot" else "seq2seq-torch-additive.json")
     with open(path, "w") as f:
         json.dump(result, f, indent=1)
         f.write("\n")
