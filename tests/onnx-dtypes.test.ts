@@ -1,7 +1,9 @@
 // ONNX exchange of the storage dtypes: a model holding uint8, int8, int64, float16 and float64
 // tensors exports them as ONNX's UINT8 (2), INT8 (3), INT64 (7), FLOAT16 (10) and DOUBLE (11)
 // initializers, bit-exact; onnxruntime-node runs the file with Kindling's outputs; importing it
-// keeps every dtype (float16 and float64 weights stay float16 and float64, bit-exact).
+// keeps every dtype (float16 and float64 weights stay float16 and float64, bit-exact), for
+// Kindling's files and for one torch.onnx.export wrote (scripts/gen_onnx_dtype_fixtures.py).
+import { readFileSync } from "node:fs";
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import * as kd from "../ts/index.js";
@@ -82,5 +84,19 @@ describe("ONNX exchange of uint8, int8, int64, float16 and float64", () => {
     const [, c] = kd.noGrad(() => imported.forwardAll(x));
     expect(c.dtype).toBe("int64");
     expect(Array.from(kd.worker.toPayload(c).data)).toEqual(bytesOf(big));
+  });
+
+  it("a file torch.onnx.export wrote: its float16 and float64 buffers import bit-exact, and forward gives torch's output", () => {
+    const fx = JSON.parse(readFileSync(new URL("./fixtures/onnx-dtypes-torch.json", import.meta.url), "utf8"));
+    const imported = kd.onnx.importModel(readFileSync(new URL("./fixtures/onnx-dtypes-torch.onnx", import.meta.url))).eval();
+    const sd = imported.stateDict();
+    for (const k of ["f16", "f64"]) {
+      expect(sd[k].dtype, k).toBe(fx.buffers[k].dtype);
+      const bytes = sd[k].dtype === "float16" ? Array.from(kd.worker.toPayload(sd[k]).data) : bytesOf(sd[k].dataSync());
+      expect(bytes, `${k} bytes`).toEqual(fx.buffers[k].bytes);
+    }
+    const x = kd.fromArray(fx.x, [2, 4], "float32");
+    const y = kd.noGrad(() => imported.forward(x));
+    expect(Array.from(y.dataSync())).toEqual(fx.y.map(Math.fround));
   });
 });

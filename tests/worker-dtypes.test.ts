@@ -52,7 +52,7 @@ describe("kd.worker carries every dtype bit-exact", () => {
   }
 
   it("a payload of the wrong array type for its dtype is a TypeError naming both", async () => {
-    await expect(w.predict({ data: new Float64Array(2), shape: [2], dtype: "int64" })).rejects.toThrow(/int64 payload needs a Uint8Array, got Float64Array/);
-    await expect(w.predict({ data: new Uint8Array(12), shape: [2], dtype: "int64" })).rejects.toThrow(/has 2 elements but data has 12 bytes \(a int64 payload holds 8 bytes per element\)/);
+    await expect(w.predict({ data: new Float64Array(2), shape: [2], dtype: "int64" })).rejects.toThrow(/an int64 payload needs a Uint8Array, got Float64Array/);
+    await expect(w.predict({ data: new Uint8Array(12), shape: [2], dtype: "int64" })).rejects.toThrow(/has 2 elements but data has 12 bytes \(an int64 payload holds 8 bytes per element\)/);
   });
 });

@@ -16,6 +16,7 @@ const PAYLOAD_ARRAY: Record<DType, new (n: number) => ArrayBufferView> = {
   float64: Float64Array, int64: Uint8Array, float16: Uint8Array,
 };
 const STORAGE = (d: DType) => d === "int64" || d === "float16";
+const article = (d: DType) => (d.startsWith("i") ? "an" : "a");
 
 /**
  * The tensor's elements in a fresh buffer of their own (ready to transfer), with shape and
@@ -41,11 +42,11 @@ export function checkPayload(p: unknown, what = "payload"): TensorPayload {
   assertNotDetached(data, `${what}.data`);
   const d = checkDType(dtype);
   const want = PAYLOAD_ARRAY[d];
-  if (!(data instanceof want)) throw new TypeError(`${what}.data: a ${d} payload needs a ${want.name}, got ${data.constructor.name}`);
+  if (!(data instanceof want)) throw new TypeError(`${what}.data: ${article(d)} ${d} payload needs a ${want.name}, got ${data.constructor.name}`);
   if (!Array.isArray(shape) || shape.some((s) => !Number.isInteger(s) || s < 0)) throw new ValueError(`${what}.shape: expected non-negative integers, got ${JSON.stringify(shape)}`);
   const n = shape.reduce((a, b) => a * b, 1);
   const per = STORAGE(d) ? dtypeSize(d) : 1;
-  if (n * per !== data.length) throw new ValueError(`${what}: shape [${shape.join(", ")}] has ${n} elements but data has ${STORAGE(d) ? `${data.length} bytes (a ${d} payload holds ${per} bytes per element)` : data.length}`);
+  if (n * per !== data.length) throw new ValueError(`${what}: shape [${shape.join(", ")}] has ${n} elements but data has ${STORAGE(d) ? `${data.length} bytes (${article(d)} ${d} payload holds ${per} bytes per element)` : data.length}`);
   return { data, shape, dtype: d };
 }
 
