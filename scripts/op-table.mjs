@@ -14,8 +14,9 @@ const OTHER = {
   "optimizer steps (fused)": ["sgd", "adam / adamw", "rmsprop", "adagrad"],
 };
 
-const cpuVerdict = (dtypes) => (dtypes.length === 3 ? "✓" : `✓ (${dtypes.join(", ")} only)`);
-const gpuVerdict = (v) => (Array.isArray(v) ? (v.length === 3 ? "✓" : v.join(", ")) : v);
+// every compute dtype: float32, int32, bool, int64, float64
+const cpuVerdict = (dtypes) => (dtypes.length === 5 ? "✓" : `✓ (${dtypes.join(", ")} only)`);
+const gpuVerdict = (v) => (Array.isArray(v) ? v.join(", ") : v);
 
 /** Markdown: one line per (family, cpu verdict, webgpu verdict), so each cell is the op's real verdict. */
 export function opTableMarkdown(manifest) {

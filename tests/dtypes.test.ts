@@ -108,9 +108,13 @@ describe("storage dtypes", () => {
       expect(kd.cat([t, t], 0).dtype).toBe(d);
       expect(t.get(1).float().tolist()).toEqual([4, 5, 6]);
       expect(t.reshape([3, 2]).clone().dtype).toBe(d);
+      // int64 and float64 compute in the arithmetic families (tests/dtype-compute.test.ts); the
+      // other ops refuse them as they refuse every storage dtype
+      const wide = d === "int64" || d === "float64";
       const ops: [string, () => unknown][] = [
-        ["add", () => t.add(t)], ["mul", () => t.mul(2)], ["sum", () => t.sum()], ["matmul", () => t.matmul(t.T)],
-        ["exp", () => t.exp()], ["clamp", () => t.clamp(0, 1)], ["softmax", () => kd.softmax(t, 1)], ["max", () => t.max()],
+        ["clamp", () => t.clamp(0, 1)], ["softmax", () => kd.softmax(t, 1)],
+        ...(wide ? [] : [["add", () => t.add(t)], ["mul", () => t.mul(2)], ["sum", () => t.sum()], ["matmul", () => t.matmul(t.T)],
+          ["exp", () => t.exp()], ["max", () => t.max()]] as [string, () => unknown][]),
       ];
       for (const [name, f] of ops) {
         expect(f, `${name} on ${d}`).toThrow(kd.DTypeError);

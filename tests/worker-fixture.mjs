@@ -32,3 +32,10 @@ kd.worker.registerDataset("dies-after", ({ after = 64, mode = "exit", code = 3 }
     },
   };
 });
+
+// Returns a copy of its input whatever the dtype: tests/worker-dtypes.test.ts sends tensors of
+// every dtype through predict() and back.
+class Echo extends kd.nn.Module {
+  forward(x) { return x.clone(); }
+}
+kd.worker.registerModel("echo", () => new Echo());

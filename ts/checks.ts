@@ -8,7 +8,7 @@
 // assert at the next synchronisation. The op's result is computed regardless (clamped indices),
 // as it is on CUDA; the error only says which call was wrong.
 import type { AnyTypedArray } from "./dtype.js";
-import { keep } from "./memory.js";
+import { keep, tidy } from "./memory.js";
 import type { Tensor } from "./tensor.js";
 
 interface Pending {
@@ -94,4 +94,19 @@ export function flushChecksSync(): void {
     throw e;
   }
   settle(taken, values);
+}
+
+/**
+ * The value of `values` at the first set element of `mask`, as exact text (null when none is
+ * set): a host read, for the checks that throw at once. An int64 value is read as two 32-bit
+ * halves, so one beyond ±2^53 is named exactly too (dtype.ts's index range rule).
+ */
+export function firstFlaggedText(mask: Tensor, values: Tensor): string | null {
+  return tidy(() => {
+    const [any, v] = firstFlagged(mask, values);
+    if (!any.item()) return null;
+    if (v.dtype !== "int64") return String(v.item());
+    const [hi, lo] = [v.floorDivide(2 ** 32).item() as number, v.remainder(2 ** 32).item() as number];
+    return (BigInt(hi) * 2n ** 32n + BigInt(lo)).toString();
+  });
 }

@@ -271,23 +271,27 @@ export function setRngState(state: Uint8Array | ArrayLike<number>): void {
   }
 }
 
-/** rand and randn make floats only: an integer or bool dtype is a DTypeError, as torch's "not implemented for 'Int'". */
-function floatOnly(where: string, opts: CreateOptions): void {
-  if (opts.dtype === undefined) return;
+/**
+ * rand and randn make floats only: float32, or float64 drawn as torch draws doubles (53 bits of
+ * a 64-bit draw); an integer, bool or float16 dtype is a DTypeError, as torch's "not implemented for 'Int'".
+ */
+function floatOnly(where: string, opts: CreateOptions): "float32" | "float64" {
+  if (opts.dtype === undefined) return "float32";
   const d = checkDType(opts.dtype);
-  if (d !== "float32") throw new DTypeError(`${where}(): dtype ${d} is not supported: ${where} samples floating point numbers (use float32, then .int() or kd.randint for integers)`);
+  if (d !== "float32" && d !== "float64") throw new DTypeError(`${where}(): dtype ${d} is not supported: ${where} samples float32 or float64 numbers (use float32, then .int() or kd.randint for integers)`);
+  return d;
 }
 
 export function rand(...args: SizeArgs): Tensor {
   const [shape, opts] = splitArgs("rand", args);
-  floatOnly("rand", opts);
-  return withGrad(wrap(call.rand(shape)), opts);
+  const d = floatOnly("rand", opts);
+  return withGrad(wrap(d === "float64" ? call.randDist(3, 0, 0, shape) : call.rand(shape)), opts);
 }
 
 export function randn(...args: SizeArgs): Tensor {
   const [shape, opts] = splitArgs("randn", args);
-  floatOnly("randn", opts);
-  return withGrad(wrap(call.randn(shape)), opts);
+  const d = floatOnly("randn", opts);
+  return withGrad(wrap(d === "float64" ? call.randDist(4, 0, 0, shape) : call.randn(shape)), opts);
 }
 
 /** Integers in [low, high) (int32); randint(high, shape) also works, as in torch. */

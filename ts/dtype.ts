@@ -1,7 +1,10 @@
 // dtypes as the engine numbers them (crates/engine/src/dtype.rs; codes are the DTYPES index).
-// float32, int32 and bool compute; uint8, int8, int64, float64 and float16 are storage dtypes:
-// created, viewed, indexed, cast and exchanged (safetensors), while compute ops reject them
-// with a DTypeError that says to cast first.
+// float32, int32 and bool compute everywhere; int64 and float64 also compute in the arithmetic
+// families (unary, binary, comparisons, reductions, float64 matmul) with PyTorch's promotion,
+// and an int64 tensor is an index wherever an int32 one is. uint8, int8 and float16 are storage
+// dtypes: created, viewed, indexed, cast and exchanged (safetensors, ONNX, workers), while
+// compute ops reject them (and int64/float64 where no kernel exists) with a DTypeError that
+// says to cast first. Autograd computes in float32 only.
 //
 // Reading elements (dataSync / data): uint8 → Uint8Array, int8 → Int8Array, float64 →
 // Float64Array, float16 → Float32Array of its values (exact; JS has no Float16Array here).
@@ -18,7 +21,7 @@ export const dtypeCode = (d: DType): number => DTYPES.indexOf(d);
 const SIZES: Record<DType, number> = { bool: 1, uint8: 1, int8: 1, float16: 2, int32: 4, float32: 4, int64: 8, float64: 8 };
 /** Bytes an element takes in engine storage. */
 export const dtypeSize = (d: DType): number => SIZES[d];
-/** The dtypes engine kernels compute in. */
+/** The dtypes every engine kernel computes in (int64 and float64: the arithmetic families only). */
 export const computes = (d: DType): boolean => d === "float32" || d === "int32" || d === "bool";
 export type TypedArrayFor<D extends DType> = D extends "float32" | "float16" ? Float32Array : D extends "int32" ? Int32Array
   : D extends "int8" ? Int8Array : D extends "int64" | "float64" ? Float64Array : Uint8Array;

@@ -371,10 +371,12 @@ export class Tensor {
     }
     const v = other;
     if (typeof v !== "number") throw new TypeError(`${name}(): expected a Tensor or a number, got ${typeof other}`);
-    if (name === "pow" && !reverse && this.dtype !== "float32" && isInt32(v) && v < 0) {
+    if (name === "pow" && !reverse && this.dtype !== "float32" && this.dtype !== "float64" && isInt32(v) && v < 0) {
       throw new ValueError("Integers to negative integer powers are not allowed.");
     }
-    return wrap(call.binaryScalar(code, this.handle, v, isInt32(v), reverse));
+    // an int64 tensor takes any safe integer as an int64 scalar (torch's Python int)
+    const isInt = this.dtype === "int64" ? Number.isSafeInteger(v) : isInt32(v);
+    return wrap(call.binaryScalar(code, this.handle, v, isInt, reverse));
   }
 
   unary(name: string): Tensor {
@@ -685,7 +687,7 @@ export class Tensor {
 
   /**
    * Indexing as t[...] in PyTorch: numbers select, "a:b:c" strings or kd.slice() objects
-   * slice, null inserts a dim, "..." skips dims, an int32 tensor picks along a dim.
+   * slice, null inserts a dim, "..." skips dims, an int32 or int64 tensor picks along a dim, a bool (or, deprecated, uint8) mask selects.
    */
   get(...indices: Index[]): Tensor {
     const consumes = (i: Index) => i !== null && i !== "...";
@@ -704,16 +706,20 @@ export class Tensor {
       else if (idx === null) step(cur.unsqueeze(dim++));
       else if (typeof idx === "number") step(cur.select(dim, idx));
       else if (idx instanceof Tensor) {
-        if (idx.dtype === "bool") {
-          // t[mask]: the dims the mask covers become one, of the elements where it holds
+        if (idx.dtype === "bool" || idx.dtype === "uint8") {
+          // t[mask]: the dims the mask covers become one, of the elements where it holds. A
+          // uint8 mask is taken as torch 1.13 takes it: as a bool mask, with its deprecation warning.
+          if (idx.dtype === "uint8") warnUint8Mask();
           const k = idx.ndim;
           const covered = cur.shape.slice(dim, dim + k);
           if (k === 0 || covered.length !== k || idx.shape.some((s, i) => s !== covered[i])) {
             throw new IndexError(`The shape of the mask [${idx.shape.join(", ")}] does not match the shape of the indexed tensor [${cur.shape.join(", ")}] at index ${dim}`);
           }
+          const before = cur;
           const flat = k === 1 ? cur : cur.flatten(dim, dim + k - 1);
           const where = trueIndices(idx);
-          try { step(flat.indexSelect(dim++, where)); } finally { where.dispose(); if (flat !== cur) flat.dispose(); }
+          // flat is a temporary only when it is not the tensor indexed (step() moved cur on)
+          try { step(flat.indexSelect(dim++, where)); } finally { where.dispose(); if (flat !== before) flat.dispose(); }
           continue;
         }
         if (idx.ndim === 0) step(cur.select(dim, idx.item() as number));
@@ -838,7 +844,8 @@ export class Tensor {
   }
 
   maskedFill(mask: Tensor, value: number | boolean): Tensor {
-    return wrap(call.maskedFill(this.handle, mask.handle, Number(value)));
+    const m = boolMask(mask, "masked_fill");
+    try { return wrap(call.maskedFill(this.handle, m.handle, Number(value))); } finally { if (m !== mask) m.dispose(); }
   }
 
   /** this where cond holds, other elsewhere (torch.Tensor.where). */
@@ -922,19 +929,45 @@ function parseSlice(s: string): Slice {
   return { start: num(parts[0]), stop: num(parts[1]), step: num(parts[2]) };
 }
 
+// torch 1.13 still takes a uint8 mask where a bool one goes (t[mask], masked_fill, where), each
+// with a deprecation warning; so does Kindling, warning once per op and process.
+const UINT8_MASK_WARNINGS: Record<string, string> = {
+  get: "indexing with dtype uint8 is now deprecated, please use a dtype bool instead (mask.bool()).",
+  masked_fill: "masked_fill received a mask with dtype uint8, this behavior is now deprecated, please use a mask with dtype bool instead (mask.bool()).",
+  where: "where received a uint8 condition tensor. This behavior is deprecated and will be removed in a future version of PyTorch. Use a boolean condition instead (mask.bool()).",
+};
+const warnedUint8 = new Set<string>();
+function warnUint8Mask(op = "get"): void {
+  if (warnedUint8.has(op)) return;
+  warnedUint8.add(op);
+  console.warn(UINT8_MASK_WARNINGS[op]);
+}
+
+/** A uint8 mask as the bool mask torch 1.13 takes it for (a new tensor, with the warning); any other tensor as is. */
+function boolMask(mask: Tensor, op: "masked_fill" | "where"): Tensor {
+  if (!(mask instanceof Tensor) || mask.dtype !== "uint8") return mask;
+  warnUint8Mask(op);
+  return mask.bool();
+}
+
 /** scalar -> 0-d tensor of the matching dtype, for ops that need tensors on both sides. */
 export function scalarTensor(v: Scalar, like?: Tensor): Tensor {
-  const dtype: DType = typeof v === "boolean" ? "bool" : like && like.dtype !== "bool" && isInt32(v) ? like.dtype : isInt32(v) && !like ? "int32" : "float32";
+  // beside an int64 or float64 tensor a number keeps that width (torch's Python int and float)
+  const dtype: DType = typeof v === "boolean" ? "bool"
+    : like?.dtype === "int64" && Number.isSafeInteger(v) ? "int64" : like?.dtype === "float64" ? "float64"
+      : like && like.dtype !== "bool" && isInt32(v) ? like.dtype : isInt32(v) && !like ? "int32" : "float32";
   return wrap(call.full(dtypeCode(dtype), [], Number(v)));
 }
 
 export function whereOp(condition: Tensor, a: Tensor | Scalar, b: Tensor | Scalar): Tensor {
+  const c = condition instanceof Tensor ? boolMask(condition, "where") : condition;
   const ta = a instanceof Tensor ? a : scalarTensor(a, b instanceof Tensor ? b : undefined);
   const tb = b instanceof Tensor ? b : scalarTensor(b, ta);
   try {
-    return wrap(call.where(condition.handle, ta.handle, tb.handle));
+    return wrap(call.where(c.handle, ta.handle, tb.handle));
   } finally {
     if (ta !== a) ta.dispose();
     if (tb !== b) tb.dispose();
+    if (c !== condition) c.dispose();
   }
 }

@@ -111,7 +111,8 @@ export interface Abi {
   kd_randn(shape: number): number;
   /**
    * A float tensor of the scratch shape from a parametrised distribution: kind 0 is U(a, b)
-   * (uniform_), 1 is N(a, b²) (normal_), 2 is Bernoulli(a) (bernoulli_, dropout's mask).
+   * (uniform_), 1 is N(a, b²) (normal_), 2 is Bernoulli(a) (bernoulli_, dropout's mask);
+   * 3 and 4 are float64 rand and randn (a and b unused).
    * (kind: u32, a: f64, b: f64, shape: count of sizes in scratch) -> a new handle, or 0 with the error set
    */
   kd_rand_dist(kind: number, a: number, b: number, shape: number): number;
@@ -127,7 +128,8 @@ export interface Abi {
   /** (code: binary op code, a: handle, b: handle) -> a new handle, or 0 with the error set */
   kd_binary(code: number, a: number, b: number): number;
   /**
-   * `a op scalar` (or `scalar op a` when `reverse`); an integer scalar is int32, else float32.
+   * `a op scalar` (or `scalar op a` when `reverse`); an integer scalar is int32 (int64 beside
+   * an int64 tensor), else float32 (float64 beside a float64 tensor, so 0.1 stays a double).
    * (code: binary op code, a: handle, value: f64, isInt: 0/1, reverse: 0/1) -> a new handle, or 0 with the error set
    */
   kd_binary_scalar(code: number, a: number, value: number, isInt: number, reverse: number): number;

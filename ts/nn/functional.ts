@@ -9,7 +9,7 @@ import { DTypeError, IndexError, ShapeError, ValueError } from "../errors.js";
 import { tidy } from "../memory.js";
 import { Tensor, whereOp } from "../tensor.js";
 import { checkOptions } from "../options.js";
-import { deferCheck, defersChecks, firstFlagged } from "../checks.js";
+import { deferCheck, defersChecks, firstFlagged, firstFlaggedText } from "../checks.js";
 
 export type Reduction = "none" | "mean" | "sum";
 
@@ -205,7 +205,7 @@ function checkClassTarget(name: string, input: Tensor, target: Tensor, weight: T
   if (input.ndim < 1) throw new ValueError(`${name}: input tensor should be 1D or more, got 0D`);
   const classDim = input.ndim === 1 ? 0 : 1;
   const C = input.shape[classDim];
-  if (target.dtype !== "int32") throw new DTypeError(`${name}: expected target of class indices with dtype int32, but got ${target.dtype}`);
+  if (target.dtype !== "int32" && target.dtype !== "int64") throw new DTypeError(`${name}: expected target of class indices with dtype int32 or int64, but got ${target.dtype}`);
   const want = input.ndim === 1 ? [] : [input.shape[0], ...input.shape.slice(2)];
   if (!sameShape(target.shape, want)) {
     if (input.ndim >= 2 && target.ndim >= 1 && target.shape[0] !== input.shape[0]) {
@@ -239,9 +239,7 @@ function checkTargetRange(target: Tensor, valid: Tensor, C: number): boolean {
     return false;
   }
   if (!bad.any().item()) return true;
-  const t = target.dataSync(), b = bad.dataSync();
-  const i = b.findIndex((v) => v !== 0);
-  throw new IndexError(`Target ${t[i]} is out of bounds.`);
+  throw new IndexError(`Target ${firstFlaggedText(bad, target)} is out of bounds.`);
 }
 
 /**

@@ -16,7 +16,7 @@ import { bernoulliMask, fromArray, zeros } from "../creation.js";
 import { DTypeError, IndexError, ShapeError, ValueError } from "../errors.js";
 import { tidy } from "../memory.js";
 import { Tensor, whereOp, wrap } from "../tensor.js";
-import { deferCheck, defersChecks, firstFlagged } from "../checks.js";
+import { deferCheck, defersChecks, firstFlagged, firstFlaggedText } from "../checks.js";
 
 export type { Conv2dOptions, ConvTranspose2dOptions, OutputSize2d, Pair } from "../conv.js";
 
@@ -264,7 +264,7 @@ export function embeddingPaddingIdx(paddingIdx: number | null | undefined, num: 
  */
 export function embedding(input: Tensor, weight: Tensor, opts: EmbeddingOptions = {}): Tensor {
   checkOptions("embedding", opts, ["paddingIdx", "maxNorm", "normType"]);
-  if (input.dtype !== "int32") throw new DTypeError(`Expected tensor for argument #1 'indices' to have one of the following scalar types: int32; but got ${input.dtype} instead (while checking arguments for embedding)`);
+  if (input.dtype !== "int32" && input.dtype !== "int64") throw new DTypeError(`Expected tensor for argument #1 'indices' to have one of the following scalar types: int32, int64; but got ${input.dtype} instead (while checking arguments for embedding)`);
   if (weight.ndim !== 2) throw new ShapeError(`'weight' must be 2-D, got ${shp(weight.shape)}`);
   const [num, dim] = weight.shape;
   const pad = embeddingPaddingIdx(opts.paddingIdx, num);
@@ -274,11 +274,11 @@ export function embedding(input: Tensor, weight: Tensor, opts: EmbeddingOptions 
     // clamped rows until then
     tidy(() => deferCheck(firstFlagged(input.lt(0).logicalOr(input.ge(num)), input), ([any, v]) => (any[0] ? new IndexError(`index out of range in self: index ${v[0]} is out of bounds for an embedding of ${num} rows`) : null)));
   } else if (input.numel() > 0) {
-    const bad = tidy(() => input.lt(0).logicalOr(input.ge(num)).any().item());
-    if (bad) {
-      const v = Array.from(input.dataSync() as Int32Array).find((i) => i < 0 || i >= num);
-      throw new IndexError(`index out of range in self: index ${v} is out of bounds for an embedding of ${num} rows`);
-    }
+    const v = tidy(() => {
+      const bad = input.lt(0).logicalOr(input.ge(num));
+      return bad.any().item() ? firstFlaggedText(bad, input) : null;
+    });
+    if (v !== null) throw new IndexError(`index out of range in self: index ${v} is out of bounds for an embedding of ${num} rows`);
   }
   if (opts.maxNorm != null) embeddingRenorm_(weight, input, opts.maxNorm, opts.normType ?? 2);
   return tidy(() => {

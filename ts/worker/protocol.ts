@@ -4,6 +4,8 @@ import type { AnyTypedArray, DType } from "../dtype.js";
 
 /** A tensor in flight: its elements in row-major order, its shape and dtype. */
 export interface TensorPayload {
+  /** The values (Float32Array, Int32Array, Uint8Array for bool and uint8, Int8Array, Float64Array);
+   * for int64 and float16, their storage bytes (a little-endian Uint8Array), so they cross exactly. */
   data: AnyTypedArray;
   shape: number[];
   dtype: DType;

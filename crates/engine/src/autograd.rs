@@ -117,6 +117,15 @@ impl Tensor {
 
 /// Attaches a backward node to `out` when recording is on and some input requires grad.
 /// `backward` gets the output's gradient and returns one gradient (or None) per input.
+/// A DType error where an op on a tensor that requires grad gave a float64 result: autograd
+/// computes in float32 only, and an untracked result would drop the gradient silently.
+pub fn refuse_untracked(name: &str, inputs: &[&Tensor], out: &Tensor) -> Result<()> {
+    if out.dtype() == crate::dtype::DType::F64 && grad_enabled() && inputs.iter().any(|t| t.requires_grad()) {
+        bail!(DType, "{}: the result is float64 and autograd computes in float32 only, so the gradient would be lost; cast the float64 operand with .float() first (or compute under kd.noGrad)", name);
+    }
+    Ok(())
+}
+
 pub fn record(name: &'static str, inputs: &[&Tensor], out: Tensor, backward: impl Fn(&Tensor) -> Result<Vec<Option<Tensor>>> + 'static) -> Tensor {
     if !grad_enabled() || !inputs.iter().any(|t| t.requires_grad()) {
         return out;

@@ -1,6 +1,13 @@
-//! Element types and the promotion rule binary ops use (bool < int32 < float32).
-//! uint8, int8, int64, float64 and float16 are storage dtypes: created, copied, viewed, cast
-//! and exchanged; compute kernels reject them with a DType error naming the op (cast first).
+//! Element types and PyTorch's promotion rule (bool < integers < floats, then width; a
+//! dimensioned tensor wins over a 0-d one of the same category).
+//! uint8, int8 and float16 are storage dtypes: created, copied, viewed, cast and exchanged;
+//! compute kernels reject them with a DType error naming the op (cast first). float64 and int64
+//! also compute in the arithmetic families (`arith()`): unary, binary, comparisons,
+//! reductions, matmul (float64). Everything else (conv, pooling, softmax, losses...) refuses them.
+//!
+//! Index range rule: an int64 index tensor is accepted wherever an int32 one is (index_select,
+//! gather, scatter_add, embedding, class targets). Its values are checked against the indexed
+//! size as int64, so a value beyond int32 is an IndexError naming it; nothing is wrapped.
 use crate::storage::Buffer;
 
 #[repr(u32)]
@@ -45,11 +52,22 @@ impl DType {
     pub fn size(self) -> usize {
         match self { DType::Bool | DType::U8 | DType::I8 => 1, DType::F16 => 2, DType::I64 | DType::F64 => 8, _ => 4 }
     }
-    /// Whether the engine has compute kernels for this dtype (the others are storage only).
+    /// Whether every compute kernel takes this dtype (the others are storage only, or `arith`).
     pub fn computes(self) -> bool { matches!(self, DType::Bool | DType::I32 | DType::F32) }
-    /// Promotion by category then width (bool < ints < floats). Only bool, int32 and float32
-    /// reach kernels; storage dtypes are rejected before a kernel runs.
+    /// Whether the arithmetic families (unary, binary, comparisons, reductions, matmul) take it.
+    pub fn arith(self) -> bool { self.computes() || matches!(self, DType::I64 | DType::F64) }
+    /// Promotion by category then width (bool < ints < floats).
     pub fn promote(a: DType, b: DType) -> DType { if a.rank() >= b.rank() { a } else { b } }
+    /// PyTorch's result type of a binary op: a higher category wins; within a category a
+    /// dimensioned tensor wins over a 0-d one (float32 [3] + float64 0-d is float32), else the
+    /// wider dtype. (Scalars reach the engine as 0-d tensors of the other operand's kind.)
+    pub fn result_type(a: DType, a0d: bool, b: DType, b0d: bool) -> DType {
+        if a.category() != b.category() || a0d == b0d { return DType::promote(a, b); }
+        if a0d { b } else { a }
+    }
+    fn category(self) -> u32 {
+        match self { DType::Bool => 0, DType::U8 | DType::I8 | DType::I32 | DType::I64 => 1, _ => 2 }
+    }
     fn rank(self) -> u32 {
         match self {
             DType::Bool => 0, DType::U8 => 1, DType::I8 => 2, DType::I32 => 3, DType::I64 => 4,
@@ -236,6 +254,19 @@ macro_rules! with_elem {
 pub fn check_computes(op: &str, dts: &[DType]) -> crate::error::Result<()> {
     match dts.iter().find(|d| !d.computes()) {
         None => Ok(()),
-        Some(d) => Err(crate::error::err!(DType, "{} is not implemented for {} tensors (Kindling stores and casts {} but computes in float32, int32 and bool); cast with .float() / .int() first", op, d.name(), d.name())),
+        Some(d) => Err(refusal(op, *d)),
     }
+}
+
+/// `check_computes` for the arithmetic families, which also take int64 and float64.
+pub fn check_arith(op: &str, dts: &[DType]) -> crate::error::Result<()> {
+    match dts.iter().find(|d| !d.arith()) {
+        None => Ok(()),
+        Some(d) => Err(refusal(op, *d)),
+    }
+}
+
+fn refusal(op: &str, d: DType) -> crate::error::Error {
+    let has = if d.arith() { "computes in float32, int32 and bool, and int64/float64 in elementwise ops, reductions and matmul" } else { "computes in float32, int32 and bool" };
+    crate::error::err!(DType, "{} is not implemented for {} tensors (Kindling stores and casts {} but {}); cast with .float() / .int() first", op, d.name(), d.name(), has)
 }

@@ -133,6 +133,34 @@ impl Rng {
         }
     }
 
+    /// Fills `out` as normal_ does a double tensor: 16 values or more take normal_fill (uniform
+    /// doubles first, then Box-Muller in blocks of 16 in double with libm's log, cos and sin, the
+    /// last 16 redrawn and redone when the size is not a multiple of 16); fewer take the scalar
+    /// double path one by one.
+    pub fn normal_fill_f64(&mut self, out: &mut [f64], mean: f64, std: f64) {
+        let n = out.len();
+        if n < 16 {
+            for v in out.iter_mut() { *v = self.normal_f64(mean, std); }
+            return;
+        }
+        let block = |d: &mut [f64]| {
+            for j in 0..8 {
+                let u1 = 1.0 - d[j];
+                let radius = sqrt64(-2.0 * log64(u1));
+                let theta = 2.0 * core::f64::consts::PI * d[j + 8];
+                d[j] = radius * cos64(theta) * std + mean;
+                d[j + 8] = radius * sin64(theta) * std + mean;
+            }
+        };
+        for v in out.iter_mut() { *v = self.uniform_f64(); }
+        for d in out.chunks_exact_mut(16) { block(d); }
+        if n % 16 != 0 {
+            let tail = &mut out[n - 16..];
+            for v in tail.iter_mut() { *v = self.uniform_f64(); }
+            block(tail);
+        }
+    }
+
     /// The whole state in torch.get_rng_state()'s layout, so a stream can be saved and resumed
     /// exactly, and states move between this engine and PyTorch: initial seed (u64), left (i32),
     /// seeded (i32), next (u64), the 624 words (each as u64), normal_x, normal_y (the cached

@@ -38,13 +38,16 @@ abi! {
     op kd_rand(shape: Shape) -> handle { creation::rand(&shape.0, &mut state().rng) }
     op kd_randn(shape: Shape) -> handle { creation::randn(&shape.0, &mut state().rng) }
     /// A float tensor of the scratch shape from a parametrised distribution: kind 0 is U(a, b)
-    /// (uniform_), 1 is N(a, b²) (normal_), 2 is Bernoulli(a) (bernoulli_, dropout's mask).
+    /// (uniform_), 1 is N(a, b²) (normal_), 2 is Bernoulli(a) (bernoulli_, dropout's mask);
+    /// 3 and 4 are float64 rand and randn (a and b unused).
     op kd_rand_dist(kind: u32, a: f64, b: f64, shape: Shape) -> handle {
         let rng = &mut state().rng;
         match kind {
             0 => creation::uniform(&shape.0, a, b, rng),
             1 => creation::normal(&shape.0, a, b, rng),
             2 => creation::bernoulli(&shape.0, a, rng),
+            3 => creation::rand_f64(&shape.0, rng),
+            4 => creation::randn_f64(&shape.0, rng),
             _ => Err(err(ErrorKind::Value, format!("unknown distribution {}", kind))),
         }
     }

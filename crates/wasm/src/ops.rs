@@ -14,10 +14,16 @@ abi! {
         let (name, op) = binary::lookup(code.0).ok_or_else(|| err(ErrorKind::Value, format!("unknown binary op {}", code.0)))?;
         binary::apply(op, name, &a, &b)
     }
-    /// `a op scalar` (or `scalar op a` when `reverse`); an integer scalar is int32, else float32.
+    /// `a op scalar` (or `scalar op a` when `reverse`); an integer scalar is int32 (int64 beside
+    /// an int64 tensor), else float32 (float64 beside a float64 tensor, so 0.1 stays a double).
     op kd_binary_scalar(code: BinaryCode, a: Tensor, value: f64, is_int: bool, reverse: bool) -> handle {
         let (name, op) = binary::lookup(code.0).ok_or_else(|| err(ErrorKind::Value, format!("unknown binary op {}", code.0)))?;
-        let s = if is_int { Tensor::from_vec(vec![value as i32], vec![]) } else { Tensor::from_vec(vec![value as f32], vec![]) };
+        let s = match (is_int, a.dtype()) {
+            (true, kd_engine::DType::I64) => Tensor::from_vec(vec![value as i64], vec![]),
+            (true, _) => Tensor::from_vec(vec![value as i32], vec![]),
+            (false, kd_engine::DType::F64) => Tensor::from_vec(vec![value], vec![]),
+            (false, _) => Tensor::from_vec(vec![value as f32], vec![]),
+        };
         if reverse { binary::apply(op, name, &s, &a) } else { binary::apply(op, name, &a, &s) }
     }
     /// A negative dim count reduces over every dim.

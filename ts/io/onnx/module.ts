@@ -1,11 +1,11 @@
 // kd.onnx.load / kd.onnx.importModel: an ONNX model as a Kindling nn.Module. Its float
-// initializers become Parameters registered under their names ("features.0.weight" is the
+// initializers become Parameters (of their own dtype: float32, float64, float16) registered under their names ("features.0.weight" is the
 // parameter weight of submodule 0 of submodule features, so stateDict() gives the same keys;
 // BatchNormalization's statistics are buffers); forward runs the graph with Kindling's
 // differentiable ops (ops.ts), so the model can be fine-tuned or partly frozen. Everything is
 // checked at load: a malformed file, a missing value or initializer, an unsupported op (all of
 // them listed in one error) or attribute raises an OnnxError before any parameter is created.
-import { fromArray } from "../../creation.js";
+import { fromArray, fromBytes } from "../../creation.js";
 import { DTypeError, KindlingError, OnnxError, ShapeError } from "../../errors.js";
 import { tidy } from "../../memory.js";
 import { Tensor } from "../../tensor.js";
@@ -211,10 +211,13 @@ export class OnnxModule extends Module {
       key = base;
       for (let i = 1; !free(this, key); i++) key = `${base}_${i}`;
     }
-    const data = fromArray(t.data, t.shape, "float32");
+    // Each initializer keeps its dtype (float64 and float16 ones too, bit-exact); those two are
+    // parameters that do not require grad, as autograd computes in float32.
+    const dtype = t.dtype ?? "float32";
+    const data = t.bytes ? fromBytes(t.shape, dtype, (dst) => dst.set(t.bytes!)) : fromArray(t.data, t.shape, "float32");
     if (buffer) owner.registerBuffer(key, data);
     else {
-      owner.registerParameter(key, new Parameter(data));
+      owner.registerParameter(key, new Parameter(data, dtype === "float32"));
       data.dispose();
     }
     this.#weights.push({ name, owner, key });

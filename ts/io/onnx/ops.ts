@@ -7,6 +7,7 @@ import { OnnxError } from "../../errors.js";
 import { cat, where } from "../../functional.js";
 import * as F from "../../nn/functional.js";
 import type { Tensor } from "../../tensor.js";
+import type { DType } from "../../dtype.js";
 import { NodeAttrs } from "./attributes.js";
 import { DataType, dataTypeName } from "./proto.js";
 import { readTensor } from "./tensor_data.js";
@@ -65,6 +66,8 @@ function axesFrom(a: NodeAttrs, n: NodeInfo, inputFrom: number, i: number): (inp
   return (inputs) => (inputs[i] === undefined ? undefined : intsOf(inputs[i]!, `${n.where}: axes`));
 }
 
+const isInt = (d: DType) => d === "int32" || d === "int64" || d === "uint8" || d === "int8";
+
 /** Integer division truncating toward zero, as ONNX's Div on integers. */
 const idiv = (x: number, y: number) => {
   if (y === 0) throw new OnnxError("integer division by zero");
@@ -75,7 +78,7 @@ const BINARY: Record<string, { tensor: (a: Tensor, b: Tensor) => Tensor; host?: 
   Add: { tensor: (a, b) => a.add(b), host: (x, y) => x + y },
   Sub: { tensor: (a, b) => a.sub(b), host: (x, y) => x - y },
   Mul: { tensor: (a, b) => a.mul(b), host: (x, y) => x * y },
-  Div: { tensor: (a, b) => (a.dtype === "int32" && b.dtype === "int32" ? a.div(b).trunc().int() : a.div(b)), host: (x, y) => x / y },
+  Div: { tensor: (a, b) => (isInt(a.dtype) && isInt(b.dtype) ? a.div(b).trunc().to(a.dtype === "int64" || b.dtype === "int64" ? "int64" : "int32") : a.div(b)), host: (x, y) => x / y },
   Pow: { tensor: (a, b) => a.pow(b), host: (x, y) => x ** y },
   Equal: { tensor: (a, b) => a.eq(b) },
   Less: { tensor: (a, b) => a.lt(b) },

@@ -12,10 +12,9 @@
 // follow) do not throw inside the engine call: the result is marked opaque with the reason,
 // and using it in the graph, or returning it, raises one OnnxError that names the op.
 import { abi, getEngine, scratch, type Abi } from "../../runtime/abi.js";
-import { DTYPES, type DType } from "../../dtype.js";
-import { copyOut } from "../../runtime/engine.js";
+import { DTYPES, dtypeSize, type DType } from "../../dtype.js";
 import { OnnxError } from "../../errors.js";
-import { attributeProto, DataType, type AttributeProto, type NodeProto, type TensorProto } from "./proto.js";
+import { attributeProto, DataType, tensorProto, type AttributeProto, type NodeProto, type TensorProto } from "./proto.js";
 import { writeTensor } from "./tensor_data.js";
 import { SECOND_OUTPUT, TRACED } from "../../generated/abi.js";
 
@@ -181,16 +180,21 @@ export class Tracer {
     return DTYPES[this.#raw("kd_dtype")(h)];
   }
 
-  /** A handle's elements (row-major), read with the engine's own functions. */
-  dataOf(h: number): ArrayLike<number> {
+  /** A handle's elements as storage bytes, row-major: every dtype exact (int64, float64, float16 bits). */
+  bytesOf(h: number): Uint8Array {
     const c = this.#raw("kd_contiguous")(h);
     if (c === 0) throw new OnnxError("could not read a constant tensor while exporting");
     try {
-      const n = this.shapeOf(c).reduce((a, b) => a * b, 1);
-      return copyOut(this.dtypeOf(c), this.#raw("kd_data_ptr")(c), n);
+      const n = this.shapeOf(c).reduce((a, b) => a * b, 1) * dtypeSize(this.dtypeOf(c));
+      return n === 0 ? new Uint8Array(0) : new Uint8Array(abi().memory.buffer, this.#raw("kd_data_ptr")(c), n).slice();
     } finally {
       this.#raw("kd_release")(c);
     }
+  }
+
+  /** An initializer holding handle h's data bit-exact, as its dtype's ONNX data type. */
+  #initializer(name: string, v: Value, h: number): void {
+    this.initializers.push(tensorProto({ name, dataType: ONNX_TYPE[v.dtype], dims: [...v.shape], rawData: this.bytesOf(h) }));
   }
 
   opaque(h: number, reason: string): Value {
@@ -201,7 +205,7 @@ export class Tracer {
     const key = this.params.get(h);
     if (key === undefined) return undefined;
     const v: Value = { name: key, shape: this.shapeOf(h), dtype: this.dtypeOf(h), batch: -1 };
-    this.initializers.push(writeTensor(key, ONNX_TYPE[v.dtype], v.shape, this.dataOf(h)));
+    this.#initializer(key, v, h);
     this.#names.add(key);
     this.values.set(h, v);
     return v;
@@ -219,7 +223,8 @@ export class Tracer {
     }
     const shape = this.shapeOf(h);
     const dtype = this.dtypeOf(h);
-    const c: Value = { name: this.constant(dtype, shape, this.dataOf(h)), shape, dtype, batch: -1 };
+    const c: Value = { name: this.unique(`onnx::Constant_${this.#constants++}`), shape, dtype, batch: -1 };
+    this.#initializer(c.name, c, h);
     this.values.set(h, c);
     return c;
   }

@@ -1,7 +1,7 @@
 // The values an imported graph passes between nodes: Kindling tensors (what the model computes,
 // differentiable), or host arrays for integer shape arithmetic (Shape -> Gather -> Concat ->
 // Reshape, as torch writes x.view(x.size(0), -1)) and int64 constants that do not fit int32.
-import { fromArray } from "../../creation.js";
+import { fromArray, fromBytes } from "../../creation.js";
 import { OnnxError } from "../../errors.js";
 import { Tensor } from "../../tensor.js";
 import type { HostTensor } from "./tensor_data.js";
@@ -20,9 +20,13 @@ export function host(kind: Host["kind"], shape: readonly number[], data: ArrayLi
 
 export const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
-/** A value as a Kindling tensor (integers as int32: an integer outside its range is an error). */
+/**
+ * A value as a Kindling tensor: an initializer or constant read from the file keeps its dtype
+ * (int64, uint8, int8 exactly); an integer computed on the host is int32 (outside its range, an error).
+ */
 export function toTensor(v: Val): Tensor {
   if (!isHost(v)) return v;
+  if (v.kind === "int" && v.bytes && v.dtype && v.dtype !== "int32") return fromBytes(v.shape, v.dtype, (dst) => dst.set(v.bytes!));
   if (v.kind === "int") {
     for (const x of v.data) if (x < -0x80000000 || x > 0x7fffffff) throw new OnnxError(`integer ${x} does not fit Kindling's int32 tensors`);
     return fromArray(v.data, v.shape, "int32");
@@ -33,7 +37,7 @@ export function toTensor(v: Val): Tensor {
 /** A value's elements on the host (a tensor is read). */
 export function toHost(v: Val): Host {
   if (isHost(v)) return v;
-  const kind = v.dtype === "float32" ? "float" : v.dtype === "int32" ? "int" : "bool";
+  const kind = v.dtype === "bool" ? "bool" : v.dtype === "float32" || v.dtype === "float64" || v.dtype === "float16" ? "float" : "int";
   return host(kind, v.shape, v.dataSync());
 }
 

@@ -9,40 +9,40 @@ use crate::ops::prim::{div, mul, neg, sum_to, to_f32};
 use crate::ops::spec::{Api, DTypeRule};
 use crate::shape::broadcast_shapes;
 use crate::tensor::Tensor;
-use kd_kernels::math as m;
+use kd_kernels::math::{self as m, Float};
 
 // The binary rows (see ops/spec.rs). The order is the ABI code: append only.
 binary_ops! {
-    Add "add" Promote { cpu: |x, y| x + y, int: |x: i32, y: i32| x.wrapping_add(y), wgsl: "a + b",
+    Add "add" Promote { cpu: |x, y| x + y, int: |x, y| x.wrapping_add(y), wgsl: "a + b",
         grad: (|_, g| Ok(g.clone()), |_, g| Ok(g.clone())), wgsl_grad: ("g", "g"),
         tol: Elementwise, domain: ("randn", "randn"), grad_domain: ("randn", "randn"), onnx: Some("Add"), api: Api::Generated }
-    Sub "sub" Promote { cpu: |x, y| x - y, int: |x: i32, y: i32| x.wrapping_sub(y), wgsl: "a - b",
+    Sub "sub" Promote { cpu: |x, y| x - y, int: |x, y| x.wrapping_sub(y), wgsl: "a - b",
         grad: (|_, g| Ok(g.clone()), |_, g| neg(g)), wgsl_grad: ("g", "-g"),
         tol: Elementwise, domain: ("randn", "randn"), grad_domain: ("randn", "randn"), onnx: Some("Sub"), api: Api::Generated }
-    Mul "mul" Promote { cpu: |x, y| x * y, int: |x: i32, y: i32| x.wrapping_mul(y), wgsl: "a * b",
+    Mul "mul" Promote { cpu: |x, y| x * y, int: |x, y| x.wrapping_mul(y), wgsl: "a * b",
         grad: (|c, g| mul(g, c.b()?), |c, g| mul(g, c.a()?)), wgsl_grad: ("g * b", "g * a"),
         tol: Elementwise, domain: ("randn", "randn"), grad_domain: ("randn", "randn"), onnx: Some("Mul"), api: Api::Generated }
     Div "div" Float { cpu: |x, y| x / y, wgsl: "a / b",
         grad: (|c, g| div(g, c.b()?), |c, g| neg(&div(&mul(g, c.y()?)?, c.b()?)?)), wgsl_grad: ("g / b", "-(g * y) / b"),
         tol: Elementwise, domain: ("randn", "randn"), grad_domain: ("randn", "nonzero"), onnx: Some("Div"), api: Api::Generated }
-    Pow "pow" Promote { cpu: pow_t, int: pow_i32, wgsl: "pow_t(a, b)",
+    Pow "pow" Promote { cpu: pow_t, int: pow_int, wgsl: "pow_t(a, b)",
         grad: (pow_grad_base, pow_grad_exponent), wgsl_grad: ("select(g * b * pow_t(a, b - 1.0), 0.0, b == 0.0)", "select(g * y * log_t(a), 0.0, a == 0.0 && !isinf_t(y) && !isnan_t(y))"),
         tol: Transcendental, domain: ("pos", "randn"), grad_domain: ("pos", "randn"), onnx: Some("Pow"), api: Api::Generated }
-    Maximum "maximum" Promote { cpu: fmax, int: |x: i32, y: i32| x.max(y), wgsl: "select(max(a, b), nan_t(), isnan_t(a) || isnan_t(b))",
+    Maximum "maximum" Promote { cpu: fmax, int: |x, y| x.max(y), wgsl: "select(max(a, b), nan_t(), isnan_t(a) || isnan_t(b))",
         grad: (|c, g| pick(c, g, true, true), |c, g| pick(c, g, true, false)), wgsl_grad: ("g * select(select(0.5, 0.0, a < b), 1.0, a > b)", "g * select(select(0.5, 0.0, b < a), 1.0, b > a)"),
         tol: Exact, domain: ("randn", "randn"), grad_domain: ("distinct", "distinct"), onnx: Some("Max"), api: Api::Generated }
-    Minimum "minimum" Promote { cpu: fmin, int: |x: i32, y: i32| x.min(y), wgsl: "select(min(a, b), nan_t(), isnan_t(a) || isnan_t(b))",
+    Minimum "minimum" Promote { cpu: fmin, int: |x, y| x.min(y), wgsl: "select(min(a, b), nan_t(), isnan_t(a) || isnan_t(b))",
         grad: (|c, g| pick(c, g, false, true), |c, g| pick(c, g, false, false)), wgsl_grad: ("g * select(select(0.5, 0.0, a > b), 1.0, a < b)", "g * select(select(0.5, 0.0, b > a), 1.0, b < a)"),
         tol: Exact, domain: ("randn", "randn"), grad_domain: ("distinct", "distinct"), onnx: Some("Min"), api: Api::Generated }
     // Python's modulo: the result has the divisor's sign.
     Remainder "remainder" Promote { cpu: remainder_t,
         // r + y cannot overflow: it only runs when r and y have opposite signs.
-        int: |x: i32, y: i32| { let r = x.wrapping_rem(y); if r != 0 && ((r < 0) != (y < 0)) { r + y } else { r } },
+        int: |x, y| { let r = x.wrapping_rem(y); if r != 0 && ((r < 0) != (y < 0)) { r + y } else { r } },
         wgsl: "remainder_t(a, b)",
         grad: (|_, g| Ok(g.clone()), remainder_grad_divisor), wgsl_grad: ("g", "-g * floor(a / b)"),
         tol: Elementwise, domain: ("wide", "randn"), grad_domain: ("frac", "divisor"), onnx: Some("Mod"), api: Api::Generated }
     FloorDivide "floor_divide" Promote { cpu: floor_divide_t,
-        int: |x: i32, y: i32| { let q = x.wrapping_div(y); if (x.wrapping_rem(y) != 0) && ((x < 0) != (y < 0)) { q - 1 } else { q } },
+        int: |x, y| { let q = x.wrapping_div(y); if (x.wrapping_rem(y) != 0) && ((x < 0) != (y < 0)) { q - 1 } else { q } },
         wgsl: "floor_divide_t(a, b)",
         tol: Elementwise, domain: ("wide", "randn"), grad_domain: ("wide", "randn"), onnx: None, api: Api::Generated }
     Eq "eq" Compare { cmp: |x, y| (x == y) as u8, wgsl: "a == b",
@@ -100,106 +100,154 @@ fn xlogy_t(a: f32, b: f32) -> f32 { if (isnan_t(b) || isnan_t(a)) { return nan_t
 pub(crate) fn rule(op: BinaryOp) -> DTypeRule { BINARY[op as usize].2 }
 
 #[inline]
-fn fmax(x: f32, y: f32) -> f32 { if x.is_nan() || y.is_nan() { f32::NAN } else if x > y { x } else { y } }
+fn fmax<F: Float>(x: F, y: F) -> F { if x.is_nan() || y.is_nan() { F::NAN } else if x > y { x } else { y } }
 #[inline]
-fn fmin(x: f32, y: f32) -> f32 { if x.is_nan() || y.is_nan() { f32::NAN } else if x < y { x } else { y } }
+fn fmin<F: Float>(x: F, y: F) -> F { if x.is_nan() || y.is_nan() { F::NAN } else if x < y { x } else { y } }
 
 pub fn binary(op: BinaryOp, name: &str, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     use BinaryOp::*;
     a.check_device(b, name)?;
-    crate::dtype::check_computes(name, &[a.dtype(), b.dtype()])?;
-    let pd = DType::promote(a.dtype(), b.dtype());
+    crate::dtype::check_arith(name, &[a.dtype(), b.dtype()])?;
+    let pd = DType::result_type(a.dtype(), a.ndim() == 0, b.dtype(), b.ndim() == 0);
     let rule = rule(op);
     if rule == DTypeRule::Compare {
         let (ca, cb) = (cast(a, pd)?, cast(b, pd)?);
         return crate::backend::on(&[a, b]).binary(op, &ca, &cb);
     }
     // torch implements these for floating types only (it checks the shapes first).
-    if rule == DTypeRule::FloatOnly && pd != DType::F32 {
+    if rule == DTypeRule::FloatOnly && !matches!(pd, DType::F32 | DType::F64) {
         broadcast_shapes(&a.shape, &b.shape)?;
-        bail!(DType, "\"{}_cpu\" not implemented for '{}' (only float32 inputs are supported)", name, if a.dtype() == DType::F32 { b.dtype().name() } else { a.dtype().name() });
+        bail!(DType, "\"{}_cpu\" not implemented for '{}' (only float inputs are supported)", name, if matches!(a.dtype(), DType::F32 | DType::F64) { b.dtype().name() } else { a.dtype().name() });
     }
     // PyTorch refuses `-` when either operand is bool (bool - int, float - bool... too).
     if op == Sub && (a.dtype() == DType::Bool || b.dtype() == DType::Bool) {
         bail!(DType, "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
     }
-    // True division and float-only functions compute in float whatever the inputs.
-    let compute = if rule == DTypeRule::Float { DType::F32 } else if pd == DType::Bool { DType::I32 } else { pd };
+    // True division and float-only functions compute in float whatever the inputs (float32,
+    // torch's default dtype, unless float64 is among them).
+    let compute = if rule == DTypeRule::Float { if pd == DType::F64 { DType::F64 } else { DType::F32 } }
+        else if pd == DType::Bool { DType::I32 } else { pd };
     let (ca, cb) = (cast(a, compute)?, cast(b, compute)?);
     let be = crate::backend::on(&[a, b]);
     // Shapes first (as torch's iterator); integer division by zero is the backend's check.
-    if compute != DType::F32 { broadcast_shapes(&ca.shape, &cb.shape)?; }
+    if !matches!(compute, DType::F32 | DType::F64) { broadcast_shapes(&ca.shape, &cb.shape)?; }
     let out = be.binary(op, &ca, &cb)?;
     // bool (+, *, max, min) bool stays bool in PyTorch; bool / bool is float.
-    if pd == DType::Bool && compute != DType::F32 { cast(&out, DType::Bool) } else { Ok(out) }
+    if pd == DType::Bool && compute == DType::I32 { cast(&out, DType::Bool) } else { Ok(out) }
 }
 
 /// Integer power as PyTorch computes it: a negative exponent gives 0, except for bases 1 and -1
 /// (a negative *scalar* exponent is refused before this, in the TypeScript layer, as torch does).
-fn pow_i32(x: i32, y: i32) -> i32 {
-    if y >= 0 { return x.wrapping_pow(y as u32); }
-    match x { 1 => 1, -1 => if y & 1 == 1 { -1 } else { 1 }, _ => 0 }
+fn pow_int<T: WrapInt>(x: T, y: T) -> T {
+    let (one, zero) = (T::from_i8(1), T::from_i8(0));
+    if y >= zero { return x.wrapping_pow_t(y); }
+    if x == one { one } else if x == T::from_i8(-1) { if y.is_odd() { x } else { one } } else { zero }
+}
+
+/// The integer dtypes' operations pow_int needs (int32 and int64).
+trait WrapInt: Copy + PartialOrd + PartialEq {
+    fn from_i8(v: i8) -> Self;
+    fn wrapping_pow_t(self, e: Self) -> Self;
+    fn is_odd(self) -> bool;
+}
+impl WrapInt for i32 {
+    fn from_i8(v: i8) -> Self { v as i32 }
+    fn wrapping_pow_t(self, e: Self) -> Self { self.wrapping_pow(e as u32) }
+    fn is_odd(self) -> bool { self & 1 == 1 }
+}
+impl WrapInt for i64 {
+    fn from_i8(v: i8) -> Self { v as i64 }
+    /// By squaring over all 63 exponent bits (wrapping_pow takes a u32 exponent).
+    fn wrapping_pow_t(self, e: Self) -> Self {
+        let (mut base, mut e, mut acc) = (self, e as u64, 1i64);
+        while e > 0 {
+            if e & 1 == 1 { acc = acc.wrapping_mul(base); }
+            base = base.wrapping_mul(base);
+            e >>= 1;
+        }
+        acc
+    }
+    fn is_odd(self) -> bool { self & 1 == 1 }
 }
 
 /// PyTorch's float remainder: fmod, moved to the divisor's sign. (x - floor(x / y) * y
 /// cancels badly, and gets NaN where fmod is exact, e.g. 1 % inf.)
-fn remainder_t(x: f32, y: f32) -> f32 {
-    let r = x % y;
-    if r != 0.0 && (y < 0.0) != (r < 0.0) { r + y } else { r }
+fn remainder_t<F: Float>(x: F, y: F) -> F {
+    let (r, zero) = (x % y, F::of(0.0));
+    if r != zero && (y < zero) != (r < zero) { r + y } else { r }
 }
 
 /// PyTorch's float floor division (c10 div_floor_floating), which Python's // also follows:
 /// exact for representable quotients, NaN for inf // finite.
-fn floor_divide_t(x: f32, y: f32) -> f32 {
-    if y == 0.0 { return x / y; }
+fn floor_divide_t<F: Float>(x: F, y: F) -> F {
+    let (zero, one) = (F::of(0.0), F::of(1.0));
+    if y == zero { return x / y; }
     let r = x % y;
     let mut div = (x - r) / y;
-    if r != 0.0 && (y < 0.0) != (r < 0.0) { div -= 1.0; }
-    if div == 0.0 { return 0.0f32.copysign(x / y); }
+    if r != zero && (y < zero) != (r < zero) { div -= one; }
+    if div == zero { return zero.copysign(x / y); }
     let f = m::floor(div);
-    if div - f > 0.5 { f + 1.0 } else { f }
+    if div - f > F::of(0.5) { f + one } else { f }
 }
 
 #[inline]
-pub(crate) fn pow_t(x: f32, y: f32) -> f32 {
+pub(crate) fn pow_t<F: Float>(x: F, y: F) -> F {
     // Exact fast paths PyTorch also takes, so x**2 matches x*x bit for bit.
-    if y == 2.0 { x * x } else if y == 1.0 { x } else if y == 0.5 { m::sqrt(x) } else { m::pow(x, y) }
+    if y == F::of(2.0) { x * x } else if y == F::of(1.0) { x } else if y == F::of(0.5) { m::sqrt(x) } else { m::pow(x, y) }
 }
 
-pub fn atan2_t(y: f32, x: f32) -> f32 {
-    use core::f32::consts::{FRAC_PI_2, FRAC_PI_4, PI};
+pub fn atan2_t<F: Float>(y: F, x: F) -> F {
+    let zero = F::of(0.0);
     // The C99 special cases, then atan of the quotient moved to the right quadrant.
-    if x.is_nan() || y.is_nan() { return f32::NAN; }
+    if x.is_nan() || y.is_nan() { return F::NAN; }
     if y.is_infinite() {
-        let a = if x == f32::INFINITY { FRAC_PI_4 } else if x == f32::NEG_INFINITY { 3.0 * FRAC_PI_4 } else { FRAC_PI_2 };
+        let a = if x == F::INFINITY { F::FRAC_PI_4 } else if x == F::NEG_INFINITY { F::of(3.0) * F::FRAC_PI_4 } else { F::FRAC_PI_2 };
         return a.copysign(y);
     }
-    if x.is_infinite() { return if x > 0.0 { 0.0f32.copysign(y) } else { PI.copysign(y) }; }
-    if y == 0.0 { return if x.is_sign_negative() { PI.copysign(y) } else { y }; }
-    if x == 0.0 { return FRAC_PI_2.copysign(y); }
+    if x.is_infinite() { return if x > zero { zero.copysign(y) } else { F::PI.copysign(y) }; }
+    if y == zero { return if x.is_sign_negative() { F::PI.copysign(y) } else { y }; }
+    if x == zero { return F::FRAC_PI_2.copysign(y); }
     let r = m::atan(y / x);
-    if x > 0.0 { r } else if y >= 0.0 { r + PI } else { r - PI }
+    if x > zero { r } else if y >= zero { r + F::PI } else { r - F::PI }
 }
 
 /// sqrt(x² + y²) without overflow (in f64), inf when either is infinite (even with a NaN), as C's hypot.
-fn hypot_t(x: f32, y: f32) -> f32 {
-    if x.is_infinite() || y.is_infinite() { return f32::INFINITY; }
-    let (x, y) = (x as f64, y as f64);
-    m::sqrt64(x * x + y * y) as f32
+fn hypot_t<F: Hypot>(x: F, y: F) -> F { x.hypot_t(y) }
+
+/// hypot per float type: float32 squares in f64 (exact enough, no overflow); float64 scales by
+/// the larger magnitude first.
+trait Hypot: Float { fn hypot_t(self, y: Self) -> Self; }
+impl Hypot for f32 {
+    fn hypot_t(self, y: f32) -> f32 {
+        if self.is_infinite() || y.is_infinite() { return f32::INFINITY; }
+        let (x, y) = (self as f64, y as f64);
+        m::sqrt64(x * x + y * y) as f32
+    }
+}
+impl Hypot for f64 {
+    fn hypot_t(self, y: f64) -> f64 {
+        if self.is_infinite() || y.is_infinite() { return f64::INFINITY; }
+        if self.is_nan() || y.is_nan() { return f64::NAN; }
+        let (a, b) = (self.abs(), y.abs());
+        let (h, l) = if a > b { (a, b) } else { (b, a) };
+        if h == 0.0 { return 0.0; }
+        let r = l / h;
+        h * m::sqrt(1.0 + r * r)
+    }
 }
 
 /// log(exp(x) + exp(y)) as torch computes it: the larger plus log1p of the smaller's share;
 /// equal infinities give themselves (not inf - inf).
-fn logaddexp_t(x: f32, y: f32) -> f32 {
+fn logaddexp_t<F: Float>(x: F, y: F) -> F {
     if x.is_infinite() && x == y { return x; }
     let mx = if x > y { x } else { y };
     mx + m::ln_1p(m::exp(-(x - y).abs()))
 }
 
 /// x * log(y), 0 where x == 0 unless y is NaN (torch.xlogy).
-fn xlogy_t(x: f32, y: f32) -> f32 {
-    if y.is_nan() { return f32::NAN; }
-    if x == 0.0 { return 0.0; }
+fn xlogy_t<F: Float>(x: F, y: F) -> F {
+    if y.is_nan() { return F::NAN; }
+    if x == F::of(0.0) { return F::of(0.0); }
     x * m::ln(y)
 }
 
@@ -254,6 +302,7 @@ fn xlogy_grad_x(c: &Ctx, g: &Tensor) -> Result<Tensor> {
 pub fn apply(op: BinaryOp, name: &'static str, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     use crate::autograd::record;
     let y = binary(op, name, a, b)?;
+    crate::autograd::refuse_untracked(name, &[a, b], &y)?;
     let Some((rule_a, rule_b)) = grad_rules(op) else { return Ok(y) };
     if !y.dtype().is_float() { return Ok(y); }
     let c = Ctx { sa: Saved::new(a), sb: Saved::new(b), sy: Saved::new(&y) };

@@ -63,6 +63,22 @@ pub fn uniform(shape: &[usize], from: f64, to: f64, rng: &mut Rng) -> Result<Ten
     Ok(Tensor::from_vec(v, shape.to_vec()))
 }
 
+/// U(0, 1) doubles, as torch.rand(shape, dtype=torch.float64): 53 bits of each 64-bit draw.
+pub fn rand_f64(shape: &[usize], rng: &mut Rng) -> Result<Tensor> {
+    let n = checked_numel(shape)?;
+    let mut v: Vec<f64> = try_with_capacity(n)?;
+    v.extend((0..n).map(|_| rng.uniform_f64()));
+    Ok(Tensor::from_vec(v, shape.to_vec()))
+}
+
+/// N(0, 1) doubles, as torch.randn(shape, dtype=torch.float64).
+pub fn randn_f64(shape: &[usize], rng: &mut Rng) -> Result<Tensor> {
+    let n = checked_numel(shape)?;
+    let mut v = alloc_vec::<f64>(n)?;
+    rng.normal_fill_f64(&mut v, 0.0, 1.0);
+    Ok(Tensor::from_vec(v, shape.to_vec()))
+}
+
 pub fn randn(shape: &[usize], rng: &mut Rng) -> Result<Tensor> { normal(shape, 0.0, 1.0, rng) }
 
 /// N(mean, std²) floats, as torch.empty(shape).normal_(mean, std) (its vectorised path from 16

@@ -36,10 +36,11 @@ pub fn cat(ts: &[Tensor], dim: i64) -> Result<Tensor> {
     crate::backend::of(first.device()).cat(&cast_all, d, shape, dtype)
 }
 
-/// The index's dtype (its values are data, checked by the backend against the size).
+/// The index's dtype: int32, or int64 (PyTorch's default integer). Its values are data, checked
+/// by the backend against the size as int64 (dtype.rs's index range rule: nothing wraps).
 fn check_index_dtype(index: &Tensor, op: &str) -> Result<()> {
-    if index.dtype() != DType::I32 {
-        bail!(DType, "{}(): Expected dtype int32 for index, got {}", op, index.dtype().name());
+    if !matches!(index.dtype(), DType::I32 | DType::I64) {
+        bail!(DType, "{}(): Expected dtype int32 or int64 for index, got {}", op, index.dtype().name());
     }
     Ok(())
 }

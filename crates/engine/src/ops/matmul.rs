@@ -9,7 +9,7 @@ use crate::shape::{broadcast_shapes, fmt_shape};
 use crate::tensor::Tensor;
 
 pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    crate::dtype::check_computes("matmul", &[a.dtype(), b.dtype()])?;
+    crate::dtype::check_arith("matmul", &[a.dtype(), b.dtype()])?;
     a.check_device(b, "matmul")?;
     if a.ndim() == 0 || b.ndim() == 0 {
         bail!(Shape, "both arguments to matmul need to be at least 1D, but they are {}D and {}D", a.ndim(), b.ndim());
@@ -18,7 +18,12 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     if out_dtype == DType::Bool {
         bail!(DType, "\"addmm\" not implemented for 'Bool'");
     }
-    let (a, b) = (cast(a, DType::F32)?, cast(b, DType::F32)?);
+    // int32 products run on the float32 GEMM; int64 ones would lose digits there, so they are refused.
+    if out_dtype == DType::I64 {
+        bail!(DType, "matmul is not implemented for int64 tensors (Kindling multiplies int32 through float32 and would round int64); cast with .double() or .int() first");
+    }
+    let compute = if out_dtype == DType::F64 { DType::F64 } else { DType::F32 };
+    let (a, b) = (cast(a, compute)?, cast(b, compute)?);
     // Promote 1-D operands to matrices, and remember which dims to drop afterwards.
     let a2 = if a.ndim() == 1 { a.unsqueeze(0)? } else { a.clone() };
     let b2 = if b.ndim() == 1 { b.unsqueeze(1)? } else { b.clone() };
@@ -48,6 +53,7 @@ pub fn apply(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     use crate::autograd::{record, Saved};
     use crate::ops::prim::sum_to;
     let y = matmul(a, b)?;
+    crate::autograd::refuse_untracked("matmul", &[a, b], &y)?;
     if !y.dtype().is_float() { return Ok(y); }
     let (sa, sb) = (Saved::new(a), Saved::new(b));
     let (need_a, need_b) = (a.requires_grad(), b.requires_grad());

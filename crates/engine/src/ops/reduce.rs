@@ -47,7 +47,7 @@ fn plan(t: &Tensor, dims: Option<&[i64]>, keepdim: bool) -> Result<(Vec<usize>, 
 }
 
 pub fn reduce(op: ReduceOp, name: &str, t: &Tensor, dims: Option<&[i64]>, keepdim: bool, correction: f64) -> Result<Tensor> {
-    crate::dtype::check_computes(name, &[t.dtype()])?;
+    crate::dtype::check_arith(name, &[t.dtype()])?;
     use ReduceOp::*;
     if matches!(op, Argmax | Argmin) && dims.is_some_and(|d| d.len() > 1) {
         bail!(Value, "{}(): expected a single dim, got {}", name, dims.unwrap().len());
@@ -64,7 +64,7 @@ pub fn reduce(op: ReduceOp, name: &str, t: &Tensor, dims: Option<&[i64]>, keepdi
         bail!(Index, "{}(): Expected reduction dim to have non-zero size.", name);
     }
     let dt = t.dtype();
-    if matches!(op, Mean | Var | Std | Logsumexp) && dt != DType::F32 {
+    if matches!(op, Mean | Var | Std | Logsumexp) && !matches!(dt, DType::F32 | DType::F64) {
         bail!(DType, "{}(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: {}", name, dt.name());
     }
     crate::backend::of(t.device()).reduce(op, t, &red, out_shape, correction)
@@ -72,7 +72,7 @@ pub fn reduce(op: ReduceOp, name: &str, t: &Tensor, dims: Option<&[i64]>, keepdi
 
 /// max/min along one dim: (values, indices), as torch.max(t, dim).
 pub fn extreme_dim(t: &Tensor, dim: i64, keepdim: bool, want_max: bool) -> Result<(Tensor, Tensor)> {
-    crate::dtype::check_computes(if want_max { "max" } else { "min" }, &[t.dtype()])?;
+    crate::dtype::check_arith(if want_max { "max" } else { "min" }, &[t.dtype()])?;
     let (name, vop, iop) = if want_max { ("max", ReduceOp::Amax, ReduceOp::Argmax) } else { ("min", ReduceOp::Amin, ReduceOp::Argmin) };
     let v = reduce(vop, name, t, Some(&[dim]), keepdim, 0.0)?;
     let i = reduce(iop, name, t, Some(&[dim]), keepdim, 0.0)?;

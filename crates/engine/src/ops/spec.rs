@@ -45,8 +45,8 @@ impl DTypeRule {
     /// The dtype classes the CPU backend accepts.
     pub fn cpu_dtypes(self) -> &'static [&'static str] {
         match self {
-            DTypeRule::FloatOnly => &["float32"],
-            _ => &["float32", "int32", "bool"],
+            DTypeRule::FloatOnly => &["float32", "float64"],
+            _ => &["float32", "int32", "bool", "int64", "float64"],
         }
     }
 }
@@ -165,7 +165,9 @@ pub fn manifest_json(rows: &[Row], wgsl_helpers: &str) -> String {
 /// Unary rows:
 /// `Variant "name" Rule { cpu: |x| .., [int: |x: i32| ..,] wgsl: "..", [grad: |x, y, g| .., wgsl_grad: "..",]
 ///  tol: Class, domain: "kind", grad_domain: "kind", onnx: Some("Op") | None, api: Api::.. }`
-/// `int` is the int32 function of a KeepsInt op; `grad` is absent where the op has no derivative.
+/// `int` is the integer function of a KeepsInt op; `grad` is absent where the op has no derivative.
+/// `cpu` and `int` are written without types: each is pasted into a float32 and a float64 loop
+/// (`int`: int32 and int64), so constants are literals and helpers generic over `m::Float`.
 macro_rules! unary_ops {
     ($( $V:ident $name:literal $dt:ident {
         cpu: $cpu:expr,
@@ -189,8 +191,19 @@ macro_rules! unary_ops {
             match op { $( UnaryOp::$V => crate::backend::cpu::elementwise::map_f32(t, $cpu), )* }
         }
 
+        /// The same rows' functions in float64 (each row's `cpu` is written type-generic).
+        pub(crate) fn cpu_f64(op: UnaryOp, t: &Tensor) -> Result<Tensor> {
+            match op { $( UnaryOp::$V => crate::backend::cpu::elementwise::map_wide::<f64, f64>(t, $cpu), )* }
+        }
+
         /// The int32 function of a KeepsInt op (for the CPU backend's int loop).
         pub(crate) fn cpu_i32(op: UnaryOp) -> fn(i32) -> i32 {
+            #[allow(unreachable_patterns)]
+            match op { $( $( UnaryOp::$V => $int, )? )* _ => |x| x }
+        }
+
+        /// The int64 function of a KeepsInt op (the same `int` rows).
+        pub(crate) fn cpu_i64(op: UnaryOp) -> fn(i64) -> i64 {
             #[allow(unreachable_patterns)]
             match op { $( $( UnaryOp::$V => $int, )? )* _ => |x| x }
         }
@@ -226,8 +239,9 @@ macro_rules! unary_ops {
 /// `Variant "name" Rule { [cpu: |a, b| ..,] [int: |a: i32, b: i32| ..,] [cmp: |a, b| .. as u8,] wgsl: "..",
 ///  [grad: (|c, g| .., |c, g| ..), wgsl_grad: ("..", ".."),] tol: .., domain: ("kind", "kind"),
 ///  grad_domain: ("kind", "kind"), onnx: .., api: .. }`
-/// `cpu` is the float32 function, `int` the int32 one (Promote ops), `cmp` the bool-valued one of a
-/// Compare op (pasted once per input dtype). `grad` gives d/da and d/db as tensor expressions of the
+/// `cpu` is the float function (pasted into float32 and float64 loops), `int` the integer one
+/// (int32 and int64; Promote ops), `cmp` the bool-valued one of a Compare op (pasted once per
+/// input dtype). `grad` gives d/da and d/db as tensor expressions of the
 /// saved inputs (`c.a()?`, `c.b()?`, `c.y()?`) and the incoming gradient g; absent: no derivative.
 macro_rules! binary_ops {
     ($( $V:ident $name:literal $dt:ident {
@@ -251,7 +265,7 @@ macro_rules! binary_ops {
         /// a comparison over T, the float32 function, the int32 function.
         pub(crate) fn cpu_cmp<T: Elem>(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
             #[allow(unreachable_patterns)]
-            match op { $( $( BinaryOp::$V => crate::backend::cpu::elementwise::zip::<T, u8>(a, b, $cmp), )? )* _ => unreachable!() }
+            match op { $( $( BinaryOp::$V => crate::backend::cpu::elementwise::zip_cmp::<T>(a, b, $cmp), )? )* _ => unreachable!() }
         }
 
         pub(crate) fn cpu_f32(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
@@ -259,9 +273,19 @@ macro_rules! binary_ops {
             match op { $( $( BinaryOp::$V => crate::backend::cpu::elementwise::zip::<f32, f32>(a, b, $cpu), )? )* _ => unreachable!() }
         }
 
+        pub(crate) fn cpu_f64(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+            #[allow(unreachable_patterns)]
+            match op { $( $( BinaryOp::$V => crate::backend::cpu::elementwise::zip_wide::<f64, f64>(a, b, $cpu), )? )* _ => unreachable!() }
+        }
+
         pub(crate) fn cpu_i32(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
             #[allow(unreachable_patterns)]
             match op { $( $( BinaryOp::$V => crate::backend::cpu::elementwise::zip::<i32, i32>(a, b, $int), )? )* _ => unreachable!() }
+        }
+
+        pub(crate) fn cpu_i64(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+            #[allow(unreachable_patterns)]
+            match op { $( $( BinaryOp::$V => crate::backend::cpu::elementwise::zip_wide::<i64, i64>(a, b, $int), )? )* _ => unreachable!() }
         }
 
         /// (d/da, d/db) of op as tensor closures, None where op has no derivative.

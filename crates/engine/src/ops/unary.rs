@@ -11,10 +11,10 @@ use kd_kernels::math as m;
 
 // The unary rows (see ops/spec.rs). The order is the ABI code: append only.
 unary_ops! {
-    Neg "neg" KeepsInt { cpu: |x| -x, int: |x: i32| x.wrapping_neg(), wgsl: "-x",
+    Neg "neg" KeepsInt { cpu: |x| -x, int: |x| x.wrapping_neg(), wgsl: "-x",
         grad: |_, _, g| -g, wgsl_grad: "-g",
         tol: Elementwise, domain: "randn", grad_domain: "randn", onnx: Some("Neg"), api: Api::Generated }
-    Abs "abs" KeepsInt { cpu: |x: f32| x.abs(), int: |x: i32| x.wrapping_abs(), wgsl: "abs(x)",
+    Abs "abs" KeepsInt { cpu: |x| x.abs(), int: |x| x.wrapping_abs(), wgsl: "abs(x)",
         grad: |x, _, g| if x > 0.0 { g } else if x < 0.0 { -g } else { 0.0 }, wgsl_grad: "select(select(0.0, -g, x < 0.0), g, x > 0.0)",
         tol: Elementwise, domain: "randn", grad_domain: "nonzero", onnx: Some("Abs"), api: Api::Generated }
     Exp "exp" Float { cpu: m::exp, wgsl: "exp(x)",
@@ -41,25 +41,25 @@ unary_ops! {
     Sigmoid "sigmoid" Float { cpu: sigmoid, wgsl: "sigmoid_t(x)",
         grad: |_, y, g| g * y * (1.0 - y), wgsl_grad: "g * y * (1.0 - y)",
         tol: Transcendental, domain: "wide", grad_domain: "wide", onnx: Some("Sigmoid"), api: Api::Generated }
-    Relu "relu" KeepsInt { cpu: |x| if x > 0.0 { x } else if x.is_nan() { x } else { 0.0 }, int: |x: i32| x.max(0), wgsl: "select(select(0.0, x, isnan_t(x)), x, x > 0.0)",
+    Relu "relu" KeepsInt { cpu: |x| if x > 0.0 { x } else if x.is_nan() { x } else { 0.0 }, int: |x| x.max(0), wgsl: "select(select(0.0, x, isnan_t(x)), x, x > 0.0)",
         grad: |_, y, g| if y > 0.0 { g } else { 0.0 }, wgsl_grad: "select(0.0, g, y > 0.0)",
         tol: Elementwise, domain: "randn", grad_domain: "nonzero", onnx: Some("Relu"), api: Api::Generated }
-    Gelu "gelu" Float { cpu: |x| 0.5 * x * (1.0 + m::erf(x * core::f32::consts::FRAC_1_SQRT_2)), wgsl: "0.5 * x * (1.0 + erf_t(x * 0.70710678))",
+    Gelu "gelu" Float { cpu: |x| 0.5 * x * (1.0 + m::erf(x * 0.707_106_781_186_547_524_400_844_362_104_849_039)), wgsl: "0.5 * x * (1.0 + erf_t(x * 0.70710678))",
         grad: |x, _, g| {
             let cdf = 0.5 * (1.0 + m::erf(x * core::f32::consts::FRAC_1_SQRT_2));
             g * (cdf + x * INV_SQRT_2PI * m::exp(-0.5 * x * x))
         }, wgsl_grad: "g * (0.5 * (1.0 + erf_t(x * 0.70710678)) + x * 0.3989423 * exp(-0.5 * x * x))",
         tol: Transcendental, domain: "wide", grad_domain: "wide", onnx: Some("Gelu"), api: Api::Via("gelu") }
-    GeluTanh "gelu_tanh" Float { cpu: |x| 0.5 * x * (1.0 + m::tanh(GELU_K * (x + 0.044715 * x * x * x))), wgsl: "0.5 * x * (1.0 + tanh_t(0.7978846 * (x + 0.044715 * x * x * x)))",
+    GeluTanh "gelu_tanh" Float { cpu: |x| 0.5 * x * (1.0 + m::tanh(gelu_k(x) * (x + 0.044715 * x * x * x))), wgsl: "0.5 * x * (1.0 + tanh_t(0.7978846 * (x + 0.044715 * x * x * x)))",
         grad: |x, _, g| {
-            let t = m::tanh(GELU_K * (x + 0.044715 * x * x * x));
-            g * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * GELU_K * (1.0 + 3.0 * 0.044715 * x * x))
+            let t = m::tanh(gelu_k(x) * (x + 0.044715 * x * x * x));
+            g * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * gelu_k(x) * (1.0 + 3.0 * 0.044715 * x * x))
         }, wgsl_grad: "g * (0.5 * (1.0 + tanh_t(0.7978846 * (x + 0.044715 * x * x * x))) + 0.5 * x * (1.0 - pow(tanh_t(0.7978846 * (x + 0.044715 * x * x * x)), 2.0)) * 0.7978846 * (1.0 + 0.134145 * x * x))",
         tol: Transcendental, domain: "wide", grad_domain: "wide", onnx: None, api: Api::Via("gelu") }
     Silu "silu" Float { cpu: |x| x * sigmoid(x), wgsl: "x * sigmoid_t(x)",
         grad: |x, _, g| { let s = sigmoid(x); g * s * (1.0 + x * (1.0 - s)) }, wgsl_grad: "g * sigmoid_t(x) * (1.0 + x * (1.0 - sigmoid_t(x)))",
         tol: Transcendental, domain: "wide", grad_domain: "wide", onnx: None, api: Api::Generated }
-    Sign "sign" KeepsInt { cpu: |x: f32| if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { x * 0.0 }, int: |x: i32| x.signum(), wgsl: "sign(x)",
+    Sign "sign" KeepsInt { cpu: |x| if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { x * 0.0 }, int: |x| x.signum(), wgsl: "sign(x)",
         grad: |_, _, _| 0.0, wgsl_grad: "0.0",
         tol: Elementwise, domain: "randn", grad_domain: "nonzero", onnx: Some("Sign"), api: Api::Generated }
     Floor "floor" KeepsInt { cpu: m::floor, int: |x| x, wgsl: "floor(x)",
@@ -74,7 +74,7 @@ unary_ops! {
     Trunc "trunc" KeepsInt { cpu: m::trunc, int: |x| x, wgsl: "trunc(x)",
         grad: |_, _, _| 0.0, wgsl_grad: "0.0",
         tol: Elementwise, domain: "wide", grad_domain: "frac", onnx: None, api: Api::Generated }
-    Square "square" KeepsInt { cpu: |x| x * x, int: |x: i32| x.wrapping_mul(x), wgsl: "x * x",
+    Square "square" KeepsInt { cpu: |x| x * x, int: |x| x.wrapping_mul(x), wgsl: "x * x",
         grad: |x, _, g| 2.0 * x * g, wgsl_grad: "2.0 * x * g",
         tol: Elementwise, domain: "randn", grad_domain: "randn", onnx: None, api: Api::Generated }
     Reciprocal "reciprocal" Float { cpu: |x| 1.0 / x, wgsl: "1.0 / x",
@@ -93,13 +93,13 @@ unary_ops! {
     Softplus "softplus" Float { cpu: |x| if x > 20.0 { x } else { m::ln_1p(m::exp(x)) }, wgsl: "select(log1p_t(exp(x)), x, x > 20.0)",
         grad: |x, _, g| if x > 20.0 { g } else { g * sigmoid(x) }, wgsl_grad: "select(g * sigmoid_t(x), g, x > 20.0)",
         tol: Transcendental, domain: "wide", grad_domain: "wide", onnx: Some("Softplus"), api: Api::Generated }
-    Log2 "log2" Float { cpu: |x| m::ln(x) * core::f32::consts::LOG2_E, wgsl: "log_t(x) * 1.442695",
+    Log2 "log2" Float { cpu: |x| m::ln(x) * 1.442_695_040_888_963_407_359_924_681_001_892_137, wgsl: "log_t(x) * 1.442695",
         grad: |x, _, g| g / (x * LN_2), wgsl_grad: "g / (x * 0.6931472)",
         tol: Transcendental, domain: "pos", grad_domain: "pos", onnx: None, api: Api::Generated }
     Exp2 "exp2" Float { cpu: |x| m::pow(2.0, x), wgsl: "exp2(x)",
         grad: |_, y, g| g * y * LN_2, wgsl_grad: "g * y * 0.6931472",
         tol: Transcendental, domain: "wide", grad_domain: "randn", onnx: None, api: Api::Generated }
-    LogicalNot "logical_not" Float { cpu: |x| (x == 0.0) as u8 as f32, wgsl: "select(0.0, 1.0, !truthy_t(x))",
+    LogicalNot "logical_not" Float { cpu: |x| if x == 0.0 { 1.0 } else { 0.0 }, wgsl: "select(0.0, 1.0, !truthy_t(x))",
         tol: Exact, domain: "randn", grad_domain: "randn", onnx: Some("Not"), api: Api::Generated }
     Tan "tan" Float { cpu: |x| m::sin(x) / m::cos(x), wgsl: "sin_t(x) / cos_t(x)",
         grad: |_, y, g| g * (1.0 + y * y), wgsl_grad: "g * (1.0 + y * y)",
@@ -134,17 +134,25 @@ fn cos_t(x: f32) -> f32 { return sincos_t(x, true); }
 ";
 
 const INV_SQRT_2PI: f32 = 0.398_942_3;
-const GELU_K: f32 = 0.797_884_6;
+
+/// sqrt(2/pi) in x's type, for gelu's tanh form: float32 keeps its historical constant, float64
+/// has torch's M_SQRT2 * M_2_SQRTPI * 0.5.
+trait GeluK { const K: Self; }
+impl GeluK for f32 { const K: f32 = 0.797_884_6; }
+impl GeluK for f64 { const K: f64 = core::f64::consts::SQRT_2 * core::f64::consts::FRAC_2_SQRT_PI * 0.5; }
+#[inline]
+fn gelu_k<F: GeluK>(_: F) -> F { F::K }
 
 #[inline]
-pub fn sigmoid(x: f32) -> f32 {
+pub fn sigmoid<F: m::Float>(x: F) -> F {
     // Split by sign so exp never overflows to inf/inf.
-    if x >= 0.0 { 1.0 / (1.0 + m::exp(-x)) } else { let e = m::exp(x); e / (1.0 + e) }
+    let one = F::of(1.0);
+    if x >= F::of(0.0) { one / (one + m::exp(-x)) } else { let e = m::exp(x); e / (one + e) }
 }
 
 /// op(t), the CPU or device loop picked by the backend; bool negation refused as torch does.
 pub fn unary(op: UnaryOp, _name: &str, keeps_int: bool, t: &Tensor) -> Result<Tensor> {
-    crate::dtype::check_computes(if _name.is_empty() { "unary op" } else { _name }, &[t.dtype()])?;
+    crate::dtype::check_arith(if _name.is_empty() { "unary op" } else { _name }, &[t.dtype()])?;
     if t.dtype() == DType::Bool && op == UnaryOp::Neg {
         bail!(DType, "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
     }

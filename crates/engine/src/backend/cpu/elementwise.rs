@@ -13,18 +13,39 @@ use crate::storage::{alloc_vec, try_with_capacity};
 use crate::tensor::Tensor;
 use kd_kernels::math as m;
 
+/// Whether T's loops are kept plain (one strided loop, no contiguous or broadcast fast paths):
+/// int64 and float64 are for exchange and checking, so their ~60 op loops stay small in the wasm.
+#[inline]
+fn plain<T: Elem>() -> bool { matches!(T::DTYPE, DType::I64 | DType::F64) }
+
 pub fn map<S: Elem, D: Elem>(t: &Tensor, f: impl Fn(S) -> D) -> Result<Tensor> {
     let mut out = try_with_capacity::<D>(t.numel())?;
     let b = t.storage.buf.borrow();
     let src = S::try_slice(&b)?;
     for_each_row(&t.shape, [&t.strides], [t.offset], |o, len, st| {
-        if st[0] == 1 {
+        if st[0] == 1 && !plain::<S>() {
             out.extend(src[o[0]..o[0] + len].iter().map(|&x| f(x)));
         } else {
             out.extend((0..len).map(|i| f(src[o[0] + i * st[0]])));
         }
     });
     Ok(Tensor::from_vec(out, t.shape.clone()))
+}
+
+/// `map` for the int64 and float64 ops: one loop per dtype pair, each op's function called
+/// through a pointer, so ~40 wide ops add their functions to the wasm and not ~40 loops.
+pub fn map_wide<S: Elem, D: Elem>(t: &Tensor, f: impl Fn(S) -> D) -> Result<Tensor> { map_dyn::<S, D>(t, &f) }
+#[inline(never)]
+fn map_dyn<S: Elem, D: Elem>(t: &Tensor, f: &dyn Fn(S) -> D) -> Result<Tensor> { map(t, f) }
+
+/// `zip` for the int64 and float64 ops (as `map_wide`).
+pub fn zip_wide<T: Elem, U: Elem>(a: &Tensor, b: &Tensor, f: impl Fn(T, T) -> U) -> Result<Tensor> { zip_dyn::<T, U>(a, b, &f) }
+#[inline(never)]
+fn zip_dyn<T: Elem, U: Elem>(a: &Tensor, b: &Tensor, f: &dyn Fn(T, T) -> U) -> Result<Tensor> { zip(a, b, f) }
+
+/// A comparison's loop: `zip`, or `zip_wide` for int64 and float64.
+pub fn zip_cmp<T: Elem>(a: &Tensor, b: &Tensor, f: impl Fn(T, T) -> u8) -> Result<Tensor> {
+    if plain::<T>() { zip_wide(a, b, f) } else { zip(a, b, f) }
 }
 
 /// Applies `f` to every element of a tensor (any dtype, computed in f32) into a new
@@ -63,6 +84,10 @@ pub fn zip<T: Elem, U: Elem>(a: &Tensor, b: &Tensor, f: impl Fn(T, T) -> U) -> R
         let (xa, xb) = (T::try_slice(&ba)?, T::try_slice(&bb)?);
         for_each_row(&shape, [&sa, &sb, &so], [a.offset, b.offset, 0], |o, len, st| {
             let dst = &mut out[o[2]..o[2] + len];
+            if plain::<T>() {
+                for (i, d) in dst.iter_mut().enumerate() { *d = f(xa[o[0] + i * st[0]], xb[o[1] + i * st[1]]); }
+                return;
+            }
             match (st[0], st[1]) {
                 (1, 1) => {
                     for ((d, &x), &y) in dst.iter_mut().zip(&xa[o[0]..o[0] + len]).zip(&xb[o[1]..o[1] + len]) { *d = f(x, y); }
@@ -87,6 +112,8 @@ pub fn zip<T: Elem, U: Elem>(a: &Tensor, b: &Tensor, f: impl Fn(T, T) -> U) -> R
 pub fn unary(op: UnaryOp, t: &Tensor, keeps_int: bool) -> Result<Tensor> {
     match t.dtype() {
         DType::Bool if op == UnaryOp::LogicalNot => map::<u8, u8>(t, |x| (x == 0) as u8),
+        DType::F64 if op == UnaryOp::LogicalNot => map::<f64, u8>(t, |x| (x == 0.0) as u8),
+        DType::I64 if op == UnaryOp::LogicalNot => map::<i64, u8>(t, |x| (x == 0) as u8),
         _ if op == UnaryOp::LogicalNot => {
             let f = cast(t, DType::F32)?;
             map::<f32, u8>(&f, |x| (x == 0.0) as u8)
@@ -95,8 +122,11 @@ pub fn unary(op: UnaryOp, t: &Tensor, keeps_int: bool) -> Result<Tensor> {
             let i = cast(t, DType::I32)?;
             map::<i32, i32>(&i, crate::ops::unary::cpu_i32(op))
         }
-        DType::F32 | DType::I32 | DType::Bool => crate::ops::unary::cpu_f32(op, t),
-        other => { crate::dtype::check_computes("unary op", &[other])?; unreachable!() }
+        DType::I64 if keeps_int => map::<i64, i64>(t, crate::ops::unary::cpu_i64(op)),
+        DType::F64 => crate::ops::unary::cpu_f64(op, t),
+        // int64 into a float function computes in float32 (torch's default dtype), as int32 does
+        DType::F32 | DType::I32 | DType::Bool | DType::I64 => crate::ops::unary::cpu_f32(op, t),
+        other => { crate::dtype::check_arith("unary op", &[other])?; unreachable!() }
     }
 }
 
@@ -141,20 +171,27 @@ pub fn leaky_relu_grad(x: &Tensor, g: &Tensor, slope: f32) -> Result<Tensor> {
 
 /// a op b, both already of the op's compute dtype (the promoted dtype for comparisons).
 pub fn binary(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    use crate::ops::binary::{cpu_cmp, cpu_f32, cpu_i32};
+    use crate::ops::binary::{cpu_cmp, cpu_f32, cpu_f64, cpu_i32, cpu_i64};
     if crate::ops::binary::rule(op) == DTypeRule::Compare {
         return match a.dtype() {
             DType::F32 => cpu_cmp::<f32>(op, a, b),
             DType::I32 => cpu_cmp::<i32>(op, a, b),
             DType::Bool => cpu_cmp::<u8>(op, a, b),
-            other => { crate::dtype::check_computes("comparison", &[other])?; unreachable!() }
+            DType::F64 => cpu_cmp::<f64>(op, a, b),
+            DType::I64 => cpu_cmp::<i64>(op, a, b),
+            other => { crate::dtype::check_arith("comparison", &[other])?; unreachable!() }
         };
     }
     if a.dtype() == DType::F32 { return cpu_f32(op, a, b); }
-    if matches!(op, BinaryOp::Remainder | BinaryOp::FloorDivide) && with_contiguous::<i32, _>(b, |s| s.contains(&0))? {
+    if a.dtype() == DType::F64 { return cpu_f64(op, a, b); }
+    let by_zero = || match b.dtype() {
+        DType::I64 => with_contiguous::<i64, _>(b, |s| s.contains(&0)),
+        _ => with_contiguous::<i32, _>(b, |s| s.contains(&0)),
+    };
+    if matches!(op, BinaryOp::Remainder | BinaryOp::FloorDivide) && by_zero()? {
         crate::error::bail!(Value, "ZeroDivisionError: integer {} by zero", crate::ops::binary::BINARY[op as usize].0);
     }
-    cpu_i32(op, a, b)
+    if a.dtype() == DType::I64 { cpu_i64(op, a, b) } else { cpu_i32(op, a, b) }
 }
 
 /// The elementwise term of a binary op's derivative that is no composition of other ops

@@ -26,15 +26,17 @@ pub fn cat(ts: &[Tensor], d: usize, shape: Vec<usize>, dtype: DType) -> Result<T
 }
 
 /// Index values as usize after PyTorch's bounds check against t's size along d (negative
-/// indices wrap). The index is int32 (the op checked its dtype).
+/// indices count from the end). The index is int32 or int64 (the op checked its dtype); int64
+/// values are checked as int64, so one beyond int32 is an IndexError naming it, never wrapped.
 fn checked_indices(t: &Tensor, d: usize, index: &Tensor) -> Result<Vec<usize>> {
     let size = if t.ndim() == 0 { 1 } else { t.shape[d] };
     let n = size as i64;
-    to_vec::<i32>(index)?.iter().map(|&i| {
-        let i = i as i64;
+    let check = |i: i64| {
         if i < -n || i >= n { crate::error::bail!(Index, "index {} is out of bounds for dimension {} with size {}", i, d, size); }
         Ok(if i < 0 { i + n } else { i } as usize)
-    }).collect()
+    };
+    if index.dtype() == DType::I64 { return to_vec::<i64>(index)?.into_iter().map(check).collect(); }
+    to_vec::<i32>(index)?.iter().map(|&i| check(i as i64)).collect()
 }
 
 fn index_select_typed<T: Elem>(t: &Tensor, d: usize, idx: &[usize]) -> Result<Tensor> {

@@ -1,10 +1,11 @@
 //! The CPU backend: today's loops, on host slices. Each kernel reads its inputs as slices and
 //! writes a fresh output vector (or disjoint output slices), so a `parallel_for` over output
-//! ranges can later be dropped into a kernel without touching `ops/`.
+//! ranges can later be dropped into a kernel without touching `ops/`. The arithmetic families
+//! (unary, binary, reductions, matmul) also take int64 and float64 (`DType::arith`).
 use alloc::vec::Vec;
 
 use super::{Backend, ConvGeom, PoolGeom};
-use crate::dtype::{check_computes, DType};
+use crate::dtype::{check_arith, check_computes, DType};
 use crate::error::Result;
 use crate::ops::binary::BinaryOp;
 use crate::ops::optim::{Adagrad, Adam, RmsProp, Sgd};
@@ -40,23 +41,23 @@ impl Backend for Cpu {
     fn arange(&self, start: f64, step: f64, n: usize, dtype: DType) -> Result<Tensor> { creation::arange(start, step, n, dtype) }
     fn linspace(&self, start: f64, end: f64, n: usize) -> Result<Tensor> { check_computes("linspace", &[])?; creation::linspace(start, end, n) }
     fn eye(&self, n: usize, m: usize, dtype: DType) -> Result<Tensor> { creation::eye(n, m, dtype) }
-    fn unary(&self, op: UnaryOp, t: &Tensor, keeps_int: bool) -> Result<Tensor> { check_computes("unary", &[t.dtype()])?; elementwise::unary(op, t, keeps_int) }
+    fn unary(&self, op: UnaryOp, t: &Tensor, keeps_int: bool) -> Result<Tensor> { check_arith("unary", &[t.dtype()])?; elementwise::unary(op, t, keeps_int) }
     fn unary_grad(&self, op: UnaryOp, x: &Tensor, y: &Tensor, g: &Tensor) -> Result<Option<Tensor>> { check_computes("unary_grad", &[x.dtype(), y.dtype(), g.dtype()])?; elementwise::unary_grad(op, x, y, g) }
     fn clamp(&self, t: &Tensor, lo: Option<f64>, hi: Option<f64>) -> Result<Tensor> { check_computes("clamp", &[t.dtype()])?; elementwise::clamp(t, lo, hi) }
     fn clamp_grad(&self, x: &Tensor, g: &Tensor, lo: f32, hi: f32) -> Result<Tensor> { check_computes("clamp_grad", &[x.dtype(), g.dtype()])?; elementwise::clamp_grad(x, g, lo, hi) }
     fn leaky_relu(&self, t: &Tensor, slope: f32) -> Result<Tensor> { check_computes("leaky_relu", &[t.dtype()])?; elementwise::leaky_relu(t, slope) }
     fn leaky_relu_grad(&self, x: &Tensor, g: &Tensor, slope: f32) -> Result<Tensor> { check_computes("leaky_relu_grad", &[x.dtype(), g.dtype()])?; elementwise::leaky_relu_grad(x, g, slope) }
-    fn binary(&self, op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> { check_computes("binary", &[a.dtype(), b.dtype()])?; elementwise::binary(op, a, b) }
+    fn binary(&self, op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> { check_arith("binary", &[a.dtype(), b.dtype()])?; elementwise::binary(op, a, b) }
     fn binary_grad_term(&self, op: BinaryOp, side: usize, a: &Tensor, b: &Tensor, y: &Tensor) -> Result<Tensor> { check_computes("binary_grad_term", &[a.dtype(), b.dtype(), y.dtype()])?; elementwise::binary_grad_term(op, side, a, b, y) }
     fn where_(&self, c: &Tensor, a: &Tensor, b: &Tensor, shape: Vec<usize>) -> Result<Tensor> { index::where_(c, a, b, shape) }
-    fn reduce(&self, op: ReduceOp, t: &Tensor, red: &[usize], out_shape: Vec<usize>, correction: f64) -> Result<Tensor> { check_computes("reduce", &[t.dtype()])?; reduce::reduce(op, t, red, out_shape, correction) }
+    fn reduce(&self, op: ReduceOp, t: &Tensor, red: &[usize], out_shape: Vec<usize>, correction: f64) -> Result<Tensor> { check_arith("reduce", &[t.dtype()])?; reduce::reduce(op, t, red, out_shape, correction) }
     fn prod_grad(&self, x: &Tensor, red: &[usize]) -> Result<Tensor> { check_computes("prod_grad", &[x.dtype()])?; reduce::prod_grad(x, red) }
     fn softmax(&self, t: &Tensor, d: usize, log: bool) -> Result<Tensor> { check_computes("softmax", &[t.dtype()])?; reduce::softmax(t, d, log) }
     fn cat(&self, ts: &[Tensor], d: usize, shape: Vec<usize>, dtype: DType) -> Result<Tensor> { index::cat(ts, d, shape, dtype) }
     fn index_select(&self, t: &Tensor, d: usize, index: &Tensor) -> Result<Tensor> { index::index_select(t, d, index) }
     fn gather(&self, t: &Tensor, d: usize, index: &Tensor) -> Result<Tensor> { index::gather(t, d, index) }
     fn scatter_add(&self, t: &Tensor, d: usize, index: &Tensor, src: &Tensor) -> Result<Tensor> { check_computes("scatter_add", &[t.dtype(), src.dtype()])?; index::scatter_add(t, d, index, src) }
-    fn matmul(&self, a: &Tensor, b: &Tensor, batch: &[usize], out_shape: Vec<usize>) -> Result<Tensor> { check_computes("matmul", &[a.dtype(), b.dtype()])?; matmul::matmul(a, b, batch, out_shape) }
+    fn matmul(&self, a: &Tensor, b: &Tensor, batch: &[usize], out_shape: Vec<usize>) -> Result<Tensor> { check_arith("matmul", &[a.dtype(), b.dtype()])?; matmul::matmul(a, b, batch, out_shape) }
     fn conv2d(&self, x: &Tensor, w: &Tensor, b: Option<&Tensor>, g: &ConvGeom) -> Result<Tensor> { check_computes("conv2d", &[x.dtype(), w.dtype()])?; conv::conv2d(x, w, b, g) }
     fn conv2d_grad_input(&self, gy: &Tensor, w: &Tensor, g: &ConvGeom) -> Result<Tensor> { check_computes("conv2d_grad_input", &[gy.dtype(), w.dtype()])?; conv::grad_input(gy, w, g) }
     fn conv2d_grad_weight(&self, x: &Tensor, gy: &Tensor, g: &ConvGeom) -> Result<Tensor> { check_computes("conv2d_grad_weight", &[x.dtype(), gy.dtype()])?; conv::grad_weight(x, gy, g) }

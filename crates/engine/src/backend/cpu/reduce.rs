@@ -11,8 +11,20 @@ use crate::storage::try_with_capacity;
 use crate::tensor::Tensor;
 use kd_kernels::math as m;
 
-/// Calls `f(run)` for each output element's contiguous run of reduced values.
+/// Calls `f(run)` for each output element's contiguous run of reduced values. int64 and float64
+/// reductions share one loop per dtype pair (their `f` called through a pointer), to keep the
+/// wasm small.
 fn runs<T: Elem, U: Elem>(t: &Tensor, red: &[usize], out_shape: Vec<usize>, mut f: impl FnMut(&[T]) -> U) -> Result<Tensor> {
+    if matches!(T::DTYPE, DType::I64 | DType::F64) { return runs_dyn::<T, U>(t, red, out_shape, &mut f); }
+    runs_loop(t, red, out_shape, f)
+}
+
+#[inline(never)]
+fn runs_dyn<T: Elem, U: Elem>(t: &Tensor, red: &[usize], out_shape: Vec<usize>, f: &mut dyn FnMut(&[T]) -> U) -> Result<Tensor> {
+    runs_loop(t, red, out_shape, f)
+}
+
+fn runs_loop<T: Elem, U: Elem>(t: &Tensor, red: &[usize], out_shape: Vec<usize>, mut f: impl FnMut(&[T]) -> U) -> Result<Tensor> {
     let kept: Vec<usize> = (0..t.ndim()).filter(|i| !red.contains(i)).collect();
     let perm: Vec<i64> = kept.iter().chain(red.iter()).map(|&d| d as i64).collect();
     let p = t.permute(&perm)?;
@@ -62,10 +74,38 @@ fn generic<T: Elem>(op: ReduceOp, t: &Tensor, red: &[usize], out_shape: Vec<usiz
     }
 }
 
+/// The float64 reductions: sums and products accumulate in f64 as float32's do; var/std
+/// two-pass in f64.
+fn reduce_f64(op: ReduceOp, t: &Tensor, red: &[usize], out_shape: Vec<usize>, correction: f64) -> Result<Tensor> {
+    use ReduceOp::*;
+    let var = move |s: &[f64]| {
+        let n = s.len() as f64;
+        let mean = s.iter().sum::<f64>() / n;
+        s.iter().map(|&x| (x - mean) * (x - mean)).sum::<f64>() / (n - correction).max(0.0)
+    };
+    match op {
+        Sum => runs::<f64, f64>(t, red, out_shape, |s| s.iter().sum()),
+        Prod => runs::<f64, f64>(t, red, out_shape, |s| s.iter().product()),
+        Mean => runs::<f64, f64>(t, red, out_shape, |s| s.iter().sum::<f64>() / s.len() as f64),
+        Var => runs::<f64, f64>(t, red, out_shape, var),
+        Std => runs::<f64, f64>(t, red, out_shape, move |s| m::sqrt(var(s))),
+        Logsumexp => runs::<f64, f64>(t, red, out_shape, |s| {
+            let mx = s.iter().fold(f64::NEG_INFINITY, |a, &x| if x > a { x } else { a });
+            if !mx.is_finite() { return if s.iter().any(|x| x.is_nan()) { f64::NAN } else { mx }; }
+            mx + m::ln(s.iter().map(|&x| m::exp(x - mx)).sum::<f64>())
+        }),
+        _ => generic::<f64>(op, t, red, out_shape),
+    }
+}
+
 pub fn reduce(op: ReduceOp, t: &Tensor, red: &[usize], out_shape: Vec<usize>, correction: f64) -> Result<Tensor> {
     use ReduceOp::*;
     let dt = t.dtype();
+    if dt == DType::F64 { return reduce_f64(op, t, red, out_shape, correction); }
     match op {
+        // int64 sums and products in int64 (wrapping, as torch's)
+        Sum if dt == DType::I64 => runs::<i64, i64>(t, red, out_shape, |s| s.iter().fold(0i64, |a, &x| a.wrapping_add(x))),
+        Prod if dt == DType::I64 => runs::<i64, i64>(t, red, out_shape, |s| s.iter().fold(1i64, |a, &x| a.wrapping_mul(x))),
         Sum | Prod if dt != DType::F32 => {
             let i = super::memory::cast(t, DType::I32)?;
             if op == Sum { runs::<i32, i32>(&i, red, out_shape, |s| s.iter().fold(0i32, |a, &x| a.wrapping_add(x))) }
@@ -86,7 +126,8 @@ pub fn reduce(op: ReduceOp, t: &Tensor, red: &[usize], out_shape: Vec<usize>, co
             DType::F32 => generic::<f32>(op, t, red, out_shape),
             DType::I32 => generic::<i32>(op, t, red, out_shape),
             DType::Bool => generic::<u8>(op, t, red, out_shape),
-            other => { crate::dtype::check_computes("reduction", &[other])?; unreachable!() }
+            DType::I64 => generic::<i64>(op, t, red, out_shape),
+            other => { crate::dtype::check_arith("reduction", &[other])?; unreachable!() }
         },
     }
 }
