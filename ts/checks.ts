@@ -35,10 +35,33 @@ export function defersChecks(t: Tensor): boolean {
   return forced || t.device !== "cpu";
 }
 
+/** Queued checks past which the oldest are read in the background (a loop that never reads). */
+const DRAIN_AT = 16;
+/** A check that failed in a background read: thrown by the next read, sync or awaited. */
+let failed: Error | null = null;
+
 /** Queues a check (its probes are kept out of any tidy scope until it is read). */
 export function deferCheck(probes: Tensor[], judge: Pending["judge"]): void {
   for (const p of probes) keep(p);
   pending.push({ probes, judge });
+  // A training loop may read nothing for many steps: read the queued probes now, without
+  // waiting for them, so they do not pile up; a failure waits for the next read.
+  if (pending.length >= DRAIN_AT) {
+    const taken = pending.splice(0);
+    Promise.all(taken.map((c) => Promise.all(c.probes.map((p) => p.data()))))
+      .then((values) => settle(taken, values))
+      .catch((e) => {
+        for (const c of taken) for (const p of c.probes) if (!p.isDisposed) p.dispose();
+        failed ??= e as Error;
+      });
+  }
+}
+
+/** Throws (once) a check that failed in a background read. */
+function rethrow(): void {
+  const e = failed;
+  failed = null;
+  if (e) throw e;
 }
 
 /**
@@ -66,6 +89,7 @@ function settle(taken: Pending[], values: AnyTypedArray[][]): void {
 
 /** Reads every queued probe (asynchronously) and throws the first failure. */
 export async function flushChecks(): Promise<void> {
+  rethrow();
   if (pending.length === 0) return;
   const taken = pending.splice(0);
   let values: AnyTypedArray[][];
@@ -80,6 +104,7 @@ export async function flushChecks(): Promise<void> {
 
 /** The same for a synchronous (CPU) read: the checks whose probes are on the CPU; others wait. */
 export function flushChecksSync(): void {
+  rethrow();
   if (pending.length === 0) return;
   const taken: Pending[] = [];
   for (let i = 0; i < pending.length; ) {

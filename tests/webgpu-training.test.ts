@@ -1,0 +1,67 @@
+// Training on WebGPU (Node, Dawn on SwiftShader): the same seeded TinyVGG trained on "webgpu" and
+// on the CPU follows the same loss curve step for step, and a plain training loop that disposes
+// nothing keeps GPU memory flat (the step scope frees the GPU buffers like the CPU's).
+import { existsSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import * as kd from "../ts/index.js";
+
+const SWIFTSHADER = "/usr/lib/chromium/vk_swiftshader_icd.json";
+if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER)) process.env.VK_ICD_FILENAMES = SWIFTSHADER;
+await kd.ready();
+await kd.webgpu.init();
+
+/** Seeded TinyVGG trained `steps` SGD steps on fixed random batches: the losses, read at the end. */
+async function train(device: kd.Device, steps: number): Promise<number[]> {
+  kd.manualSeed(7);
+  const model = new kd.models.TinyVGG(1, 8, 10).to(device);
+  const opt = new kd.optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
+  const lossFn = new kd.nn.CrossEntropyLoss();
+  const xs = kd.randn([8, 1, 28, 28], { device });
+  const ys = kd.randint(0, 10, [8]).to(device);
+  const losses: kd.Tensor[] = [];
+  for (let s = 0; s < steps; s++) {
+    opt.zeroGrad();
+    const loss = lossFn.forward(model.forward(xs), ys);
+    loss.backward();
+    opt.step();
+    losses.push(kd.keep(loss.detach()));
+  }
+  return Promise.all(losses.map((l) => l.itemAsync()));
+}
+
+describe("training on webgpu", () => {
+  it("TinyVGG: the same seed gives the CPU's loss curve (12 SGD steps with momentum)", async () => {
+    const cpu = await train("cpu", 12);
+    const gpu = await train("webgpu", 12);
+    console.log(`TinyVGG losses, cpu: ${cpu.map((l) => l.toFixed(5)).join(" ")}\n               webgpu: ${gpu.map((l) => l.toFixed(5)).join(" ")}`);
+    expect(cpu[11]).toBeLessThan(cpu[0] * 0.85); // it learns
+    for (let s = 0; s < 12; s++) expect(Math.abs(gpu[s] - cpu[s]), `step ${s}`).toBeLessThanOrEqual(1e-3 * Math.abs(cpu[s]) + 1e-5);
+  }, 240_000);
+
+  it("a no-dispose MLP loop keeps GPU buffers and bytes flat from step 50 to step 500", async () => {
+    kd.manualSeed(1);
+    const model = new kd.nn.Sequential(new kd.nn.Linear(16, 32), new kd.nn.ReLU(), new kd.nn.Linear(32, 4)).to("webgpu");
+    const opt = new kd.optim.Adam(model.parameters(), { lr: 1e-3 });
+    const lossFn = new kd.nn.CrossEntropyLoss();
+    const x = kd.randn([32, 16], { device: "webgpu" });
+    const y = kd.randint(0, 4, [32]).to("webgpu");
+    let at50: kd.GpuMemory | undefined;
+    for (let s = 1; s <= 500; s++) {
+      opt.zeroGrad();
+      lossFn.forward(model.forward(x), y).backward();
+      opt.step();
+      if (s % 50 === 0) {
+        await kd.webgpu.sync();
+        await new Promise((r) => setTimeout(r, 20)); // the background reads of queued checks land
+      }
+      if (s === 50) at50 = kd.webgpu.memory();
+    }
+    const at500 = kd.webgpu.memory();
+    console.log("webgpu memory at step 50 and 500:", at50, at500);
+    // live buffers: the model, its optimizer state and the step scope's last steps, plus at most
+    // 16 queued target-range checks (2 small probes each, read in the background: ts/checks.ts)
+    expect(Math.abs(at500.buffers - at50!.buffers)).toBeLessThanOrEqual(2 * 16);
+    const total = (m: kd.GpuMemory) => m.bytesInUse + m.bytesPooled;
+    expect(Math.abs(total(at500) - total(at50!))).toBeLessThanOrEqual(0.05 * total(at50!));
+  }, 240_000);
+});
