@@ -91,7 +91,7 @@ pub fn adam(param: &Tensor, grad: &Tensor, exp_avg: &Tensor, exp_avg_sq: &Tensor
         Some(vm) => {
             states.push(("VMAX", vm));
             // torch.maximum: NaN propagates
-            body.push_str("  let vm = VMAX[i_VMAX];\n  let vu = select(max(vm, v), vm + v, is_nan_f32(vm) || is_nan_f32(v));\n  VMAX[i_VMAX] = vu;\n");
+            body.push_str("  let vm = VMAX[i_VMAX];\n  let vu = select(max(vm, v), vm + v, isnan_t(vm) || isnan_t(v));\n  VMAX[i_VMAX] = vu;\n");
         }
         None => body.push_str("  let vu = v;\n"),
     }

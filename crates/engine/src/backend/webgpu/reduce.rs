@@ -77,7 +77,7 @@ fn s_merge(a: S, b: S) -> S {{
   return S(n, a.mean + d * fb, a.m2 + b.m2 + d * d * f32(a.n) * fb);
 }}
 // the denominator max(r - correction, 0) is word 5
-fn s_final(s: S) -> f32 {{ if (s.n == 0u) {{ return nan_f32(); }} return {fin}; }}
+fn s_final(s: S) -> f32 {{ if (s.n == 0u) {{ return nan_t(); }} return {fin}; }}
 "
             );
             (src, DType::F32)
@@ -85,9 +85,9 @@ fn s_final(s: S) -> f32 {{ if (s.n == 0u) {{ return nan_f32(); }} return {fin}; 
         Logsumexp => {
             let src = String::from(
                 "struct S { m: f32, s: f32, nan: u32 }
-fn s_init() -> S { return S(-inf_f32(), 0.0, 0u); }
+fn s_init() -> S { return S(-inf_t(), 0.0, 0u); }
 fn s_fold(s: S, x: f32, j: u32) -> S {
-  if (is_nan_f32(x)) { return S(s.m, s.s, 1u); }
+  if (isnan_t(x)) { return S(s.m, s.s, 1u); }
   if (is_neg_inf_f32(x)) { return s; }
   if (x > s.m) { return S(x, s.s * exp(s.m - x) + 1.0, s.nan); }
   return S(s.m, s.s + exp(x - s.m), s.nan);
@@ -101,8 +101,8 @@ fn s_merge(a: S, b: S) -> S {
   return S(m, t, a.nan | b.nan);
 }
 fn s_final(s: S) -> f32 {
-  if (s.nan != 0u) { return nan_f32(); }
-  if (is_inf_f32(s.m)) { return s.m; }
+  if (s.nan != 0u) { return nan_t(); }
+  if (isinf_t(s.m)) { return s.m; }
   return s.m + log(s.s);
 }
 ",
@@ -123,7 +123,7 @@ fn s_final(s: S) -> f32 {
             };
             let out_ty = wgsl_type(out, "reduce").unwrap_or("f32");
             let (lo, hi) = match acc {
-                "f32" => ("-inf_f32()", "inf_f32()"),
+                "f32" => ("-inf_t()", "inf_t()"),
                 "i32" => ("i32(-2147483648)", "2147483647"),
                 _ => ("0u", "1u"),
             };
@@ -146,7 +146,7 @@ fn s_final(s: S) -> {out_ty} {{ return {fin}; }}
 
 /// `is_nan(v)` for values of WGSL type `ty` (the rows' NaN test; never true for integers).
 fn is_nan_fn(ty: &str) -> String {
-    if ty == "f32" { String::from("fn is_nan(v: f32) -> bool { return is_nan_f32(v); }") } else { format!("fn is_nan(v: {ty}) -> bool {{ return false; }}") }
+    if ty == "f32" { String::from("fn is_nan(v: f32) -> bool { return isnan_t(v); }") } else { format!("fn is_nan(v: {ty}) -> bool {{ return false; }}") }
 }
 
 /// How a reduction of `outer` runs of `r` elements is launched.

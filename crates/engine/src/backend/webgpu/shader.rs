@@ -11,7 +11,7 @@ use crate::error::Result;
 /// Declares `reads` (read-only storage), then `rws` (read-write storage), each as
 /// (name, element type), then the uniform `u` of `words` u32s with `w(i)` (a word), `wf(i)`
 /// (a word as f32) and `wi(i)` (a word as i32), and bit tests for
-/// float specials (`is_nan_f32`, `is_inf_f32`, `is_neg_inf_f32`); the host binds them in this order.
+/// float specials (`isnan_t`, `isinf_t`, `is_neg_inf_f32`); the host binds them in this order.
 pub fn header(reads: &[(&str, &str)], rws: &[(&str, &str)], words: usize) -> String {
     let mut s = String::new();
     for (j, (name, ty)) in reads.iter().enumerate() {
@@ -25,13 +25,9 @@ pub fn header(reads: &[(&str, &str)], rws: &[(&str, &str)], words: usize) -> Str
     s.push_str("fn w(i: u32) -> u32 { return u.m[i / 4u][i % 4u]; }\n");
     s.push_str("fn wf(i: u32) -> f32 { return bitcast<f32>(w(i)); }\n");
     s.push_str("fn wi(i: u32) -> i32 { return bitcast<i32>(w(i)); }\n");
-    // A literal infinity or NaN is a WGSL compile error: these are built at run time.
-    s.push_str("fn inf_f32() -> f32 { var b = 0x7f800000u; return bitcast<f32>(b); }\n");
-    s.push_str("fn nan_f32() -> f32 { var b = 0x7fc00000u; return bitcast<f32>(b); }\n");
-    // The compilers under WebGPU may assume no NaN or infinity in float comparisons (SwiftShader
-    // folds `x != x` to false): the tests look at the bits.
-    s.push_str("fn is_nan_f32(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }\n");
-    s.push_str("fn is_inf_f32(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u; }\n");
+    // NaN and infinity by their bits (`isnan_t`, `isinf_t`, `nan_t`, `inf_t`): the prelude the
+    // elementwise rows use, since WGSL compilers may assume finite math (SwiftShader folds `x != x`).
+    s.push_str(crate::ops::unary::WGSL_HELPERS);
     s.push_str("fn is_neg_inf_f32(x: f32) -> bool { return bitcast<u32>(x) == 0xff800000u; }\n");
     s
 }

@@ -17,19 +17,19 @@ const SERIAL_MAX: usize = 64;
 /// Uniform words: 0 rows, 1 row length n, 2 input offset.
 fn src(log: bool, serial: bool) -> String {
     let mut s = header(&[("X", "f32")], &[("Y", "f32")], 4);
-    s.push_str("fn nanmax(a: f32, b: f32) -> f32 { return select(max(a, b), a + b, is_nan_f32(a) || is_nan_f32(b)); }\n");
+    s.push_str("fn nanmax(a: f32, b: f32) -> f32 { return select(max(a, b), a + b, isnan_t(a) || isnan_t(b)); }\n");
     let out = if log { "(X[b + j] - mx) - ls" } else { "exp(X[b + j] - mx) * inv" };
     // log(0) is not -inf on every GPU (a row of -inf sums to 0; the CPU's ln gives -inf)
-    let inv = if log { "  let ls = select(log(sum), -inf_f32(), sum == 0.0);\n" } else { "  let inv = 1.0 / sum;\n" };
+    let inv = if log { "  let ls = select(log(sum), -inf_t(), sum == 0.0);\n" } else { "  let inv = 1.0 / sum;\n" };
     if serial {
         s.push_str(&thread_main(0));
         s.push_str(&format!(
             "  let n = w(1u);
   let b = w(2u) + i * n;
   let o = i * n;
-  var mx = -inf_f32();
+  var mx = -inf_t();
   for (var j = 0u; j < n; j = j + 1u) {{ mx = nanmax(mx, X[b + j]); }}
-  if (is_inf_f32(mx)) {{ mx = 0.0; }}
+  if (isinf_t(mx)) {{ mx = 0.0; }}
   var sum = 0.0;
   for (var j = 0u; j < n; j = j + 1u) {{ sum = sum + exp(X[b + j] - mx); }}
 {inv}  for (var j = 0u; j < n; j = j + 1u) {{ Y[o + j] = {out}; }}
@@ -46,7 +46,7 @@ fn main(@builtin(local_invocation_index) l: u32, @builtin(workgroup_id) wg: vec3
   let n = w(1u);
   let b = w(2u) + row * n;
   let o = row * n;
-  var m = -inf_f32();
+  var m = -inf_t();
   for (var j = l; j < n; j = j + {WG}u) {{ m = nanmax(m, X[b + j]); }}
   sh[l] = m;
   workgroupBarrier();
@@ -55,7 +55,7 @@ fn main(@builtin(local_invocation_index) l: u32, @builtin(workgroup_id) wg: vec3
     workgroupBarrier();
   }}
   var mx = sh[0];
-  if (is_inf_f32(mx)) {{ mx = 0.0; }}
+  if (isinf_t(mx)) {{ mx = 0.0; }}
   workgroupBarrier();
   var t = 0.0;
   for (var j = l; j < n; j = j + {WG}u) {{ t = t + exp(X[b + j] - mx); }}

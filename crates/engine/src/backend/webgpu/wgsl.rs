@@ -3,7 +3,6 @@
 //! 2-D workgroup grid that indexes past the 65,535-per-dimension limit.
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::fmt::Write;
 
 use super::host;
 use super::kernel::{pipeline, WG};
@@ -16,18 +15,7 @@ pub const WORDS: usize = 32;
 /// WGSL declaring read-only arrays `reads` (name, type), then read-write `rws`, then the
 /// uniform, in the host's binding order, with `w(i)` reading word i (`wf(i)` as f32).
 pub fn header(reads: &[(&str, &str)], rws: &[(&str, &str)]) -> String {
-    let mut s = String::new();
-    for (j, (name, ty)) in reads.iter().enumerate() {
-        let _ = writeln!(s, "@group(0) @binding({}) var<storage, read> {}: array<{}>;", j, name, ty);
-    }
-    for (j, (name, ty)) in rws.iter().enumerate() {
-        let _ = writeln!(s, "@group(0) @binding({}) var<storage, read_write> {}: array<{}>;", reads.len() + j, name, ty);
-    }
-    let _ = writeln!(s, "struct U {{ m: array<vec4<u32>, {}> }}", WORDS / 4);
-    let _ = writeln!(s, "@group(0) @binding({}) var<uniform> u: U;", reads.len() + rws.len());
-    s.push_str("fn w(i: u32) -> u32 { return u.m[i / 4u][i % 4u]; }\n");
-    s.push_str("fn wf(i: u32) -> f32 { return bitcast<f32>(w(i)); }\n");
-    s
+    super::shader::header(reads, rws, WORDS)
 }
 
 /// The uniform words `u` padded to `WORDS` (callers stay under it).
