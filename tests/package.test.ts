@@ -75,6 +75,15 @@ describe("the packed package", () => {
     app = path.join(dir, "app");
     execFileSync("mkdir", [app]);
     writeFileSync(path.join(app, "package.json"), JSON.stringify({ name: "my-app", private: true, type: "module" }));
+    // The offline install resolves the package's own dependencies from npm's cache, which `npm ci`
+    // fills with tarballs but not with the registry documents an install resolves: add them, at
+    // the locked versions, so the test does not depend on what this machine installed before.
+    const lock = JSON.parse(readFileSync(path.join(root, "package-lock.json"), "utf8"));
+    const own = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
+    for (const dep of Object.keys({ ...own.dependencies, ...own.optionalDependencies })) {
+      const version = lock.packages[`node_modules/${dep}`]?.version;
+      if (version) run("npm", ["cache", "add", `${dep}@${version}`]);
+    }
     const r = run("npm", ["install", "--no-audit", "--no-fund", "--offline", tarball]);
     expect(r.status, r.stderr).toBe(0);
     // Nothing to run at install, nothing to warn about.

@@ -4,8 +4,9 @@
 // naming what exists instead of silently giving CPU.
 import { DeviceError } from "./errors.js";
 import type { Device } from "./tensor.js";
-import { host, type GpuInfo, type GpuMemory } from "./gpu/host.js";
-import { initWebGpu, type WebGpuInitOptions } from "./gpu/init.js";
+import { host } from "./gpu/host.js";
+import { initWebGpu } from "./gpu/init.js";
+import type { GpuInfo, GpuMemory, WebGpuInitOptions } from "./gpu/types.js";
 
 export type { GpuInfo, GpuMemory, WebGpuInitOptions };
 

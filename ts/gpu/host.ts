@@ -17,24 +17,8 @@ const ARENA = 256 * 1024;
 /** Buffers above this are not pooled (destroyed when freed). */
 const POOL_MAX_BYTES = 64 << 20;
 
-export interface GpuInfo {
-  /** The adapter as the runtime describes it (vendor, architecture, device, description). */
-  adapter: string;
-  /** A software adapter (SwiftShader, WARP, llvmpipe): correct, but slow. */
-  software: boolean;
-  /** The limits the device was created with. */
-  maxBufferSize: number;
-  maxStorageBufferBindingSize: number;
-}
-
-export interface GpuMemory {
-  /** Bytes in buffers the engine holds. */
-  bytesInUse: number;
-  /** Bytes in freed buffers kept for reuse. */
-  bytesPooled: number;
-  /** Buffers the engine holds. */
-  buffers: number;
-}
+import type { GpuInfo, GpuMemory } from "./types.js";
+export type { GpuInfo, GpuMemory };
 
 interface Pipe {
   pipe: GPUComputePipeline;

@@ -1,14 +1,12 @@
 // Finding a GPU: navigator.gpu in pages and Workers; in Node, the optional npm `webgpu`
 // package (Dawn). The device asks for the adapter's own buffer limits (the defaults are 128 MiB).
 import { DeviceError } from "../errors.js";
-import { host, type GpuInfo } from "./host.js";
+import { host } from "./host.js";
+import type { GpuInfo, WebGpuInitOptions } from "./types.js";
 
 const isNode = typeof process !== "undefined" && !!process.versions?.node;
 
-export interface WebGpuInitOptions {
-  /** Passed to requestAdapter. */
-  powerPreference?: GPUPowerPreference;
-}
+export type { WebGpuInitOptions };
 
 /** Dawn's GPU object must outlive every device it made (a collected one takes the process down). */
 let keepAlive: GPU | undefined;
@@ -22,7 +20,7 @@ async function gpuObject(): Promise<GPU> {
     try {
       m = await import(/* @vite-ignore */ name);
     } catch (e) {
-      throw new DeviceError(`WebGPU in Node needs the optional npm package 'webgpu' (Dawn), which is not installed: ${(e as Error).message}`);
+      throw new DeviceError(`WebGPU in Node needs the npm package 'webgpu' (Dawn): npm install webgpu (${(e as Error).message})`);
     }
     Object.assign(globalThis, m.globals);
     keepAlive = m.create([]);
