@@ -192,7 +192,7 @@ pub fn grad_weight(x: &Tensor, gy: &Tensor, g: &Geom) -> Result<Tensor> {
     let part = if splits == 1 { out.clone() } else { empty(alloc::vec![splits * out.numel()], DType::F32, "conv2d")? };
     gemm::launch("conv2d_grad_weight", 2, 1, grad_weight_src, &[id(&x)?, id(&gy)?, id(&part)?], u, m, n, kc, g.a.groups * splits)?;
     if splits > 1 {
-        per_element("conv2d_grad_weight_sum", 1, 1, split_sum_src, &[id(&part)?, id(&out)?], alloc::vec![0, splits as u32], out.numel())?;
+        per_element("conv2d_grad_weight_sum", 1, split_sum_src, &[id(&part)?, id(&out)?], alloc::vec![0, splits as u32], out.numel())?;
     }
     Ok(out)
 }
@@ -206,6 +206,6 @@ pub fn grad_bias(gy: &Tensor) -> Result<Tensor> {
     if n * plane == 0 { return super::creation::full(&[o], 0.0, DType::F32); }
     let out = empty(alloc::vec![o], DType::F32, "conv2d")?;
     let binds = [id(&gy)?, id(&out)?];
-    per_group("conv2d_grad_bias", 1, 1, grad_bias_src, &binds, alloc::vec![0, n as u32, o as u32, plane as u32], o)?;
+    per_group("conv2d_grad_bias", 1, grad_bias_src, &binds, alloc::vec![0, n as u32, o as u32, plane as u32], o)?;
     Ok(out)
 }

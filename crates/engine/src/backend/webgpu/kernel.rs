@@ -35,10 +35,7 @@ pub fn pipeline(key: &str, n_read: usize, n_rw: usize, src: impl FnOnce() -> Str
 
 /// Workgroups (x, y) covering `threads`, split past the 65,535-per-dimension limit; kernels
 /// take their index as `gid.x + gid.y * nw.x * WG`.
-pub fn grid(threads: usize) -> (u32, u32) {
-    let g = threads.div_ceil(WG).max(1);
-    if g <= 65_535 { (g as u32, 1) } else { (65_535, g.div_ceil(65_535) as u32) }
-}
+pub fn grid(threads: usize) -> (u32, u32) { super::shader::groups(threads.div_ceil(WG)) }
 
 /// The WGSL type a dtype is held as on the GPU, or a Device error naming it.
 pub fn wgsl_type(d: DType, op: &str) -> Result<&'static str> {

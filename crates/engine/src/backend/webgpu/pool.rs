@@ -197,7 +197,7 @@ pub fn max_pool2d(x: &Tensor, p: &PoolGeom, out_shape: Vec<usize>) -> Result<(Te
     let binds = [id(&x)?, id(&vals)?, id(&idx)?];
     let mut u = pool_words(p, false, None);
     u.push(f32::NEG_INFINITY.to_bits());
-    per_element("max_pool2d", 1, 2, max_src, &binds, u, vals.numel())?;
+    per_element("max_pool2d", 1, max_src, &binds, u, vals.numel())?;
     Ok((vals, idx))
 }
 
@@ -205,7 +205,7 @@ pub fn max_pool2d_backward(g: &Tensor, idx: &Tensor, p: &PoolGeom, in_shape: Vec
     let (g, idx) = (dense(g)?, dense(idx)?);
     let dx = empty(in_shape, DType::F32, "max_pool2d")?;
     let binds = [id(&g)?, id(&idx)?, id(&dx)?];
-    per_element("max_pool2d_backward", 2, 1, max_backward_src, &binds, pool_words(p, false, None), dx.numel())?;
+    per_element("max_pool2d_backward", 2, max_backward_src, &binds, pool_words(p, false, None), dx.numel())?;
     Ok(dx)
 }
 
@@ -214,7 +214,7 @@ fn run(key: &str, src: fn() -> String, t: &Tensor, words: Vec<u32>, shape: Vec<u
     let t = dense(t)?;
     let out = empty(shape, DType::F32, key)?;
     let binds = [id(&t)?, id(&out)?];
-    per_element(key, 1, 1, src, &binds, words, out.numel())?;
+    per_element(key, 1, src, &binds, words, out.numel())?;
     Ok(out)
 }
 

@@ -73,7 +73,7 @@ pub fn upsample2d(x: &Tensor, mode: ResizeMode, oh: usize, ow: usize, scales: [O
     let table = upload(&Buffer::I32(words), alloc::vec![len])?;
     let nearest = !matches!(mode, ResizeMode::Bilinear { .. });
     let u = alloc::vec![0, h as u32, w as u32, oh as u32, ow as u32, nearest as u32, 4 * oh as u32];
-    per_element("upsample2d", 2, 1, forward_src, &[id(&x)?, id(&table)?, id(&out)?], u, out.numel())?;
+    per_element("upsample2d", 2, forward_src, &[id(&x)?, id(&table)?, id(&out)?], u, out.numel())?;
     Ok(out)
 }
 
@@ -107,6 +107,6 @@ pub fn upsample2d_backward(g: &Tensor, mode: ResizeMode, in_shape: Vec<usize>, s
     let len = words.len();
     let lists = upload(&Buffer::I32(words), alloc::vec![len])?;
     let u = alloc::vec![0, h as u32, w as u32, oh as u32, ow as u32, cb as u32];
-    per_element("upsample2d_backward", 2, 1, backward_src, &[id(&g)?, id(&lists)?, id(&dx)?], u, dx.numel())?;
+    per_element("upsample2d_backward", 2, backward_src, &[id(&g)?, id(&lists)?, id(&dx)?], u, dx.numel())?;
     Ok(dx)
 }

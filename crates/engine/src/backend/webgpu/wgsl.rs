@@ -4,8 +4,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::host;
-use super::kernel::{pipeline, WG};
+use super::shader::{groups, launch};
 use crate::error::Result;
 use crate::tensor::Tensor;
 
@@ -35,12 +34,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
 /// Runs the one-thread-per-element kernel `key` (`body` follows PER_ELEMENT and closes the
 /// function) over `n` elements: word 0 of `u` is set to n.
-pub fn per_element(key: &str, n_read: usize, n_rw: usize, src: impl FnOnce() -> String, binds: &[u32], mut u: Vec<u32>, n: usize) -> Result<()> {
+pub fn per_element(key: &str, n_read: usize, src: impl FnOnce() -> String, binds: &[u32], mut u: Vec<u32>, n: usize) -> Result<()> {
     if n == 0 { return Ok(()); }
     u[0] = n as u32;
-    let pipe = pipeline(key, n_read, n_rw, src)?;
-    let (x, y) = super::kernel::grid(n);
-    host::dispatch(pipe, binds, &words(u), x, y)
+    launch(key, binds, n_read, words(u), super::kernel::grid(n), src)
 }
 
 /// The entry of a kernel with one workgroup of 64 threads per output element, for sums
@@ -64,12 +61,10 @@ pub const GROUP_SUM: &str = "  part[t] = acc;
 ";
 
 /// Runs the one-workgroup-per-element kernel `key` over `n` elements (word 0 of `u` set to n).
-pub fn per_group(key: &str, n_read: usize, n_rw: usize, src: impl FnOnce() -> String, binds: &[u32], mut u: Vec<u32>, n: usize) -> Result<()> {
+pub fn per_group(key: &str, n_read: usize, src: impl FnOnce() -> String, binds: &[u32], mut u: Vec<u32>, n: usize) -> Result<()> {
     if n == 0 { return Ok(()); }
     u[0] = n as u32;
-    let pipe = pipeline(key, n_read, n_rw, src)?;
-    let (x, y) = super::kernel::grid(n * WG);
-    host::dispatch(pipe, binds, &words(u), x, y)
+    launch(key, binds, n_read, words(u), groups(n), src)
 }
 
 /// `t` as a contiguous view from element 0 (itself, or a copy), so kernels index it densely.
