@@ -1,6 +1,8 @@
 // Builds crates/wasm into dist/: kindling.simd.wasm (simd128) and kindling.relaxed.wasm
-// (simd128 + relaxed SIMD). The loader picks one at run time with WebAssembly.validate.
-// One target folder per flag set, so switching flags never rebuilds std.
+// (simd128 + relaxed SIMD), and their threaded twins kindling.simd-threads.wasm and
+// kindling.relaxed-threads.wasm (atomics, shared imported memory: ts/runtime/threads.ts runs
+// their pool). The loader picks one at run time with WebAssembly.validate and
+// crossOriginIsolated. One target folder per flag set, so switching flags never rebuilds std.
 import { copyFileSync, mkdirSync, renameSync, statSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -12,7 +14,18 @@ const TARGET = "wasm32-unknown-unknown";
 const VARIANTS = {
   simd: "+simd128",
   relaxed: "+simd128,+relaxed-simd",
+  "simd-threads": "+simd128,+atomics,+bulk-memory,+mutable-globals",
+  "relaxed-threads": "+simd128,+relaxed-simd,+atomics,+bulk-memory,+mutable-globals",
 };
+// The threaded builds' memory: imported and shared (rustc adds none of this itself, and without
+// it the module silently gets its own unshared memory), its initial size fixed so the loader
+// can create it (THREADED_INITIAL_PAGES in ts/runtime/threads.ts), and the globals a worker
+// instance sets up: its own stack pointer and thread-local block.
+const THREADED_INITIAL_BYTES = 16 * 1024 * 1024;
+const THREADED_LINK = [
+  "--shared-memory", "--import-memory", `--initial-memory=${THREADED_INITIAL_BYTES}`, "--max-memory=4294967296",
+  "--export=__stack_pointer", "--export=__wasm_init_tls", "--export=__tls_size", "--export=__tls_align", "--export=__tls_base",
+].map((a) => `-C link-arg=${a}`).join(" ");
 
 const tc = findToolchain();
 const only = process.argv.slice(2);
@@ -20,12 +33,18 @@ mkdirSync(path.join(root, "dist"), { recursive: true });
 
 for (const [name, features] of Object.entries(VARIANTS)) {
   if (only.length && !only.includes(name)) continue;
+  const threaded = name.endsWith("-threads");
+  if (threaded && !tc.buildStd) {
+    // std must be rebuilt with atomics: needs -Zbuild-std (Debian's std sources, or nightly).
+    console.warn(`[kindling] skipping ${name}: this toolchain cannot rebuild std with atomics`);
+    continue;
+  }
   const targetDir = path.join(root, "target", `wasm-${name}`);
   const args = ["build", "--release", "-p", "kd-wasm", "--target", TARGET, "--target-dir", targetDir];
   const env = {
     ...process.env,
     RUSTC: tc.rustc,
-    RUSTFLAGS: `-C target-feature=${features}`,
+    RUSTFLAGS: `-C target-feature=${features}` + (threaded ? ` ${THREADED_LINK}` : ""),
   };
   if (tc.buildStd) {
     // Debian ships std as source only: build it, and never ask the network for its deps.

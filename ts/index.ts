@@ -16,6 +16,7 @@ export {
 } from "./functional.js";
 export { tidy, memory, keep, setStepScope } from "./memory.js";
 export { noGrad, enableGrad, inferenceMode, isGradEnabled, setGradEnabled } from "./autograd.js";
+export { setNumThreads, getNumThreads, threadsEnabled } from "./threads.js";
 export { devices, webgpu, type GpuInfo, type GpuMemory, type WebGpuInitOptions } from "./device.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";

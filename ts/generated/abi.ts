@@ -289,6 +289,37 @@ export interface Abi {
   kd_profile_report(): number;
   /** () -> *const u8 */
   kd_profile_ptr(): number;
+  /**
+   * torch.set_num_threads: the threads an op may use, the caller included (clamped to
+   * 1..=kd_max_threads). Returns the value set.
+   * (n: u32) -> usize
+   */
+  kd_set_num_threads(n: number): number;
+  /** () -> usize */
+  kd_get_num_threads(): number;
+  /**
+   * The most threads this build can use: 1 in the single-threaded builds.
+   * () -> usize
+   */
+  kd_max_threads(): number;
+  /**
+   * Memory for a pool worker's stack or thread-local block, never freed (workers live as long
+   * as the engine). 0 when out of memory.
+   * (bytes: u32, align: u32) -> usize
+   */
+  kd_pool_alloc(bytes: number, align: number): number;
+  /**
+   * Whether the engine's own thread may sleep while it waits for workers (not on a browser's
+   * main thread, where it spins instead).
+   * (yes: u32) -> nothing
+   */
+  kd_pool_can_block(yes: number): void;
+  /**
+   * A pool worker's loop, in its own instance on the shared memory (stack and TLS set up by
+   * threads.ts first): `index` 0.. is thread index + 1. Never returns in a threaded build.
+   * (index: u32) -> nothing
+   */
+  kd_pool_worker(index: number): void;
 }
 
 /** The name of an ABI entry. */

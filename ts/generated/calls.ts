@@ -558,3 +558,52 @@ export function profileReport(): number {
 export function profilePtr(): number {
   return rt.abi().kd_profile_ptr();
 }
+
+/**
+ * torch.set_num_threads: the threads an op may use, the caller included (clamped to
+ * 1..=kd_max_threads). Returns the value set.
+ * (n: u32) -> usize
+ */
+export function setNumThreads(n: number): number {
+  return rt.abi().kd_set_num_threads(n);
+}
+
+/** () -> usize */
+export function getNumThreads(): number {
+  return rt.abi().kd_get_num_threads();
+}
+
+/**
+ * The most threads this build can use: 1 in the single-threaded builds.
+ * () -> usize
+ */
+export function maxThreads(): number {
+  return rt.abi().kd_max_threads();
+}
+
+/**
+ * Memory for a pool worker's stack or thread-local block, never freed (workers live as long
+ * as the engine). 0 when out of memory.
+ * (bytes: u32, align: u32) -> usize
+ */
+export function poolAlloc(bytes: number, align: number): number {
+  return rt.abi().kd_pool_alloc(bytes, align);
+}
+
+/**
+ * Whether the engine's own thread may sleep while it waits for workers (not on a browser's
+ * main thread, where it spins instead).
+ * (yes: u32) -> nothing
+ */
+export function poolCanBlock(yes: number): void {
+  rt.abi().kd_pool_can_block(yes);
+}
+
+/**
+ * A pool worker's loop, in its own instance on the shared memory (stack and TLS set up by
+ * threads.ts first): `index` 0.. is thread index + 1. Never returns in a threaded build.
+ * (index: u32) -> nothing
+ */
+export function poolWorker(index: number): void {
+  rt.abi().kd_pool_worker(index);
+}

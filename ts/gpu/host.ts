@@ -18,6 +18,7 @@ const ARENA = 256 * 1024;
 const POOL_MAX_BYTES = 64 << 20;
 
 import type { GpuInfo, GpuMemory } from "./types.js";
+import { utf8 } from "../runtime/abi.js";
 export type { GpuInfo, GpuMemory };
 
 interface Pipe {
@@ -147,7 +148,7 @@ class Host {
   pipeline(ptr: number, len: number, nRead: number, nRw: number): number {
     const no = this.#refusal();
     if (no) return this.#fail(no);
-    const code = new TextDecoder().decode(new Uint8Array(this.memory!.buffer, ptr, len));
+    const code = utf8(this.memory!.buffer, ptr, len);
     const d = this.device!;
     const entries: GPUBindGroupLayoutEntry[] = [];
     for (let i = 0; i < nRead + nRw; i++) entries.push({ binding: i, visibility: GPUShaderStage.COMPUTE, buffer: { type: i < nRead ? "read-only-storage" : "storage" } });

@@ -30,7 +30,13 @@ export function getEngine(): Engine {
 }
 
 export function readString(ptr: number, len: number): string {
-  return new TextDecoder().decode(new Uint8Array(abi().memory.buffer, ptr, len));
+  return utf8(abi().memory.buffer, ptr, len);
+}
+
+/** UTF-8 text at `ptr` in engine memory (copied first when shared: browsers' TextDecoder refuses shared views). */
+export function utf8(buf: ArrayBufferLike, ptr: number, len: number): string {
+  const bytes = new Uint8Array(buf, ptr, len);
+  return new TextDecoder().decode(typeof SharedArrayBuffer !== "undefined" && buf instanceof SharedArrayBuffer ? bytes.slice() : bytes);
 }
 
 /** The typed error for the engine's last failure. */

@@ -4,6 +4,7 @@
 import { setEngine, readString, type Abi, type Engine } from "./abi.js";
 import { supportedVariant, type WasmVariant } from "./probe.js";
 import { host } from "../gpu/host.js";
+import { coreCount, sharedMemory, startPool, threadsUnavailable } from "./threads.js";
 
 export interface InitOptions {
   /** Force a build ("simd" or "relaxed"); default: the best the runtime validates
@@ -11,7 +12,17 @@ export interface InitOptions {
   variant?: WasmVariant;
   /** Where the .wasm files are (a folder URL); default: beside this module. */
   wasmBase?: string | URL;
+  /**
+   * Threads for intra-op parallelism (kd.setNumThreads changes it later): a count, or false for
+   * the single-threaded build. Default: the core count where SharedArrayBuffer is available
+   * (Node; pages that are cross-origin isolated), else one thread. In Node, KINDLING_THREADS
+   * (a count, or "off") sets it too.
+   */
+  threads?: number | false;
 }
+
+/** A build: the SIMD flavour, with or without threads. */
+type Build = WasmVariant | `${WasmVariant}-threads`;
 
 const isNode = typeof process !== "undefined" && !!process.versions?.node;
 
@@ -19,12 +30,14 @@ const isNode = typeof process !== "undefined" && !!process.versions?.node;
  * The engine builds beside this module, written as literal `new URL("./x.wasm", import.meta.url)`
  * so that bundlers (Vite, webpack, Parcel) find the .wasm files and emit them as assets.
  */
-const BESIDE: Record<WasmVariant, () => URL> = {
+const BESIDE: Record<Build, () => URL> = {
   simd: () => new URL("./kindling.simd.wasm", import.meta.url),
   relaxed: () => new URL("./kindling.relaxed.wasm", import.meta.url),
+  "simd-threads": () => new URL("./kindling.simd-threads.wasm", import.meta.url),
+  "relaxed-threads": () => new URL("./kindling.relaxed-threads.wasm", import.meta.url),
 };
 
-function candidates(variant: WasmVariant, base?: string | URL): URL[] {
+function candidates(variant: Build, base?: string | URL): URL[] {
   const file = `kindling.${variant}.wasm`;
   if (base) return [new URL(file, base)];
   const beside = BESIDE[variant];
@@ -79,6 +92,17 @@ async function relaxedSimd(): Promise<boolean> {
   return supportedVariant() === "relaxed";
 }
 
+/** The thread count asked for (undefined: the default), from the options or KINDLING_THREADS. */
+function requestedThreads(opts: InitOptions): number | false | undefined {
+  if (opts.threads !== undefined) return opts.threads;
+  const env = isNode ? process.env.KINDLING_THREADS : undefined;
+  if (env === undefined || env === "") return undefined;
+  if (env === "off" || env === "0") return false;
+  const n = Number(env);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`KINDLING_THREADS must be a thread count or "off", got "${env}"`);
+  return n;
+}
+
 let loading: Promise<Engine> | undefined;
 
 export function init(opts: InitOptions = {}): Promise<Engine> {
@@ -91,17 +115,25 @@ export function init(opts: InitOptions = {}): Promise<Engine> {
     // an engine built from another commit beside this one (`npm run bench -- train-cnn --before DIR`).
     const dir = isNode ? process.env.KINDLING_WASM_DIR : undefined;
     const base = opts.wasmBase ?? (dir ? new URL(`file://${dir.endsWith("/") ? dir : dir + "/"}`) : undefined);
-    const bytes = await readBytes(candidates(variant, base));
+    const asked = requestedThreads(opts);
+    const why = threadsUnavailable();
+    const threaded = asked !== false && !why;
+    if (asked !== false && why && (await coreCount()) > 1) console.info(`[kindling] running on one thread: ${why}`);
+    const build: Build = threaded ? `${variant}-threads` : variant;
+    const module = await WebAssembly.compile(await readBytes(candidates(build, base)));
     // The engine imports a clock for its opt-in profiler and the WebGPU host's functions
-    // (which refuse until kd.webgpu.init() has opened a device).
-    const imports = { env: { kd_now: () => performance.now() }, kd_gpu: host.imports() };
-    const { instance } = await WebAssembly.instantiate(bytes, imports as unknown as WebAssembly.Imports);
-    host.memory = instance.exports.memory as WebAssembly.Memory;
+    // (which refuse until kd.webgpu.init() has opened a device); a threaded build imports its
+    // shared memory too.
+    const memory = threaded ? sharedMemory() : undefined;
+    const imports = { env: { kd_now: () => performance.now(), ...(memory ? { memory } : {}) }, kd_gpu: host.imports() };
+    const instance = await WebAssembly.instantiate(module, imports as unknown as WebAssembly.Imports);
     // A plain copy of the (frozen) exports object, so the profiler can wrap entries.
-    const abi = { ...instance.exports } as unknown as Abi;
-    const e: Engine = { abi, variant, ops: {} };
+    const abi = { ...instance.exports, ...(memory ? { memory } : {}) } as unknown as Abi;
+    host.memory = abi.memory;
+    const e: Engine = { abi, variant: build, ops: {} };
     setEngine(e);
     e.ops = parseOpTable(readString(abi.kd_op_table_ptr(), abi.kd_op_table_len()));
+    if (threaded) await startPool(module, abi.memory, abi, Math.min(typeof asked === "number" ? asked : await coreCount(), 64));
     return e;
   })();
   return loading;

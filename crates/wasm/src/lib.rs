@@ -14,9 +14,10 @@ mod optim;
 mod cv;
 mod rnn;
 mod profile;
+mod pool;
 
 /// Every entry's manifest row, in the order of ts/generated/abi.ts.
-const MODULES: &[&[abi::Entry]] = &[meta::ENTRIES, create::ENTRIES, ops::ENTRIES, grad::ENTRIES, optim::ENTRIES, cv::ENTRIES, rnn::ENTRIES, profile::ENTRIES];
+const MODULES: &[&[abi::Entry]] = &[meta::ENTRIES, create::ENTRIES, ops::ENTRIES, grad::ENTRIES, optim::ENTRIES, cv::ENTRIES, rnn::ENTRIES, profile::ENTRIES, pool::ENTRIES];
 
 /// The manifest as JSON: entries (name, doc, op, ret, params, scratch) and scratch structs.
 pub fn manifest() -> String { abi::manifest_json(MODULES, &cv::STRUCTS) }
