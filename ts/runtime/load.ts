@@ -7,9 +7,9 @@ import { host } from "../gpu/host.js";
 import { coreCount, sharedMemory, startPool, threadsUnavailable } from "./threads.js";
 
 export interface InitOptions {
-  /** Force a build ("simd" or "relaxed"); default: the best the runtime validates
-   * (in Node, the KINDLING_WASM environment variable can force it too). */
-  variant?: WasmVariant;
+  /** Force a build ("simd" or "relaxed", with "-threads" for the threaded one); default: the
+   * best the runtime validates (in Node, the KINDLING_WASM environment variable can force it too). */
+  variant?: EngineBuild;
   /** Where the .wasm files are (a folder URL); default: beside this module. */
   wasmBase?: string | URL;
   /**
@@ -22,7 +22,8 @@ export interface InitOptions {
 }
 
 /** A build: the SIMD flavour, with or without threads. */
-type Build = WasmVariant | `${WasmVariant}-threads`;
+export type EngineBuild = WasmVariant | `${WasmVariant}-threads`;
+type Build = EngineBuild;
 
 const isNode = typeof process !== "undefined" && !!process.versions?.node;
 
@@ -41,7 +42,7 @@ function candidates(variant: Build, base?: string | URL): URL[] {
   const file = `kindling.${variant}.wasm`;
   if (base) return [new URL(file, base)];
   const beside = BESIDE[variant];
-  if (!beside) throw new Error(`unknown Kindling engine build "${variant}": expected "simd" or "relaxed"`);
+  if (!beside) throw new Error(`unknown Kindling engine build "${variant}": expected "simd" or "relaxed" (optionally with "-threads")`);
   // From the TypeScript sources (tests), the builds are in ../../dist/.
   return [beside(), new URL(`../../dist/${file}`, import.meta.url)];
 }
@@ -108,9 +109,12 @@ let loading: Promise<Engine> | undefined;
 export function init(opts: InitOptions = {}): Promise<Engine> {
   loading ??= (async () => {
     const forced = isNode ? (process.env.KINDLING_WASM as WasmVariant | undefined) : undefined;
-    const chosen = opts.variant ?? forced;
+    const chosenBuild = opts.variant ?? forced;
+    // "simd-threads" asks for threads as well as plain SIMD (a worker started by a threaded engine).
+    const chosen = chosenBuild?.replace(/-threads$/, "") as WasmVariant | undefined;
     const relaxed = await relaxedSimd(); // also makes a forced "relaxed" compile in Node 20
     const variant = chosen ?? (relaxed ? "relaxed" : supportedVariant());
+    if (variant !== "simd" && variant !== "relaxed") candidates(chosenBuild as Build); // names what exists
     // KINDLING_WASM_DIR (Node only): a folder of other builds to load instead, e.g. to bench
     // an engine built from another commit beside this one (`npm run bench -- train-cnn --before DIR`).
     const dir = isNode ? process.env.KINDLING_WASM_DIR : undefined;

@@ -1,5 +1,6 @@
 // What crosses between the caller and the engine in a kd.worker: plain, structured-cloneable
 // specs and results, and tensors as payloads whose ArrayBuffer is transferred.
+import type { EngineBuild } from "../runtime/load.js";
 import type { AnyTypedArray, DType } from "../dtype.js";
 
 /** A tensor in flight: its elements in row-major order, its shape and dtype. */
@@ -115,7 +116,7 @@ export interface EvaluateResult {
 }
 
 export interface WorkerInitOptions {
-  variant?: "simd" | "relaxed";
+  variant?: EngineBuild;
   /** The worker's device: "webgpu" opens a GPU in the worker (default "cpu"). */
   device?: "cpu" | "webgpu";
   /** Module URLs imported (in order) before anything else: they call registerModel / registerDataset. */

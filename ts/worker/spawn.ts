@@ -2,6 +2,7 @@
 // KindlingWorker whose methods are typed, async remote calls. Every call is raced against the
 // thread's death, so a worker that exits, crashes or is terminated rejects what is pending with
 // a WorkerError instead of leaving it hanging (Comlink alone would wait forever).
+import type { EngineBuild } from "../runtime/load.js";
 import * as Comlink from "comlink";
 import { WorkerError } from "../errors.js";
 import type { Tensor } from "../tensor.js";
@@ -17,7 +18,7 @@ export interface SpawnOptions extends ThreadOptions {
   /** Modules the worker imports first (absolute URLs; in Node also file paths): they call kd.worker.registerModel / registerDataset. */
   imports?: (string | URL)[];
   /** The engine build to load in the worker ("simd" or "relaxed"; default: the best the runtime supports). */
-  variant?: "simd" | "relaxed";
+  variant?: EngineBuild;
   /** Train and predict on this device in the worker: "webgpu" opens the GPU there (default "cpu"). */
   device?: "cpu" | "webgpu";
 }
