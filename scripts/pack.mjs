@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dest = path.resolve(process.argv[2] ?? root);
-for (const f of ["dist/index.js", "dist/node.js", "dist/kindling.simd.wasm", "dist/kindling.relaxed.wasm", "dist/types/index.d.ts"]) {
+for (const f of ["dist/index.js", "dist/node.js", "dist/kindling.simd.wasm", "dist/kindling.relaxed.wasm", "dist/kindling.simd-threads.wasm", "dist/kindling.relaxed-threads.wasm", "dist/types/index.d.ts"]) {
   if (!existsSync(path.join(root, f))) {
     console.error(`${f} is missing: run \`npm run build\` first`);
     process.exit(1);

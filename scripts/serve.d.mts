@@ -14,5 +14,7 @@ export interface ServerOptions {
   mounts?: Record<string, string>;
   /** Log each request to stdout. */
   log?: boolean;
+  /** Send COOP/COEP (default true): false serves a page that is not cross-origin isolated. */
+  isolated?: boolean;
 }
 export function startServer(opts?: ServerOptions): Promise<{ url: string; port: number; server: Server; close(): Promise<void> }>;

@@ -31,7 +31,7 @@ const MIME = {
 };
 
 /** Headers sent on every response, errors included. */
-const ISOLATION = {
+const HEADERS = {
   "Cross-Origin-Opener-Policy": "same-origin",
   "Cross-Origin-Embedder-Policy": "require-corp",
   "Cross-Origin-Resource-Policy": "same-origin",
@@ -73,8 +73,10 @@ export function resolvePath(urlPath, root, mounts) {
  * Starts the server. `mounts` maps URL prefixes to folders (default: /data/fashion-mnist/ to the
  * Debian dataset folder). Resolves once it listens, with its base URL and a close function.
  */
-export async function startServer({ root = process.cwd(), port = 0, host = "127.0.0.1", mounts = {}, log = false } = {}) {
+export async function startServer({ root = process.cwd(), port = 0, host = "127.0.0.1", mounts = {}, log = false, isolated = true } = {}) {
   const absRoot = path.resolve(root);
+  // isolated: false serves without COOP/COEP (tests of a page that cannot share memory).
+  const ISOLATION = isolated ? HEADERS : { "Cache-Control": HEADERS["Cache-Control"] };
   const allMounts = { "/data/fashion-mnist/": FASHION_MNIST_DIR, ...Object.fromEntries(Object.entries(mounts).map(([k, v]) => [k, path.resolve(v)])) };
   const server = createServer(async (req, res) => {
     const send = (status, text) => {

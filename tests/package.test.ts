@@ -57,7 +57,7 @@ function reference(w0: number, b0: number) {
 
 function checkRun(stdout: string) {
   const out = JSON.parse(stdout.trim().split("\n").at(-1)!);
-  expect(out.variant).toBe("relaxed");
+  expect(out.variant).toBe("relaxed-threads");
   const ref = reference(out.w0, out.b0);
   for (let i = 0; i < 20; i++) expect(out.losses[i]).toBeCloseTo(ref.losses[i], 5);
   expect(out.w).toBeCloseTo(ref.w, 5);
@@ -103,7 +103,7 @@ describe("the packed package", () => {
     expect(pkg.dependencies).toEqual(JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).dependencies);
     expect(pkg.exports["."]).toEqual({ types: "./dist/types/index.d.ts", node: "./dist/node.js", default: "./dist/index.js" });
     const files = execFileSync("ls", ["-R", path.join(app, "node_modules/kindling/dist")], { encoding: "utf8" });
-    for (const f of ["index.js", "node.js", "core.js", "core.js.map", "worker.js", "kindling.simd.wasm", "kindling.relaxed.wasm", "index.d.ts"]) {
+    for (const f of ["index.js", "node.js", "core.js", "core.js.map", "worker.js", "kindling.simd.wasm", "kindling.relaxed.wasm", "kindling.simd-threads.wasm", "kindling.relaxed-threads.wasm", "index.d.ts"]) {
       expect(files).toContain(f);
     }
   });

@@ -82,7 +82,7 @@ async function start() {
   delete document.body.dataset.done;
   try {
     worker ??= await kd.worker.spawn();
-    $("backend").textContent = `wasm ${worker.variant} (CPU, in a Web Worker)`;
+    $("backend").textContent = `wasm ${worker.variant}, ${worker.threads} thread${worker.threads === 1 ? "" : "s"} (CPU, in a Web Worker)`;
     await worker.build({ factory: "tinyvgg" });
     const grid = await gridImages();
     $("state").textContent = "training";
@@ -126,8 +126,9 @@ async function start() {
 
 /**
  * Trains the same TinyVGG for the same steps in one fresh worker per engine build this browser
- * runs (plain SIMD, and relaxed SIMD with fused multiply-add), one after the other, and shows
- * samples per second side by side.
+ * runs (plain SIMD and relaxed SIMD with fused multiply-add on one thread, then relaxed SIMD on
+ * every core where the page is cross-origin isolated), one after the other, and shows samples
+ * per second side by side.
  */
 async function compareBackends() {
   const button = $<HTMLButtonElement>("compare");
@@ -137,13 +138,22 @@ async function compareBackends() {
   body.innerHTML = "";
   table.hidden = false;
   // The page's own engine is the best build this browser validates.
-  const variants = kd.getEngine().variant === "relaxed" ? (["simd", "relaxed"] as const) : (["simd"] as const);
+  const best = kd.getEngine().variant;
+  const relaxed = best.startsWith("relaxed");
+  const rows: { key: string; label: string; variant: "simd" | "relaxed"; threads: number | false }[] = [
+    { key: "simd", label: "wasm simd128, 1 thread", variant: "simd", threads: false },
+    ...(relaxed ? [{ key: "relaxed", label: "wasm relaxed SIMD, 1 thread", variant: "relaxed" as const, threads: false as const }] : []),
+  ];
+  if (best.endsWith("-threads")) {
+    const cores = navigator.hardwareConcurrency;
+    rows.push({ key: `${relaxed ? "relaxed" : "simd"}-threads`, label: `wasm ${relaxed ? "relaxed SIMD" : "simd128"}, ${cores} threads`, variant: relaxed ? "relaxed" : "simd", threads: cores });
+  }
   const speeds: number[] = [];
   try {
-    for (const variant of variants) {
+    for (const r0 of rows) {
       const row = body.insertRow();
-      row.innerHTML = `<td>wasm ${variant === "simd" ? "simd128" : "relaxed SIMD"}, 1 thread</td><td>running…</td><td></td>`;
-      const w = await kd.worker.spawn({ variant });
+      row.innerHTML = `<td>${r0.label}</td><td>running…</td><td></td>`;
+      const w = await kd.worker.spawn({ variant: r0.variant, threads: r0.threads });
       try {
         await w.build({ factory: "tinyvgg" });
         const dataset = { name: "FashionMNIST" as const, train: true, root: DATA, limit: 4096 };
@@ -156,7 +166,7 @@ async function compareBackends() {
         await w.terminate();
       }
     }
-    document.body.dataset.compared = JSON.stringify(Object.fromEntries(variants.map((v, i) => [v, speeds[i]])));
+    document.body.dataset.compared = JSON.stringify(Object.fromEntries(rows.map((r, i) => [r.key, speeds[i]])));
     if ("gpu" in navigator) await compareWebGpu(body, speeds[0]);
   } catch (e) {
     $("log").textContent = `${(e as Error).name}: ${(e as Error).message}`;

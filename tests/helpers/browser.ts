@@ -60,6 +60,8 @@ export interface LaunchOptions {
   args?: string[];
   /** The URL "kindling" resolves to in page bundles (default /dist/index.js, for root = the repo). */
   kindlingUrl?: string;
+  /** Serve with COOP/COEP (default true); false gives pages that are not cross-origin isolated. */
+  isolated?: boolean;
 }
 
 /** Fails (never skips) when Debian's chromium is not installed. */
@@ -82,7 +84,7 @@ function newestMtime(dir: string): { file: string; mtime: number } {
 /** Fails when dist/ is missing or older than the TypeScript sources: the pages test dist/. */
 export function requireFreshDist(): void {
   const bundle = path.join(REPO, "dist/index.js");
-  for (const f of ["dist/index.js", "dist/kindling.simd.wasm", "dist/kindling.relaxed.wasm"]) {
+  for (const f of ["dist/index.js", "dist/kindling.simd.wasm", "dist/kindling.relaxed.wasm", "dist/kindling.simd-threads.wasm", "dist/kindling.relaxed-threads.wasm"]) {
     if (!existsSync(path.join(REPO, f))) throw new Error(`${f} is missing: run \`npm run build\` (browser tests load the built bundle).`);
   }
   const src = newestMtime(path.join(REPO, "ts"));
@@ -114,7 +116,7 @@ export async function launchBrowser(opts: LaunchOptions = {}): Promise<BrowserHa
   };
 
   try {
-    server = await startServer({ root: opts.root ?? REPO, port: 0, mounts: { [BUNDLES]: bundles } });
+    server = await startServer({ root: opts.root ?? REPO, port: 0, mounts: { [BUNDLES]: bundles }, isolated: opts.isolated ?? true });
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,

@@ -85,7 +85,10 @@ function tolerance(c: Case): [number, number] | null {
  * A function that runs one case against `kd`, its inputs created on `device`, and resolves to its
  * first failure, or null. Outputs are read with await t.data(), so any device can run it.
  */
-export function conformanceRunner(kd: Kd, opLists: OpLists, seed: number, device: KD.Device = "cpu"): (c: Case) => Promise<string | null> {
+/** `record`, when given, sees every output's bytes (tests comparing runs bit for bit). */
+export type OutputRecorder = (name: string, index: number, bytes: Uint8Array) => void;
+
+export function conformanceRunner(kd: Kd, opLists: OpLists, seed: number, device: KD.Device = "cpu", record?: OutputRecorder): (c: Case) => Promise<string | null> {
   /** The input a spec describes, then its view recipe (applied to `base` instead, when given). */
   function build(spec: TensorSpec, base?: Tensor): Tensor {
     let t = base;
@@ -299,7 +302,13 @@ export function conformanceRunner(kd: Kd, opLists: OpLists, seed: number, device
       }
       const got = outputs(fn(x, args));
       check(got.length === c.out!.length, `${c.name}: number of outputs ${got.length}, torch ${c.out!.length}`);
-      for (let i = 0; i < got.length; i++) await compare(c, got[i], c.out![i], i);
+      for (let i = 0; i < got.length; i++) {
+        if (record) {
+          const d = (await got[i].data()) as unknown as ArrayBufferView;
+          record(c.name, i, new Uint8Array(d.buffer, d.byteOffset, d.byteLength).slice());
+        }
+        await compare(c, got[i], c.out![i], i);
+      }
     });
   }
 

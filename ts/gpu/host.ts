@@ -141,9 +141,21 @@ class Host {
   write(id: number, off: number, ptr: number, len: number): number {
     const no = this.#refusal();
     if (no) return this.#fail(no);
-    this.device!.queue.writeBuffer(this.#buffers[id]!, off, this.memory!.buffer, ptr, len);
+    const mem = this.memory!.buffer;
+    if (typeof SharedArrayBuffer !== "undefined" && mem instanceof SharedArrayBuffer) {
+      // The threaded engine's memory is shared, and writeBuffer takes no shared views (Dawn;
+      // Chrome copies them anyway): bounce through one reused plain buffer.
+      if (!this.#bounce || this.#bounce.byteLength < len) this.#bounce = new ArrayBuffer(Math.max(len, 2 * (this.#bounce?.byteLength ?? 0)));
+      new Uint8Array(this.#bounce, 0, len).set(new Uint8Array(mem, ptr, len));
+      this.device!.queue.writeBuffer(this.#buffers[id]!, off, this.#bounce, 0, len);
+    } else {
+      this.device!.queue.writeBuffer(this.#buffers[id]!, off, mem, ptr, len);
+    }
     return 1;
   }
+
+  /** A plain buffer the shared memory's writes are copied through (see write). */
+  #bounce: ArrayBuffer | undefined;
 
   pipeline(ptr: number, len: number, nRead: number, nRw: number): number {
     const no = this.#refusal();

@@ -117,6 +117,8 @@ export interface EvaluateResult {
 
 export interface WorkerInitOptions {
   variant?: EngineBuild;
+  /** Threads of the worker's own pool (a count, or false for the single-threaded build). */
+  threads?: number | false;
   /** The worker's device: "webgpu" opens a GPU in the worker (default "cpu"). */
   device?: "cpu" | "webgpu";
   /** Module URLs imported (in order) before anything else: they call registerModel / registerDataset. */
@@ -125,7 +127,7 @@ export interface WorkerInitOptions {
 
 /** The engine side, as the worker exposes it (every method is async across the boundary). */
 export interface WorkerService {
-  init(opts: WorkerInitOptions): Promise<{ variant: string; device: "cpu" | "webgpu"; adapter?: string }>;
+  init(opts: WorkerInitOptions): Promise<{ variant: string; threads: number; device: "cpu" | "webgpu"; adapter?: string }>;
   build(spec: ModelSpec): Promise<ModelInfo>;
   train(config: TrainConfig, onProgress?: (p: TrainProgress) => void): Promise<TrainResult>;
   cancel(): boolean;

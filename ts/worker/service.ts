@@ -1,5 +1,6 @@
 // The engine side of a kd.worker: one model, its optimizer, and the training loop, exposed
 // through Comlink by ./entry.ts. Every tensor leaves as a payload whose buffer is transferred.
+import { getNumThreads } from "../threads.js";
 import * as Comlink from "comlink";
 import { noGrad } from "../autograd.js";
 import { DataLoader } from "../data/dataloader.js";
@@ -65,8 +66,8 @@ export class Service implements WorkerService {
   /** Where the model and batches live ("webgpu" when spawned with {device: "webgpu"}). */
   #device: Device = "cpu";
 
-  async init(opts: WorkerInitOptions = {}): Promise<{ variant: string; device: Device; adapter?: string }> {
-    const e = await init({ variant: opts.variant });
+  async init(opts: WorkerInitOptions = {}): Promise<{ variant: string; threads: number; device: Device; adapter?: string }> {
+    const e = await init({ variant: opts.variant, threads: opts.threads });
     let adapter: string | undefined;
     if (opts.device !== undefined && opts.device !== "cpu") {
       if (opts.device !== "webgpu") throw new DeviceError(`spawn(): unknown device '${String(opts.device)}' (expected "cpu" or "webgpu")`);
@@ -81,7 +82,7 @@ export class Service implements WorkerService {
         throw new ValueError(`spawn(): the worker could not import ${url}: ${(e as Error)?.message ?? e}`);
       }
     }
-    return { variant: e.variant, device: this.#device, adapter };
+    return { variant: e.variant, threads: getNumThreads(), device: this.#device, adapter };
   }
 
   #need(what: string): Module {

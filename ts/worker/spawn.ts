@@ -17,8 +17,10 @@ import { resolveImports, startThread, type Thread, type ThreadOptions, type Work
 export interface SpawnOptions extends ThreadOptions {
   /** Modules the worker imports first (absolute URLs; in Node also file paths): they call kd.worker.registerModel / registerDataset. */
   imports?: (string | URL)[];
-  /** The engine build to load in the worker ("simd" or "relaxed"; default: the best the runtime supports). */
+  /** The engine build to load in the worker ("simd" or "relaxed", "-threads" for the threaded one; default: the best the runtime supports). */
   variant?: EngineBuild;
+  /** Threads of the worker's own pool: a count, or false for the single-threaded build (default: the core count where the threaded build runs). */
+  threads?: number | false;
   /** Train and predict on this device in the worker: "webgpu" opens the GPU there (default "cpu"). */
   device?: "cpu" | "webgpu";
 }
@@ -33,6 +35,7 @@ class Session {
   reason: string | undefined;
   pending = 0;
   variant = "";
+  threads = 1;
   device: "cpu" | "webgpu" = "cpu";
   adapter: string | undefined;
 
@@ -92,9 +95,14 @@ export class KindlingWorker {
     return this.#s("worker").thread.raw;
   }
 
-  /** The engine build the worker loaded ("simd" or "relaxed"). */
+  /** The engine build the worker loaded ("simd", "relaxed", "simd-threads" or "relaxed-threads"). */
   get variant(): string {
     return this.#s("variant").variant;
+  }
+
+  /** The threads the worker's CPU ops use (1 on a single-threaded build). */
+  get threads(): number {
+    return this.#s("threads").threads;
   }
 
   /** The worker's device, and its GPU adapter when it is "webgpu". */
@@ -118,8 +126,9 @@ export class KindlingWorker {
     this.#session = session;
     try {
       await session.ready();
-      const { variant, device, adapter } = await session.call("spawn()", (r) => r.init({ variant: this.#opts.variant, device: this.#opts.device, imports }));
+      const { variant, threads, device, adapter } = await session.call("spawn()", (r) => r.init({ variant: this.#opts.variant, threads: this.#opts.threads, device: this.#opts.device, imports }));
       session.variant = variant;
+      session.threads = threads;
       session.device = device;
       session.adapter = adapter;
     } catch (e) {

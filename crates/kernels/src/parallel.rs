@@ -16,6 +16,13 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 /// Threads a job may use, the caller included (`torch.set_num_threads`).
 static THREADS: AtomicUsize = AtomicUsize::new(1);
 
+/// Ranges run by pool workers (tid > 0) since the engine started: tests read it to see that a
+/// large op really was shared.
+static WORKER_RANGES: AtomicUsize = AtomicUsize::new(0);
+
+/// Ranges run by threads other than the caller so far.
+pub fn worker_ranges() -> usize { WORKER_RANGES.load(Ordering::Relaxed) }
+
 /// Ranges per participating thread: enough that a slow thread does not hold the others up.
 const CHUNKS_PER_THREAD: usize = 4;
 
@@ -75,6 +82,7 @@ pub use imp::{set_can_block, worker_loop};
 
 /// Calls the job's closure for one range (monomorphised per closure type).
 unsafe fn trampoline<F: Fn(usize, usize, usize) + Sync>(data: *const (), lo: usize, hi: usize, tid: usize) {
+    if tid > 0 { WORKER_RANGES.fetch_add(1, Ordering::Relaxed); }
     (*(data as *const F))(lo, hi, tid)
 }
 
@@ -181,6 +189,7 @@ mod imp {
         let work = |tid: usize| loop {
             let c = next.fetch_add(1, Ordering::Relaxed);
             if c >= chunks { break; }
+            if tid > 0 { super::WORKER_RANGES.fetch_add(1, Ordering::Relaxed); }
             f(c * size, ((c + 1) * size).min(n), tid);
         };
         std::thread::scope(|s| {

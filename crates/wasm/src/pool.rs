@@ -9,6 +9,8 @@ abi! {
     /// 1..=kd_max_threads). Returns the value set.
     fn kd_set_num_threads(n: u32) -> value(usize) { parallel::set_num_threads(n as usize) }
     fn kd_get_num_threads() -> value(usize) { parallel::num_threads() }
+    /// Ranges of parallel ops run by pool workers so far (0 while every op ran on one thread).
+    fn kd_pool_worker_ranges() -> value(usize) { parallel::worker_ranges() }
     /// The most threads this build can use: 1 in the single-threaded builds.
     fn kd_max_threads() -> value(usize) { parallel::max_threads() }
     /// Memory for a pool worker's stack or thread-local block, never freed (workers live as long
