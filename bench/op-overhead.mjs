@@ -19,7 +19,7 @@ const engines = [
   { name: "kindling (simd128-threads, 2)", script: "op-overhead-kindling.mjs", env: { KINDLING_WASM: "simd", KINDLING_THREADS: "2" } },
   { name: "tfjs-backend-wasm (simd, 1 thread)", script: "op-overhead-tfjs.mjs" },
 ];
-if (existsSync("/usr/bin/python3")) engines.push({ name: "pytorch cpu (1 thread)", script: "op-overhead-torch.py", cmd: "/usr/bin/python3" });
+if (existsSync("/usr/bin/python3")) engines.push({ name: "pytorch 1.13 cpu (1 thread)", script: "op-overhead-torch.py", cmd: "/usr/bin/python3" });
 const reps = Number(process.env.BENCH_REPS ?? 2);
 // per case and mode, the lower µs of two runs
 const best = (a, b) => ({ ...a, us: Object.fromEntries(Object.entries(a.us).map(([k, v]) => [k, {
