@@ -266,3 +266,9 @@ export function threadRows(engines, results, { threads, value, base, digits = 0 
 
 /** The columns of threadRows' table. */
 export const threadColumns = (threads, unit, base = "tfjs") => ["engine", unit, `vs ${threads[0]} thread${threads[0] === 1 ? "" : "s"}`, "vs pytorch, same threads", `vs ${base}`];
+
+/** Lines for the engines of a --threads run that did not run on the threads asked for (a pool worker failed to start). */
+export function threadNotes(engines, results) {
+  return engines.filter((e) => e.threads !== undefined && results[e.name]?.threads !== undefined && results[e.name].threads !== e.threads)
+    .map((e) => `note: ${e.name} ran on ${results[e.name].threads} thread(s)`);
+}

@@ -13,7 +13,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
-import { beforeOption, deviceOption, interleaved, kindlingThreaded, printTable, singleThreaded, takeOption, threadColumns, threadRows, threadsOption, torchBlasLine, torchThreaded, writeResults } from "./_harness.mjs";
+import { beforeOption, deviceOption, interleaved, kindlingThreaded, printTable, singleThreaded, takeOption, threadColumns, threadNotes, threadRows, threadsOption, torchBlasLine, torchThreaded, writeResults } from "./_harness.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const TFJS = "tfjs-backend-wasm (simd, 1 thread)";
@@ -57,6 +57,7 @@ if (!threads) {
 } else {
   printTable(`TinyVGG training, SGD, batch ${batch}, ${steps} steps, best of ${reps} interleaved runs: samples/s (higher is better; goal: Kindling 2 threads >= PyTorch 2 threads)`,
     threadColumns(threads, "samples/s"), threadRows(engines, results, { threads, value: (r) => r.samplesPerSec, base: TFJS }));
+  for (const l of threadNotes(engines, results)) console.log(l);
   if (torch) console.log(torchBlasLine());
   profiled = kindlingThreaded(opt.wasm[opt.wasm.length - 1], threads[threads.length - 1]).name;
 }

@@ -10,7 +10,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
-import { interleaved, kindlingThreaded, printTable, singleThreaded, threadColumns, threadRows, threadsOption, torchBlasLine, torchThreaded, writeResults } from "./_harness.mjs";
+import { interleaved, kindlingThreaded, printTable, singleThreaded, threadColumns, threadNotes, threadRows, threadsOption, torchBlasLine, torchThreaded, writeResults } from "./_harness.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const TFJS = "tfjs-backend-wasm (simd, 1 thread)";
@@ -50,6 +50,7 @@ if (!threads) {
 } else {
   printTable(`MLP 784-256-10 training, SGD, batch ${batch}, ${steps} steps, best of ${reps} interleaved runs: samples/s (higher is better; goal: Kindling / PyTorch >= 1 at equal threads)`,
     threadColumns(threads, "samples/s"), threadRows(engines, results, { threads, value: (r) => r.samplesPerSec, base: TFJS }));
+  for (const l of threadNotes(engines, results)) console.log(l);
 }
 if (torch) console.log(torchBlasLine());
 for (const e of engines) if (results[e.name].error) console.log(`${e.name}: ${results[e.name].error}`);
