@@ -272,3 +272,15 @@ export function threadNotes(engines, results) {
   return engines.filter((e) => e.threads !== undefined && results[e.name]?.threads !== undefined && results[e.name].threads !== e.threads)
     .map((e) => `note: ${e.name} ran on ${results[e.name].threads} thread(s)`);
 }
+
+/**
+ * Under a --threads table with PyTorch rows: PyTorch's OpenMP threads spin at their barriers, so
+ * with a core taken by another process its 2-thread numbers collapse (measured on the 2 shared
+ * cores here: 1.9 GFLOP/s at N=256 against 31 with 1 thread; 38 with OMP_WAIT_POLICY=PASSIVE).
+ * Says which wait policy ran and, on busy cores under the default, how to rerun.
+ */
+export function ompLine(policy = process.env.OMP_WAIT_POLICY, load = os.loadavg()[0], cpus = os.cpus().length) {
+  if (policy) return `pytorch OMP_WAIT_POLICY=${policy}`;
+  if (load <= cpus) return undefined;
+  return `the cores are busy (load ${load.toFixed(1)} on ${cpus}): PyTorch's OpenMP threads spin-wait and its multi-thread rows collapse when a core is taken; OMP_WAIT_POLICY=PASSIVE npm run bench -- ... gives it fairer numbers on a shared machine`;
+}

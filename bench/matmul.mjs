@@ -12,7 +12,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
-import { beforeOption, deviceOption, interleaved, kindlingThreaded, printTable, singleThreaded, threadNotes, threadsOption, torchBlas, torchBlasLine, torchThreaded, writeResults } from "./_harness.mjs";
+import { beforeOption, deviceOption, interleaved, kindlingThreaded, ompLine, printTable, singleThreaded, threadNotes, threadsOption, torchBlas, torchBlasLine, torchThreaded, writeResults } from "./_harness.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const TFJS = "tfjs-backend-wasm (simd, 1 thread)";
@@ -64,8 +64,9 @@ if (!threads) {
   }
   printTable(`f32 matmul: speed-up over ${threads[0]} thread${threads[0] === 1 ? "" : "s"} (goal: Kindling 2/1 >= 1.8x at N >= 256) and Kindling / PyTorch at equal threads`, cols, rows);
   if (torch) console.log(torchBlasLine());
+  if (torch && ompLine()) console.log(ompLine());
   for (const l of threadNotes(engines, results)) console.log(l);
 }
 for (const e of engines) if (results[e.name].error) console.log(`${e.name}: ${results[e.name].error}`);
 if (results["kindling (webgpu)"]?.adapter) console.log(`webgpu adapter: ${results["kindling (webgpu)"].adapter}`);
-writeResults("matmul", { unit: "GFLOP/s", reps, sizes: sizes.map(Number), threads, ...(torch ? { torchBlas: torchBlas() } : {}), results });
+writeResults("matmul", { unit: "GFLOP/s", reps, sizes: sizes.map(Number), threads, ...(torch ? { torchBlas: torchBlas(), ompWaitPolicy: process.env.OMP_WAIT_POLICY ?? null } : {}), results });

@@ -13,7 +13,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
-import { beforeOption, deviceOption, interleaved, kindlingThreaded, printTable, singleThreaded, takeOption, threadColumns, threadNotes, threadRows, threadsOption, torchBlasLine, torchThreaded, writeResults } from "./_harness.mjs";
+import { beforeOption, deviceOption, interleaved, kindlingThreaded, ompLine, printTable, singleThreaded, takeOption, threadColumns, threadNotes, threadRows, threadsOption, torchBlas, torchBlasLine, torchThreaded, writeResults } from "./_harness.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const TFJS = "tfjs-backend-wasm (simd, 1 thread)";
@@ -59,6 +59,7 @@ if (!threads) {
     threadColumns(threads, "samples/s"), threadRows(engines, results, { threads, value: (r) => r.samplesPerSec, base: TFJS }));
   for (const l of threadNotes(engines, results)) console.log(l);
   if (torch) console.log(torchBlasLine());
+  if (torch && ompLine()) console.log(ompLine());
   profiled = kindlingThreaded(opt.wasm[opt.wasm.length - 1], threads[threads.length - 1]).name;
 }
 const prof = results[profiled]?.profile;
@@ -66,4 +67,4 @@ if (prof) printTable(`${profiled}: where one training step goes`, ["op", "phase"
 for (const e of engines) if (results[e.name].error) console.log(`${e.name}: ${results[e.name].error}`);
 const gpu = results["kindling (webgpu)"];
 if (gpu?.adapter) console.log(`webgpu adapter: ${gpu.adapter}; webgpu vs kindling (simd128): ${(gpu.samplesPerSec / results["kindling (simd128)"].samplesPerSec).toFixed(2)}x`);
-writeResults("train-cnn", { unit: "samples/s", reps, steps: Number(steps), batch: Number(batch), threads, results });
+writeResults("train-cnn", { unit: "samples/s", reps, steps: Number(steps), batch: Number(batch), threads, ...(torch ? { torchBlas: torchBlas(), ompWaitPolicy: process.env.OMP_WAIT_POLICY ?? null } : {}), results });

@@ -10,7 +10,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
-import { interleaved, kindlingThreaded, printTable, singleThreaded, threadColumns, threadNotes, threadRows, threadsOption, torchBlasLine, torchThreaded, writeResults } from "./_harness.mjs";
+import { interleaved, kindlingThreaded, ompLine, printTable, singleThreaded, threadColumns, threadNotes, threadRows, threadsOption, torchBlas, torchBlasLine, torchThreaded, writeResults } from "./_harness.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const TFJS = "tfjs-backend-wasm (simd, 1 thread)";
@@ -53,5 +53,6 @@ if (!threads) {
   for (const l of threadNotes(engines, results)) console.log(l);
 }
 if (torch) console.log(torchBlasLine());
+if (torch && threads && ompLine()) console.log(ompLine());
 for (const e of engines) if (results[e.name].error) console.log(`${e.name}: ${results[e.name].error}`);
-writeResults("train-mlp", { unit: "samples/s", reps, steps: Number(steps), batch: Number(batch), threads, results });
+writeResults("train-mlp", { unit: "samples/s", reps, steps: Number(steps), batch: Number(batch), threads, ...(torch ? { torchBlas: torchBlas(), ompWaitPolicy: process.env.OMP_WAIT_POLICY ?? null } : {}), results });

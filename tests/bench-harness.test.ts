@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 // @ts-expect-error plain JS module without types
-import { beforeOption, cpuInfo, kindlingThreaded, machineLine, singleThreaded, takeOption, threadColumns, threadNotes, threadRows, threadsOption, torchBlas, torchBlasLine, torchThreaded } from "../bench/_harness.mjs";
+import { beforeOption, cpuInfo, kindlingThreaded, machineLine, ompLine, singleThreaded, takeOption, threadColumns, threadNotes, threadRows, threadsOption, torchBlas, torchBlasLine, torchThreaded } from "../bench/_harness.mjs";
 
 const zen4 = "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t\t: 17\nmodel name\t: AMD EPYC 9R14\nflags\t\t: fpu sse2 avx avx2 avx512f avx512bw\n";
 const zen3 = "processor\t: 0\ncpu family\t: 25\nmodel\t\t: 1\nmodel name\t: AMD EPYC 7R13 Processor\nflags\t\t: fpu sse2 avx avx2 fma\n";
@@ -96,5 +96,13 @@ describe("thread notes", () => {
     const engines = [kindlingThreaded("relaxed", 2, "k"), torchThreaded(2, "t"), { name: "tfjs" }];
     const results = { [engines[0].name]: { threads: 1 }, [engines[1].name]: { threads: 2 }, tfjs: {} };
     expect(threadNotes(engines, results)).toEqual(["note: kindling (relaxed-threads, 2 threads) ran on 1 thread(s)"]);
+  });
+});
+
+describe("OpenMP wait policy line", () => {
+  it("says which policy ran, and how to rerun on busy cores", () => {
+    expect(ompLine("PASSIVE", 9, 2)).toBe("pytorch OMP_WAIT_POLICY=PASSIVE");
+    expect(ompLine(undefined, 1.5, 2)).toBeUndefined();
+    expect(ompLine(undefined, 9, 2)).toMatch(/load 9\.0 on 2.*OMP_WAIT_POLICY=PASSIVE/);
   });
 });
