@@ -128,7 +128,7 @@ export function beforeOption(argv, engines) {
   const i = argv.indexOf("--before");
   if (i < 0) return { args: argv, engines };
   const dir = argv[i + 1];
-  if (!dir) throw new Error("--before needs a folder holding kindling.simd.wasm and kindling.relaxed.wasm");
+  if (!dir) throw new Error("--before needs a folder holding kindling.simd.wasm and kindling.relaxed.wasm (with --threads, the -threads builds)");
   const args = [...argv.slice(0, i), ...argv.slice(i + 2)];
   const mine = engines.filter((e) => e.name.startsWith("kindling"));
   return { args, engines: mine.flatMap((e) => [e, { ...e, name: `${e.name} before`, env: { ...e.env, KINDLING_WASM_DIR: dir } }]) };
