@@ -1,7 +1,7 @@
 // Shared bench plumbing: run a probe in a child process per engine (so each gets its own
 // flags and wasm build), collect JSON from its stdout, print a table, write results JSON.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -36,7 +36,9 @@ export function cpuInfo(cpuinfo = readCpuinfo(), fallbackModel = os.cpus()[0]?.m
   // A VM may name only the vendor line ("AMD EPYC"): family and model numbers tell generations apart.
   const family = field("cpu family"), model = field("model");
   const id = family && model ? ` (family ${family}, model ${model})` : "";
-  return { model: (field("model name") ?? fallbackModel) + id, ...simd, cpus: os.cpus().length, node: process.version };
+  // the 1-minute load average when the line is made: on a shared machine, how busy the cores were
+  const load = os.loadavg()[0] > 0 ? Number(os.loadavg()[0].toFixed(2)) : undefined;
+  return { model: (field("model name") ?? fallbackModel) + id, ...simd, cpus: os.cpus().length, node: process.version, ...(load !== undefined ? { load } : {}) };
 }
 
 function readCpuinfo() {
@@ -50,7 +52,8 @@ function readCpuinfo() {
 /** One line naming the machine, printed under every table's title. */
 export function machineLine(m = cpuInfo()) {
   const width = m.simdBits ? `${m.simd}, ${m.simdBits}-bit SIMD` : "SIMD width unknown";
-  return `machine: ${m.model} (${width}), ${m.cpus} cores, Node ${m.node}`;
+  const load = m.load !== undefined ? `, load average ${m.load} (1 min, this bench included)` : "";
+  return `machine: ${m.model} (${width}), ${m.cpus} cores, Node ${m.node}${load}`;
 }
 
 export function printTable(title, columns, rows) {
@@ -125,7 +128,7 @@ export function beforeOption(argv, engines) {
   const i = argv.indexOf("--before");
   if (i < 0) return { args: argv, engines };
   const dir = argv[i + 1];
-  if (!dir) throw new Error("--before needs a folder holding kindling.simd.wasm and kindling.relaxed.wasm");
+  if (!dir) throw new Error("--before needs a folder holding kindling.simd.wasm and kindling.relaxed.wasm (with --threads, the -threads builds)");
   const args = [...argv.slice(0, i), ...argv.slice(i + 2)];
   const mine = engines.filter((e) => e.name.startsWith("kindling"));
   return { args, engines: mine.flatMap((e) => [e, { ...e, name: `${e.name} before`, env: { ...e.env, KINDLING_WASM_DIR: dir } }]) };
@@ -146,4 +149,138 @@ export function deviceOption(argv, engines) {
   if (!cpu.length) return { args, engines, device };
   const gpu = { ...cpu[0], name: "kindling (webgpu)", env: { ...cpu[0].env, KINDLING_DEVICE: "webgpu" } };
   return { args, engines: [...cpu, gpu], device };
+}
+
+/**
+ * Removes `flag VALUE` (or `flag=VALUE`) from argv. Returns the other arguments and the value
+ * (undefined when the flag is absent); a flag without a value throws.
+ */
+export function takeOption(argv, flag) {
+  const i = argv.findIndex((a) => a === flag || a.startsWith(flag + "="));
+  if (i < 0) return { args: argv, value: undefined };
+  const inline = argv[i].startsWith(flag + "=");
+  const value = inline ? argv[i].slice(flag.length + 1) : argv[i + 1];
+  if (value === undefined || value === "" || (!inline && value.startsWith("--"))) throw new Error(`${flag} needs a value`);
+  return { args: [...argv.slice(0, i), ...argv.slice(i + (inline ? 1 : 2))], value };
+}
+
+/**
+ * `--threads 1,2` in argv: the thread counts to run Kindling's threaded build and PyTorch at
+ * (KINDLING_THREADS=N, torch.set_num_threads(N)), in the order given, repeats dropped; null
+ * without the flag. `--wasm simd,relaxed` picks the threaded builds (default relaxed).
+ */
+export function threadsOption(argv) {
+  const t = takeOption(argv, "--threads");
+  const w = takeOption(t.args, "--wasm");
+  if (t.value === undefined) {
+    if (w.value !== undefined) throw new Error("--wasm goes with --threads (without it the benches run both single-threaded builds)");
+    return { args: argv, threads: null, wasm: [] };
+  }
+  const threads = [...new Set(t.value.split(",").map((s) => Number(s.trim())))];
+  if (threads.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) throw new Error(`--threads takes thread counts from 1 to 64, e.g. --threads 1,2 (got "${t.value}")`);
+  const wasm = [...new Set((w.value ?? "relaxed").split(",").map((s) => s.trim()))];
+  for (const v of wasm) if (v !== "simd" && v !== "relaxed") throw new Error(`--wasm takes simd and/or relaxed, got "${v}"`);
+  return { args: w.args, threads, wasm };
+}
+
+const plural = (n) => `${n} thread${n === 1 ? "" : "s"}`;
+
+/** The name of Kindling's threaded build `wasm` (simd|relaxed) at n threads, and its engine. */
+export function kindlingThreaded(wasm, n, script) {
+  return {
+    name: `kindling (${wasm === "simd" ? "simd128" : "relaxed"}-threads, ${plural(n)})`,
+    family: `kindling (${wasm === "simd" ? "simd128" : "relaxed"}-threads)`,
+    script,
+    threads: n,
+    wasm,
+    env: { KINDLING_WASM: wasm, KINDLING_THREADS: String(n) },
+    ...(wasm === "relaxed" ? { flags: ["--experimental-wasm-relaxed-simd"] } : {}),
+  };
+}
+
+/** PyTorch (Debian's python3-torch) at n threads: the probe gets n as its last argument. */
+export function torchThreaded(n, script) {
+  return {
+    name: `pytorch 1.13 cpu (${plural(n)})`,
+    family: "pytorch 1.13 cpu",
+    script,
+    threads: n,
+    cmd: "/usr/bin/python3",
+    // torch.set_num_threads(n) in the probe; OpenMP and OpenBLAS read these before it runs
+    env: { OMP_NUM_THREADS: String(n), OPENBLAS_NUM_THREADS: String(n) },
+  };
+}
+
+/** Without --threads: the Kindling engines run the single-threaded builds, as before threads. */
+export function singleThreaded(engines) {
+  return engines.map((e) => (e.name.startsWith("kindling") ? { ...e, env: { KINDLING_THREADS: "off", ...e.env } } : e));
+}
+
+/**
+ * Where /usr/bin/python3 with torch is installed, the BLAS its libblas.so.3 resolves to
+ * (Debian's alternatives: the reference BLAS, or OpenBLAS once libopenblas0-openmp/-pthread is
+ * installed). PyTorch's matmul and nn.Linear run on it, so a reference BLAS makes PyTorch
+ * look slow; `npm run bench -- setup` installs OpenBLAS.
+ */
+export function torchBlas(realpath = blasRealpath()) {
+  if (!realpath) return { blas: "unknown", openblas: false };
+  const openblas = /openblas/.test(realpath);
+  const flavour = realpath.match(/openblas-(openmp|pthread|serial)/)?.[1];
+  return { blas: openblas ? `OpenBLAS${flavour ? ` (${flavour})` : ""}` : /\/blas\//.test(realpath) ? "reference BLAS (libblas3)" : realpath, openblas, path: realpath };
+}
+
+function blasRealpath() {
+  for (const p of ["/usr/lib/x86_64-linux-gnu/libblas.so.3", "/usr/lib/aarch64-linux-gnu/libblas.so.3"]) {
+    try {
+      return realpathSync(p);
+    } catch {
+      // try the next one
+    }
+  }
+  return undefined;
+}
+
+/** The line printed under a table with PyTorch rows: the BLAS, and the fix when it is the reference one. */
+export function torchBlasLine(b = torchBlas()) {
+  return b.openblas ? `pytorch BLAS: ${b.blas}` : `pytorch BLAS: ${b.blas}; PyTorch's matmul/Linear are slow on it: run \`npm run bench -- setup\` (apt-get install libopenblas0-openmp)`;
+}
+
+/**
+ * The table of a --threads run of a bench with one number per engine (`value(result)`, higher is
+ * better): per engine the number, its speed-up over the same engine at the first thread count,
+ * Kindling over PyTorch at the same count, and over `base` (tfjs-wasm, 1 thread) when given.
+ */
+export function threadRows(engines, results, { threads, value, base, digits = 0 }) {
+  const v = (e) => (e && !results[e.name]?.error ? value(results[e.name]) : undefined);
+  const ratio = (a, b) => (a && b ? (a / b).toFixed(2) + "x" : "-");
+  const find = (family, n) => engines.find((e) => e.family === family && e.threads === n);
+  const baseV = base ? v(engines.find((e) => e.name === base)) : undefined;
+  return engines.map((e) => [
+    e.name,
+    v(e)?.toFixed(digits) ?? "error",
+    e.family && e.threads !== threads[0] ? ratio(v(e), v(find(e.family, threads[0]))) : "-",
+    e.family?.startsWith("kindling") ? ratio(v(e), v(find("pytorch 1.13 cpu", e.threads))) : "-",
+    baseV ? ratio(v(e), baseV) : "-",
+  ]);
+}
+
+/** The columns of threadRows' table. */
+export const threadColumns = (threads, unit, base = "tfjs") => ["engine", unit, `vs ${threads[0]} thread${threads[0] === 1 ? "" : "s"}`, "vs pytorch, same threads", `vs ${base}`];
+
+/** Lines for the engines of a --threads run that did not run on the threads asked for (a pool worker failed to start). */
+export function threadNotes(engines, results) {
+  return engines.filter((e) => e.threads !== undefined && results[e.name]?.threads !== undefined && results[e.name].threads !== e.threads)
+    .map((e) => `note: ${e.name} ran on ${results[e.name].threads} thread(s)`);
+}
+
+/**
+ * Under a --threads table with PyTorch rows: PyTorch's OpenMP threads spin at their barriers, so
+ * with a core taken by another process its 2-thread numbers collapse (measured on the 2 shared
+ * cores here: 1.9 GFLOP/s at N=256 against 31 with 1 thread; 38 with OMP_WAIT_POLICY=PASSIVE).
+ * Says which wait policy ran and, on busy cores under the default, how to rerun.
+ */
+export function ompLine(policy = process.env.OMP_WAIT_POLICY, load = os.loadavg()[0], cpus = os.cpus().length) {
+  if (policy) return `pytorch OMP_WAIT_POLICY=${policy}`;
+  if (load <= cpus) return undefined;
+  return `the cores are busy (load ${load.toFixed(1)} on ${cpus}): PyTorch's OpenMP threads spin-wait and its multi-thread rows collapse when a core is taken; OMP_WAIT_POLICY=PASSIVE npm run bench -- ... gives it fairer numbers on a shared machine`;
 }

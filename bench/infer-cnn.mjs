@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
-import { interleaved, printTable, runProbe, writeResults } from "./_harness.mjs";
+import { interleaved, printTable, runProbe, singleThreaded, writeResults } from "./_harness.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const batches = ["1", "32"];
@@ -14,12 +14,13 @@ const model = path.join(dir, "tinyvgg.onnx");
 try {
   const exported = runProbe(path.join(here, "probes/infer-cnn-kindling.mjs"), ["--export", model, "1"], { env: { KINDLING_WASM: "simd" } });
   if (exported.error) throw new Error(`export failed: ${exported.error}`);
-  const engines = [
+  // single-threaded builds (KINDLING_THREADS=off), as onnxruntime's 1 thread
+  const engines = singleThreaded([
     { name: "kindling (simd128)", script: "infer-cnn-kindling.mjs", env: { KINDLING_WASM: "simd" } },
     { name: "kindling (relaxed simd)", script: "infer-cnn-kindling.mjs", env: { KINDLING_WASM: "relaxed" }, flags: ["--experimental-wasm-relaxed-simd"] },
     { name: "onnxruntime-web (wasm simd, 1 thread)", script: "infer-cnn-ort.mjs", pre: ["web", model] },
     { name: "onnxruntime-node (native, 1 thread)", script: "infer-cnn-ort.mjs", pre: ["node", model] },
-  ];
+  ]);
   const reps = Number(process.env.BENCH_REPS ?? 3);
   const best = (a, b) => ({ ...a, imagesPerSec: Object.fromEntries(Object.keys(a.imagesPerSec).map((k) => [k, Math.max(a.imagesPerSec[k], b.imagesPerSec[k])])) });
   const results = interleaved(engines.map((e) => ({ ...e, path: path.join(here, "probes", e.script), args: [...(e.pre ?? []), ...batches] })), batches, reps, best);

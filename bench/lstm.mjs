@@ -4,16 +4,17 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
-import { interleaved, printTable, writeResults } from "./_harness.mjs";
+import { interleaved, printTable, singleThreaded, writeResults } from "./_harness.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const steps = process.argv[2] ?? "20";
 const shape = { seq: 50, batch: 32, input: 32, hidden: 128 };
 const args = [steps, String(shape.seq), String(shape.batch), String(shape.input), String(shape.hidden)];
-const engines = [
+// single-threaded builds (KINDLING_THREADS=off), as PyTorch's 1 thread
+const engines = singleThreaded([
   { name: "kindling (simd128)", script: "lstm-kindling.mjs", env: { KINDLING_WASM: "simd" } },
   { name: "kindling (relaxed simd)", script: "lstm-kindling.mjs", env: { KINDLING_WASM: "relaxed" }, flags: ["--experimental-wasm-relaxed-simd"] },
-];
+]);
 if (existsSync("/usr/bin/python3")) engines.push({ name: "pytorch 1.13 cpu (1 thread)", script: "lstm-torch.py", cmd: "/usr/bin/python3" });
 const reps = Number(process.env.BENCH_REPS ?? 2);
 const best = (a, b) => (b.samplesPerSec > a.samplesPerSec ? b : a);

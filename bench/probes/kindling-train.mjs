@@ -29,11 +29,11 @@ export async function timeTraining(model, inputShape, { steps, batch, warmup = 3
   if (gpu) last = await last.itemAsync();
   const sec = (performance.now() - t0) / 1000;
   if (gpu) {
-    console.log("RESULT " + JSON.stringify({ samplesPerSec: (steps * batch) / sec, finalLoss: last, variant: kd.getEngine().variant, device, adapter }));
+    console.log("RESULT " + JSON.stringify({ samplesPerSec: (steps * batch) / sec, finalLoss: last, variant: kd.getEngine().variant, threads: kd.getNumThreads(), device, adapter }));
     return;
   }
   // Where one step's time goes, per op (forward at the engine boundary, backward per graph node).
   const prof = kd.profile(() => { for (let i = 0; i < 5; i++) step(); });
   const profile = prof.rows.slice(0, 16).map((r) => ({ op: r.op, phase: r.phase, msPerStep: r.ms / 5, share: r.share }));
-  console.log("RESULT " + JSON.stringify({ samplesPerSec: (steps * batch) / sec, finalLoss: last, variant: kd.getEngine().variant, profile }));
+  console.log("RESULT " + JSON.stringify({ samplesPerSec: (steps * batch) / sec, finalLoss: last, variant: kd.getEngine().variant, threads: kd.getNumThreads(), profile }));
 }

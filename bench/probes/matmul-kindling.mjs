@@ -34,4 +34,4 @@ for (const n of sizes) {
   a.dispose();
   b.dispose();
 }
-console.log("RESULT " + JSON.stringify({ variant: kd.getEngine().variant, device, adapter, gflops: out }));
+console.log("RESULT " + JSON.stringify({ variant: kd.getEngine().variant, threads: kd.getNumThreads(), device, adapter, gflops: out }));
