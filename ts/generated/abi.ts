@@ -298,6 +298,11 @@ export interface Abi {
   /** () -> usize */
   kd_get_num_threads(): number;
   /**
+   * Ranges of parallel ops run by pool workers so far (0 while every op ran on one thread).
+   * () -> usize
+   */
+  kd_pool_worker_ranges(): number;
+  /**
    * The most threads this build can use: 1 in the single-threaded builds.
    * () -> usize
    */

@@ -574,6 +574,14 @@ export function getNumThreads(): number {
 }
 
 /**
+ * Ranges of parallel ops run by pool workers so far (0 while every op ran on one thread).
+ * () -> usize
+ */
+export function poolWorkerRanges(): number {
+  return rt.abi().kd_pool_worker_ranges();
+}
+
+/**
  * The most threads this build can use: 1 in the single-threaded builds.
  * () -> usize
  */
