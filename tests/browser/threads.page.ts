@@ -4,13 +4,6 @@
 import * as kd from "kindling";
 import { differing, largeOps, tinyVggRun } from "../helpers/thread-identity.js";
 
-const notices: string[] = [];
-const info = console.info;
-console.info = (...args: unknown[]) => {
-  notices.push(args.map(String).join(" "));
-  info(...args);
-};
-
 async function report() {
   await kd.ready();
   return {
@@ -18,7 +11,6 @@ async function report() {
     isolated: globalThis.crossOriginIsolated,
     cores: navigator.hardwareConcurrency,
     threads: kd.getNumThreads(),
-    notices,
   };
 }
 

@@ -45,6 +45,8 @@ export interface BrowserHarness {
   readonly version: string;
   /** Console errors and uncaught page errors from every page opened, "[page] message". */
   readonly errors: string[];
+  /** Every console message of every page opened, "[page] type: text". */
+  readonly messages: string[];
   /** Opens a URL path (relative to the repo root) in a new page that reports its errors. */
   open(urlPath: string): Promise<Page>;
   /** Bundles a TS entry (path from the repo root) with esbuild and opens it in a page. */
@@ -99,6 +101,7 @@ export async function launchBrowser(opts: LaunchOptions = {}): Promise<BrowserHa
   const profile = mkdtempSync(path.join(tmpdir(), "kd-chromium-"));
   const bundles = mkdtempSync(path.join(tmpdir(), "kd-bundles-"));
   const errors: string[] = [];
+  const messages: string[] = [];
   let server: { url: string; close(): Promise<void> } | undefined;
   let context: BrowserContext | undefined;
   let closed = false;
@@ -141,6 +144,7 @@ export async function launchBrowser(opts: LaunchOptions = {}): Promise<BrowserHa
       onError?.(msg);
     };
     page.on("console", (m) => {
+      messages.push(`[${name}] ${m.type()}: ${m.text()}`);
       if (m.type() === "error") report(`console.error: ${m.text()}`);
     });
     page.on("pageerror", (e) => report(`page error: ${e.stack ?? e.message}`));
@@ -177,5 +181,5 @@ export async function launchBrowser(opts: LaunchOptions = {}): Promise<BrowserHa
   };
 
   const version = ctx.browser()?.version() ?? "unknown";
-  return { url: base, context: ctx, version, errors, open: (p) => open(p), openBundle, close };
+  return { url: base, context: ctx, version, errors, messages, open: (p) => open(p), openBundle, close };
 }

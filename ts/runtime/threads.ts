@@ -16,10 +16,11 @@ const isNode = typeof process !== "undefined" && !!process.versions?.node;
 
 /** Why this runtime cannot run the threaded build, or undefined when it can. */
 export function threadsUnavailable(): string | undefined {
-  if (typeof SharedArrayBuffer === "undefined") return "SharedArrayBuffer is not available";
+  // Browsers hide SharedArrayBuffer itself from pages that are not isolated: name the cause.
   if (!isNode && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== true) {
     return "the page is not cross-origin isolated (serve it with COOP: same-origin and COEP: require-corp)";
   }
+  if (typeof SharedArrayBuffer === "undefined") return "SharedArrayBuffer is not available";
   return undefined;
 }
 
