@@ -15,6 +15,8 @@ const STEPS = 400;
 describe("web demo: TinyVGG trained in a Worker, page responsive", () => {
   let browser: BrowserHarness;
   let compared: Record<string, number> = {};
+  let webgpu: { adapter?: string; software?: boolean; samplesPerSec?: number; error?: string } = {};
+  let compareWindow = { from: 0, to: 0 };
   const artifacts = path.join(REPO, "artifacts");
   const io = { saved: "", restored: "", restoredAccuracy: NaN, files: {} as Record<string, string> };
   let result: { done: string | undefined; error: string | undefined; accuracy: number; longTasks: { start: number; ms: number }[]; trainingFrom: number; trainingTo: number; losses: number };
@@ -46,10 +48,15 @@ describe("web demo: TinyVGG trained in a Worker, page responsive", () => {
     await page.waitForFunction(() => document.body.dataset.done !== undefined || document.body.dataset.error !== undefined, null, { timeout: 150_000 });
     await page.waitForTimeout(300); // one more frame for the charts and the grid
     // Side by side: the same training in one worker per engine build.
+    compareWindow.from = await page.evaluate(() => performance.now());
     await page.click("#compare");
     await page.waitForFunction(() => document.body.dataset.compared !== undefined || document.body.dataset.error !== undefined, null, { timeout: 120_000 });
     compared = JSON.parse((await page.evaluate(() => document.body.dataset.compared)) ?? "{}");
-    console.log(`[web demo] compare backends (TinyVGG samples/s): ${JSON.stringify(compared)}`);
+    // Then the WebGPU row: TinyVGG trained on the GPU in its own worker (Chromium's SwiftShader here).
+    await page.waitForFunction(() => document.body.dataset.comparedWebgpu !== undefined || document.body.dataset.error !== undefined, null, { timeout: 180_000 });
+    compareWindow.to = await page.evaluate(() => performance.now());
+    webgpu = JSON.parse((await page.evaluate(() => document.body.dataset.comparedWebgpu)) ?? "{}");
+    console.log(`[web demo] compare backends (TinyVGG samples/s): ${JSON.stringify(compared)}; webgpu ${JSON.stringify(webgpu)}`);
     // Save in IndexedDB, restore into a fresh model in the worker, then download both formats.
     const ioDone = async (button: string) => {
       await page.click(button);
@@ -77,7 +84,7 @@ describe("web demo: TinyVGG trained in a Worker, page responsive", () => {
       };
     });
     console.log(`[web demo] ${result.done} steps, test accuracy ${(result.accuracy * 100).toFixed(2)}%, training ${((result.trainingTo - result.trainingFrom) / 1000).toFixed(1)} s; long tasks [ms after training started, ms] ${JSON.stringify(result.longTasks.map((t) => [Math.round(t.start - result.trainingFrom), Math.round(t.ms)]))}`);
-  }, 200_000);
+  }, 400_000);
   afterAll(() => browser?.close());
 
   it("trains to the end without an error", () => {
@@ -103,6 +110,16 @@ describe("web demo: TinyVGG trained in a Worker, page responsive", () => {
     // Chromium runs relaxed SIMD, and the demo's server isolates the page: threads too.
     expect(Object.keys(compared)).toEqual(["simd", "relaxed", "relaxed-threads"]);
     for (const v of Object.values(compared)) expect(v).toBeGreaterThan(100);
+  });
+
+  it("trains on WebGPU in a Worker, names a software adapter as one, and the page stays responsive meanwhile", () => {
+    expect(webgpu.error).toBeUndefined();
+    expect(webgpu.adapter).toBeTruthy();
+    expect(webgpu.software).toBe(/swiftshader|llvmpipe|lavapipe|warp|software/i.test(webgpu.adapter!));
+    expect(webgpu.samplesPerSec).toBeGreaterThan(0);
+    // The whole compare phase (three wasm workers, then the WebGPU one): no long task over 100 ms.
+    const during = result.longTasks.filter((t) => t.start + t.ms >= compareWindow.from && t.start <= compareWindow.to);
+    expect(during.filter((t) => t.ms > 100)).toEqual([]);
   });
 
   it("saves the trained weights in IndexedDB and restores them into a fresh model: same test accuracy", () => {
