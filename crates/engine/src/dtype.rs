@@ -80,7 +80,7 @@ impl DType {
 
 /// A Rust element type a buffer can hold. Conversions follow PyTorch's casts:
 /// float→int truncates toward zero, anything→bool is `!= 0`.
-pub trait Elem: Copy + PartialOrd + Default + 'static {
+pub trait Elem: Copy + PartialOrd + Default + Send + Sync + 'static {
     const DTYPE: DType;
     fn slice(b: &Buffer) -> &[Self];
     fn slice_mut(b: &mut Buffer) -> &mut [Self];

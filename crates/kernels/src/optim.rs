@@ -10,6 +10,26 @@
 //! Callers pass slices of equal length (the engine checks); a state slice that an option
 //! does not use is `None`.
 use crate::math::{sqrt, sqrt64};
+use crate::parallel::{parallel_for, SyncPtr};
+
+/// Elements per parallel range (a few tens of microseconds of Adam): a small parameter stays
+/// on the calling thread. Each element's update is independent and the scalars derived from
+/// the hyper-parameters are the same in every range, so any split gives the same bits.
+pub const GRAIN: usize = 8 * 1024;
+
+/// A mutable slice that ranges on several threads write disjoint parts of.
+#[derive(Clone, Copy)]
+struct Shared(SyncPtr<f32>, usize);
+impl Shared {
+    fn new(s: &mut [f32]) -> Self { Shared(SyncPtr::new(s), s.len()) }
+    /// Elements lo..hi (clipped to the slice). Safety: no other range touches them meanwhile.
+    unsafe fn part<'a>(self, lo: usize, hi: usize) -> &'a mut [f32] {
+        let (lo, hi) = (lo.min(self.1), hi.min(self.1));
+        core::slice::from_raw_parts_mut(self.0 .0.add(lo), hi - lo)
+    }
+}
+fn shared(s: Option<&mut [f32]>) -> Option<Shared> { s.map(Shared::new) }
+
 
 /// base^n for a step count n >= 0 (exponentiation by squaring in f64: a few ulps of f64 at
 /// most, far below the f32 rounding the result goes through).
@@ -45,7 +65,7 @@ pub struct Sgd {
 
 /// One SGD step. With `momentum != 0` the buffer is required; `init_buf` marks the first
 /// step, where torch sets the buffer to the (decayed) gradient instead of averaging into it.
-pub fn sgd(param: &mut [f32], grad: &[f32], buf: Option<&mut [f32]>, init_buf: bool, h: &Sgd) {
+fn sgd_range(param: &mut [f32], grad: &[f32], buf: Option<&mut [f32]>, init_buf: bool, h: &Sgd) {
     let n = param.len().min(grad.len());
     let wd = h.weight_decay as f32;
     let use_wd = h.weight_decay != 0.0;
@@ -93,7 +113,7 @@ pub struct Adam {
 }
 
 /// One Adam (or AdamW) step. `max_exp_avg_sq` is required when `amsgrad`.
-pub fn adam(
+fn adam_range(
     param: &mut [f32],
     grad: &[f32],
     exp_avg: &mut [f32],
@@ -154,7 +174,7 @@ pub struct RmsProp {
 
 /// One RMSprop step. `grad_avg` is required when `centered`, `momentum_buf` when
 /// `momentum > 0`.
-pub fn rmsprop(
+fn rmsprop_range(
     param: &mut [f32],
     grad: &[f32],
     square_avg: &mut [f32],
@@ -209,7 +229,7 @@ pub struct Adagrad {
 }
 
 /// One Adagrad step (dense gradients). `sum` starts at initial_accumulator_value.
-pub fn adagrad(param: &mut [f32], grad: &[f32], sum: &mut [f32], h: &Adagrad) {
+fn adagrad_range(param: &mut [f32], grad: &[f32], sum: &mut [f32], h: &Adagrad) {
     let n = param.len().min(grad.len()).min(sum.len());
     let clr = h.lr / (1.0 + (h.step.saturating_sub(1)) as f64 * h.lr_decay);
     let neg_clr = (-clr) as f32;
@@ -226,6 +246,41 @@ pub fn adagrad(param: &mut [f32], grad: &[f32], sum: &mut [f32], h: &Adagrad) {
         param[i] = p + neg_clr * g / std;
     }
 }
+
+/// One SGD step on all threads (see `sgd_range`).
+pub fn sgd(param: &mut [f32], grad: &[f32], buf: Option<&mut [f32]>, init_buf: bool, h: &Sgd) {
+    let n = param.len().min(grad.len());
+    let (p, b) = (Shared::new(param), shared(buf));
+    parallel_for(n, GRAIN, |lo, hi, _| unsafe {
+        sgd_range(p.part(lo, hi), &grad[lo..hi], b.map(|b| b.part(lo, hi)), init_buf, h)
+    });
+}
+
+/// One Adam (or AdamW) step on all threads (see `adam_range`).
+pub fn adam(param: &mut [f32], grad: &[f32], exp_avg: &mut [f32], exp_avg_sq: &mut [f32], max_exp_avg_sq: Option<&mut [f32]>, h: &Adam) {
+    let n = param.len().min(grad.len()).min(exp_avg.len()).min(exp_avg_sq.len());
+    let (p, m, v, vm) = (Shared::new(param), Shared::new(exp_avg), Shared::new(exp_avg_sq), shared(max_exp_avg_sq));
+    parallel_for(n, GRAIN, |lo, hi, _| unsafe {
+        adam_range(p.part(lo, hi), &grad[lo..hi], m.part(lo, hi), v.part(lo, hi), vm.map(|x| x.part(lo, hi)), h)
+    });
+}
+
+/// One RMSprop step on all threads (see `rmsprop_range`).
+pub fn rmsprop(param: &mut [f32], grad: &[f32], square_avg: &mut [f32], grad_avg: Option<&mut [f32]>, momentum_buf: Option<&mut [f32]>, h: &RmsProp) {
+    let n = param.len().min(grad.len()).min(square_avg.len());
+    let (p, sq, ga, mb) = (Shared::new(param), Shared::new(square_avg), shared(grad_avg), shared(momentum_buf));
+    parallel_for(n, GRAIN, |lo, hi, _| unsafe {
+        rmsprop_range(p.part(lo, hi), &grad[lo..hi], sq.part(lo, hi), ga.map(|x| x.part(lo, hi)), mb.map(|x| x.part(lo, hi)), h)
+    });
+}
+
+/// One Adagrad step on all threads (see `adagrad_range`).
+pub fn adagrad(param: &mut [f32], grad: &[f32], sum: &mut [f32], h: &Adagrad) {
+    let n = param.len().min(grad.len()).min(sum.len());
+    let (p, s) = (Shared::new(param), Shared::new(sum));
+    parallel_for(n, GRAIN, |lo, hi, _| unsafe { adagrad_range(p.part(lo, hi), &grad[lo..hi], s.part(lo, hi), h) });
+}
+
 
 #[cfg(test)]
 mod tests {
@@ -394,5 +449,42 @@ mod tests {
     fn empty_slices_are_fine() {
         let h = Adagrad { lr: 0.1, lr_decay: 0.0, weight_decay: 0.0, eps: 1e-10, step: 1, maximize: false };
         adagrad(&mut [], &[], &mut [], &h);
+    }
+    /// Every step gives the same bits on 1..4 threads (sizes that split into many ranges).
+    #[test]
+    fn steps_are_bit_identical_for_any_thread_count() {
+        use crate::parallel::with_threads;
+        let n = 5 * GRAIN + 123;
+        let gen = |seed: u32| -> Vec<f32> {
+            let mut x = seed.wrapping_mul(2654435761) | 1;
+            (0..n).map(|_| { x ^= x << 13; x ^= x >> 17; x ^= x << 5; (x as f32 / u32::MAX as f32) - 0.5 }).collect()
+        };
+        let (p0, g) = (gen(1), gen(2));
+        let run = |t: usize| with_threads(t, || {
+            let mut out: Vec<Vec<f32>> = Vec::new();
+            let (mut p, mut b) = (p0.clone(), vec![0f32; n]);
+            let h = Sgd { lr: 0.1, momentum: 0.9, dampening: 0.1, weight_decay: 0.01, nesterov: false, maximize: false };
+            for step in 0..3 { sgd(&mut p, &g, Some(&mut b), step == 0, &h); }
+            out.extend([p, b]);
+            let (mut p, mut m, mut v, mut vm) = (p0.clone(), vec![0f32; n], vec![0f32; n], vec![0f32; n]);
+            for step in 1..4 {
+                let h = Adam { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.01, step, amsgrad: true, maximize: false, decoupled: step % 2 == 0 };
+                adam(&mut p, &g, &mut m, &mut v, Some(&mut vm), &h);
+            }
+            out.extend([p, m, v, vm]);
+            let (mut p, mut sq, mut ga, mut mb) = (p0.clone(), vec![0f32; n], vec![0f32; n], vec![0f32; n]);
+            let h = RmsProp { lr: 0.01, alpha: 0.99, eps: 1e-8, weight_decay: 0.01, momentum: 0.5, centered: true, maximize: false };
+            for _ in 0..3 { rmsprop(&mut p, &g, &mut sq, Some(&mut ga), Some(&mut mb), &h); }
+            out.extend([p, sq, ga, mb]);
+            let (mut p, mut s) = (p0.clone(), vec![0.1f32; n]);
+            for step in 1..4 {
+                let h = Adagrad { lr: 0.1, lr_decay: 0.01, weight_decay: 0.01, eps: 1e-10, step, maximize: false };
+                adagrad(&mut p, &g, &mut s, &h);
+            }
+            out.extend([p, s]);
+            out.into_iter().map(|v| v.iter().map(|x| x.to_bits()).collect::<Vec<u32>>()).collect::<Vec<_>>()
+        });
+        let one = run(1);
+        for t in [2, 3, 4] { assert!(run(t) == one, "{t} threads differ from 1"); }
     }
 }

@@ -4,67 +4,171 @@
 use super::memory::{cast, with_contiguous};
 use crate::dtype::{DType, Elem};
 use crate::error::{err, Result};
-use crate::iter::for_each_row;
 use crate::ops::binary::BinaryOp;
 use crate::ops::spec::DTypeRule;
 use crate::ops::unary::UnaryOp;
-use crate::shape::{broadcast_shapes, broadcast_strides, contiguous_strides, numel};
+use crate::shape::{broadcast_shapes, broadcast_strides, numel};
 use crate::storage::{alloc_vec, try_with_capacity};
 use crate::tensor::Tensor;
+use alloc::vec::Vec;
+use core::mem::MaybeUninit;
 use kd_kernels::math as m;
+use kd_kernels::parallel::{parallel_for, SyncPtr};
 
 /// Whether T's loops are kept plain (one strided loop, no contiguous or broadcast fast paths):
 /// int64 and float64 are for exchange and checking, so their ~60 op loops stay small in the wasm.
 #[inline]
 fn plain<T: Elem>() -> bool { matches!(T::DTYPE, DType::I64 | DType::F64) }
 
-pub fn map<S: Elem, D: Elem>(t: &Tensor, f: impl Fn(S) -> D) -> Result<Tensor> {
-    let mut out = try_with_capacity::<D>(t.numel())?;
+/// Elements per parallel range: tens of microseconds of the cheapest op, so a tensor of a few
+/// thousand elements stays on the calling thread.
+pub(crate) const GRAIN: usize = 16 * 1024;
+
+/// Outer dims a ranged walk keeps on the stack; a deeper (uncoalescable) walk runs on the
+/// caller alone, where it may allocate.
+const STACK_DIMS: usize = 16;
+
+/// A strided iteration over N operands (as `iter::for_each_row`, dims coalesced once) that can
+/// start at any element: a parallel range walks its own part without allocating.
+pub(crate) struct Rows<const N: usize> {
+    dims: Vec<(usize, [usize; N])>,
+    base: [usize; N],
+}
+
+impl<const N: usize> Rows<N> {
+    pub(crate) fn new(shape: &[usize], strides: [&[usize]; N], base: [usize; N]) -> Self {
+        let mut dims: Vec<(usize, [usize; N])> = Vec::with_capacity(shape.len());
+        for (d, &size) in shape.iter().enumerate() {
+            if size == 1 { continue; }
+            let st: [usize; N] = core::array::from_fn(|k| strides[k][d]);
+            if let Some(last) = dims.last_mut() {
+                if (0..N).all(|k| last.1[k] == st[k] * size) {
+                    last.0 *= size;
+                    last.1 = st;
+                    continue;
+                }
+            }
+            dims.push((size, st));
+        }
+        Rows { dims, base }
+    }
+
+    /// `grain`, or everything on the caller when a walk would need the heap.
+    pub(crate) fn grain(&self, grain: usize) -> usize {
+        if self.dims.len() > STACK_DIMS + 1 { usize::MAX } else { grain }
+    }
+
+    /// Calls `f(i, offsets, len, inner_strides)` for the elements lo..hi (row-major order) in
+    /// pieces of rows; `i` is the piece's first element, `offsets[k]` operand k's offset there.
+    #[inline]
+    pub(crate) fn walk(&self, lo: usize, hi: usize, mut f: impl FnMut(usize, [usize; N], usize, [usize; N])) {
+        if lo >= hi { return; }
+        let Some(&(inner, ist)) = self.dims.last() else {
+            f(lo, self.base, 1, [0; N]);
+            return;
+        };
+        let outer = &self.dims[..self.dims.len() - 1];
+        let mut stack = [0usize; STACK_DIMS];
+        let mut heap = Vec::new();
+        let idx: &mut [usize] = if outer.len() <= STACK_DIMS { &mut stack[..outer.len()] } else { heap.resize(outer.len(), 0); &mut heap };
+        let (mut row, mut col) = (lo / inner, lo % inner);
+        let mut offs = self.base;
+        for d in (0..outer.len()).rev() {
+            let (size, st) = outer[d];
+            idx[d] = row % size;
+            row /= size;
+            for k in 0..N { offs[k] += idx[d] * st[k]; }
+        }
+        let mut i = lo;
+        loop {
+            let len = (inner - col).min(hi - i);
+            f(i, core::array::from_fn(|k| offs[k] + col * ist[k]), len, ist);
+            i += len;
+            col = 0;
+            if i >= hi { return; }
+            let mut d = outer.len();
+            loop {
+                if d == 0 { return; }
+                d -= 1;
+                idx[d] += 1;
+                for k in 0..N { offs[k] += outer[d].1[k]; }
+                if idx[d] < outer[d].0 { break; }
+                for k in 0..N { offs[k] -= outer[d].1[k] * outer[d].0; }
+                idx[d] = 0;
+            }
+        }
+    }
+}
+
+/// A fresh vector of n elements, filled by `fill(lo, hi, dst)` over disjoint ranges on all
+/// threads (`dst` is the uninitialised lo..hi; each range must write every element of it).
+pub(crate) fn fill_par<D: Elem>(n: usize, grain: usize, fill: impl Fn(usize, usize, &mut [MaybeUninit<D>]) + Sync) -> Result<Vec<D>> {
+    let mut out = try_with_capacity::<D>(n)?;
+    fill_into(&mut out, n, grain, fill);
+    Ok(out)
+}
+
+/// `fill_par` into an empty vector with room for n (of any plain type, e.g. partial sums).
+pub(crate) fn fill_into<D: Copy + Send>(out: &mut Vec<D>, n: usize, grain: usize, fill: impl Fn(usize, usize, &mut [MaybeUninit<D>]) + Sync) {
+    assert!(out.is_empty() && out.capacity() >= n);
+    let dst = SyncPtr(out.spare_capacity_mut().as_mut_ptr());
+    parallel_for(n, grain, |lo, hi, _| fill(lo, hi, unsafe { dst.slice(lo, hi) }));
+    // Safety: the ranges cover 0..n and each wrote all of its elements.
+    unsafe { out.set_len(n) };
+}
+
+pub fn map<S: Elem, D: Elem>(t: &Tensor, f: impl Fn(S) -> D + Sync) -> Result<Tensor> {
+    let n = t.numel();
     let b = t.storage.buf.borrow();
     let src = S::try_slice(&b)?;
-    for_each_row(&t.shape, [&t.strides], [t.offset], |o, len, st| {
-        if st[0] == 1 && !plain::<S>() {
-            out.extend(src[o[0]..o[0] + len].iter().map(|&x| f(x)));
-        } else {
-            out.extend((0..len).map(|i| f(src[o[0] + i * st[0]])));
-        }
-    });
+    let rows = Rows::new(&t.shape, [&t.strides], [t.offset]);
+    let out = if n == 0 { Vec::new() } else {
+        fill_par::<D>(n, rows.grain(GRAIN), |lo, hi, dst| rows.walk(lo, hi, |i, o, len, st| {
+            let dst = &mut dst[i - lo..i - lo + len];
+            if st[0] == 1 && !plain::<S>() {
+                for (d, &x) in dst.iter_mut().zip(&src[o[0]..o[0] + len]) { d.write(f(x)); }
+            } else {
+                for (j, d) in dst.iter_mut().enumerate() { d.write(f(src[o[0] + j * st[0]])); }
+            }
+        }))?
+    };
     Ok(Tensor::from_vec(out, t.shape.clone()))
 }
 
 /// `map` for the int64 and float64 ops: one loop per dtype pair, each op's function called
 /// through a pointer, so ~40 wide ops add their functions to the wasm and not ~40 loops.
-pub fn map_wide<S: Elem, D: Elem>(t: &Tensor, f: impl Fn(S) -> D) -> Result<Tensor> { map_dyn::<S, D>(t, &f) }
+pub fn map_wide<S: Elem, D: Elem>(t: &Tensor, f: impl Fn(S) -> D + Sync) -> Result<Tensor> { map_dyn::<S, D>(t, &f) }
 #[inline(never)]
-fn map_dyn<S: Elem, D: Elem>(t: &Tensor, f: &dyn Fn(S) -> D) -> Result<Tensor> { map(t, f) }
+fn map_dyn<S: Elem, D: Elem>(t: &Tensor, f: &(dyn Fn(S) -> D + Sync)) -> Result<Tensor> { map(t, f) }
 
 /// `zip` for the int64 and float64 ops (as `map_wide`).
-pub fn zip_wide<T: Elem, U: Elem>(a: &Tensor, b: &Tensor, f: impl Fn(T, T) -> U) -> Result<Tensor> { zip_dyn::<T, U>(a, b, &f) }
+pub fn zip_wide<T: Elem, U: Elem>(a: &Tensor, b: &Tensor, f: impl Fn(T, T) -> U + Sync) -> Result<Tensor> { zip_dyn::<T, U>(a, b, &f) }
 #[inline(never)]
-fn zip_dyn<T: Elem, U: Elem>(a: &Tensor, b: &Tensor, f: &dyn Fn(T, T) -> U) -> Result<Tensor> { zip(a, b, f) }
+fn zip_dyn<T: Elem, U: Elem>(a: &Tensor, b: &Tensor, f: &(dyn Fn(T, T) -> U + Sync)) -> Result<Tensor> { zip(a, b, f) }
 
 /// A comparison's loop: `zip`, or `zip_wide` for int64 and float64.
-pub fn zip_cmp<T: Elem>(a: &Tensor, b: &Tensor, f: impl Fn(T, T) -> u8) -> Result<Tensor> {
+pub fn zip_cmp<T: Elem>(a: &Tensor, b: &Tensor, f: impl Fn(T, T) -> u8 + Sync) -> Result<Tensor> {
     if plain::<T>() { zip_wide(a, b, f) } else { zip(a, b, f) }
 }
 
 /// Applies `f` to every element of a tensor (any dtype, computed in f32) into a new
 /// float tensor.
-pub fn map_f32(t: &Tensor, f: impl Fn(f32) -> f32) -> Result<Tensor> {
+pub fn map_f32(t: &Tensor, f: impl Fn(f32) -> f32 + Sync) -> Result<Tensor> {
     let t = cast(t, DType::F32)?;
     map::<f32, f32>(&t, f)
 }
 
 /// f(x, y, g) elementwise over three same-shaped tensors, into a new float tensor
 /// (contiguous inputs are read in place, without a copy).
-pub fn map3(x: &Tensor, y: &Tensor, g: &Tensor, f: impl Fn(f32, f32, f32) -> f32) -> Result<Tensor> {
+pub fn map3(x: &Tensor, y: &Tensor, g: &Tensor, f: impl Fn(f32, f32, f32) -> f32 + Sync) -> Result<Tensor> {
     let (x, y, g) = (cast(x, DType::F32)?, cast(y, DType::F32)?, cast(g, DType::F32)?);
     let out = with_contiguous::<f32, _>(&x, |xs| {
         with_contiguous::<f32, _>(&y, |ys| {
             with_contiguous::<f32, _>(&g, |gs| {
-                let mut o = try_with_capacity::<f32>(gs.len())?;
-                o.extend(xs.iter().zip(ys).zip(gs).map(|((&a, &b), &c)| f(a, b, c)));
-                Ok::<_, crate::error::Error>(o)
+                let n = xs.len().min(ys.len()).min(gs.len());
+                fill_par::<f32>(n, GRAIN, |lo, hi, dst| {
+                    for (((d, &a), &b), &c) in dst.iter_mut().zip(&xs[lo..hi]).zip(&ys[lo..hi]).zip(&gs[lo..hi]) { d.write(f(a, b, c)); }
+                })
             })
         })
     })????;
@@ -72,40 +176,40 @@ pub fn map3(x: &Tensor, y: &Tensor, g: &Tensor, f: impl Fn(f32, f32, f32) -> f32
 }
 
 /// Broadcasts a and b (already of dtype T) and writes f(a, b) into a new contiguous tensor.
-pub fn zip<T: Elem, U: Elem>(a: &Tensor, b: &Tensor, f: impl Fn(T, T) -> U) -> Result<Tensor> {
+pub fn zip<T: Elem, U: Elem>(a: &Tensor, b: &Tensor, f: impl Fn(T, T) -> U + Sync) -> Result<Tensor> {
     let shape = broadcast_shapes(&a.shape, &b.shape)?;
     let sa = broadcast_strides(&a.shape, &a.strides, &shape);
     let sb = broadcast_strides(&b.shape, &b.strides, &shape);
-    let so = contiguous_strides(&shape);
-    let mut out = alloc_vec::<U>(numel(&shape))?;
-    {
-        let ba = a.storage.buf.borrow();
-        let bb = b.storage.buf.borrow();
-        let (xa, xb) = (T::try_slice(&ba)?, T::try_slice(&bb)?);
-        for_each_row(&shape, [&sa, &sb, &so], [a.offset, b.offset, 0], |o, len, st| {
-            let dst = &mut out[o[2]..o[2] + len];
-            if plain::<T>() {
-                for (i, d) in dst.iter_mut().enumerate() { *d = f(xa[o[0] + i * st[0]], xb[o[1] + i * st[1]]); }
-                return;
+    let n = numel(&shape);
+    if n == 0 { return Ok(Tensor::from_vec(alloc_vec::<U>(0)?, shape)); }
+    let ba = a.storage.buf.borrow();
+    let bb = b.storage.buf.borrow();
+    let (xa, xb) = (T::try_slice(&ba)?, T::try_slice(&bb)?);
+    // The output is contiguous, so it never stops two dims coalescing: it is not an operand.
+    let rows = Rows::new(&shape, [&sa, &sb], [a.offset, b.offset]);
+    let out = fill_par::<U>(n, rows.grain(GRAIN), |lo, hi, dst| rows.walk(lo, hi, |i, o, len, st| {
+        let dst = &mut dst[i - lo..i - lo + len];
+        if plain::<T>() {
+            for (j, d) in dst.iter_mut().enumerate() { d.write(f(xa[o[0] + j * st[0]], xb[o[1] + j * st[1]])); }
+            return;
+        }
+        match (st[0], st[1]) {
+            (1, 1) => {
+                for ((d, &x), &y) in dst.iter_mut().zip(&xa[o[0]..o[0] + len]).zip(&xb[o[1]..o[1] + len]) { d.write(f(x, y)); }
             }
-            match (st[0], st[1]) {
-                (1, 1) => {
-                    for ((d, &x), &y) in dst.iter_mut().zip(&xa[o[0]..o[0] + len]).zip(&xb[o[1]..o[1] + len]) { *d = f(x, y); }
-                }
-                (1, 0) => {
-                    let y = xb[o[1]];
-                    for (d, &x) in dst.iter_mut().zip(&xa[o[0]..o[0] + len]) { *d = f(x, y); }
-                }
-                (0, 1) => {
-                    let x = xa[o[0]];
-                    for (d, &y) in dst.iter_mut().zip(&xb[o[1]..o[1] + len]) { *d = f(x, y); }
-                }
-                (s0, s1) => {
-                    for (i, d) in dst.iter_mut().enumerate() { *d = f(xa[o[0] + i * s0], xb[o[1] + i * s1]); }
-                }
+            (1, 0) => {
+                let y = xb[o[1]];
+                for (d, &x) in dst.iter_mut().zip(&xa[o[0]..o[0] + len]) { d.write(f(x, y)); }
             }
-        });
-    }
+            (0, 1) => {
+                let x = xa[o[0]];
+                for (d, &y) in dst.iter_mut().zip(&xb[o[1]..o[1] + len]) { d.write(f(x, y)); }
+            }
+            (s0, s1) => {
+                for (j, d) in dst.iter_mut().enumerate() { d.write(f(xa[o[0] + j * s0], xb[o[1] + j * s1])); }
+            }
+        }
+    }))?;
     Ok(Tensor::from_vec(out, shape))
 }
 
@@ -226,5 +330,85 @@ pub fn binary_grad_term(op: BinaryOp, side: usize, a: &Tensor, b: &Tensor, y: &T
         // xlogy: where the x-gradient is 0 (x == 0 and y <= 0, torch's rule), as bool
         (Xlogy, _) => zip::<f32, u8>(&x, &z()?, |x, y| (x == 0.0 && y <= 0.0) as u8),
         _ => Err(err!(Value, "internal: {:?} has no derivative term", op)),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::ops::unary::UnaryOp;
+    use alloc::vec;
+    use kd_kernels::parallel::with_threads;
+
+    /// n pseudo-random floats in [-2, 2).
+    pub(crate) fn rand(n: usize, seed: u32) -> Vec<f32> {
+        let mut x = seed.wrapping_mul(2654435761) | 1;
+        (0..n).map(|_| { x ^= x << 13; x ^= x >> 17; x ^= x << 5; (x as f32 / u32::MAX as f32) * 4.0 - 2.0 }).collect()
+    }
+
+    pub(crate) fn t(shape: &[usize], seed: u32) -> Tensor { Tensor::from_vec(rand(numel(shape), seed), shape.to_vec()) }
+
+    /// The raw bits of every result, as computed on 1 thread, must come out of 2, 3 and 4 too.
+    pub(crate) fn same_on_any_threads(f: impl Fn() -> Vec<Tensor>) {
+        let bits = |ts: Vec<Tensor>| -> Vec<Vec<u64>> {
+            ts.iter().map(|t| match t.dtype() {
+                DType::F32 => t.to_vec::<f32>().unwrap().iter().map(|x| x.to_bits() as u64).collect(),
+                DType::F64 => t.to_vec::<f64>().unwrap().iter().map(|x| x.to_bits()).collect(),
+                DType::I32 => t.to_vec::<i32>().unwrap().iter().map(|&x| x as u64).collect(),
+                DType::I64 => t.to_vec::<i64>().unwrap().iter().map(|&x| x as u64).collect(),
+                DType::Bool => t.to_vec::<u8>().unwrap().iter().map(|&x| x as u64).collect(),
+                d => panic!("{:?}", d),
+            }).collect()
+        };
+        let one = with_threads(1, || bits(f()));
+        for n in [2, 3, 4] { assert!(with_threads(n, || bits(f())) == one, "{n} threads differ from 1"); }
+    }
+
+    #[test]
+    fn maps_and_zips_are_bit_identical_for_any_thread_count() {
+        let a = t(&[300, 337], 1); // ~100k elements: several ranges
+        let b = t(&[300, 337], 2);
+        let row = t(&[337], 3);
+        let col = t(&[337, 1], 4);
+        let bt = t(&[337, 300], 7);
+        let at = a.transpose(0, 1).unwrap(); // strided
+        same_on_any_threads(|| vec![
+            crate::ops::unary::cpu_f32(UnaryOp::Exp, &a).unwrap(),
+            crate::ops::unary::cpu_f32(UnaryOp::Tanh, &at).unwrap(),
+            crate::ops::unary::cpu_f64(UnaryOp::Sin, &cast(&at, DType::F64).unwrap()).unwrap(),
+            zip::<f32, f32>(&a, &b, |x, y| x * y + 1.0).unwrap(),
+            zip::<f32, f32>(&at, &bt, |x, y| x - y).unwrap(),
+            zip::<f32, f32>(&a, &row, |x, y| x / y).unwrap(),
+            zip::<f32, f32>(&col, &at, |x, y| x + y).unwrap(),
+            zip_cmp::<f32>(&a, &b, |x, y| (x < y) as u8).unwrap(),
+            zip_wide::<f64, f64>(&cast(&a, DType::F64).unwrap(), &cast(&row, DType::F64).unwrap(), |x, y| x * y).unwrap(),
+            map3(&a, &at.contiguous().unwrap(), &b, |x, y, g| x * g - y).unwrap(),
+            clamp(&at, Some(-0.5), Some(0.5)).unwrap(),
+        ]);
+    }
+
+    #[test]
+    fn ranged_walk_matches_the_serial_one() {
+        // a transposed 3-D view with a broadcast operand, walked from every split point
+        let a = t(&[5, 7, 9], 5).permute(&[2, 0, 1]).unwrap();
+        let b = t(&[7], 6);
+        let shape = a.shape.clone();
+        let sb = broadcast_strides(&b.shape, &b.strides, &shape);
+        let rows = Rows::new(&shape, [&a.strides, &sb], [a.offset, b.offset]);
+        let mut serial = Vec::new();
+        crate::iter::for_each_row(&shape, [&a.strides, &sb], [a.offset, b.offset], |o, len, st| {
+            for i in 0..len { serial.push((o[0] + i * st[0], o[1] + i * st[1])); }
+        });
+        let n = serial.len();
+        for lo in 0..n {
+            for hi in [lo + 1, (lo + 13).min(n), n] {
+                let mut got = Vec::new();
+                rows.walk(lo, hi, |i, o, len, st| {
+                    assert_eq!(i, lo + got.len());
+                    for j in 0..len { got.push((o[0] + j * st[0], o[1] + j * st[1])); }
+                });
+                assert_eq!(&got[..], &serial[lo..hi]);
+            }
+        }
     }
 }

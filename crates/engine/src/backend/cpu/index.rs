@@ -4,7 +4,6 @@ use alloc::vec::Vec;
 use super::memory::{copy_strided, to_vec};
 use crate::dtype::{DType, Elem};
 use crate::error::Result;
-use crate::iter::for_each_row;
 use crate::shape::{broadcast_strides, contiguous_strides, numel};
 use crate::storage::alloc_vec;
 use crate::tensor::Tensor;
@@ -77,16 +76,36 @@ fn for_each_index(shape: &[usize], mut f: impl FnMut(&[usize])) {
 }
 
 fn gather_typed<T: Elem>(t: &Tensor, d: usize, index_shape: &[usize], idx: &[usize]) -> Result<Tensor> {
-    let mut out = alloc_vec::<T>(numel(index_shape))?;
+    use super::elementwise::{fill_par, GRAIN};
+    const STACK: usize = 16;
+    let total = numel(index_shape);
+    if total == 0 { return Ok(Tensor::from_vec(alloc_vec::<T>(0)?, index_shape.to_vec())); }
     let b = t.storage.buf.borrow();
     let s = T::try_slice(&b)?;
-    let mut n = 0;
-    for_each_index(index_shape, |ix| {
-        let mut off = t.offset;
-        for k in 0..t.ndim() { off += if k == d { idx[n] } else { ix[k] } * t.strides[k]; }
-        out[n] = s[off];
-        n += 1;
-    });
+    let nd = t.ndim().min(index_shape.len());
+    let (base, strides) = (t.offset, &t.strides[..]);
+    // Over output ranges, each with its own multi-index (on the stack: a deeper index runs on
+    // the caller alone, where it may allocate).
+    let grain = if index_shape.len() > STACK { usize::MAX } else { GRAIN };
+    let out = fill_par::<T>(total, grain, |lo, hi, dst| {
+        let mut stack = [0usize; STACK];
+        let mut heap = Vec::new();
+        let ix: &mut [usize] = if index_shape.len() <= STACK { &mut stack[..index_shape.len()] } else { heap.resize(index_shape.len(), 0); &mut heap };
+        let mut rest = lo;
+        for k in (0..index_shape.len()).rev() { ix[k] = rest % index_shape[k]; rest /= index_shape[k]; }
+        for (n, o) in (lo..hi).zip(dst.iter_mut()) {
+            let mut off = base;
+            for k in 0..nd { off += if k == d { idx[n] } else { ix[k] } * strides[k]; }
+            o.write(s[off]);
+            let mut k = index_shape.len();
+            while k > 0 {
+                k -= 1;
+                ix[k] += 1;
+                if ix[k] < index_shape[k] { break; }
+                ix[k] = 0;
+            }
+        }
+    })?;
     Ok(Tensor::from_vec(out, index_shape.to_vec()))
 }
 
@@ -125,21 +144,48 @@ pub fn scatter_add(t: &Tensor, d: usize, index: &Tensor, src: &Tensor) -> Result
 }
 
 fn where_typed<T: Elem>(c: &Tensor, a: &Tensor, b: &Tensor, shape: Vec<usize>) -> Result<Tensor> {
+    use super::elementwise::{fill_par, Rows, GRAIN};
     let sc = broadcast_strides(&c.shape, &c.strides, &shape);
     let sa = broadcast_strides(&a.shape, &a.strides, &shape);
     let sb = broadcast_strides(&b.shape, &b.strides, &shape);
-    let so = contiguous_strides(&shape);
-    let mut out = alloc_vec::<T>(numel(&shape))?;
+    let n = numel(&shape);
+    if n == 0 { return Ok(Tensor::from_vec(alloc_vec::<T>(0)?, shape)); }
     let (bc, ba, bb) = (c.storage.buf.borrow(), a.storage.buf.borrow(), b.storage.buf.borrow());
     let (xc, xa, xb) = (u8::try_slice(&bc)?, T::try_slice(&ba)?, T::try_slice(&bb)?);
-    for_each_row(&shape, [&sc, &sa, &sb, &so], [c.offset, a.offset, b.offset, 0], |o, len, st| {
-        for i in 0..len {
-            out[o[3] + i] = if xc[o[0] + i * st[0]] != 0 { xa[o[1] + i * st[1]] } else { xb[o[2] + i * st[2]] };
+    let rows = Rows::new(&shape, [&sc, &sa, &sb], [c.offset, a.offset, b.offset]);
+    let out = fill_par::<T>(n, rows.grain(GRAIN), |lo, hi, dst| rows.walk(lo, hi, |i, o, len, st| {
+        for (j, d) in dst[i - lo..i - lo + len].iter_mut().enumerate() {
+            d.write(if xc[o[0] + j * st[0]] != 0 { xa[o[1] + j * st[1]] } else { xb[o[2] + j * st[2]] });
         }
-    });
+    }))?;
     Ok(Tensor::from_vec(out, shape))
 }
 
 pub fn where_(c: &Tensor, a: &Tensor, b: &Tensor, shape: Vec<usize>) -> Result<Tensor> {
     crate::with_elem!(a.dtype(), T => where_typed::<T>(c, a, b, shape))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::cpu::elementwise::tests::{same_on_any_threads, t};
+    use alloc::vec;
+
+    #[test]
+    fn where_and_gather_are_bit_identical_for_any_thread_count() {
+        let a = t(&[300, 337], 1);
+        let b = t(&[337], 2);
+        let c = Tensor::from_vec(crate::backend::cpu::elementwise::tests::rand(300, 3).iter().map(|&x| (x > 0.0) as u8).collect::<Vec<u8>>(), vec![300, 1]);
+        let idx = Tensor::from_vec((0..300 * 200).map(|i| ((i * 7919) % 337) as i32).collect::<Vec<i32>>(), vec![300, 200]);
+        same_on_any_threads(|| vec![
+            where_(&c, &a, &b, vec![300, 337]).unwrap(),
+            where_(&c, &a.transpose(0, 1).unwrap().contiguous().unwrap().transpose(0, 1).unwrap(), &b, vec![300, 337]).unwrap(),
+            gather(&a, 1, &idx).unwrap(),
+            gather(&a.transpose(0, 1).unwrap(), 0, &idx.transpose(0, 1).unwrap()).unwrap(),
+        ]);
+        // gather reads what a serial walk reads
+        let g = gather(&a, 1, &idx).unwrap().to_vec::<f32>().unwrap();
+        let (av, iv) = (a.to_vec::<f32>().unwrap(), idx.to_vec::<i32>().unwrap());
+        for i in 0..300 { for j in 0..200 { assert_eq!(g[i * 200 + j], av[i * 337 + iv[i * 200 + j] as usize]); } }
+    }
 }

@@ -6,6 +6,21 @@ use crate::backend::PoolGeom;
 use crate::error::Result;
 use crate::storage::alloc_vec;
 use crate::tensor::Tensor;
+use kd_kernels::parallel::{parallel_for, SyncPtr};
+
+/// Planes per parallel range for planes that each cost about `cost` element steps.
+pub(crate) fn plane_grain(cost: usize) -> usize { (super::elementwise::GRAIN / cost.max(1)).max(1) }
+
+/// Runs `f(p, out_plane)` for each of the planes of `len` elements of `out`, over the threads
+/// (each plane written by one range, in the same order as a serial loop).
+pub(crate) fn for_planes<T: Send>(out: &mut [T], len: usize, cost: usize, f: impl Fn(usize, &mut [T]) + Sync) {
+    if len == 0 { return; }
+    let np = out.len() / len;
+    let o = SyncPtr::new(out);
+    parallel_for(np, plane_grain(cost), |lo, hi, _| {
+        for (i, plane) in unsafe { o.slice(lo * len, hi * len) }.chunks_mut(len).enumerate() { f(lo + i, plane); }
+    });
+}
 
 pub fn max_pool2d(x: &Tensor, p: &PoolGeom, out_shape: Vec<usize>) -> Result<(Tensor, Tensor)> {
     let PoolGeom { np, h, w, oh, ow, a } = *p;
@@ -14,13 +29,18 @@ pub fn max_pool2d(x: &Tensor, p: &PoolGeom, out_shape: Vec<usize>) -> Result<(Te
     // PyTorch's rule: a NaN always wins (the last one in the window).
     let better = |v: f32, best: f32, bi: i64| v > best || v.is_nan() || bi < 0;
     let fast = a.kernel == [2, 2] && a.stride == [2, 2] && a.padding == [0, 0] && a.dilation == [1, 1] && 2 * oh <= h && 2 * ow <= w;
-    with_contiguous::<f32, _>(x, |xs| for p in 0..np {
+    let per = oh * ow;
+    let (vp, ip) = (SyncPtr::new(&mut vals), SyncPtr::new(&mut idx));
+    with_contiguous::<f32, _>(x, |xs| parallel_for(np, plane_grain(per * a.kernel[0] * a.kernel[1] + h * w), |lo, hi, _| for p in lo..hi {
+        // this range's planes of the outputs, indexed from plane 0 as the serial loop was
+        let (vals, idx) = unsafe { (vp.slice(lo * per, hi * per), ip.slice(lo * per, hi * per)) };
+        let base = lo * per;
         let plane = &xs[p * h * w..(p + 1) * h * w];
         if fast {
             // The CNN case (2x2, stride 2): every window lies inside the plane.
             for oy in 0..oh {
                 let (r0, r1) = (&plane[2 * oy * w..][..w], &plane[(2 * oy + 1) * w..][..w]);
-                let o = (p * oh + oy) * ow;
+                let o = (p * oh + oy) * ow - base;
                 for ox in 0..ow {
                     let (mut best, mut bi) = (r0[2 * ox], (2 * oy * w + 2 * ox) as i64);
                     for (v, k) in [(r0[2 * ox + 1], bi + 1), (r1[2 * ox], bi + w as i64), (r1[2 * ox + 1], bi + w as i64 + 1)] {
@@ -46,12 +66,12 @@ pub fn max_pool2d(x: &Tensor, p: &PoolGeom, out_shape: Vec<usize>) -> Result<(Te
                         if better(v, best, bi) { best = v; bi = k as i64; }
                     }
                 }
-                let o = (p * oh + oy) * ow + ox;
+                let o = (p * oh + oy) * ow + ox - base;
                 vals[o] = best;
                 idx[o] = bi as i32;
             }
         }
-    })?;
+    }))?;
     Ok((Tensor::from_vec(vals, out_shape.clone()), Tensor::from_vec(idx, out_shape)))
 }
 
@@ -61,9 +81,11 @@ pub fn max_pool2d_backward(g: &Tensor, idx: &Tensor, p: &PoolGeom, in_shape: Vec
     let is = to_vec::<i32>(idx)?;
     let mut dx = alloc_vec::<f32>(np * h * w)?;
     let per = oh * ow;
-    for (o, (&gv, &k)) in gs.iter().zip(&is).enumerate() {
-        if k >= 0 { dx[(o / per) * h * w + k as usize] += gv; }
-    }
+    for_planes(&mut dx, h * w, per, |p, plane| {
+        for (&gv, &k) in gs[p * per..(p + 1) * per].iter().zip(&is[p * per..(p + 1) * per]) {
+            if k >= 0 && (k as usize) < plane.len() { plane[k as usize] += gv; }
+        }
+    });
     Ok(Tensor::from_vec(dx, in_shape))
 }
 
@@ -86,17 +108,18 @@ pub fn avg_pool2d(x: &Tensor, pg: &PoolGeom, count_include_pad: bool, divisor: O
     let PoolGeom { np, h, w, oh, ow, .. } = *pg;
     let xs = to_vec::<f32>(x)?;
     let mut out = alloc_vec::<f32>(np * oh * ow)?;
-    for p in 0..np {
+    let pg = *pg;
+    for_planes(&mut out, oh * ow, oh * ow * pg.a.kernel[0] * pg.a.kernel[1], |p, dst| {
         let plane = &xs[p * h * w..(p + 1) * h * w];
         for oy in 0..oh {
             for ox in 0..ow {
-                let (y0, y1, x0, x1, div) = avg_window(pg, count_include_pad, divisor, oy, ox);
+                let (y0, y1, x0, x1, div) = avg_window(&pg, count_include_pad, divisor, oy, ox);
                 let mut s = 0.0f32;
                 for y in y0..y1 { for xx in x0..x1 { s += plane[y * w + xx]; } }
-                out[(p * oh + oy) * ow + ox] = s / div;
+                dst[oy * ow + ox] = s / div;
             }
         }
-    }
+    });
     Ok(Tensor::from_vec(out, out_shape))
 }
 
@@ -104,15 +127,16 @@ pub fn avg_pool2d_backward(g: &Tensor, pg: &PoolGeom, count_include_pad: bool, d
     let PoolGeom { np, h, w, oh, ow, .. } = *pg;
     let gs = to_vec::<f32>(g)?;
     let mut dx = alloc_vec::<f32>(np * h * w)?;
-    for p in 0..np {
+    let pg = *pg;
+    for_planes(&mut dx, h * w, oh * ow * pg.a.kernel[0] * pg.a.kernel[1], |p, plane| {
         for oy in 0..oh {
             for ox in 0..ow {
-                let (y0, y1, x0, x1, div) = avg_window(pg, count_include_pad, divisor, oy, ox);
+                let (y0, y1, x0, x1, div) = avg_window(&pg, count_include_pad, divisor, oy, ox);
                 let gv = gs[(p * oh + oy) * ow + ox] / div;
-                for y in y0..y1 { for xx in x0..x1 { dx[p * h * w + y * w + xx] += gv; } }
+                for y in y0..y1 { for xx in x0..x1 { plane[y * w + xx] += gv; } }
             }
         }
-    }
+    });
     Ok(Tensor::from_vec(dx, in_shape))
 }
 
@@ -126,17 +150,17 @@ pub fn adaptive_avg_pool2d(x: &Tensor, pg: &PoolGeom, out_shape: Vec<usize>) -> 
     let PoolGeom { np, h, w, oh, ow, .. } = *pg;
     let xs = to_vec::<f32>(x)?;
     let mut out = alloc_vec::<f32>(np * oh * ow)?;
-    for p in 0..np {
+    for_planes(&mut out, oh * ow, oh * ow + h * w, |p, dst| {
         for oy in 0..oh {
             let (y0, y1) = span(oy, oh, h);
             for ox in 0..ow {
                 let (x0, x1) = span(ox, ow, w);
                 let mut s = 0.0f32;
                 for y in y0..y1 { for xx in x0..x1 { s += xs[p * h * w + y * w + xx]; } }
-                out[(p * oh + oy) * ow + ox] = s / ((y1 - y0) * (x1 - x0)).max(1) as f32;
+                dst[oy * ow + ox] = s / ((y1 - y0) * (x1 - x0)).max(1) as f32;
             }
         }
-    }
+    });
     Ok(Tensor::from_vec(out, out_shape))
 }
 
@@ -144,15 +168,56 @@ pub fn adaptive_avg_pool2d_backward(g: &Tensor, pg: &PoolGeom, in_shape: Vec<usi
     let PoolGeom { np, h, w, oh, ow, .. } = *pg;
     let gs = to_vec::<f32>(g)?;
     let mut dx = alloc_vec::<f32>(np * h * w)?;
-    for p in 0..np {
+    for_planes(&mut dx, h * w, oh * ow + h * w, |p, plane| {
         for oy in 0..oh {
             let (y0, y1) = span(oy, oh, h);
             for ox in 0..ow {
                 let (x0, x1) = span(ox, ow, w);
                 let gv = gs[(p * oh + oy) * ow + ox] / ((y1 - y0) * (x1 - x0)).max(1) as f32;
-                for y in y0..y1 { for xx in x0..x1 { dx[p * h * w + y * w + xx] += gv; } }
+                for y in y0..y1 { for xx in x0..x1 { plane[y * w + xx] += gv; } }
             }
         }
-    }
+    });
     Ok(Tensor::from_vec(dx, in_shape))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::cpu::elementwise::tests::{same_on_any_threads, t};
+    use crate::ops::pool::PoolArgs;
+    use crate::ops::resize::ResizeMode;
+    use alloc::vec;
+
+    #[test]
+    fn pools_and_resizes_are_bit_identical_for_any_thread_count() {
+        let (n, c, h, w) = (8, 16, 24, 24); // 128 planes
+        let x = t(&[n, c, h, w], 1);
+        let geom = |k: usize, s: usize, p: usize, d: usize| {
+            let a = PoolArgs { kernel: [k, k], stride: [s, s], padding: [p, p], dilation: [d, d], ceil_mode: false };
+            let o = (h + 2 * p - d * (k - 1) - 1) / s + 1;
+            PoolGeom { np: n * c, h, w, oh: o, ow: o, a }
+        };
+        same_on_any_threads(|| {
+            let mut v = Vec::new();
+            for pg in [geom(2, 2, 0, 1), geom(3, 2, 1, 1), geom(3, 1, 1, 2)] {
+                let out = vec![n, c, pg.oh, pg.ow];
+                let (y, idx) = max_pool2d(&x, &pg, out.clone()).unwrap();
+                let g = t(&out, 2);
+                v.push(max_pool2d_backward(&g, &idx, &pg, x.shape.clone()).unwrap());
+                v.extend([y, idx]);
+                v.push(avg_pool2d(&x, &pg, true, None, out.clone()).unwrap());
+                v.push(avg_pool2d(&x, &pg, false, None, out.clone()).unwrap());
+                v.push(avg_pool2d_backward(&g, &pg, false, None, x.shape.clone()).unwrap());
+            }
+            let pg = PoolGeom { np: n * c, h, w, oh: 5, ow: 7, a: geom(2, 2, 0, 1).a };
+            v.push(adaptive_avg_pool2d(&x, &pg, vec![n, c, 5, 7]).unwrap());
+            v.push(adaptive_avg_pool2d_backward(&t(&[n, c, 5, 7], 3), &pg, x.shape.clone()).unwrap());
+            for mode in [ResizeMode::Nearest, ResizeMode::Bilinear { align_corners: false }, ResizeMode::Bilinear { align_corners: true }] {
+                v.push(super::super::resize::upsample2d(&x, mode, 37, 50, [None, None]).unwrap());
+                v.push(super::super::resize::upsample2d_backward(&t(&[n, c, 37, 50], 4), mode, x.shape.clone(), [None, None]).unwrap());
+            }
+            v
+        });
+    }
 }

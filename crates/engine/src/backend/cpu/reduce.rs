@@ -7,44 +7,80 @@ use crate::dtype::{DType, Elem};
 use crate::error::Result;
 use crate::ops::reduce::ReduceOp;
 use crate::shape::numel;
-use crate::storage::try_with_capacity;
+use crate::storage::{alloc_vec, try_with_capacity};
 use crate::tensor::Tensor;
+use super::elementwise::{fill_into, fill_par, GRAIN};
 use kd_kernels::math as m;
+use kd_kernels::parallel::{blocks, num_threads, parallel_for, SyncPtr};
 
-/// Calls `f(run)` for each output element's contiguous run of reduced values. int64 and float64
-/// reductions share one loop per dtype pair (their `f` called through a pointer), to keep the
-/// wasm small.
-fn runs<T: Elem, U: Elem>(t: &Tensor, red: &[usize], out_shape: Vec<usize>, mut f: impl FnMut(&[T]) -> U) -> Result<Tensor> {
-    if matches!(T::DTYPE, DType::I64 | DType::F64) { return runs_dyn::<T, U>(t, red, out_shape, &mut f); }
-    runs_loop(t, red, out_shape, f)
-}
+/// Values per block of a long run: a run longer than this is reduced in fixed blocks whose
+/// partials are combined in order, so its rounding is the same on any number of threads.
+const BLOCK: usize = 8 * 1024;
 
-#[inline(never)]
-fn runs_dyn<T: Elem, U: Elem>(t: &Tensor, red: &[usize], out_shape: Vec<usize>, f: &mut dyn FnMut(&[T]) -> U) -> Result<Tensor> {
-    runs_loop(t, red, out_shape, f)
-}
-
-fn runs_loop<T: Elem, U: Elem>(t: &Tensor, red: &[usize], out_shape: Vec<usize>, mut f: impl FnMut(&[T]) -> U) -> Result<Tensor> {
+/// t with the reduced dims innermost, as contiguous values: `f(values, outputs, run length)`
+/// gives the output vector.
+fn with_runs<T: Elem, U: Elem>(t: &Tensor, red: &[usize], out_shape: Vec<usize>, f: impl FnOnce(&[T], usize, usize) -> Result<Vec<U>>) -> Result<Tensor> {
     let kept: Vec<usize> = (0..t.ndim()).filter(|i| !red.contains(i)).collect();
     let perm: Vec<i64> = kept.iter().chain(red.iter()).map(|&d| d as i64).collect();
     let p = t.permute(&perm)?;
     let outer = numel(&out_shape);
     let r: usize = red.iter().map(|&d| t.shape[d]).product();
-    let mut out = try_with_capacity::<U>(outer)?;
-    with_contiguous::<T, _>(&p, |s| {
-        for i in 0..outer { out.push(f(&s[i * r..(i + 1) * r])); }
-    })?;
+    let out = with_contiguous::<T, _>(&p, |s| f(s, outer, r))??;
     Ok(Tensor::from_vec(out, out_shape))
 }
 
-fn sum_f64<T: Elem>(s: &[T]) -> f64 { s.iter().map(|x| x.to_f64()).sum() }
-
-fn var_of(s: &[f32], correction: f64) -> f64 {
-    let n = s.len() as f64;
-    let mean = s.iter().map(|&x| x as f64).sum::<f64>() / n;
-    let ss: f64 = s.iter().map(|&x| { let d = x as f64 - mean; d * d }).sum();
-    ss / (n - correction).max(0.0)
+/// Reduces `outer` runs of `r` values (`s`, run after run): `part(i, lo, block)` is the partial
+/// of one block of output i's run (`lo` its start in the run), `fold(i, partials)` the output
+/// from its partials in order. A run of at most BLOCK values is one block and the outputs are
+/// spread over the threads; a longer run's blocks are. int64 and float64 share one loop per
+/// type triple (their closures called through pointers), to keep the wasm small.
+fn blk<T: Elem, P: Copy + Send + Sync, U: Elem>(
+    s: &[T], outer: usize, r: usize,
+    part: impl Fn(usize, usize, &[T]) -> P + Sync,
+    fold: impl Fn(usize, &[P]) -> U + Sync,
+) -> Result<Vec<U>> {
+    if matches!(T::DTYPE, DType::I64 | DType::F64) { return blk_dyn::<T, P, U>(s, outer, r, &part, &fold); }
+    blocked(s, outer, r, part, fold)
 }
+
+#[inline(never)]
+fn blk_dyn<T: Elem, P: Copy + Send + Sync, U: Elem>(
+    s: &[T], outer: usize, r: usize,
+    part: &(dyn Fn(usize, usize, &[T]) -> P + Sync),
+    fold: &(dyn Fn(usize, &[P]) -> U + Sync),
+) -> Result<Vec<U>> {
+    blocked(s, outer, r, part, fold)
+}
+
+fn blocked<T: Elem, P: Copy + Send + Sync, U: Elem>(
+    s: &[T], outer: usize, r: usize,
+    part: impl Fn(usize, usize, &[T]) -> P + Sync,
+    fold: impl Fn(usize, &[P]) -> U + Sync,
+) -> Result<Vec<U>> {
+    let nb = blocks(r, BLOCK);
+    if nb <= 1 {
+        return fill_par::<U>(outer, (GRAIN / r.max(1)).max(1), |lo, hi, dst| {
+            for (i, d) in (lo..hi).zip(dst) { d.write(fold(i, core::slice::from_ref(&part(i, 0, &s[i * r..(i + 1) * r])))); }
+        });
+    }
+    let total = outer.checked_mul(nb).ok_or_else(|| crate::error::err!(Memory, "reduction too large"))?;
+    let mut parts: Vec<P> = Vec::new();
+    parts.try_reserve_exact(total).map_err(|_| crate::error::err!(Memory, "out of memory: cannot allocate {} partial sums", total))?;
+    fill_into(&mut parts, total, (GRAIN / BLOCK).max(1), |lo, hi, dst| {
+        for (j, d) in (lo..hi).zip(dst) {
+            let (i, a) = (j / nb, (j % nb) * BLOCK);
+            d.write(part(i, a, &s[i * r + a..i * r + (a + BLOCK).min(r)]));
+        }
+    });
+    fill_par::<U>(outer, (GRAIN / BLOCK / nb).max(1), |lo, hi, dst| {
+        for (i, d) in (lo..hi).zip(dst) { d.write(fold(i, &parts[i * nb..(i + 1) * nb])); }
+    })
+}
+
+/// Partial sums added in order (never empty: a run has at least one block).
+fn sum_parts(ps: &[f64]) -> f64 { ps[1..].iter().fold(ps[0], |a, &b| a + b) }
+
+fn sum_f64<T: Elem>(s: &[T]) -> f64 { s.iter().map(|x| x.to_f64()).sum() }
 
 /// Index of the first max (or min) element; NaN counts as the extreme, as in PyTorch.
 fn arg_extreme<T: Elem>(s: &[T], want_max: bool) -> usize {
@@ -60,68 +96,96 @@ fn arg_extreme<T: Elem>(s: &[T], want_max: bool) -> usize {
     best
 }
 
+/// The blocks' (index, value) extremes merged in order, by `arg_extreme`'s rule.
+#[allow(clippy::eq_op)]
+fn merge_extreme<T: Elem>(ps: &[(usize, T)], want_max: bool) -> (usize, T) {
+    let mut best = ps[0];
+    for &(i, x) in &ps[1..] {
+        if best.1 != best.1 { break; }
+        if x != x { best = (i, x); break; }
+        if (want_max && x > best.1) || (!want_max && x < best.1) { best = (i, x); }
+    }
+    best
+}
+
 fn generic<T: Elem>(op: ReduceOp, t: &Tensor, red: &[usize], out_shape: Vec<usize>) -> Result<Tensor> {
     use ReduceOp::*;
+    let ext = move |want_max: bool| move |_: usize, lo: usize, b: &[T]| { let k = arg_extreme(b, want_max); (lo + k, b[k]) };
     match op {
-        Amax => runs::<T, T>(t, red, out_shape, |s| s[arg_extreme(s, true)]),
-        Amin => runs::<T, T>(t, red, out_shape, |s| s[arg_extreme(s, false)]),
-        Argmax => runs::<T, i32>(t, red, out_shape, |s| arg_extreme(s, true) as i32),
-        Argmin => runs::<T, i32>(t, red, out_shape, |s| arg_extreme(s, false) as i32),
-        All => runs::<T, u8>(t, red, out_shape, |s| s.iter().all(|x| x.to_bool()) as u8),
-        Any => runs::<T, u8>(t, red, out_shape, |s| s.iter().any(|x| x.to_bool()) as u8),
-        CountNonzero => runs::<T, i32>(t, red, out_shape, |s| s.iter().filter(|x| x.to_bool()).count() as i32),
+        Amax => with_runs::<T, T>(t, red, out_shape, |s, o, r| blk(s, o, r, ext(true), |_, ps| merge_extreme(ps, true).1)),
+        Amin => with_runs::<T, T>(t, red, out_shape, |s, o, r| blk(s, o, r, ext(false), |_, ps| merge_extreme(ps, false).1)),
+        Argmax => with_runs::<T, i32>(t, red, out_shape, |s, o, r| blk(s, o, r, ext(true), |_, ps| merge_extreme(ps, true).0 as i32)),
+        Argmin => with_runs::<T, i32>(t, red, out_shape, |s, o, r| blk(s, o, r, ext(false), |_, ps| merge_extreme(ps, false).0 as i32)),
+        All => with_runs::<T, u8>(t, red, out_shape, |s, o, r| blk(s, o, r, |_, _, b| b.iter().all(|x| x.to_bool()), |_, ps| ps.iter().all(|&x| x) as u8)),
+        Any => with_runs::<T, u8>(t, red, out_shape, |s, o, r| blk(s, o, r, |_, _, b| b.iter().any(|x| x.to_bool()), |_, ps| ps.iter().any(|&x| x) as u8)),
+        CountNonzero => with_runs::<T, i32>(t, red, out_shape, |s, o, r| blk(s, o, r, |_, _, b| b.iter().filter(|x| x.to_bool()).count(), |_, ps| ps.iter().sum::<usize>() as i32)),
         _ => unreachable!(),
     }
 }
 
-/// The float64 reductions: sums and products accumulate in f64 as float32's do; var/std
-/// two-pass in f64.
-fn reduce_f64(op: ReduceOp, t: &Tensor, red: &[usize], out_shape: Vec<usize>, correction: f64) -> Result<Tensor> {
+/// The float reductions (float32 and float64 alike): sums and products accumulate in f64,
+/// var/std two-pass in f64, logsumexp's exponentials summed in f64.
+fn reduce_float<T: Elem + m::Float>(op: ReduceOp, t: &Tensor, red: &[usize], out_shape: Vec<usize>, correction: f64) -> Result<Tensor> {
     use ReduceOp::*;
-    let var = move |s: &[f64]| {
-        let n = s.len() as f64;
-        let mean = s.iter().sum::<f64>() / n;
-        s.iter().map(|&x| (x - mean) * (x - mean)).sum::<f64>() / (n - correction).max(0.0)
-    };
     match op {
-        Sum => runs::<f64, f64>(t, red, out_shape, |s| s.iter().sum()),
-        Prod => runs::<f64, f64>(t, red, out_shape, |s| s.iter().product()),
-        Mean => runs::<f64, f64>(t, red, out_shape, |s| s.iter().sum::<f64>() / s.len() as f64),
-        Var => runs::<f64, f64>(t, red, out_shape, var),
-        Std => runs::<f64, f64>(t, red, out_shape, move |s| m::sqrt(var(s))),
-        Logsumexp => runs::<f64, f64>(t, red, out_shape, |s| {
-            let mx = s.iter().fold(f64::NEG_INFINITY, |a, &x| if x > a { x } else { a });
-            if !mx.is_finite() { return if s.iter().any(|x| x.is_nan()) { f64::NAN } else { mx }; }
-            mx + m::ln(s.iter().map(|&x| m::exp(x - mx)).sum::<f64>())
+        Sum => with_runs::<T, T>(t, red, out_shape, |s, o, r| blk(s, o, r, |_, _, b| sum_f64(b), |_, ps| T::from_f64(sum_parts(ps)))),
+        Prod => with_runs::<T, T>(t, red, out_shape, |s, o, r| blk(s, o, r, |_, _, b| b.iter().fold(1f64, |a, &x| a * x.to_f64()),
+            |_, ps| T::from_f64(ps[1..].iter().fold(ps[0], |a, &b| a * b)))),
+        Mean => with_runs::<T, T>(t, red, out_shape, |s, o, r| blk(s, o, r, |_, _, b| sum_f64(b), move |_, ps| T::from_f64(sum_parts(ps) / r as f64))),
+        Var | Std => with_runs::<T, T>(t, red, out_shape, |s, o, r| {
+            let fin = move |v: f64| T::from_f64(if op == Std { m::sqrt64(v) } else { v });
+            let div = (r as f64 - correction).max(0.0);
+            if r <= BLOCK {
+                return blk(s, o, r, move |_, _, b| {
+                    let mean = sum_f64(b) / r as f64;
+                    fin(b.iter().map(|&x| { let d = x.to_f64() - mean; d * d }).sum::<f64>() / div)
+                }, |_, ps| ps[0]);
+            }
+            let means = blk::<T, f64, f64>(s, o, r, |_, _, b| sum_f64(b), |_, ps| sum_parts(ps) / r as f64)?;
+            let means = &means[..];
+            blk(s, o, r, |i, _, b| b.iter().map(|&x| { let d = x.to_f64() - means[i]; d * d }).sum::<f64>(), move |_, ps| fin(sum_parts(ps) / div))
         }),
-        _ => generic::<f64>(op, t, red, out_shape),
+        Logsumexp => with_runs::<T, T>(t, red, out_shape, |s, o, r| {
+            let max = |b: &[T]| b.iter().fold(T::NEG_INFINITY, |a, &x| if x > a { x } else { a });
+            let exps = |b: &[T], mx: T| b.iter().map(|&x| m::exp(x - mx).to_f64()).sum::<f64>();
+            if r <= BLOCK {
+                return blk(s, o, r, move |_, _, b| {
+                    let mx = max(b);
+                    if !mx.is_finite() { return if b.iter().any(|x| x.is_nan()) { T::NAN } else { mx }; }
+                    mx + m::ln(T::from_f64(exps(b, mx)))
+                }, |_, ps| ps[0]);
+            }
+            // the max (NaN when a NaN meets no finite max), then the exponentials' sum
+            let mxs = blk::<T, (T, bool), T>(s, o, r, move |_, _, b| (max(b), b.iter().any(|x| x.is_nan())), |_, ps| {
+                let mx = ps.iter().fold(T::NEG_INFINITY, |a, &(x, _)| if x > a { x } else { a });
+                if !mx.is_finite() && ps.iter().any(|p| p.1) { T::NAN } else { mx }
+            })?;
+            let mxs = &mxs[..];
+            blk(s, o, r, move |i, _, b| if mxs[i].is_finite() { exps(b, mxs[i]) } else { 0.0 },
+                move |i, ps| if mxs[i].is_finite() { mxs[i] + m::ln(T::from_f64(sum_parts(ps))) } else { mxs[i] })
+        }),
+        _ => generic::<T>(op, t, red, out_shape),
     }
+}
+
+fn int_sum<T: Elem>(t: &Tensor, red: &[usize], out_shape: Vec<usize>, id: T, op: impl Fn(T, T) -> T + Sync + Copy) -> Result<Tensor> {
+    with_runs::<T, T>(t, red, out_shape, |s, o, r| blk(s, o, r, move |_, _, b| b.iter().fold(id, |a, &x| op(a, x)), move |_, ps| ps[1..].iter().fold(ps[0], |a, &x| op(a, x))))
 }
 
 pub fn reduce(op: ReduceOp, t: &Tensor, red: &[usize], out_shape: Vec<usize>, correction: f64) -> Result<Tensor> {
     use ReduceOp::*;
     let dt = t.dtype();
-    if dt == DType::F64 { return reduce_f64(op, t, red, out_shape, correction); }
+    if dt == DType::F64 { return reduce_float::<f64>(op, t, red, out_shape, correction); }
     match op {
         // int64 sums and products in int64 (wrapping, as torch's)
-        Sum if dt == DType::I64 => runs::<i64, i64>(t, red, out_shape, |s| s.iter().fold(0i64, |a, &x| a.wrapping_add(x))),
-        Prod if dt == DType::I64 => runs::<i64, i64>(t, red, out_shape, |s| s.iter().fold(1i64, |a, &x| a.wrapping_mul(x))),
+        Sum if dt == DType::I64 => int_sum::<i64>(t, red, out_shape, 0, i64::wrapping_add),
+        Prod if dt == DType::I64 => int_sum::<i64>(t, red, out_shape, 1, i64::wrapping_mul),
         Sum | Prod if dt != DType::F32 => {
             let i = super::memory::cast(t, DType::I32)?;
-            if op == Sum { runs::<i32, i32>(&i, red, out_shape, |s| s.iter().fold(0i32, |a, &x| a.wrapping_add(x))) }
-            else { runs::<i32, i32>(&i, red, out_shape, |s| s.iter().fold(1i32, |a, &x| a.wrapping_mul(x))) }
+            if op == Sum { int_sum::<i32>(&i, red, out_shape, 0, i32::wrapping_add) }
+            else { int_sum::<i32>(&i, red, out_shape, 1, i32::wrapping_mul) }
         }
-        Sum => runs::<f32, f32>(t, red, out_shape, |s| sum_f64(s) as f32),
-        Prod => runs::<f32, f32>(t, red, out_shape, |s| s.iter().fold(1f64, |a, &x| a * x as f64) as f32),
-        Mean => runs::<f32, f32>(t, red, out_shape, |s| (sum_f64(s) / s.len() as f64) as f32),
-        Var => runs::<f32, f32>(t, red, out_shape, |s| var_of(s, correction) as f32),
-        Std => runs::<f32, f32>(t, red, out_shape, |s| m::sqrt64(var_of(s, correction)) as f32),
-        Logsumexp => runs::<f32, f32>(t, red, out_shape, |s| {
-            let mx = s.iter().fold(f32::NEG_INFINITY, |a, &x| if x > a { x } else { a });
-            if !mx.is_finite() { return if s.iter().any(|x| x.is_nan()) { f32::NAN } else { mx }; }
-            let acc: f64 = s.iter().map(|&x| m::exp(x - mx) as f64).sum();
-            mx + m::ln(acc as f32)
-        }),
+        Sum | Prod | Mean | Var | Std | Logsumexp => reduce_float::<f32>(op, t, red, out_shape, correction),
         _ => match dt {
             DType::F32 => generic::<f32>(op, t, red, out_shape),
             DType::I32 => generic::<i32>(op, t, red, out_shape),
@@ -140,14 +204,20 @@ pub fn prod_grad(x: &Tensor, red: &[usize]) -> Result<Tensor> {
     let r: usize = red.iter().map(|&d| x.shape[d]).product();
     let mut v = to_vec::<f32>(&p)?;
     if r > 0 {
-        for run in v.chunks_mut(r) {
-            let mut prefix = 1.0f32;
-            let mut out = alloc::vec![0f32; r];
-            for i in 0..r { out[i] = prefix; prefix *= run[i]; }
-            let mut suffix = 1.0f32;
-            for i in (0..r).rev() { out[i] *= suffix; suffix *= run[i]; }
-            run.copy_from_slice(&out);
-        }
+        // runs over the threads, each thread's prefix products in its own scratch row
+        let runs = v.len() / r;
+        let mut scratch = alloc_vec::<f32>(num_threads() * r)?;
+        let (vp, sp) = (SyncPtr::new(&mut v), SyncPtr::new(&mut scratch));
+        parallel_for(runs, (GRAIN / r).max(1), |lo, hi, tid| {
+            let out = unsafe { sp.slice(tid * r, (tid + 1) * r) };
+            for run in unsafe { vp.slice(lo * r, hi * r) }.chunks_mut(r) {
+                let mut prefix = 1.0f32;
+                for i in 0..r { out[i] = prefix; prefix *= run[i]; }
+                let mut suffix = 1.0f32;
+                for i in (0..r).rev() { out[i] *= suffix; suffix *= run[i]; }
+                run.copy_from_slice(out);
+            }
+        });
     }
     let t = Tensor::from_vec(v, p.shape.clone());
     let mut inv = alloc::vec![0i64; perm.len()];
@@ -155,27 +225,137 @@ pub fn prod_grad(x: &Tensor, red: &[usize]) -> Result<Tensor> {
     t.permute(&inv)?.contiguous()
 }
 
-/// softmax / log_softmax along d (t has ndim >= 1), numerically stable (max subtracted first).
+/// One softmax / log_softmax row in place, numerically stable (max subtracted first).
+#[inline]
+fn softmax_row(row: &mut [f32], log: bool) {
+    let mx = row.iter().fold(f32::NEG_INFINITY, |a, &x| if x > a || x.is_nan() { x } else { a });
+    let mx = if mx.is_infinite() { 0.0 } else { mx };
+    let mut sum = 0.0f64;
+    for x in row.iter_mut() { *x -= mx; sum += m::exp(*x) as f64; }
+    if log {
+        let ls = m::ln(sum as f32);
+        for x in row.iter_mut() { *x -= ls; }
+    } else {
+        let inv = (1.0 / sum) as f32;
+        for x in row.iter_mut() { *x = m::exp(*x) * inv; }
+    }
+}
+
+/// softmax / log_softmax along d (t has ndim >= 1), rows spread over the threads.
 pub fn softmax(t: &Tensor, d: usize, log: bool) -> Result<Tensor> {
+    let n = t.shape[d];
+    let total = t.numel();
+    if n == 0 || total == 0 { return Ok(Tensor::from_vec(Vec::<f32>::new(), t.shape.clone())); }
+    let rows = total / n;
+    let grain = (GRAIN / 4 / n).max(1); // ~4 passes over a row
+    if t.is_contiguous() && t.shape[d + 1..].iter().all(|&s| s == 1) {
+        // rows are contiguous already: read them in place, each range into its own output rows
+        let b = t.storage.buf.borrow();
+        let src = &f32::try_slice(&b)?[t.offset..t.offset + total];
+        let mut v = try_with_capacity::<f32>(total)?;
+        let dst = SyncPtr(v.spare_capacity_mut().as_mut_ptr());
+        parallel_for(rows, grain, |lo, hi, _| {
+            let dst = unsafe { dst.slice(lo * n, hi * n) };
+            for (d, &x) in dst.iter_mut().zip(&src[lo * n..hi * n]) { d.write(x); }
+            // Safety: every element of dst was just written.
+            let dst = unsafe { core::slice::from_raw_parts_mut(dst.as_mut_ptr() as *mut f32, dst.len()) };
+            for row in dst.chunks_mut(n) { softmax_row(row, log); }
+        });
+        // Safety: the ranges cover all rows and wrote every element.
+        unsafe { v.set_len(total) };
+        return Ok(Tensor::from_vec(v, t.shape.clone()));
+    }
     let last = t.ndim() as i64 - 1;
     let moved = t.transpose(d as i64, last)?;
     let mut v = to_vec::<f32>(&moved)?;
-    let n = t.shape[d];
-    if n > 0 {
-        for row in v.chunks_mut(n) {
-            let mx = row.iter().fold(f32::NEG_INFINITY, |a, &x| if x > a || x.is_nan() { x } else { a });
-            let mx = if mx.is_infinite() { 0.0 } else { mx };
-            let mut sum = 0.0f64;
-            for x in row.iter_mut() { *x -= mx; sum += m::exp(*x) as f64; }
-            if log {
-                let ls = m::ln(sum as f32);
-                for x in row.iter_mut() { *x -= ls; }
-            } else {
-                let inv = (1.0 / sum) as f32;
-                for x in row.iter_mut() { *x = m::exp(*x) * inv; }
-            }
-        }
-    }
+    let vp = SyncPtr::new(&mut v);
+    parallel_for(rows, grain, |lo, hi, _| {
+        for row in unsafe { vp.slice(lo * n, hi * n) }.chunks_mut(n) { softmax_row(row, log); }
+    });
     let out = Tensor::from_vec(v, moved.shape.clone());
     out.transpose(d as i64, last)?.contiguous()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::cpu::elementwise::tests::{rand, same_on_any_threads, t};
+    use crate::backend::cpu::memory::cast;
+    use alloc::vec;
+
+    fn all_ops(x: &Tensor, red: &[usize]) -> Vec<Tensor> {
+        use ReduceOp::*;
+        let out_shape: Vec<usize> = (0..x.ndim()).filter(|d| !red.contains(d)).map(|d| x.shape[d]).collect();
+        let mut v = Vec::new();
+        for op in [Sum, Prod, Mean, Var, Std, Logsumexp, Amax, Amin, Argmax, Argmin, All, Any, CountNonzero] {
+            v.push(reduce(op, x, red, out_shape.clone(), 1.0).unwrap());
+        }
+        let x64 = cast(x, DType::F64).unwrap();
+        for op in [Sum, Mean, Var, Logsumexp, Argmax] { v.push(reduce(op, &x64, red, out_shape.clone(), 0.0).unwrap()); }
+        let xi = Tensor::from_vec(x.to_vec::<f32>().unwrap().iter().map(|&f| (f * 1000.0) as i32).collect::<Vec<i32>>(), x.shape.clone());
+        for op in [Sum, Prod, Amax, Argmin] { v.push(reduce(op, &xi, red, out_shape.clone(), 0.0).unwrap()); }
+        v
+    }
+
+    #[test]
+    fn reductions_are_bit_identical_for_any_thread_count() {
+        let full = t(&[100_003], 1); // one long run: 13 blocks
+        let rows = t(&[7, 50_000], 2); // long runs, few outputs
+        let cols = t(&[3000, 40], 3); // short strided runs, many blocks of outputs
+        let many = t(&[20_000, 5], 4); // many tiny runs
+        same_on_any_threads(|| {
+            let mut v = all_ops(&full, &[0]);
+            v.extend(all_ops(&rows, &[1]));
+            v.extend(all_ops(&cols, &[0]));
+            v.extend(all_ops(&many, &[1]));
+            v.extend(all_ops(&rows.reshape(&[7, 100, 500]).unwrap(), &[0, 2]));
+            v
+        });
+    }
+
+    #[test]
+    fn blocked_reductions_agree_with_a_serial_pass() {
+        let mut xs = rand(100_003, 9);
+        xs[40_000] = 7.5; // the max, in a middle block
+        xs[90_001] = 7.5; // a tie later: the first one wins
+        xs[70_000] = -9.0;
+        let x = Tensor::from_vec(xs.clone(), vec![100_003]);
+        let r = |op| reduce(op, &x, &[0], vec![], 1.0).unwrap();
+        assert_eq!(r(ReduceOp::Argmax).to_vec::<i32>().unwrap(), vec![40_000]);
+        assert_eq!(r(ReduceOp::Argmin).to_vec::<i32>().unwrap(), vec![70_000]);
+        assert_eq!(r(ReduceOp::Amax).to_vec::<f32>().unwrap(), vec![7.5]);
+        let sum: f64 = xs.iter().map(|&x| x as f64).sum();
+        assert_eq!(r(ReduceOp::Sum).to_vec::<f32>().unwrap(), vec![sum as f32]);
+        let mean = sum / xs.len() as f64;
+        let var = xs.iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / (xs.len() - 1) as f64;
+        assert!((r(ReduceOp::Var).to_vec::<f32>().unwrap()[0] as f64 - var).abs() < 1e-6 * var);
+        let mx = 7.5f64;
+        let lse = mx + xs.iter().map(|&x| (x as f64 - mx).exp()).sum::<f64>().ln();
+        assert!((r(ReduceOp::Logsumexp).to_vec::<f32>().unwrap()[0] as f64 - lse).abs() < 1e-5);
+        // a NaN in a later block wins over any max, as in a serial pass
+        xs[99_000] = f32::NAN;
+        let x = Tensor::from_vec(xs, vec![100_003]);
+        assert_eq!(reduce(ReduceOp::Argmax, &x, &[0], vec![], 0.0).unwrap().to_vec::<i32>().unwrap(), vec![99_000]);
+        assert!(reduce(ReduceOp::Logsumexp, &x, &[0], vec![], 0.0).unwrap().to_vec::<f32>().unwrap()[0].is_nan());
+    }
+
+    #[test]
+    fn softmax_and_prod_grad_are_bit_identical_for_any_thread_count() {
+        let x = t(&[64, 1000], 5);
+        let y = t(&[3, 200, 50], 6);
+        let p = t(&[100, 300], 7);
+        same_on_any_threads(|| vec![
+            softmax(&x, 1, false).unwrap(),
+            softmax(&x, 1, true).unwrap(),
+            softmax(&x, 0, false).unwrap(),
+            softmax(&y, 1, true).unwrap(),
+            softmax(&x.transpose(0, 1).unwrap(), 1, false).unwrap(),
+            prod_grad(&p, &[1]).unwrap(),
+            prod_grad(&p, &[0]).unwrap(),
+        ]);
+        // the in-place path and the transposing path agree
+        let a = softmax(&x, 1, false).unwrap().to_vec::<f32>().unwrap();
+        let b = softmax(&x.transpose(0, 1).unwrap(), 0, false).unwrap().transpose(0, 1).unwrap().to_vec::<f32>().unwrap();
+        assert_eq!(a, b);
+    }
 }

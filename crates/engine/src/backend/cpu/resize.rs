@@ -65,9 +65,9 @@ pub fn upsample2d(x: &Tensor, mode: ResizeMode, oh: usize, ow: usize, scales: [O
     let tx = axis_table(mode, w, ow, scales[1])?;
     let xs = to_vec::<f32>(x)?;
     let mut out = alloc_vec::<f32>(np * oh * ow)?;
-    for p in 0..np {
+    let (ty, tx) = (&ty[..], &tx[..]);
+    super::pool::for_planes(&mut out, oh * ow, oh * ow * 4, |p, dst| {
         let plane = &xs[p * h * w..(p + 1) * h * w];
-        let dst = &mut out[p * oh * ow..(p + 1) * oh * ow];
         for (oy, &(y0, y1, wy0, wy1)) in ty.iter().enumerate() {
             let (r0, r1) = (&plane[y0 * w..(y0 + 1) * w], &plane[y1 * w..(y1 + 1) * w]);
             if nearest {
@@ -79,7 +79,7 @@ pub fn upsample2d(x: &Tensor, mode: ResizeMode, oh: usize, ow: usize, scales: [O
                 dst[oy * ow + ox] = (r0[x0] * wx0 + r0[x1] * wx1) * wy0 + (r1[x0] * wx0 + r1[x1] * wx1) * wy1;
             }
         }
-    }
+    });
     Ok(Tensor::from_vec(out, alloc::vec![n, c, oh, ow]))
 }
 
@@ -91,9 +91,9 @@ pub fn upsample2d_backward(g: &Tensor, mode: ResizeMode, in_shape: Vec<usize>, s
     let tx = axis_table(mode, w, ow, scales[1])?;
     let gs = to_vec::<f32>(g)?;
     let mut dx = alloc_vec::<f32>(np * h * w)?;
-    for p in 0..np {
+    let (ty, tx) = (&ty[..], &tx[..]);
+    super::pool::for_planes(&mut dx, h * w, oh * ow * 4 + h * w, |p, plane| {
         let src = &gs[p * oh * ow..(p + 1) * oh * ow];
-        let plane = &mut dx[p * h * w..(p + 1) * h * w];
         for (oy, &(y0, y1, wy0, wy1)) in ty.iter().enumerate() {
             if nearest {
                 for (ox, &(x0, ..)) in tx.iter().enumerate() { plane[y0 * w + x0] += src[oy * ow + ox]; }
@@ -107,7 +107,7 @@ pub fn upsample2d_backward(g: &Tensor, mode: ResizeMode, in_shape: Vec<usize>, s
                 plane[y1 * w + x1] += gv * wy1 * wx1;
             }
         }
-    }
+    });
     Ok(Tensor::from_vec(dx, in_shape))
 }
 
