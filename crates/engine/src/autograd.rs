@@ -21,7 +21,7 @@ pub struct Node {
     /// One entry per op input: the input's autograd record when it requires grad.
     pub inputs: Vec<Option<Rc<AutogradMeta>>>,
     /// Each input's shape: a rule's gradient must have it (checked, as torch's validate_outputs).
-    shapes: Vec<Vec<usize>>,
+    shapes: Vec<crate::shape::Dims>,
     backward: RefCell<Option<BackwardFn>>,
 }
 

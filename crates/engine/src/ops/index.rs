@@ -33,7 +33,7 @@ pub fn cat(ts: &[Tensor], dim: i64) -> Result<Tensor> {
         dtype = DType::promote(dtype, t.dtype());
     }
     let cast_all: Vec<Tensor> = live.iter().map(|t| cast(t, dtype)).collect::<Result<_>>()?;
-    crate::backend::of(first.device()).cat(&cast_all, d, shape, dtype)
+    crate::backend::of(first.device()).cat(&cast_all, d, shape.into(), dtype)
 }
 
 /// The index's dtype: int32, or int64 (PyTorch's default integer). Its values are data, checked
@@ -105,7 +105,7 @@ pub fn where_(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let shape = broadcast_shapes(&broadcast_shapes(&cond.shape, &a.shape)?, &b.shape)?;
     let dt = DType::promote(a.dtype(), b.dtype());
     let (a, b) = (cast(a, dt)?, cast(b, dt)?);
-    crate::backend::on(&[cond, &a, &b]).where_(cond, &a, &b, shape)
+    crate::backend::on(&[cond, &a, &b]).where_(cond, &a, &b, shape.into())
 }
 
 /// t with `value` wherever `mask` (broadcast to t's shape) is true; keeps t's dtype.

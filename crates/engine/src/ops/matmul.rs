@@ -38,7 +38,7 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let (ba, bb) = (&a2.shape[..a2.ndim() - 2], &b2.shape[..b2.ndim() - 2]);
     let batch = broadcast_shapes(ba, bb).map_err(|_| crate::error::err!(Shape,
         "matmul: batch dimensions {} and {} cannot be broadcast", fmt_shape(ba), fmt_shape(bb)))?;
-    let mut shape: Vec<usize> = batch.clone();
+    let mut shape: Vec<usize> = batch.to_vec();
     if a.ndim() > 1 { shape.push(m); }
     if b.ndim() > 1 { shape.push(n); }
     let t = crate::backend::on(&[&a2, &b2]).matmul(&a2, &b2, &batch, shape)?;
