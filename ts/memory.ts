@@ -58,7 +58,7 @@ let bytesMark = MIN_BYTES;
 let handlesMark = MIN_HANDLES;
 let collections = 0;
 
-type Registry = FinalizationRegistry<number> & { cleanupSome?: () => void };
+type Registry = FinalizationRegistry<Cell> & { cleanupSome?: () => void };
 
 /**
  * A gc function: in Node, from a context made while --expose-gc is set, which also gets a
@@ -75,17 +75,14 @@ function findGc(): GcFn | null {
       // Flags read when a context is created; reset them right after.
       v8.setFlagsFromString("--expose-gc");
       v8.setFlagsFromString("--harmony-weak-refs-with-cleanup-some");
-      let made: { gc?: unknown; FR?: new (cb: (h: number) => void) => Registry };
+      let made: { gc?: unknown; FR?: new (cb: (cell: Cell) => void) => Registry };
       try {
         made = vm.runInNewContext("({ gc: typeof gc === 'function' ? gc : undefined, FR: FinalizationRegistry })") as typeof made;
       } finally {
         v8.setFlagsFromString("--no-expose-gc");
         v8.setFlagsFromString("--no-harmony-weak-refs-with-cleanup-some");
       }
-      if (made.FR && typeof made.FR.prototype.cleanupSome === "function") {
-        earlier = registry;
-        registry = new made.FR(finalized);
-      }
+      if (made.FR && typeof made.FR.prototype.cleanupSome === "function") registry = new made.FR(finalized);
       if (typeof made.gc === "function") return made.gc as GcFn;
     } catch {
       // fall through
@@ -123,6 +120,7 @@ function maybeCollect(): void {
   noteSyncGrowth(handles);
   if (!gcFn) return; // browsers: the marks still watch for growth
   collections++;
+  flushNursery(); // what the nursery holds must be collectable now
   gcFn();
   cleanupPending = true;
 }
@@ -140,24 +138,64 @@ export interface Owned {
   _gen: number;
   readonly requiresGrad: boolean;
   readonly isLeaf: boolean;
+  /** Its engine handle as it is now (0 once disposed), read without the step stamp. */
+  _raw(): number;
+  /** Its registration with the collector's backstop (null while in the nursery). */
+  _cell: Cell | null;
 }
 
-function finalized(h: number): void {
-  call.release(h);
+/**
+ * What the FinalizationRegistry holds for a registered tensor: the handle it releases when the
+ * tensor is collected, 0 once dispose() released it (so dispose never unregisters: V8's
+ * unregister, and the token map a registration with a token needs, cost more than the op).
+ */
+export interface Cell { h: number }
+
+function finalized(cell: Cell): void {
+  if (cell.h === 0) return; // disposed before it was collected
+  call.release(cell.h);
+  cell.h = 0;
   syncGrowth = 0;
   resetMarks();
 }
 
-let registry: Registry = new FinalizationRegistry<number>(finalized);
-/** The registry of the tensors made before findGc switched to one with cleanupSome. */
-let earlier: Registry | null = null;
+let registry: Registry = new FinalizationRegistry<Cell>(finalized);
 let cleanupPending = false;
+
+// The nursery. A tensor is registered with the collector's backstop only when it outlives the
+// synchronous job that created it (a queued microtask registers what is still live), or when
+// the nursery fills: one that is disposed first (by dispose(), a tidy scope, an op's temporary)
+// never pays for a registration. The nursery holds its tensors strongly, which changes nothing
+// the collector could have done: finalizers run only after the job ends (or at a safe point,
+// and maybeCollect empties the nursery before it asks for a collection).
+const NURSERY_MAX = 256;
+let nursery: Owned[] = [];
+let flushQueued = false;
+
+function flushNursery(): void {
+  flushQueued = false;
+  const list = nursery;
+  nursery = [];
+  for (let i = 0; i < list.length; i++) register(list[i]);
+}
+
+function register(t: Owned): void {
+  const h = t._raw();
+  if (h === 0 || t._cell) return;
+  const cell: Cell = { h };
+  t._cell = cell;
+  registry.register(t, cell);
+}
 
 const scopes: Owned[][] = [];
 
-export function track(t: Owned, handle: number): void {
+export function track(t: Owned): void {
   maybeCollect();
-  registry.register(t, handle, t);
+  if (nursery.push(t) >= NURSERY_MAX) flushNursery();
+  else if (!flushQueued) {
+    flushQueued = true;
+    queueMicrotask(flushNursery);
+  }
   scopes.at(-1)?.push(t);
   if (keeping > 0) t._gen = KEPT;
   else {
@@ -166,14 +204,20 @@ export function track(t: Owned, handle: number): void {
   }
 }
 
+/** t's handle is being released by its owner: the collector's backstop must not release it. */
 export function untrack(t: Owned): void {
-  if (!registry.unregister(t)) earlier?.unregister(t);
+  const cell = t._cell;
+  if (cell) {
+    cell.h = 0;
+    t._cell = null;
+  }
 }
 
-/** The collector's backstop for t now releases `handle` (t's handle was replaced in place). */
-export function retrack(t: Owned, handle: number): void {
-  registry.unregister(t);
-  registry.register(t, handle, t);
+/** The collector's backstop for t now releases t's new handle (replaced in place). */
+export function retrack(t: Owned): void {
+  if (!t._cell) return; // still in the nursery: registered with its handle as it is then
+  untrack(t);
+  register(t);
 }
 
 /**

@@ -6,7 +6,7 @@ import { arrayFor, checkDType, DTYPES, dtypeCode, type AnyTypedArray, type DType
 import { DeviceError, DisposedError, DTypeError, IndexError, ShapeError, ValueError } from "./errors.js";
 import { formatTensor } from "./format.js";
 import { checkOptions } from "./options.js";
-import { disposedMessage, releasedByStepScope, retrack, stepGen, track, untrack } from "./memory.js";
+import { disposedMessage, releasedByStepScope, retrack, stepGen, track, untrack, type Cell } from "./memory.js";
 import { checkDevice, deviceCode, isDeviceName } from "./device.js";
 import { flushChecks, flushChecksSync } from "./checks.js";
 import { BINARY_OPS, UNARY_OPS } from "./generated/ops.js";
@@ -70,11 +70,18 @@ export class Tensor {
   #dtype?: DType;
   /** @internal The step scope's generation stamp (ts/memory.ts). */
   _gen = 0;
+  /** @internal Its registration with the collector's backstop (ts/memory.ts). */
+  _cell: Cell | null = null;
 
   /** Internal: use kd.tensor, kd.zeros... to create tensors. */
   constructor(handle: number) {
     this.#h = handle;
-    track(this, handle);
+    track(this);
+  }
+
+  /** @internal The handle as it is (0 once disposed), without the step scope's stamp. */
+  _raw(): number {
+    return this.#h;
   }
 
   /** The engine handle; throws DisposedError after dispose(). */
@@ -545,7 +552,7 @@ export class Tensor {
     this.#h = handle;
     this.#shape = undefined;
     this.#dtype = undefined;
-    retrack(this, handle);
+    retrack(this);
     call.release(old);
   }
 

@@ -21,7 +21,7 @@ pub struct Node {
     /// One entry per op input: the input's autograd record when it requires grad.
     pub inputs: Vec<Option<Rc<AutogradMeta>>>,
     /// Each input's shape: a rule's gradient must have it (checked, as torch's validate_outputs).
-    shapes: Vec<Vec<usize>>,
+    shapes: Vec<crate::shape::Dims>,
     backward: RefCell<Option<BackwardFn>>,
 }
 
@@ -126,8 +126,14 @@ pub fn refuse_untracked(name: &str, inputs: &[&Tensor], out: &Tensor) -> Result<
     Ok(())
 }
 
+/// Whether an op on `inputs` records a backward node (recording is on and some input requires
+/// grad): ops check this before saving tensors or shapes for a backward rule, so an op that
+/// records nothing allocates nothing for autograd.
+#[inline]
+pub fn recording(inputs: &[&Tensor]) -> bool { grad_enabled() && inputs.iter().any(|t| t.requires_grad()) }
+
 pub fn record(name: &'static str, inputs: &[&Tensor], out: Tensor, backward: impl Fn(&Tensor) -> Result<Vec<Option<Tensor>>> + 'static) -> Tensor {
-    if !grad_enabled() || !inputs.iter().any(|t| t.requires_grad()) {
+    if !recording(inputs) {
         return out;
     }
     let node = Rc::new(Node {

@@ -1,38 +1,66 @@
 //! Strided iteration shared by every elementwise kernel: N operands, one shape, per-operand
 //! strides. Dims are coalesced first, so a contiguous tensor is one long row.
-use alloc::vec::Vec;
+use crate::shape::INLINE_DIMS;
 
 /// Calls `f(offsets, len, inner_strides)` once per innermost row; `offsets[k]` is operand k's
 /// element offset at the start of the row. Does nothing for an empty shape (numel 0).
+/// Up to `shape::INLINE_DIMS` dims its bookkeeping lives on the stack (no allocation).
 pub fn for_each_row<const N: usize>(
     shape: &[usize],
     strides: [&[usize]; N],
     base: [usize; N],
-    mut f: impl FnMut([usize; N], usize, [usize; N]),
+    f: impl FnMut([usize; N], usize, [usize; N]),
 ) {
     if shape.iter().any(|&d| d == 0) {
         return;
     }
+    // One walk for both cases (the walk is monomorphised into every elementwise kernel).
+    let mut inline_dims = [(0usize, [0usize; N]); INLINE_DIMS];
+    let mut inline_idx = [0usize; INLINE_DIMS];
+    let (mut heap_dims, mut heap_idx);
+    let (dims, idx): (&mut [(usize, [usize; N])], &mut [usize]) = if shape.len() <= INLINE_DIMS {
+        (&mut inline_dims, &mut inline_idx)
+    } else {
+        heap_dims = alloc::vec![(0usize, [0usize; N]); shape.len()];
+        heap_idx = alloc::vec![0usize; shape.len()];
+        (&mut heap_dims, &mut heap_idx)
+    };
+    rows(shape, strides, base, dims, idx, f);
+}
+
+/// for_each_row's walk, with room for `shape.len()` coalesced dims in `dims` and `idx`.
+#[inline]
+fn rows<const N: usize>(
+    shape: &[usize],
+    strides: [&[usize]; N],
+    base: [usize; N],
+    dims: &mut [(usize, [usize; N])],
+    idx: &mut [usize],
+    mut f: impl FnMut([usize; N], usize, [usize; N]),
+) {
     // Coalesce: drop size-1 dims and merge neighbours that step through memory as one.
-    let mut dims: Vec<(usize, [usize; N])> = Vec::with_capacity(shape.len());
+    let mut nd = 0;
     for (d, &size) in shape.iter().enumerate() {
         if size == 1 { continue; }
         let st: [usize; N] = core::array::from_fn(|k| strides[k][d]);
-        if let Some(last) = dims.last_mut() {
+        if nd > 0 {
+            let last = &mut dims[nd - 1];
             if (0..N).all(|k| last.1[k] == st[k] * size) {
                 last.0 *= size;
                 last.1 = st;
                 continue;
             }
         }
-        dims.push((size, st));
+        dims[nd] = (size, st);
+        nd += 1;
     }
-    let Some(&(inner_len, inner_st)) = dims.last() else {
+    if nd == 0 {
         f(base, 1, [0; N]);
         return;
-    };
-    let outer = &dims[..dims.len() - 1];
-    let mut idx: Vec<usize> = alloc::vec![0; outer.len()];
+    }
+    let (inner_len, inner_st) = dims[nd - 1];
+    let outer = &dims[..nd - 1];
+    let idx = &mut idx[..outer.len()];
     let mut offs = base;
     loop {
         f(offs, inner_len, inner_st);
@@ -53,6 +81,7 @@ pub fn for_each_row<const N: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec::Vec;
     #[test]
     fn visits_transposed_in_logical_order() {
         // 2x3 tensor stored transposed: strides (1, 2)

@@ -1,8 +1,135 @@
-//! Shape arithmetic: dims, broadcasting, contiguous strides, view strides.
+//! Shape arithmetic: dims, broadcasting, contiguous strides, view strides; and `Dims`, the
+//! small vector a tensor keeps its shape and strides in.
 use alloc::vec;
 use alloc::vec::Vec;
+use core::ops::{Deref, DerefMut};
 
 use crate::error::{bail, Result};
+
+/// Dims a `Dims` holds without allocating (a tensor of more keeps its shape on the heap).
+pub const INLINE_DIMS: usize = 6;
+
+/// A shape or strides: up to `INLINE_DIMS` sizes inline, more on the heap. A tensor's metadata
+/// is two of these, so cloning a tensor (every op's input, every view) allocates nothing for
+/// its shape. Reads as a `[usize]` slice; converts from and compares with `Vec<usize>`.
+#[derive(Clone)]
+pub struct Dims(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Inline(u8, [usize; INLINE_DIMS]),
+    Heap(Vec<usize>),
+}
+
+impl Dims {
+    pub const fn new() -> Dims { Dims(Repr::Inline(0, [0; INLINE_DIMS])) }
+    /// `n` copies of `v`.
+    pub fn filled(v: usize, n: usize) -> Dims {
+        if n <= INLINE_DIMS { Dims(Repr::Inline(n as u8, [v; INLINE_DIMS])) } else { Dims(Repr::Heap(vec![v; n])) }
+    }
+    pub fn from_slice(s: &[usize]) -> Dims {
+        if s.len() <= INLINE_DIMS {
+            let mut a = [0; INLINE_DIMS];
+            a[..s.len()].copy_from_slice(s);
+            Dims(Repr::Inline(s.len() as u8, a))
+        } else {
+            Dims(Repr::Heap(s.to_vec()))
+        }
+    }
+    pub fn as_slice(&self) -> &[usize] {
+        match &self.0 { Repr::Inline(n, a) => &a[..*n as usize], Repr::Heap(v) => v }
+    }
+    pub fn as_mut_slice(&mut self) -> &mut [usize] {
+        match &mut self.0 { Repr::Inline(n, a) => &mut a[..*n as usize], Repr::Heap(v) => v }
+    }
+    fn heap(&mut self) -> &mut Vec<usize> {
+        if let Repr::Inline(n, a) = &self.0 {
+            let v = a[..*n as usize].to_vec();
+            self.0 = Repr::Heap(v);
+        }
+        match &mut self.0 { Repr::Heap(v) => v, Repr::Inline(..) => unreachable!() }
+    }
+    pub fn push(&mut self, x: usize) {
+        if let Repr::Inline(n, a) = &mut self.0 {
+            if (*n as usize) < INLINE_DIMS { a[*n as usize] = x; *n += 1; return; }
+        }
+        self.heap().push(x);
+    }
+    /// Inserts x at i (i <= len), as Vec::insert.
+    pub fn insert(&mut self, i: usize, x: usize) {
+        if let Repr::Inline(n, a) = &mut self.0 {
+            let len = *n as usize;
+            if len < INLINE_DIMS && i <= len {
+                a.copy_within(i..len, i + 1);
+                a[i] = x;
+                *n += 1;
+                return;
+            }
+        }
+        self.heap().insert(i, x);
+    }
+    /// Removes and returns the element at i (i < len), as Vec::remove.
+    pub fn remove(&mut self, i: usize) -> usize {
+        if let Repr::Inline(n, a) = &mut self.0 {
+            let len = *n as usize;
+            if i < len {
+                let x = a[i];
+                a.copy_within(i + 1..len, i);
+                *n -= 1;
+                return x;
+            }
+        }
+        self.heap().remove(i)
+    }
+    pub fn pop(&mut self) -> Option<usize> {
+        match &mut self.0 {
+            Repr::Inline(n, a) => if *n == 0 { None } else { *n -= 1; Some(a[*n as usize]) },
+            Repr::Heap(v) => v.pop(),
+        }
+    }
+    pub fn truncate(&mut self, len: usize) {
+        match &mut self.0 {
+            Repr::Inline(n, _) => if len < *n as usize { *n = len as u8 },
+            Repr::Heap(v) => v.truncate(len),
+        }
+    }
+    pub fn extend_from_slice(&mut self, s: &[usize]) { for &x in s { self.push(x); } }
+}
+
+impl Default for Dims { fn default() -> Dims { Dims::new() } }
+impl Deref for Dims { type Target = [usize]; #[inline] fn deref(&self) -> &[usize] { self.as_slice() } }
+impl DerefMut for Dims { #[inline] fn deref_mut(&mut self) -> &mut [usize] { self.as_mut_slice() } }
+impl AsRef<[usize]> for Dims { fn as_ref(&self) -> &[usize] { self } }
+impl core::borrow::Borrow<[usize]> for Dims { fn borrow(&self) -> &[usize] { self } }
+impl From<Vec<usize>> for Dims {
+    fn from(v: Vec<usize>) -> Dims { if v.len() <= INLINE_DIMS { Dims::from_slice(&v) } else { Dims(Repr::Heap(v)) } }
+}
+impl From<&[usize]> for Dims { fn from(s: &[usize]) -> Dims { Dims::from_slice(s) } }
+impl From<&Vec<usize>> for Dims { fn from(s: &Vec<usize>) -> Dims { Dims::from_slice(s) } }
+impl From<&Dims> for Dims { fn from(s: &Dims) -> Dims { s.clone() } }
+impl<const N: usize> From<[usize; N]> for Dims { fn from(s: [usize; N]) -> Dims { Dims::from_slice(&s) } }
+impl From<Dims> for Vec<usize> { fn from(d: Dims) -> Vec<usize> { match d.0 { Repr::Heap(v) => v, Repr::Inline(..) => d.to_vec() } } }
+impl FromIterator<usize> for Dims {
+    fn from_iter<I: IntoIterator<Item = usize>>(it: I) -> Dims {
+        let mut d = Dims::new();
+        for x in it { d.push(x); }
+        d
+    }
+}
+impl Extend<usize> for Dims { fn extend<I: IntoIterator<Item = usize>>(&mut self, it: I) { for x in it { self.push(x); } } }
+impl<'a> IntoIterator for &'a Dims {
+    type Item = &'a usize;
+    type IntoIter = core::slice::Iter<'a, usize>;
+    fn into_iter(self) -> Self::IntoIter { self.as_slice().iter() }
+}
+impl PartialEq for Dims { fn eq(&self, o: &Dims) -> bool { self.as_slice() == o.as_slice() } }
+impl Eq for Dims {}
+impl PartialEq<Vec<usize>> for Dims { fn eq(&self, o: &Vec<usize>) -> bool { self.as_slice() == o.as_slice() } }
+impl PartialEq<Dims> for Vec<usize> { fn eq(&self, o: &Dims) -> bool { self.as_slice() == o.as_slice() } }
+impl PartialEq<[usize]> for Dims { fn eq(&self, o: &[usize]) -> bool { self.as_slice() == o } }
+impl PartialEq<&[usize]> for Dims { fn eq(&self, o: &&[usize]) -> bool { self.as_slice() == *o } }
+impl<const N: usize> PartialEq<[usize; N]> for Dims { fn eq(&self, o: &[usize; N]) -> bool { self.as_slice() == o.as_slice() } }
+impl core::fmt::Debug for Dims { fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result { self.as_slice().fmt(f) } }
 
 pub fn fmt_shape(s: &[usize]) -> alloc::string::String {
     let parts: Vec<alloc::string::String> = s.iter().map(|d| alloc::format!("{}", d)).collect();
@@ -26,8 +153,8 @@ pub fn checked_numel(shape: &[usize]) -> Result<usize> {
     Ok(n)
 }
 
-pub fn contiguous_strides(shape: &[usize]) -> Vec<usize> {
-    let mut s = vec![0; shape.len()];
+pub fn contiguous_strides(shape: &[usize]) -> Dims {
+    let mut s = Dims::filled(0, shape.len());
     let mut acc = 1;
     for i in (0..shape.len()).rev() {
         s[i] = acc;
@@ -59,9 +186,9 @@ pub fn wrap_dims(dims: &[i64], ndim: usize) -> Result<Vec<usize>> {
 }
 
 /// The broadcast shape of two shapes, with PyTorch's message when they do not fit.
-pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
+pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Dims> {
     let n = a.len().max(b.len());
-    let mut out = vec![0; n];
+    let mut out = Dims::filled(0, n);
     for i in 0..n {
         let da = if i + a.len() >= n { a[i + a.len() - n] } else { 1 };
         let db = if i + b.len() >= n { b[i + b.len() - n] } else { 1 };
@@ -75,7 +202,7 @@ pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
 
 /// Strides that read a tensor of `shape`/`strides` as if it had shape `target` (stride 0 on
 /// broadcast dims). The caller has checked that `shape` broadcasts to `target`.
-pub fn broadcast_strides(shape: &[usize], strides: &[usize], target: &[usize]) -> Vec<usize> {
+pub fn broadcast_strides(shape: &[usize], strides: &[usize], target: &[usize]) -> Dims {
     let off = target.len() - shape.len();
     (0..target.len())
         .map(|i| if i < off || shape[i - off] == 1 && target[i] != 1 { 0 } else { strides[i - off] })
@@ -84,12 +211,12 @@ pub fn broadcast_strides(shape: &[usize], strides: &[usize], target: &[usize]) -
 
 /// Strides for viewing (shape, strides) as `new_shape` without a copy, if possible
 /// (the rule of ATen's computeStride).
-pub fn view_strides(shape: &[usize], strides: &[usize], new_shape: &[usize]) -> Option<Vec<usize>> {
+pub fn view_strides(shape: &[usize], strides: &[usize], new_shape: &[usize]) -> Option<Dims> {
     let numel = numel(shape);
     if numel == 0 || shape.is_empty() {
         return Some(contiguous_strides(new_shape));
     }
-    let mut new_strides = vec![0usize; new_shape.len()];
+    let mut new_strides = Dims::filled(0, new_shape.len());
     let mut view_d = new_shape.len() as isize - 1;
     let mut chunk_base_stride = *strides.last().unwrap();
     let mut tensor_numel = 1usize;
@@ -119,7 +246,7 @@ pub fn view_strides(shape: &[usize], strides: &[usize], new_shape: &[usize]) -> 
 }
 
 /// Resolve one -1 in a requested shape, checking the element count.
-pub fn infer_shape(req: &[i64], numel: usize, from: &[usize]) -> Result<Vec<usize>> {
+pub fn infer_shape(req: &[i64], numel: usize, from: &[usize]) -> Result<Dims> {
     let mut infer = None;
     let mut known = 1usize;
     for (i, &d) in req.iter().enumerate() {
@@ -133,7 +260,7 @@ pub fn infer_shape(req: &[i64], numel: usize, from: &[usize]) -> Result<Vec<usiz
         }
     }
     let reqs = || alloc::format!("[{}]", req.iter().map(|d| alloc::format!("{}", d)).collect::<Vec<_>>().join(", "));
-    let mut out: Vec<usize> = req.iter().map(|&d| d.max(0) as usize).collect();
+    let mut out: Dims = req.iter().map(|&d| d.max(0) as usize).collect();
     if let Some(i) = infer {
         if known == 0 || numel % known != 0 {
             bail!(Shape, "shape '{}' is invalid for input of size {}", reqs(), numel);

@@ -11,20 +11,22 @@ use crate::storage::{Buffer, Device, Storage};
 #[derive(Clone)]
 pub struct Tensor {
     pub storage: Rc<Storage>,
-    pub shape: Vec<usize>,
-    pub strides: Vec<usize>,
+    /// Sizes and strides (in elements), inline up to `shape::INLINE_DIMS` dims.
+    pub shape: Dims,
+    pub strides: Dims,
     pub offset: usize,
     /// Autograd record (requires_grad, grad_fn, grad); None for plain tensors.
     pub autograd: Option<Rc<crate::autograd::AutogradMeta>>,
 }
 
 impl Tensor {
-    pub fn from_buffer(buf: Buffer, shape: Vec<usize>) -> Tensor {
+    pub fn from_buffer(buf: Buffer, shape: impl Into<Dims>) -> Tensor {
+        let shape = shape.into();
         let strides = contiguous_strides(&shape);
         Tensor { storage: Rc::new(Storage::new(buf)), shape, strides, offset: 0, autograd: None }
     }
 
-    pub fn from_vec<T: Elem>(v: Vec<T>, shape: Vec<usize>) -> Tensor {
+    pub fn from_vec<T: Elem>(v: Vec<T>, shape: impl Into<Dims>) -> Tensor {
         Tensor::from_buffer(T::into_buffer(v), shape)
     }
 
@@ -66,7 +68,7 @@ impl Tensor {
         crate::backend::of(self.device()).contiguous(self)
     }
 
-    fn view_of(&self, shape: Vec<usize>, strides: Vec<usize>, offset: usize) -> Tensor {
+    fn view_of(&self, shape: Dims, strides: Dims, offset: usize) -> Tensor {
         Tensor { storage: self.storage.clone(), shape, strides, offset, autograd: None }
     }
 
@@ -138,8 +140,8 @@ impl Tensor {
             bail!(Shape, "expand: the number of sizes provided ({}) must be greater or equal to the number of dimensions in the tensor ({})", req.len(), self.ndim());
         }
         let off = req.len() - self.ndim();
-        let mut sh = Vec::with_capacity(req.len());
-        let mut st = Vec::with_capacity(req.len());
+        let mut sh = Dims::new();
+        let mut st = Dims::new();
         for (i, &r) in req.iter().enumerate() {
             if i < off {
                 if r < 0 { bail!(Value, "expand: the expanded size of the tensor ({}) isn't allowed in a leading, non-existing dimension {}", r, i); }

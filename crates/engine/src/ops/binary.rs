@@ -304,7 +304,7 @@ pub fn apply(op: BinaryOp, name: &'static str, a: &Tensor, b: &Tensor) -> Result
     let y = binary(op, name, a, b)?;
     crate::autograd::refuse_untracked(name, &[a, b], &y)?;
     let Some((rule_a, rule_b)) = grad_rules(op) else { return Ok(y) };
-    if !y.dtype().is_float() { return Ok(y); }
+    if !y.dtype().is_float() || !crate::autograd::recording(&[a, b]) { return Ok(y); }
     let c = Ctx { sa: Saved::new(a), sb: Saved::new(b), sy: Saved::new(&y) };
     let (sha, shb) = (a.shape.clone(), b.shape.clone());
     let (need_a, need_b) = (a.requires_grad(), b.requires_grad());

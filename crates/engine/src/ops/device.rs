@@ -12,5 +12,5 @@ pub fn to_device(t: &Tensor, device: Device) -> Result<Tensor> {
         bail!(Device, "moving a {} tensor to the {} reads it back, which is asynchronous: use await t.toAsync(\"{}\")", t.device().name(), device.name(), device.name());
     }
     let data = backend::of(Device::Cpu).read(t)?;
-    backend::of(device).write(data, t.shape.clone())
+    backend::of(device).write(data, t.shape.to_vec())
 }

@@ -33,7 +33,7 @@ pub fn cat(ts: &[Tensor], dim: i64) -> Result<Tensor> {
         dtype = DType::promote(dtype, t.dtype());
     }
     let cast_all: Vec<Tensor> = live.iter().map(|t| cast(t, dtype)).collect::<Result<_>>()?;
-    crate::backend::of(first.device()).cat(&cast_all, d, shape, dtype)
+    crate::backend::of(first.device()).cat(&cast_all, d, shape.into(), dtype)
 }
 
 /// The index's dtype: int32, or int64 (PyTorch's default integer). Its values are data, checked
@@ -105,7 +105,7 @@ pub fn where_(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let shape = broadcast_shapes(&broadcast_shapes(&cond.shape, &a.shape)?, &b.shape)?;
     let dt = DType::promote(a.dtype(), b.dtype());
     let (a, b) = (cast(a, dt)?, cast(b, dt)?);
-    crate::backend::on(&[cond, &a, &b]).where_(cond, &a, &b, shape)
+    crate::backend::on(&[cond, &a, &b]).where_(cond, &a, &b, shape.into())
 }
 
 /// t with `value` wherever `mask` (broadcast to t's shape) is true; keeps t's dtype.
@@ -172,7 +172,7 @@ fn spread_index(idx: &Tensor, shape: &[usize], dim: usize) -> Result<Tensor> {
 
 pub fn index_select_apply(t: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
     let y = index_select(t, dim, index)?;
-    if !y.dtype().is_float() { return Ok(y); }
+    if !y.dtype().is_float() || !crate::autograd::recording(&[t]) { return Ok(y); }
     let shape = t.shape.clone();
     let idx = index.detach();
     Ok(record("index_select", &[t], y, move |g| {
@@ -185,7 +185,7 @@ pub fn index_select_apply(t: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor
 
 pub fn gather_apply(t: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
     let y = gather(t, dim, index)?;
-    if !y.dtype().is_float() { return Ok(y); }
+    if !y.dtype().is_float() || !crate::autograd::recording(&[t]) { return Ok(y); }
     let shape = t.shape.clone();
     let idx = index.detach();
     Ok(record("gather", &[t], y, move |g| Ok(alloc::vec![Some(scatter_add(&crate::ops::creation::zeros(&shape, DType::F32, g.device())?, dim, &idx, g)?)])))
@@ -203,7 +203,7 @@ pub fn scatter_add_apply(t: &Tensor, dim: i64, index: &Tensor, src: &Tensor) -> 
 
 pub fn where_apply(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let y = where_(cond, a, b)?;
-    if !y.dtype().is_float() { return Ok(y); }
+    if !y.dtype().is_float() || !crate::autograd::recording(&[a, b]) { return Ok(y); }
     let c = Saved::new(cond);
     let (sha, shb) = (a.shape.clone(), b.shape.clone());
     Ok(record("where", &[a, b], y, move |g| {
@@ -218,7 +218,7 @@ pub fn where_apply(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> {
 
 pub fn masked_fill_apply(t: &Tensor, mask: &Tensor, value: f64) -> Result<Tensor> {
     let y = masked_fill(t, mask, value)?;
-    if !y.dtype().is_float() { return Ok(y); }
+    if !y.dtype().is_float() || !crate::autograd::recording(&[t]) { return Ok(y); }
     let m = Saved::new(mask);
     let sh = t.shape.clone();
     Ok(record("masked_fill", &[t], y, move |g| {

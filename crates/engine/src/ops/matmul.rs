@@ -38,7 +38,7 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let (ba, bb) = (&a2.shape[..a2.ndim() - 2], &b2.shape[..b2.ndim() - 2]);
     let batch = broadcast_shapes(ba, bb).map_err(|_| crate::error::err!(Shape,
         "matmul: batch dimensions {} and {} cannot be broadcast", fmt_shape(ba), fmt_shape(bb)))?;
-    let mut shape: Vec<usize> = batch.clone();
+    let mut shape: Vec<usize> = batch.to_vec();
     if a.ndim() > 1 { shape.push(m); }
     if b.ndim() > 1 { shape.push(n); }
     let t = crate::backend::on(&[&a2, &b2]).matmul(&a2, &b2, &batch, shape)?;
@@ -54,7 +54,7 @@ pub fn apply(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     use crate::ops::prim::sum_to;
     let y = matmul(a, b)?;
     crate::autograd::refuse_untracked("matmul", &[a, b], &y)?;
-    if !y.dtype().is_float() { return Ok(y); }
+    if !y.dtype().is_float() || !crate::autograd::recording(&[a, b]) { return Ok(y); }
     let (sa, sb) = (Saved::new(a), Saved::new(b));
     let (need_a, need_b) = (a.requires_grad(), b.requires_grad());
     Ok(record("matmul", &[a, b], y, move |g| {

@@ -53,7 +53,7 @@ fn check(a: &PoolArgs, what: &str) -> Result<()> {
 }
 
 fn out_shape(x: &Tensor, oh: usize, ow: usize) -> Vec<usize> {
-    let mut s = x.shape.clone();
+    let mut s = x.shape.to_vec();
     let n = s.len();
     s[n - 2] = oh;
     s[n - 1] = ow;
@@ -71,7 +71,7 @@ pub fn max_pool2d(x: &Tensor, a: PoolArgs) -> Result<(Tensor, Tensor)> {
     let (v, i) = crate::backend::of(x.device()).max_pool2d(x, &pg, out_shape(x, oh, ow))?;
     let (ishape, ii) = (x.shape.clone(), i.clone());
     let v = record("max_pool2d", &[x], v, move |g| {
-        Ok(alloc::vec![Some(crate::backend::of(g.device()).max_pool2d_backward(g, &ii, &pg, ishape.clone())?)])
+        Ok(alloc::vec![Some(crate::backend::of(g.device()).max_pool2d_backward(g, &ii, &pg, ishape.to_vec())?)])
     });
     Ok((v, i))
 }
@@ -87,7 +87,7 @@ pub fn avg_pool2d(x: &Tensor, a: PoolArgs, count_include_pad: bool, divisor: Opt
     let y = crate::backend::of(x.device()).avg_pool2d(x, &pg, count_include_pad, divisor, out_shape(x, oh, ow))?;
     let ishape = x.shape.clone();
     Ok(record("avg_pool2d", &[x], y, move |g| {
-        Ok(alloc::vec![Some(crate::backend::of(g.device()).avg_pool2d_backward(g, &pg, count_include_pad, divisor, ishape.clone())?)])
+        Ok(alloc::vec![Some(crate::backend::of(g.device()).avg_pool2d_backward(g, &pg, count_include_pad, divisor, ishape.to_vec())?)])
     }))
 }
 
@@ -102,6 +102,6 @@ pub fn adaptive_avg_pool2d(x: &Tensor, oh: usize, ow: usize) -> Result<Tensor> {
     let y = crate::backend::of(x.device()).adaptive_avg_pool2d(x, &pg, out_shape(x, oh, ow))?;
     let ishape = x.shape.clone();
     Ok(record("adaptive_avg_pool2d", &[x], y, move |g| {
-        Ok(alloc::vec![Some(crate::backend::of(g.device()).adaptive_avg_pool2d_backward(g, &pg, ishape.clone())?)])
+        Ok(alloc::vec![Some(crate::backend::of(g.device()).adaptive_avg_pool2d_backward(g, &pg, ishape.to_vec())?)])
     }))
 }

@@ -94,7 +94,7 @@ pub fn apply(op: ReduceOp, name: &'static str, x: &Tensor, dims: Option<&[i64]>,
     use crate::ops::prim::*;
     use ReduceOp::*;
     let y = reduce(op, name, x, dims, keepdim, correction)?;
-    if !y.dtype().is_float() || !matches!(op, Sum | Mean | Prod | Amax | Amin | Var | Std | Logsumexp) {
+    if !y.dtype().is_float() || !matches!(op, Sum | Mean | Prod | Amax | Amin | Var | Std | Logsumexp) || !crate::autograd::recording(&[x]) {
         return Ok(y);
     }
     let (red, _) = plan(x, dims, keepdim)?;

@@ -47,7 +47,7 @@ pub fn upsample2d(x: &Tensor, mode: ResizeMode, oh: usize, ow: usize, scale_h: O
     let y = crate::backend::of(x.device()).upsample2d(x, mode, oh, ow, [scale_h, scale_w])?;
     let ishape = x.shape.clone();
     Ok(record(what, &[x], y, move |g| {
-        Ok(alloc::vec![Some(crate::backend::of(g.device()).upsample2d_backward(g, mode, ishape.clone(), [scale_h, scale_w])?)])
+        Ok(alloc::vec![Some(crate::backend::of(g.device()).upsample2d_backward(g, mode, ishape.to_vec(), [scale_h, scale_w])?)])
     }))
 }
 

@@ -185,7 +185,7 @@ pub fn leaky_relu(t: &Tensor, slope: f32) -> Result<Tensor> {
 /// The differentiable unary op: forward, plus its backward rule when recording.
 pub fn apply(op: UnaryOp, name: &'static str, keeps_int: bool, x: &Tensor) -> Result<Tensor> {
     let y = unary(op, name, keeps_int, x)?;
-    if op == UnaryOp::LogicalNot || !y.dtype().is_float() { return Ok(y); }
+    if op == UnaryOp::LogicalNot || !y.dtype().is_float() || !crate::autograd::recording(&[x]) { return Ok(y); }
     let (sx, sy) = (crate::autograd::Saved::new(x), crate::autograd::Saved::new(&y));
     Ok(crate::autograd::record(name, &[x], y, move |g| {
         let (x, y) = (sx.get()?, sy.get()?);
@@ -195,6 +195,7 @@ pub fn apply(op: UnaryOp, name: &'static str, keeps_int: bool, x: &Tensor) -> Re
 
 pub fn clamp_apply(x: &Tensor, lo: Option<f64>, hi: Option<f64>) -> Result<Tensor> {
     let y = clamp(x, lo, hi)?;
+    if !crate::autograd::recording(&[x]) { return Ok(y); }
     let sx = crate::autograd::Saved::new(x);
     let (l, h) = (lo.map_or(f32::NEG_INFINITY, |v| v as f32), hi.map_or(f32::INFINITY, |v| v as f32));
     Ok(crate::autograd::record("clamp", &[x], y, move |g| {
@@ -205,6 +206,7 @@ pub fn clamp_apply(x: &Tensor, lo: Option<f64>, hi: Option<f64>) -> Result<Tenso
 
 pub fn leaky_relu_apply(x: &Tensor, slope: f32) -> Result<Tensor> {
     let y = leaky_relu(x, slope)?;
+    if !crate::autograd::recording(&[x]) { return Ok(y); }
     let sx = crate::autograd::Saved::new(x);
     Ok(crate::autograd::record("leaky_relu", &[x], y, move |g| {
         let x = sx.get()?;

@@ -14,6 +14,7 @@ fn dims_i64(s: &[usize]) -> Vec<i64> { s.iter().map(|&d| d as i64).collect() }
 
 /// Records `y`'s gradient as `g` reshaped back to x's shape (view, reshape, squeeze, flatten...).
 fn reshaped(name: &'static str, x: &Tensor, y: Tensor) -> Tensor {
+    if !crate::autograd::recording(&[x]) { return y; }
     let shape = dims_i64(&x.shape);
     record(name, &[x], y, move |g| Ok(alloc::vec![Some(g.reshape(&shape)?)]))
 }
@@ -38,6 +39,7 @@ pub fn transpose(x: &Tensor, d0: i64, d1: i64) -> Result<Tensor> {
 
 pub fn expand(x: &Tensor, shape: &[i64]) -> Result<Tensor> {
     let y = x.expand(shape)?;
+    if !crate::autograd::recording(&[x]) { return Ok(y); }
     let s = x.shape.clone();
     Ok(record("expand", &[x], y, move |g| Ok(alloc::vec![Some(sum_to(g, &s)?)])))
 }
@@ -51,6 +53,7 @@ fn embed(shape: &[usize], g: &Tensor, sub: impl Fn(&Tensor) -> Result<Tensor>) -
 
 pub fn slice(x: &Tensor, dim: i64, start: i64, end: i64, step: i64) -> Result<Tensor> {
     let y = x.slice(dim, start, end, step)?;
+    if !crate::autograd::recording(&[x]) { return Ok(y); }
     let s = x.shape.clone();
     Ok(record("slice", &[x], y, move |g| Ok(alloc::vec![Some(embed(&s, g, |z| z.slice(dim, start, end, step))?)])))
 }

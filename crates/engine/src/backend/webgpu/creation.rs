@@ -1,6 +1,5 @@
 //! Creation on the GPU: `full` is a kernel; arange, linspace and eye are built on the host by
 //! the CPU backend (their f64 arithmetic has no WGSL counterpart) and uploaded.
-use alloc::vec::Vec;
 
 use super::kernel::{empty, map, upload};
 use crate::dtype::DType;
@@ -21,6 +20,6 @@ pub fn full(shape: &[usize], value: f64, dtype: DType) -> Result<Tensor> {
 /// A CPU-built tensor, uploaded.
 pub fn from_host(t: Result<Tensor>) -> Result<Tensor> {
     let t = t?;
-    let shape: Vec<usize> = t.shape.clone();
+    let shape = t.shape.clone();
     upload(&crate::backend::cpu::memory::read(&t)?, shape)
 }

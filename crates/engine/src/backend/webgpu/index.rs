@@ -42,7 +42,7 @@ fn push_dims(u: &mut Vec<u32>, v: &[usize]) {
 
 /// out[ix] = t[ix with dim d replaced by index[ix]] over `shape`; t read with `ts` (its strides,
 /// one per dim of `shape`) and the index with `is` (strides over `shape`).
-fn gather_kernel(op: &str, t: &Tensor, ts: &[usize], d: usize, size: usize, index: &Tensor, is: &[usize], shape: Vec<usize>) -> Result<Tensor> {
+fn gather_kernel(op: &str, t: &Tensor, ts: &[usize], d: usize, size: usize, index: &Tensor, is: &[usize], shape: crate::shape::Dims) -> Result<Tensor> {
     check_rank(shape.len(), op)?;
     let ty = wgsl_type(t.dtype(), op)?;
     let out = empty(shape, t.dtype(), op)?;
@@ -90,7 +90,7 @@ pub fn index_select(t: &Tensor, d: usize, index: &Tensor) -> Result<Tensor> {
     let k = index.numel();
     if t.ndim() == 0 {
         // a 0-d t takes the one index (checked by the op): a 1-element gather, reshaped back
-        let r = gather_kernel("index_select", t, &[0], 0, 1, index, &[0], vec![k])?;
+        let r = gather_kernel("index_select", t, &[0], 0, 1, index, &[0], vec![k].into())?;
         return r.reshape(&[]);
     }
     let mut shape = t.shape.clone();
@@ -102,7 +102,7 @@ pub fn index_select(t: &Tensor, d: usize, index: &Tensor) -> Result<Tensor> {
 }
 
 pub fn gather(t: &Tensor, d: usize, index: &Tensor) -> Result<Tensor> {
-    let ts = if t.ndim() == 0 { vec![0; index.ndim()] } else { t.strides.clone() };
+    let ts = if t.ndim() == 0 { vec![0; index.ndim()] } else { t.strides.to_vec() };
     let size = if t.ndim() == 0 { 1 } else { t.shape[d] };
     gather_kernel("gather", t, &ts, d, size, index, &index.strides, index.shape.clone())
 }
@@ -116,7 +116,7 @@ pub fn scatter_add(t: &Tensor, d: usize, index: &Tensor, src: &Tensor) -> Result
     let (tshape, ishape, istr, sstr) = if t.ndim() == 0 {
         (vec![1], vec![index.numel()], vec![index.strides.first().copied().unwrap_or(0)], vec![src.strides.first().copied().unwrap_or(0)])
     } else {
-        (t.shape.clone(), index.shape.clone(), index.strides.clone(), src.strides[..index.ndim()].to_vec())
+        (t.shape.to_vec(), index.shape.to_vec(), index.strides.to_vec(), src.strides[..index.ndim()].to_vec())
     };
     check_rank(tshape.len(), "scatter_add")?;
     let (index, src) = (on_gpu(index)?, on_gpu(src)?);

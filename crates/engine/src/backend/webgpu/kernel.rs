@@ -56,7 +56,8 @@ pub fn id(t: &Tensor) -> Result<u32> {
 }
 
 /// A new (uninitialised) GPU tensor.
-pub fn empty(shape: Vec<usize>, dtype: DType, op: &str) -> Result<Tensor> {
+pub fn empty(shape: impl Into<crate::shape::Dims>, dtype: DType, op: &str) -> Result<Tensor> {
+    let shape = shape.into();
     wgsl_type(dtype, op)?;
     let len = numel(&shape);
     let id = host::create(len * 4)?;
@@ -64,7 +65,7 @@ pub fn empty(shape: Vec<usize>, dtype: DType, op: &str) -> Result<Tensor> {
 }
 
 /// Host data as a new contiguous GPU tensor (bool widened to u32).
-pub fn upload(data: &Buffer, shape: Vec<usize>) -> Result<Tensor> {
+pub fn upload(data: &Buffer, shape: impl Into<crate::shape::Dims>) -> Result<Tensor> {
     let t = empty(shape, data.dtype(), "to")?;
     let i = id(&t)?;
     match data {
@@ -104,7 +105,7 @@ impl Operand {
     /// `t` broadcast to `shape`, loaded as `load` ("f32", "i32", "u32" or "" for its own type).
     pub fn new(t: &Tensor, shape: &[usize], name: &'static str, load: &'static str) -> Result<Operand> {
         let t = on_gpu(t)?;
-        let strides = broadcast_strides(&t.shape, &t.strides, shape);
+        let strides = broadcast_strides(&t.shape, &t.strides, shape).to_vec();
         Ok(Operand { t, strides, name, load })
     }
     /// `t` read with explicit strides over the output's shape (copy_into's source).
@@ -139,7 +140,7 @@ pub fn map(key: &str, ins: &[Operand], out: &Tensor, body: &str, params: &[u32])
         if i == out_id {
             let c = super::memory::contiguous(&o.t)?;
             binds.push(id(&c)?);
-            views.push((0, broadcast_strides(&c.shape, &c.strides, &out.shape)));
+            views.push((0, broadcast_strides(&c.shape, &c.strides, &out.shape).to_vec()));
             copies.push(c);
         } else {
             binds.push(i);
