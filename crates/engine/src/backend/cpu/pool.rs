@@ -204,18 +204,18 @@ mod tests {
                 let out = vec![n, c, pg.oh, pg.ow];
                 let (y, idx) = max_pool2d(&x, &pg, out.clone()).unwrap();
                 let g = t(&out, 2);
-                v.push(max_pool2d_backward(&g, &idx, &pg, x.shape.clone()).unwrap());
+                v.push(max_pool2d_backward(&g, &idx, &pg, x.shape.to_vec()).unwrap());
                 v.extend([y, idx]);
                 v.push(avg_pool2d(&x, &pg, true, None, out.clone()).unwrap());
                 v.push(avg_pool2d(&x, &pg, false, None, out.clone()).unwrap());
-                v.push(avg_pool2d_backward(&g, &pg, false, None, x.shape.clone()).unwrap());
+                v.push(avg_pool2d_backward(&g, &pg, false, None, x.shape.to_vec()).unwrap());
             }
             let pg = PoolGeom { np: n * c, h, w, oh: 5, ow: 7, a: geom(2, 2, 0, 1).a };
             v.push(adaptive_avg_pool2d(&x, &pg, vec![n, c, 5, 7]).unwrap());
-            v.push(adaptive_avg_pool2d_backward(&t(&[n, c, 5, 7], 3), &pg, x.shape.clone()).unwrap());
+            v.push(adaptive_avg_pool2d_backward(&t(&[n, c, 5, 7], 3), &pg, x.shape.to_vec()).unwrap());
             for mode in [ResizeMode::Nearest, ResizeMode::Bilinear { align_corners: false }, ResizeMode::Bilinear { align_corners: true }] {
                 v.push(super::super::resize::upsample2d(&x, mode, 37, 50, [None, None]).unwrap());
-                v.push(super::super::resize::upsample2d_backward(&t(&[n, c, 37, 50], 4), mode, x.shape.clone(), [None, None]).unwrap());
+                v.push(super::super::resize::upsample2d_backward(&t(&[n, c, 37, 50], 4), mode, x.shape.to_vec(), [None, None]).unwrap());
             }
             v
         });
