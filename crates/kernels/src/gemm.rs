@@ -106,19 +106,19 @@ fn scratch_len(m: usize, n: usize, k: usize, threads: usize) -> usize {
 }
 
 /// Work (flops) a range should hold at least: tens of microseconds on one thread.
-const PAR_FLOPS: usize = 1 << 20;
+pub(crate) const PAR_FLOPS: usize = 1 << 20;
 /// Floats of B a packing range should move at least.
-const PACK_FLOATS: usize = 1 << 15;
+pub(crate) const PACK_FLOATS: usize = 1 << 15;
 
 /// A pointer the ranges of a parallel_for share (read through `get`, so that closures capture
 /// the wrapper, which is Sync, and not the raw pointer).
 #[derive(Clone, Copy)]
-struct Ptr(*mut f32);
+pub(crate) struct Ptr(pub(crate) *mut f32);
 unsafe impl Send for Ptr {}
 unsafe impl Sync for Ptr {}
 impl Ptr {
     #[inline(always)]
-    fn get(self) -> *mut f32 { self.0 }
+    pub(crate) fn get(self) -> *mut f32 { self.0 }
 }
 
 /// parallel_for when `par`, else the whole range on this thread.
