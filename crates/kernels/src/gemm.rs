@@ -105,8 +105,8 @@ fn scratch_len(m: usize, n: usize, k: usize, threads: usize) -> usize {
     round_up(n, NR).min(NC) * kc + threads * round_up(m, MR).min(MC) * kc
 }
 
-/// Work (flops) a range should hold at least: tens of microseconds on one thread.
-pub(crate) const PAR_FLOPS: usize = 1 << 20;
+/// Work (flops) a range should hold at least: ~10-15 microseconds on one thread.
+pub(crate) const PAR_FLOPS: usize = 1 << 19;
 /// Floats of B a packing range should move at least.
 pub(crate) const PACK_FLOATS: usize = 1 << 15;
 
