@@ -66,14 +66,26 @@ fn per_sample<F: Fn(usize, &mut [f32], Option<&mut [f32]>) + Sync>(n: usize, col
 }
 
 /// cols[(ci*kh + i)*kw + j, oy*ow + ox] = x[c0 + ci, oy*s - p + i*d, ox*s - p + j*d] (0 outside).
-fn im2col(x: &[f32], g: &Geom, c0: usize, cols: &mut [f32]) {
+/// Split over the channels when `split` (outside a parallel range).
+fn im2col(x: &[f32], g: &Geom, c0: usize, cols: &mut [f32], split: bool) {
+    let rows = g.kh * g.kw * g.l();
+    if !split || num_threads() == 1 {
+        return im2col_part(x, g, c0, 0, g.c, cols);
+    }
+    let p = SyncPtr::new(cols);
+    // SAFETY: channels lo..hi own rows lo*kh*kw.. of cols.
+    parallel_for(g.c, PAR_ELEMS.div_ceil(rows.max(1)), |lo, hi, _| im2col_part(x, g, c0, lo, hi, unsafe { p.slice(lo * rows, hi * rows) }));
+}
+
+/// im2col for channels lo..hi, into their rows (the first at cols[0]).
+fn im2col_part(x: &[f32], g: &Geom, c0: usize, lo: usize, hi: usize, cols: &mut [f32]) {
     let a = g.a;
     let l = g.l();
-    for ci in 0..g.c {
+    for ci in lo..hi {
         let plane = &x[(c0 + ci) * g.h * g.w..(c0 + ci + 1) * g.h * g.w];
         for i in 0..g.kh {
             for j in 0..g.kw {
-                let row = &mut cols[((ci * g.kh + i) * g.kw + j) * l..][..l];
+                let row = &mut cols[(((ci - lo) * g.kh + i) * g.kw + j) * l..][..l];
                 for oy in 0..g.oh {
                     let y = (oy * a.stride[0] + i * a.dilation[0]) as isize - a.padding[0] as isize;
                     let dst = &mut row[oy * g.ow..(oy + 1) * g.ow];
@@ -99,12 +111,25 @@ fn im2col(x: &[f32], g: &Geom, c0: usize, cols: &mut [f32]) {
     }
 }
 
-/// The adjoint of im2col: adds cols back into the image planes c0.. of `dx`.
-fn col2im(cols: &[f32], g: &Geom, c0: usize, dx: &mut [f32]) {
+/// The adjoint of im2col: adds cols back into the image planes c0.. of `dx`. Split over the
+/// channels when `split` (outside a parallel range).
+fn col2im(cols: &[f32], g: &Geom, c0: usize, dx: &mut [f32], split: bool) {
+    if !split || num_threads() == 1 {
+        return col2im_part(cols, g, 0, g.c, &mut dx[c0 * g.h * g.w..]);
+    }
+    let (hw, p) = (g.h * g.w, SyncPtr::new(dx));
+    // SAFETY: channels lo..hi own planes c0+lo..c0+hi of dx.
+    parallel_for(g.c, PAR_ELEMS.div_ceil((g.kh * g.kw * g.l()).max(1)), |lo, hi, _| {
+        col2im_part(cols, g, lo, hi, unsafe { p.slice((c0 + lo) * hw, (c0 + hi) * hw) })
+    });
+}
+
+/// col2im for channels lo..hi into `dx`, whose plane 0 is channel lo's.
+fn col2im_part(cols: &[f32], g: &Geom, lo: usize, hi: usize, dx: &mut [f32]) {
     let a = g.a;
     let l = g.l();
-    for ci in 0..g.c {
-        let plane = &mut dx[(c0 + ci) * g.h * g.w..(c0 + ci + 1) * g.h * g.w];
+    for ci in lo..hi {
+        let plane = &mut dx[(ci - lo) * g.h * g.w..][..g.h * g.w];
         for i in 0..g.kh {
             for j in 0..g.kw {
                 let row = &cols[((ci * g.kh + i) * g.kw + j) * l..][..l];
@@ -146,7 +171,7 @@ fn conv_raw(xs: &[f32], ws: &[f32], g: &Geom) -> Result<Vec<f32>> {
         // SAFETY: sample s's outputs, written by this call only.
         let dst = unsafe { o.slice(s * g.o * l, (s + 1) * g.o * l) };
         for gi in 0..g.a.groups {
-            im2col(xin, g, gi * g.c, cols);
+            im2col(xin, g, gi * g.c, cols, scratch.is_none());
             gemm(scratch.as_deref_mut(), og, l, ckk, &ws[gi * og * ckk..], ckk, 1, cols, l, 1, &mut dst[gi * og * l..], l, false);
         }
     })?;
@@ -187,7 +212,7 @@ fn grad_input_raw(gys: &[f32], ws: &[f32], g: &Geom) -> Result<Vec<f32>> {
             // dcols = W_gᵀ [ckk x og] · dY_g [og x l]
             let gys_g = &gys[(s * g.o + gi * og) * l..];
             gemm(scratch.as_deref_mut(), ckk, l, og, &ws[gi * og * ckk..], 1, ckk, gys_g, l, 1, cols, l, false);
-            col2im(cols, g, gi * g.c, dxs);
+            col2im(cols, g, gi * g.c, dxs, scratch.is_none());
         }
     })?;
     Ok(dx)
@@ -205,7 +230,7 @@ fn grad_weight_raw(xs: &[f32], gys: &[f32], g: &Geom) -> Result<Vec<f32>> {
     let mut cols = alloc_vec::<f32>(ckk * l)?;
     for s in 0..g.n {
         for gi in 0..g.a.groups {
-            im2col(&xs[s * in_plane..(s + 1) * in_plane], g, gi * g.c, &mut cols);
+            im2col(&xs[s * in_plane..(s + 1) * in_plane], g, gi * g.c, &mut cols, true);
             // dW_g += dY_g [og x l] · colsᵀ [l x ckk]
             let gys_g = &gys[(s * g.o + gi * og) * l..];
             sgemm(og, ckk, l, gys_g, l, 1, &cols, 1, l, &mut dw[gi * og * ckk..], ckk, 1, true);
