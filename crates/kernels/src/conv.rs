@@ -136,6 +136,7 @@ const DW_BLOCK_FLOATS: usize = 1 << 20;
 /// Samples are padded a block at a time (split over samples), then the dW elements are split
 /// (units of one kernel row of a channel pair for 3-wide kernels, else up to 9 taps of one
 /// (o, c) pair); each unit adds its samples' sums in sample order, as one thread would.
+/// A range runs sample-major over its units, so one thread runs the loops it always did.
 #[allow(clippy::too_many_arguments)]
 pub fn conv2d_direct_grad_weight(
     x: &[f32], n: usize, c: usize, h: usize, w: usize,
@@ -151,7 +152,8 @@ pub fn conv2d_direct_grad_weight(
     let kk = kh * kw;
     let (xplane, dplane) = (c * hp * rs, o * oh * ds);
     let per_sample = xplane + dplane;
-    let sb = (DW_BLOCK_FLOATS / per_sample.max(1)).clamp(1, n.max(1));
+    // One thread pads one sample at a time (it stays in cache); threads share a block.
+    let sb = if num_threads() > 1 { (DW_BLOCK_FLOATS / per_sample.max(1)).clamp(1, n.max(1)) } else { 1 };
     // Padded x then padded dy of each sample of a block; borders and row tails stay zero.
     let mut pads = vec![0.0f32; sb * per_sample];
     dw[..o * c * kk].fill(0.0);
@@ -181,9 +183,11 @@ pub fn conv2d_direct_grad_weight(
         });
         let pads = unsafe { core::slice::from_raw_parts(pp.get() as *const f32, sb * per_sample) };
         parallel_for(units, PAR_FLOPS.div_ceil(per_unit * nb), |lo, hi, _| {
-            for u in lo..hi {
-                for t in 0..nb {
-                    let (xp, dp) = pads[t * per_sample..(t + 1) * per_sample].split_at(xplane);
+            // Sample-major, as one thread always ran it (a sample's planes stay in L1 across
+            // its units); each unit still adds its samples in order.
+            for t in 0..nb {
+                let (xp, dp) = pads[t * per_sample..(t + 1) * per_sample].split_at(xplane);
+                for u in lo..hi {
                     // SAFETY: unit u adds only into its own dW elements (disjoint across units).
                     unsafe {
                         if rows3 {
