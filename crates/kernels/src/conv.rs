@@ -2,8 +2,16 @@
 //! channels, 3x3 kernels): no im2col matrix and no GEMM packing, whose memory traffic costs
 //! more than the arithmetic at these sizes. Register tile: 4 output channels x 8 pixels
 //! (8 accumulators), the same 6 loads per 8 multiply-adds as the GEMM micro-kernel.
+//!
+//! Threads: the forward pass splits (sample, 4-channel block) pairs, each thread padding the
+//! samples it meets into its own plane; the weight gradient splits the dW elements (kernel rows
+//! of channel pairs), each summing its samples in order. Either way every output is computed
+//! as on one thread, so the bits do not depend on the thread count.
 use alloc::vec;
+use alloc::vec::Vec;
 
+use crate::gemm::{Ptr, PACK_FLOATS, PAR_FLOPS};
+use crate::parallel::{num_threads, parallel_for};
 use crate::simd::F32x4;
 
 /// y[s, o, oy, ox] = sum_{c,i,j} w[o, c, i, j] * x[s, c, oy + i - ph, ox + j - pw] (zero outside),
@@ -17,11 +25,14 @@ pub fn conv2d_direct(
 ) {
     let (oh, ow) = (h + 2 * pad[0] + 1 - kh, w + 2 * pad[1] + 1 - kw);
     assert!(x.len() >= n * c * h * w && weights.len() >= o * c * kh * kw && y.len() >= n * o * oh * ow, "conv2d_direct: slice too short");
-    // Padded input planes; rows are wide enough that every 8-pixel tile reads inside them.
+    // Padded input planes, one set per thread; rows are wide enough that every 8-pixel tile
+    // reads inside them. Only the interiors are ever rewritten: the borders stay zero.
     let tiles = ow.div_ceil(8);
     let rs = tiles * 8 + kw; // row stride of the padded plane
     let hp = h + 2 * pad[0];
-    let mut xp = vec![0.0f32; c * hp * rs];
+    let plane = c * hp * rs;
+    let threads = num_threads();
+    let mut xp = vec![0.0f32; threads * plane];
     // Weights regrouped as [o/4][c][kh][kw][4] (channels past o are zero).
     let ob = o.div_ceil(4);
     let kk = kh * kw;
@@ -33,66 +44,99 @@ pub fn conv2d_direct(
             }
         }
     }
-    let mut tile = [0.0f32; 32];
-    for s in 0..n {
-        for ci in 0..c {
-            for yy in 0..h {
-                let src = &x[((s * c + ci) * h + yy) * w..][..w];
-                xp[(ci * hp + yy + pad[0]) * rs + pad[1]..][..w].copy_from_slice(src);
-            }
-        }
-        for b in 0..ob {
-            let wb = &wt[b * c * kk * 4..(b + 1) * c * kk * 4];
-            for oy in 0..oh {
-                for t in 0..tiles {
-                    let x0 = t * 8;
-                    let mut acc = [F32x4::zero(); 8];
-                    // SAFETY: rows hold rs = tiles*8 + kw floats, so x0 + j + 8 <= rs for every
-                    // j < kw; oy + i < hp for i < kh; wb holds c*kk*4 floats.
-                    unsafe {
-                        let mut wp = wb.as_ptr();
-                        for ci in 0..c {
-                            for i in 0..kh {
-                                let row = xp.as_ptr().add((ci * hp + oy + i) * rs + x0);
-                                for j in 0..kw {
-                                    let v0 = F32x4::load(row.add(j));
-                                    let v1 = F32x4::load(row.add(j + 4));
-                                    for q in 0..4 {
-                                        let a = F32x4::load_splat(wp.add(q));
-                                        acc[2 * q] = acc[2 * q].mul_add(a, v0);
-                                        acc[2 * q + 1] = acc[2 * q + 1].mul_add(a, v1);
-                                    }
-                                    wp = wp.add(4);
-                                }
-                            }
-                        }
-                        if x0 + 8 <= ow && 4 * b + 4 <= o {
-                            // A full tile: straight into y (no bounce through `tile`, whose small
-                            // copies cost a call each). In bounds: x0 + 8 <= ow, 4b + 4 <= o, and
-                            // y holds n*o*oh*ow floats (asserted above).
-                            for q in 0..4 {
-                                let d = y.as_mut_ptr().add(((s * o + 4 * b + q) * oh + oy) * ow + x0);
-                                acc[2 * q].store(d);
-                                acc[2 * q + 1].store(d.add(4));
-                            }
-                            continue;
-                        }
-                        for (k, v) in acc.iter().enumerate() { v.store(tile.as_mut_ptr().add(4 * k)); }
-                    }
-                    let valid = 8.min(ow - x0);
-                    for q in 0..4.min(o - 4 * b) {
-                        let dst = &mut y[((s * o + 4 * b + q) * oh + oy) * ow + x0..][..valid];
-                        dst.copy_from_slice(&tile[8 * q..8 * q + valid]);
+    let (xpp, yp) = (Ptr(xp.as_mut_ptr()), Ptr(y.as_mut_ptr()));
+    let wt = &wt[..];
+    let per_pair = (8 * oh * ow * c * kk).max(1);
+    parallel_for(n * ob, PAR_FLOPS.div_ceil(per_pair), |lo, hi, tid| {
+        let mut own = Vec::new();
+        let xp = if tid < threads {
+            // SAFETY: thread tid's plane, used by no other range while this one runs.
+            unsafe { core::slice::from_raw_parts_mut(xpp.get().add(tid * plane), plane) }
+        } else {
+            // Only if the thread count rose after the planes were sized (a native test setting
+            // it from another thread): never in the engine.
+            own.resize(plane, 0.0);
+            &mut own[..]
+        };
+        let mut padded = usize::MAX;
+        for t in lo..hi {
+            let (s, b) = (t / ob, t % ob);
+            if s != padded {
+                for ci in 0..c {
+                    for yy in 0..h {
+                        let src = &x[((s * c + ci) * h + yy) * w..][..w];
+                        xp[(ci * hp + yy + pad[0]) * rs + pad[1]..][..w].copy_from_slice(src);
                     }
                 }
+                padded = s;
+            }
+            // SAFETY: pair (s, b) writes only y[s, 4b..4b+4, .., ..], in bounds (asserted above).
+            unsafe { conv_block(xp, &wt[b * c * kk * 4..(b + 1) * c * kk * 4], s, b, c, hp, rs, o, oh, ow, kh, kw, yp.get()) };
+        }
+    });
+}
+
+/// Output channels 4b..4b+4 (those below o) of sample s from its padded planes `xp` and the
+/// regrouped weights `wb` of block b. Safety: y holds n*o*oh*ow floats, s < n.
+#[allow(clippy::too_many_arguments)]
+unsafe fn conv_block(
+    xp: &[f32], wb: &[f32], s: usize, b: usize, c: usize, hp: usize, rs: usize,
+    o: usize, oh: usize, ow: usize, kh: usize, kw: usize, y: *mut f32,
+) {
+    let tiles = ow.div_ceil(8);
+    let mut tile = [0.0f32; 32];
+    for oy in 0..oh {
+        for t in 0..tiles {
+            let x0 = t * 8;
+            let mut acc = [F32x4::zero(); 8];
+            // SAFETY: rows hold rs = tiles*8 + kw floats, so x0 + j + 8 <= rs for every
+            // j < kw; oy + i < hp for i < kh; wb holds c*kk*4 floats.
+            let mut wp = wb.as_ptr();
+            for ci in 0..c {
+                for i in 0..kh {
+                    let row = xp.as_ptr().add((ci * hp + oy + i) * rs + x0);
+                    for j in 0..kw {
+                        let v0 = F32x4::load(row.add(j));
+                        let v1 = F32x4::load(row.add(j + 4));
+                        for q in 0..4 {
+                            let a = F32x4::load_splat(wp.add(q));
+                            acc[2 * q] = acc[2 * q].mul_add(a, v0);
+                            acc[2 * q + 1] = acc[2 * q + 1].mul_add(a, v1);
+                        }
+                        wp = wp.add(4);
+                    }
+                }
+            }
+            if x0 + 8 <= ow && 4 * b + 4 <= o {
+                // A full tile: straight into y (no bounce through `tile`, whose small
+                // copies cost a call each). In bounds: x0 + 8 <= ow, 4b + 4 <= o.
+                for q in 0..4 {
+                    let d = y.add(((s * o + 4 * b + q) * oh + oy) * ow + x0);
+                    acc[2 * q].store(d);
+                    acc[2 * q + 1].store(d.add(4));
+                }
+                continue;
+            }
+            for (k, v) in acc.iter().enumerate() { v.store(tile.as_mut_ptr().add(4 * k)); }
+            let valid = 8.min(ow - x0);
+            for q in 0..4.min(o - 4 * b) {
+                let d = y.add(((s * o + 4 * b + q) * oh + oy) * ow + x0);
+                core::ptr::copy_nonoverlapping(tile.as_ptr().add(8 * q), d, valid);
             }
         }
     }
 }
 
+/// Floats of padded samples the weight gradient holds at once (4 MiB).
+const DW_BLOCK_FLOATS: usize = 1 << 20;
+
 /// The weight gradient of `conv2d_direct`: dw[o, c, i, j] = sum over samples and output
 /// pixels of dy[s, o, oy, ox] * x[s, c, oy + i - ph, ox + j - pw]. Register tile: up to 8
 /// kernel taps of one (o, c) pair accumulated over 4 pixels at a time. `dw` is overwritten.
+/// Samples are padded a block at a time (split over samples), then the dW elements are split
+/// (units of one kernel row of a channel pair for 3-wide kernels, else up to 9 taps of one
+/// (o, c) pair); each unit adds its samples' sums in sample order, as one thread would.
+/// A range runs sample-major over its units, so one thread runs the loops it always did.
 #[allow(clippy::too_many_arguments)]
 pub fn conv2d_direct_grad_weight(
     x: &[f32], n: usize, c: usize, h: usize, w: usize,
@@ -104,105 +148,134 @@ pub fn conv2d_direct_grad_weight(
     let quads = ow.div_ceil(4);
     let rs = quads * 4 + kw; // padded input row stride: x0 + j + 4 <= rs for every quad and tap
     let hp = h + 2 * pad[0];
-    let mut xp = vec![0.0f32; c * hp * rs];
     let ds = quads * 4; // dy row stride, zero past ow
-    let mut dp = vec![0.0f32; o * oh * ds];
     let kk = kh * kw;
+    let (xplane, dplane) = (c * hp * rs, o * oh * ds);
+    let per_sample = xplane + dplane;
+    // One thread pads one sample at a time (it stays in cache); threads share a block.
+    let sb = if num_threads() > 1 { (DW_BLOCK_FLOATS / per_sample.max(1)).clamp(1, n.max(1)) } else { 1 };
+    // Padded x then padded dy of each sample of a block; borders and row tails stay zero.
+    let mut pads = vec![0.0f32; sb * per_sample];
     dw[..o * c * kk].fill(0.0);
-    for s in 0..n {
-        for ci in 0..c {
-            for yy in 0..h {
-                xp[(ci * hp + yy + pad[0]) * rs + pad[1]..][..w].copy_from_slice(&x[((s * c + ci) * h + yy) * w..][..w]);
-            }
-        }
-        for r in 0..o * oh {
-            dp[r * ds..r * ds + ow].copy_from_slice(&dy[(s * o * oh + r) * ow..][..ow]);
-        }
-        if kw == 3 {
-            grad_weight_rows3(&xp, &dp, c, hp, rs, o, oh, ds, kh, dw);
-            continue;
-        }
-        for oc in 0..o {
-            for ci in 0..c {
-                let mut t0 = 0;
-                while t0 < kk {
-                    // A fixed tile of TAPS accumulators keeps them in registers; taps past kk
-                    // repeat tap t0 and are dropped.
-                    const TAPS: usize = 9;
-                    let nt = TAPS.min(kk - t0);
-                    let mut offs = [0usize; TAPS];
-                    for (t, off) in offs.iter_mut().enumerate() {
-                        let tap = if t < nt { t0 + t } else { t0 };
-                        *off = (tap / kw) * rs + tap % kw;
+    let rows3 = kw == 3;
+    let chunks = kk.div_ceil(9);
+    let units = if rows3 { o.div_ceil(2) * c * kh } else { o * c * chunks };
+    let per_unit = if rows3 { 12 * oh * ow } else { 18 * oh * ow };
+    let (pp, dwp) = (Ptr(pads.as_mut_ptr()), Ptr(dw.as_mut_ptr()));
+    let mut s0 = 0;
+    while s0 < n {
+        let nb = sb.min(n - s0);
+        parallel_for(nb, PACK_FLOATS.div_ceil(per_sample), |lo, hi, _| {
+            for t in lo..hi {
+                let s = s0 + t;
+                // SAFETY: sample t's own region of pads.
+                let xp = unsafe { core::slice::from_raw_parts_mut(pp.get().add(t * per_sample), per_sample) };
+                let (xp, dp) = xp.split_at_mut(xplane);
+                for ci in 0..c {
+                    for yy in 0..h {
+                        xp[(ci * hp + yy + pad[0]) * rs + pad[1]..][..w].copy_from_slice(&x[((s * c + ci) * h + yy) * w..][..w]);
                     }
-                    let mut acc = [F32x4::zero(); TAPS];
-                    // SAFETY: dp rows hold ds = quads*4 floats; xp rows hold rs = quads*4 + kw, so
-                    // 4*q + j + 4 <= rs; oy + i < hp.
-                    unsafe {
-                        for oy in 0..oh {
-                            let drow = dp.as_ptr().add((oc * oh + oy) * ds);
-                            let xrow = xp.as_ptr().add((ci * hp + oy) * rs);
-                            for q in 0..quads {
-                                let d = F32x4::load(drow.add(4 * q));
-                                let xq = xrow.add(4 * q);
-                                for t in 0..TAPS {
-                                    acc[t] = acc[t].mul_add(d, F32x4::load(xq.add(offs[t])));
-                                }
-                            }
-                        }
-                    }
-                    for t in 0..nt { dw[(oc * c + ci) * kk + t0 + t] += acc[t].hsum(); }
-                    t0 += nt;
+                }
+                for r in 0..o * oh {
+                    dp[r * ds..r * ds + ow].copy_from_slice(&dy[(s * o * oh + r) * ow..][..ow]);
                 }
             }
-        }
+        });
+        let pads = unsafe { core::slice::from_raw_parts(pp.get() as *const f32, sb * per_sample) };
+        parallel_for(units, PAR_FLOPS.div_ceil(per_unit * nb), |lo, hi, _| {
+            // Sample-major, as one thread always ran it (a sample's planes stay in L1 across
+            // its units); each unit still adds its samples in order.
+            for t in 0..nb {
+                let (xp, dp) = pads[t * per_sample..(t + 1) * per_sample].split_at(xplane);
+                for u in lo..hi {
+                    // SAFETY: unit u adds only into its own dW elements (disjoint across units).
+                    unsafe {
+                        if rows3 {
+                            let (pair, i) = (u / kh, u % kh);
+                            grad_weight_row3(xp, dp, pair / c * 2, pair % c, i, c, hp, rs, o, oh, ds, kh, dwp.get());
+                        } else {
+                            let (pair, ch) = (u / chunks, u % chunks);
+                            grad_weight_taps(xp, dp, pair / c, pair % c, ch * 9, c, hp, rs, oh, ds, kh, kw, quads, dwp.get());
+                        }
+                    }
+                }
+            }
+        });
+        s0 += nb;
     }
 }
 
-/// `conv2d_direct_grad_weight`'s tile for kernels 3 wide (the common case), one sample: 2 output
-/// channels x the 3 taps of one kernel row, 6 accumulators fed by 5 loads (2 of dy, 3 of x at
-/// constant offsets). The general tile computes each of its taps' addresses from a table, which
-/// costs more integer instructions than it does arithmetic.
+/// One sample's sums for up to 9 taps t0.. of the (oc, ci) pair, added into dw.
+/// Safety: dw holds o*c*kh*kw floats, oc < o, ci < c.
 #[allow(clippy::too_many_arguments)]
-fn grad_weight_rows3(xp: &[f32], dp: &[f32], c: usize, hp: usize, rs: usize, o: usize, oh: usize, ds: usize, kh: usize, dw: &mut [f32]) {
-    let quads = ds / 4;
-    let mut oc = 0;
-    while oc < o {
-        // An odd last channel pairs with itself; its second half is dropped.
-        let oc1 = if oc + 1 < o { oc + 1 } else { oc };
-        for ci in 0..c {
-            for i in 0..kh {
-                let mut acc = [F32x4::zero(); 6];
-                // SAFETY: dp rows hold ds = quads*4 floats; xp rows hold rs >= quads*4 + 3, so the
-                // loads at xr + 4q + {0,1,2} stay inside the row; oy + i < hp.
-                unsafe {
-                    for oy in 0..oh {
-                        let mut d0 = dp.as_ptr().add((oc * oh + oy) * ds);
-                        let mut d1 = dp.as_ptr().add((oc1 * oh + oy) * ds);
-                        let mut xr = xp.as_ptr().add((ci * hp + oy + i) * rs);
-                        for _ in 0..quads {
-                            let (a, b) = (F32x4::load(d0), F32x4::load(d1));
-                            let (x0, x1, x2) = (F32x4::load(xr), F32x4::load(xr.add(1)), F32x4::load(xr.add(2)));
-                            acc[0] = acc[0].mul_add(a, x0);
-                            acc[1] = acc[1].mul_add(a, x1);
-                            acc[2] = acc[2].mul_add(a, x2);
-                            acc[3] = acc[3].mul_add(b, x0);
-                            acc[4] = acc[4].mul_add(b, x1);
-                            acc[5] = acc[5].mul_add(b, x2);
-                            // Bumped through integers so the offsets above stay load immediates.
-                            d0 = (d0 as usize + 16) as *const f32;
-                            d1 = (d1 as usize + 16) as *const f32;
-                            xr = (xr as usize + 16) as *const f32;
-                        }
-                    }
-                }
-                for j in 0..3 {
-                    dw[((oc * c + ci) * kh + i) * 3 + j] += acc[j].hsum();
-                    if oc1 != oc { dw[((oc1 * c + ci) * kh + i) * 3 + j] += acc[3 + j].hsum(); }
-                }
+unsafe fn grad_weight_taps(
+    xp: &[f32], dp: &[f32], oc: usize, ci: usize, t0: usize, c: usize, hp: usize, rs: usize,
+    oh: usize, ds: usize, kh: usize, kw: usize, quads: usize, dw: *mut f32,
+) {
+    let kk = kh * kw;
+    // A fixed tile of TAPS accumulators keeps them in registers; taps past kk repeat tap t0
+    // and are dropped.
+    const TAPS: usize = 9;
+    let nt = TAPS.min(kk - t0);
+    let mut offs = [0usize; TAPS];
+    for (t, off) in offs.iter_mut().enumerate() {
+        let tap = if t < nt { t0 + t } else { t0 };
+        *off = (tap / kw) * rs + tap % kw;
+    }
+    let mut acc = [F32x4::zero(); TAPS];
+    // SAFETY: dp rows hold ds = quads*4 floats; xp rows hold rs = quads*4 + kw, so
+    // 4*q + j + 4 <= rs; oy + i < hp.
+    for oy in 0..oh {
+        let drow = dp.as_ptr().add((oc * oh + oy) * ds);
+        let xrow = xp.as_ptr().add((ci * hp + oy) * rs);
+        for q in 0..quads {
+            let d = F32x4::load(drow.add(4 * q));
+            let xq = xrow.add(4 * q);
+            for t in 0..TAPS {
+                acc[t] = acc[t].mul_add(d, F32x4::load(xq.add(offs[t])));
             }
         }
-        oc += 2;
+    }
+    for t in 0..nt { *dw.add((oc * c + ci) * kk + t0 + t) += acc[t].hsum(); }
+}
+
+/// The tile for kernels 3 wide (the common case), one sample: output channels oc and oc + 1 x
+/// the 3 taps of kernel row i of input channel ci, 6 accumulators fed by 5 loads (2 of dy, 3 of
+/// x at constant offsets). The general tile computes each of its taps' addresses from a table,
+/// which costs more integer instructions than it does arithmetic. An odd last channel pairs
+/// with itself; its second half is dropped. Safety: dw holds o*c*kh*3 floats, oc < o, ci < c.
+#[allow(clippy::too_many_arguments)]
+unsafe fn grad_weight_row3(
+    xp: &[f32], dp: &[f32], oc: usize, ci: usize, i: usize, c: usize, hp: usize, rs: usize,
+    o: usize, oh: usize, ds: usize, kh: usize, dw: *mut f32,
+) {
+    let quads = ds / 4;
+    let oc1 = if oc + 1 < o { oc + 1 } else { oc };
+    let mut acc = [F32x4::zero(); 6];
+    // SAFETY: dp rows hold ds = quads*4 floats; xp rows hold rs >= quads*4 + 3, so the
+    // loads at xr + 4q + {0,1,2} stay inside the row; oy + i < hp.
+    for oy in 0..oh {
+        let mut d0 = dp.as_ptr().add((oc * oh + oy) * ds);
+        let mut d1 = dp.as_ptr().add((oc1 * oh + oy) * ds);
+        let mut xr = xp.as_ptr().add((ci * hp + oy + i) * rs);
+        for _ in 0..quads {
+            let (a, b) = (F32x4::load(d0), F32x4::load(d1));
+            let (x0, x1, x2) = (F32x4::load(xr), F32x4::load(xr.add(1)), F32x4::load(xr.add(2)));
+            acc[0] = acc[0].mul_add(a, x0);
+            acc[1] = acc[1].mul_add(a, x1);
+            acc[2] = acc[2].mul_add(a, x2);
+            acc[3] = acc[3].mul_add(b, x0);
+            acc[4] = acc[4].mul_add(b, x1);
+            acc[5] = acc[5].mul_add(b, x2);
+            // Bumped through integers so the offsets above stay load immediates.
+            d0 = (d0 as usize + 16) as *const f32;
+            d1 = (d1 as usize + 16) as *const f32;
+            xr = (xr as usize + 16) as *const f32;
+        }
+    }
+    for j in 0..3 {
+        *dw.add(((oc * c + ci) * kh + i) * 3 + j) += acc[j].hsum();
+        if oc1 != oc { *dw.add(((oc1 * c + ci) * kh + i) * 3 + j) += acc[3 + j].hsum(); }
     }
 }
 
@@ -246,6 +319,33 @@ mod tests {
                 let y = naive(&x, n, c, h, w, &e, o, kh, kw, p);
                 let exact: f64 = y.iter().zip(&dy).map(|(a, b)| *a as f64 * *b as f64).sum();
                 assert!((dw[k] as f64 - exact).abs() <= 1e-4 * (1.0 + exact.abs()), "dw[{}] {} vs {}", k, dw[k], exact);
+            }
+        }
+    }
+
+    #[test]
+    fn same_bits_on_any_thread_count() {
+        // Big enough to split (several grains), with partial tiles (ow % 8 != 0), a partial
+        // channel block (o % 4 != 0), an odd channel pair, and the general dW path (kw != 3).
+        for &(n, c, h, w, o, kh, kw, p) in &[(6, 10, 28, 28, 10, 3, 3, [1, 1]), (9, 3, 21, 13, 7, 3, 3, [1, 1]), (4, 5, 17, 19, 6, 5, 5, [2, 2]), (7, 2, 30, 11, 9, 3, 2, [0, 1]), (40, 1, 12, 12, 5, 3, 3, [0, 0])] {
+            let (oh, ow) = (h + 2 * p[0] + 1 - kh, w + 2 * p[1] + 1 - kw);
+            let x: Vec<f32> = (0..n * c * h * w).map(|i| ((i * 7919 + 3) % 1009) as f32 / 1009.0 - 0.5).collect();
+            let wt: Vec<f32> = (0..o * c * kh * kw).map(|i| ((i * 104729 + 1) % 997) as f32 / 997.0 - 0.5).collect();
+            let dy: Vec<f32> = (0..n * o * oh * ow).map(|i| ((i * 613 + 2) % 1013) as f32 / 1013.0 - 0.5).collect();
+            let run = |t: usize| crate::parallel::with_threads(t, || {
+                let mut y = vec![f32::NAN; n * o * oh * ow];
+                conv2d_direct(&x, n, c, h, w, &wt, o, kh, kw, p, &mut y);
+                let mut dw = vec![f32::NAN; wt.len()];
+                conv2d_direct_grad_weight(&x, n, c, h, w, &dy, o, kh, kw, p, &mut dw);
+                (y.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), dw.iter().map(|v| v.to_bits()).collect::<Vec<_>>())
+            });
+            let one = run(1);
+            let want = naive(&x, n, c, h, w, &wt, o, kh, kw, p);
+            for (a, b) in one.0.iter().zip(&want) { assert!((f32::from_bits(*a) - b).abs() <= 1e-5 * (1.0 + b.abs())); }
+            for t in [2, 3, 4] {
+                let got = run(t);
+                assert!(got.0 == one.0, "forward {t} threads differs, shape {:?}", (n, c, h, w, o, kh, kw));
+                assert!(got.1 == one.1, "dW {t} threads differs, shape {:?}", (n, c, h, w, o, kh, kw));
             }
         }
     }

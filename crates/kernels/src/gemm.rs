@@ -16,6 +16,12 @@
 //! step is 2 vector loads, 4 splat loads and 8 multiply-adds (fused under relaxed SIMD). Edge tiles compute on zero-padded panels and
 //! write back only their valid part. m == 1 and n == 1 (matrix-vector) skip packing.
 //!
+//! Threads (`parallel::parallel_for`): each (jc, pc) block packs B once, split over its NR
+//! panels, then splits the rows (or, for few rows, the NR panels) of C among the threads,
+//! each packing A into its own buffer (all buffers are allocated before the split). Every C
+//! element still sums the same KC blocks in the same order, so the bits do not depend on the
+//! thread count. Matrix-vector products split their output rows in groups of 4.
+//!
 //! Measured on a 2-core AMD EPYC (Zen 3, ~2.7 GHz, no AVX-512), V8 in Node 20, one thread:
 //! ~43 GFLOP/s with relaxed SIMD (about the 16 flop/cycle peak of two 128-bit FMA pipes) and
 //! ~31 with plain simd128, where each k step's separate mul + add (16 ops) plus its 6 loads
@@ -24,6 +30,7 @@
 //! arithmetic, and the 4x8 tile already uses 15 of its vector registers (so 6x8 spills).
 
 use alloc::vec::Vec;
+use crate::parallel;
 use crate::simd::F32x4;
 
 /// Micro-tile rows (broadcast A values).
@@ -51,6 +58,8 @@ fn span(rows: usize, cols: usize, rs: usize, cs: usize) -> usize {
 fn round_up(x: usize, to: usize) -> usize { x.div_ceil(to) * to }
 
 /// `a` is m×k with strides (rsa, csa); `b` is k×n with (rsb, csb); `c` is m×n with (rsc, csc).
+/// Runs on `parallel::num_threads()` threads; the result is the same, bit for bit, for any
+/// count (every C element sums its k terms in the same KC blocks, in the same order).
 #[allow(clippy::too_many_arguments)]
 pub fn sgemm(
     m: usize, n: usize, k: usize,
@@ -58,6 +67,74 @@ pub fn sgemm(
     b: &[f32], rsb: usize, csb: usize,
     c: &mut [f32], rsc: usize, csc: usize,
     accumulate: bool,
+) {
+    let threads = parallel::num_threads();
+    let len = scratch_len(m, n, k, threads);
+    // Packing buffers, used only through raw pointers: every element a kernel reads was
+    // written by pack_a / pack_b first (padding included), so they need no zeroing.
+    let mut buf: Vec<f32> = Vec::with_capacity(len);
+    // SAFETY: buf holds scratch_len(m, n, k, threads) floats.
+    unsafe { sgemm_in(m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, accumulate, threads, buf.as_mut_ptr()) }
+}
+
+/// The scratch `sgemm_serial` needs for an m×n×k product, in floats.
+pub fn sgemm_scratch_len(m: usize, n: usize, k: usize) -> usize { scratch_len(m, n, k, 1) }
+
+/// `sgemm` on the calling thread only, packing into `scratch` (at least
+/// `sgemm_scratch_len(m, n, k)` floats, contents ignored) instead of allocating: the form to
+/// call from inside a `parallel_for` closure, one scratch slice per `tid`. Same bits as `sgemm`.
+#[allow(clippy::too_many_arguments)]
+pub fn sgemm_serial(
+    m: usize, n: usize, k: usize,
+    a: &[f32], rsa: usize, csa: usize,
+    b: &[f32], rsb: usize, csb: usize,
+    c: &mut [f32], rsc: usize, csc: usize,
+    accumulate: bool, scratch: &mut [f32],
+) {
+    assert!(scratch.len() >= scratch_len(m, n, k, 1), "sgemm_serial: scratch too short");
+    // SAFETY: scratch was just checked to hold enough floats.
+    unsafe { sgemm_in(m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, accumulate, 1, scratch.as_mut_ptr()) }
+}
+
+/// Floats of scratch for an m×n×k product on `threads` threads: the packed B block, one
+/// packed A block per thread, and a contiguous copy of x for matrix-vector products.
+fn scratch_len(m: usize, n: usize, k: usize, threads: usize) -> usize {
+    if m == 0 || n == 0 || k == 0 { return 0; }
+    if m == 1 || n == 1 { return k; }
+    let kc = k.min(KC);
+    round_up(n, NR).min(NC) * kc + threads * round_up(m, MR).min(MC) * kc
+}
+
+/// Work (flops) a range should hold at least: ~10-15 microseconds on one thread.
+pub(crate) const PAR_FLOPS: usize = 1 << 19;
+/// Floats of B a packing range should move at least.
+pub(crate) const PACK_FLOATS: usize = 1 << 15;
+
+/// A pointer the ranges of a parallel_for share (read through `get`, so that closures capture
+/// the wrapper, which is Sync, and not the raw pointer).
+#[derive(Clone, Copy)]
+pub(crate) struct Ptr(pub(crate) *mut f32);
+unsafe impl Send for Ptr {}
+unsafe impl Sync for Ptr {}
+impl Ptr {
+    #[inline(always)]
+    pub(crate) fn get(self) -> *mut f32 { self.0 }
+}
+
+/// parallel_for when `par`, else the whole range on this thread.
+#[inline(always)]
+fn run<F: Fn(usize, usize, usize) + Sync>(par: bool, n: usize, grain: usize, f: F) {
+    if par { parallel::parallel_for(n, grain, f) } else if n > 0 { f(0, n, 0) }
+}
+
+/// Safety: `scratch` holds scratch_len(m, n, k, threads) floats; threads == 1 runs serially.
+#[allow(clippy::too_many_arguments)]
+unsafe fn sgemm_in(
+    m: usize, n: usize, k: usize,
+    a: &[f32], rsa: usize, csa: usize,
+    b: &[f32], rsb: usize, csb: usize,
+    c: &mut [f32], rsc: usize, csc: usize,
+    accumulate: bool, threads: usize, scratch: *mut f32,
 ) {
     if m == 0 || n == 0 {
         return;
@@ -78,69 +155,113 @@ pub fn sgemm(
     // SAFETY (for everything below): all three views were just checked to lie inside their
     // slices, and every access made below is to an element (i, j) of a view with i < rows and
     // j < cols, i.e. at offset i*rs + j*cs < span. A, B are shared borrows and C a unique
-    // one, so they do not overlap.
+    // one, so they do not overlap. Parallel ranges write disjoint elements of C.
     let (pa, pb, pc) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
-    unsafe {
-        if m == 1 {
-            // C[0, j] = sum_p B[p, j] A[0, p]: the matrix is B^T (n×k, strides (csb, rsb)).
-            gemv(n, k, pb, csb, rsb, pa, csa, pc, csc, accumulate);
-        } else if n == 1 {
-            gemv(m, k, pa, rsa, csa, pb, rsb, pc, rsc, accumulate);
-        } else {
-            packed(m, n, k, pa, rsa, csa, pb, rsb, csb, pc, rsc, csc, accumulate);
-        }
+    let par = threads > 1;
+    if m == 1 {
+        // C[0, j] = sum_p B[p, j] A[0, p]: the matrix is B^T (n×k, strides (csb, rsb)).
+        gemv(n, k, pb, csb, rsb, pa, csa, pc, csc, accumulate, par, scratch);
+    } else if n == 1 {
+        gemv(m, k, pa, rsa, csa, pb, rsb, pc, rsc, accumulate, par, scratch);
+    } else {
+        packed(m, n, k, pa, rsa, csa, pb, rsb, csb, pc, rsc, csc, accumulate, threads, scratch);
     }
 }
 
 // ---- packed path ---------------------------------------------------------------------------
 
+/// The BLIS loops with the threads splitting each packed block: B's panels are packed once (in
+/// parallel) and shared; then either the rows (M, when there are enough MR panels for every
+/// thread: each range packs its own rows of A into its thread's buffer) or the NR panels of
+/// the block (N, for short-and-wide products: each range packs all of A's few rows) are split.
+/// Neither split changes the arithmetic of any C element. One thread runs the loops unsplit.
 #[allow(clippy::too_many_arguments)]
 unsafe fn packed(
     m: usize, n: usize, k: usize,
     a: *const f32, rsa: usize, csa: usize,
     b: *const f32, rsb: usize, csb: usize,
     c: *mut f32, rsc: usize, csc: usize,
-    accumulate: bool,
+    accumulate: bool, threads: usize, scratch: *mut f32,
 ) {
     let kc_max = k.min(KC);
-    // Packing buffers, used only through raw pointers: every element a kernel reads was
-    // written by pack_a / pack_b first (padding included), so they need no zeroing.
-    let mut abuf: Vec<f32> = Vec::with_capacity(round_up(m, MR).min(MC) * kc_max);
-    let mut bbuf: Vec<f32> = Vec::with_capacity(round_up(n, NR).min(NC) * kc_max);
-    let (ap, bp) = (abuf.as_mut_ptr(), bbuf.as_mut_ptr());
+    let par = threads > 1;
+    // scratch: the B block (round_up(n, NR).min(NC) * kc_max), then one A block per thread.
+    let bp = Ptr(scratch);
+    let asz = round_up(m, MR).min(MC) * kc_max;
+    let abase = Ptr(scratch.add(round_up(n, NR).min(NC) * kc_max));
+    let (a, b, c) = (Ptr(a as *mut f32), Ptr(b as *mut f32), Ptr(c));
+    let mp = m.div_ceil(MR);
+    let split_m = mp >= 2 * threads;
     let mut jc = 0;
     while jc < n {
         let nc = NC.min(n - jc);
+        let np = nc.div_ceil(NR);
         let mut pc = 0;
         while pc < k {
             let kc = KC.min(k - pc);
             // Later depth blocks add onto what the first one wrote.
             let beta = accumulate || pc > 0;
-            // Writes round_up(nc, NR) * kc floats <= bbuf's capacity (NC is a multiple of NR);
-            // pack_a likewise writes round_up(mc, MR) * kc <= abuf's capacity.
-            pack_b(kc, nc, b.add(pc * rsb + jc * csb), rsb, csb, bp);
-            let mut ic = 0;
-            while ic < m {
-                let mc = MC.min(m - ic);
-                pack_a(mc, kc, a.add(ic * rsa + pc * csa), rsa, csa, ap);
-                let mut jr = 0;
-                while jr < nc {
-                    let nr = NR.min(nc - jr);
-                    let bpanel = bp.add(jr * kc);
-                    let ccol = c.add(ic * rsc + (jc + jr) * csc);
-                    let mut ir = 0;
-                    while ir < mc {
-                        let mr = MR.min(mc - ir);
-                        kernel(kc, ap.add(ir * kc), bpanel, ccol.add(ir * rsc), rsc, csc, mr, nr, beta);
-                        ir += MR;
-                    }
-                    jr += NR;
+            // Panels lo..hi: round_up(nc, NR) * kc floats in all <= the B block (NC is a
+            // multiple of NR); pack_a likewise writes round_up(mc, MR) * kc <= an A block.
+            let bsrc = Ptr(b.get().add(pc * rsb + jc * csb));
+            run(par, np, (PACK_FLOATS / (kc * NR)).max(1), |lo, hi, _| {
+                let cols = (hi * NR).min(nc) - lo * NR;
+                pack_b(kc, cols, bsrc.get().add(lo * NR * csb), rsb, csb, bp.get().add(lo * NR * kc));
+            });
+            let asrc = Ptr(a.get().add(pc * csa));
+            let cblk = Ptr(c.get().add(jc * csc));
+            let tile = |i0: usize, i1: usize, j0: usize, j1: usize, tid: usize| {
+                let go = |ap: *mut f32| block(i0, i1, j0, j1, kc, asrc.get(), rsa, csa, ap, bp.get(), cblk.get(), rsc, csc, beta);
+                if tid < threads {
+                    go(abase.get().add(tid * asz));
+                } else {
+                    // Only if the thread count rose between sizing the scratch and the call
+                    // (a native test changing it from another thread): never in the engine.
+                    let mut own: Vec<f32> = Vec::with_capacity(asz);
+                    go(own.as_mut_ptr());
                 }
-                ic += MC;
+            };
+            if split_m {
+                run(par, mp, PAR_FLOPS.div_ceil(2 * MR * kc * nc).max(1), |lo, hi, tid| {
+                    tile(lo * MR, (hi * MR).min(m), 0, nc, tid)
+                });
+            } else {
+                run(par, np, PAR_FLOPS.div_ceil(2 * NR * kc * m).max(1), |lo, hi, tid| {
+                    tile(0, m, lo * NR, (hi * NR).min(nc), tid)
+                });
             }
             pc += KC;
         }
         jc += NC;
+    }
+}
+
+/// Rows i0..i1 (i0 a multiple of MR) times the packed B panels covering columns j0..j1 (j0 a
+/// multiple of NR) of one kc-deep block: A packed MC rows at a time into `ap`.
+#[allow(clippy::too_many_arguments)]
+unsafe fn block(
+    i0: usize, i1: usize, j0: usize, j1: usize, kc: usize,
+    a: *const f32, rsa: usize, csa: usize, ap: *mut f32,
+    bp: *const f32, c: *mut f32, rsc: usize, csc: usize, beta: bool,
+) {
+    let mut ic = i0;
+    while ic < i1 {
+        let mc = MC.min(i1 - ic);
+        pack_a(mc, kc, a.add(ic * rsa), rsa, csa, ap);
+        let mut jr = j0;
+        while jr < j1 {
+            let nr = NR.min(j1 - jr);
+            let bpanel = bp.add(jr * kc);
+            let ccol = c.add(ic * rsc + jr * csc);
+            let mut ir = 0;
+            while ir < mc {
+                let mr = MR.min(mc - ir);
+                kernel(kc, ap.add(ir * kc), bpanel, ccol.add(ir * rsc), rsc, csc, mr, nr, beta);
+                ir += MR;
+            }
+            jr += NR;
+        }
+        ic += MC;
     }
 }
 
@@ -312,10 +433,39 @@ unsafe fn kernel(
 // ---- matrix-vector -------------------------------------------------------------------------
 
 /// y[i] (+)= sum_p M[i, p] x[p] for an r×k matrix M with strides (rs, cs), x with stride xs
-/// and y with stride ys.
+/// and y with stride ys; `xbuf` holds k floats (a contiguous copy of x when rows are
+/// contiguous and x is not). Split over groups of 4 rows when `par`: every row's arithmetic
+/// is the same wherever a range starts (the 4-row vector paths and the lone-row paths agree,
+/// and the scalar tail rows are the last r % 4 in any split).
 #[allow(clippy::too_many_arguments)]
 unsafe fn gemv(
     r: usize, k: usize,
+    mat: *const f32, rs: usize, cs: usize,
+    x: *const f32, xs: usize,
+    y: *mut f32, ys: usize,
+    accumulate: bool, par: bool, xbuf: *mut f32,
+) {
+    let x = if cs == 1 && xs != 1 {
+        for p in 0..k {
+            *xbuf.add(p) = *x.add(p * xs);
+        }
+        xbuf as *const f32
+    } else {
+        x
+    };
+    let xs = if cs == 1 { 1 } else { xs };
+    let (mat, x, y) = (Ptr(mat as *mut f32), Ptr(x as *mut f32), Ptr(y));
+    // A group is 4 rows of 2k flops each.
+    let grain = (PAR_FLOPS / 16).div_ceil(8 * k).max(1);
+    run(par, r.div_ceil(4), grain, |lo, hi, _| {
+        gemv_rows(4 * lo, (4 * hi).min(r), k, mat.get(), rs, cs, x.get(), xs, y.get(), ys, accumulate)
+    });
+}
+
+/// Rows i0..i1 of `gemv` (x contiguous when cs == 1).
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemv_rows(
+    i0: usize, r: usize, k: usize,
     mat: *const f32, rs: usize, cs: usize,
     x: *const f32, xs: usize,
     y: *mut f32, ys: usize,
@@ -326,16 +476,10 @@ unsafe fn gemv(
         *d = if accumulate { *d + v } else { v };
     };
     if cs == 1 {
-        // Rows are contiguous: dot products against a contiguous copy of x.
-        let xc;
-        let xv = if xs == 1 {
-            x
-        } else {
-            xc = (0..k).map(|p| *x.add(p * xs)).collect::<Vec<f32>>();
-            xc.as_ptr()
-        };
+        // Rows are contiguous: dot products against x (contiguous).
+        let xv = x;
         let k4 = k & !3;
-        let mut i = 0;
+        let mut i = i0;
         while i + 4 <= r {
             let rows = [mat.add(i * rs), mat.add((i + 1) * rs), mat.add((i + 2) * rs), mat.add((i + 3) * rs)];
             let mut acc = [F32x4::zero(); 4];
@@ -374,7 +518,7 @@ unsafe fn gemv(
     } else if rs == 1 {
         // Columns are contiguous: y += M[:, p] * x[p], 32 rows of y held in registers.
         const RB: usize = 32;
-        let mut i = 0;
+        let mut i = i0;
         while i + RB <= r {
             let mut acc = [F32x4::zero(); RB / 4];
             for p in 0..k {
@@ -414,7 +558,7 @@ unsafe fn gemv(
             i += 1;
         }
     } else {
-        for i in 0..r {
+        for i in i0..r {
             let mut s = 0.0f32;
             for p in 0..k {
                 s += *mat.add(i * rs + p * cs) * *x.add(p * xs);
@@ -559,6 +703,51 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// C for the given layouts on `threads` threads (the same operands for every count).
+    fn run_threads(m: usize, n: usize, k: usize, la: Lay, lb: Lay, ctrans: bool, acc: bool, threads: usize) -> Vec<u32> {
+        let mut g = Gen(((m * 31 + n) * 17 + k) as u64 | 1);
+        let (a, oa, rsa, csa) = make(&mut g, m, k, la);
+        let (b, ob, rsb, csb) = make(&mut g, k, n, lb);
+        let (rsc, csc) = if ctrans { (1, m + 1) } else { (n + 3, 1) };
+        let mut c = g.vec(m.max(1) * (n + 3) + n * (m + 1) + 2);
+        let mut c1 = c.clone();
+        crate::parallel::with_threads(threads, || {
+            sgemm(m, n, k, &a[oa..], rsa, csa, &b[ob..], rsb, csb, &mut c, rsc, csc, acc)
+        });
+        // The serial form with caller scratch gives the same bits too.
+        let mut scratch = alloc::vec![f32::NAN; sgemm_scratch_len(m, n, k)];
+        sgemm_serial(m, n, k, &a[oa..], rsa, csa, &b[ob..], rsb, csb, &mut c1, rsc, csc, acc, &mut scratch);
+        assert!(c.iter().zip(&c1).all(|(x, y)| x.to_bits() == y.to_bits()), "sgemm_serial differs: {m}x{n}x{k}");
+        c.iter().map(|x| x.to_bits()).collect()
+    }
+
+    #[test]
+    fn same_bits_on_any_thread_count() {
+        // Shapes that split (well past PAR_FLOPS) in both modes, with edge tiles, several KC
+        // blocks, an NC edge, and the matrix-vector paths.
+        for &(m, n, k, la, lb, ct, acc) in &[
+            (301, 203, 300, Lay::Row, Lay::Row, false, false),
+            (256, 256, 256, Lay::Row, Lay::Row, false, true),
+            (130, 77, 600, Lay::Col, Lay::Row, true, false),
+            (97, 45, 513, Lay::Row, Lay::Col, false, true),
+            (6, 3001, 300, Lay::Row, Lay::Row, false, false),
+            (3, 2100, 270, Lay::Col, Lay::Col, true, true),
+            (10, 785, 90, Lay::Row, Lay::Row, false, false),
+            (1, 3001, 400, Lay::Row, Lay::Row, false, false),
+            (1, 3001, 400, Lay::Row, Lay::Col, false, true),
+            (3001, 1, 400, Lay::Row, Lay::Row, false, false),
+            (3001, 1, 400, Lay::Col, Lay::Row, true, true),
+            (2999, 1, 401, Lay::Col, Lay::Col, false, false),
+        ] {
+            let one = run_threads(m, n, k, la, lb, ct, acc, 1);
+            for t in [2, 3, 4] {
+                assert!(one == run_threads(m, n, k, la, lb, ct, acc, t), "{m}x{n}x{k} {la:?} {lb:?}: {t} threads differ from 1");
+            }
+            // and right, on a split run
+            crate::parallel::with_threads(3, || check(m, n, k, la, lb, ct, acc, (m + n + k) as u64));
         }
     }
 

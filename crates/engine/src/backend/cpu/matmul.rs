@@ -1,5 +1,9 @@
 //! Batched matmul on the packed GEMM kernel. Operands go to the kernel with their own
 //! strides: transposed views cost no copy.
+//!
+//! Threads: a batch of at least as many products as threads splits over the products (each
+//! thread packing into its own scratch, allocated before the split); otherwise each product's
+//! GEMM splits. A product's bits are the same either way, for any thread count.
 use alloc::vec::Vec;
 
 use crate::dtype::Elem;
@@ -7,7 +11,11 @@ use crate::error::Result;
 use crate::shape::{broadcast_strides, numel};
 use crate::storage::alloc_vec;
 use crate::tensor::Tensor;
-use kd_kernels::gemm::sgemm;
+use kd_kernels::gemm::{sgemm, sgemm_scratch_len, sgemm_serial};
+use kd_kernels::parallel::{num_threads, parallel_for, SyncPtr};
+
+/// Work (flops) a parallel range should hold at least.
+const PAR_FLOPS: usize = 1 << 20;
 
 /// a2 [.., m, k] @ b2 [.., k, n] (both f32 or both f64, ndim >= 2), batch dims broadcast to `batch`.
 pub fn matmul(a2: &Tensor, b2: &Tensor, batch: &[usize], out_shape: Vec<usize>) -> Result<Tensor> {
@@ -38,19 +46,47 @@ pub fn matmul(a2: &Tensor, b2: &Tensor, batch: &[usize], out_shape: Vec<usize>) 
         };
         if fold {
             sgemm(nb * m, n, k, &xa[a2.offset..], rsa, csa, &xb[b2.offset..], rsb, csb, &mut out, n, 1, false);
-        } else {
-            let mut idx = alloc::vec![0usize; batch.len()];
-            for bi in 0..nb {
-                let oa = a2.offset + idx.iter().zip(&sa).map(|(i, s)| i * s).sum::<usize>();
-                let ob = b2.offset + idx.iter().zip(&sb).map(|(i, s)| i * s).sum::<usize>();
-                // k == 0: the product is the zeros `out` already holds (the kernel needs k >= 1)
-                if m > 0 && n > 0 && k > 0 {
-                    sgemm(m, n, k, &xa[oa..], rsa, csa, &xb[ob..], rsb, csb, &mut out[bi * m * n..], n, 1, false);
-                }
+        } else if m > 0 && n > 0 && k > 0 {
+            // k == 0: the product is the zeros `out` already holds (the kernel needs k >= 1)
+            let (ms, ns) = (m * n, sgemm_scratch_len(m, n, k));
+            // Batch bi's operand offsets: its multi-index in `batch` (row-major) times the strides.
+            let (oa0, ob0) = (a2.offset, b2.offset);
+            let offsets = |bi: usize| {
+                let (mut rem, mut oa, mut ob) = (bi, oa0, ob0);
                 for d in (0..batch.len()).rev() {
-                    idx[d] += 1;
-                    if idx[d] < batch[d] { break; }
-                    idx[d] = 0;
+                    let i = rem % batch[d];
+                    rem /= batch[d];
+                    oa += i * sa[d];
+                    ob += i * sb[d];
+                }
+                (oa, ob)
+            };
+            let threads = num_threads();
+            if threads > 1 && nb >= threads {
+                let mut scratch = alloc_vec::<f32>(threads * ns)?;
+                let (o, sp) = (SyncPtr::new(&mut out), SyncPtr::new(&mut scratch));
+                parallel_for(nb, PAR_FLOPS.div_ceil(2 * m * n * k), |lo, hi, tid| {
+                    let mut own = Vec::new();
+                    let scr = if tid < threads {
+                        // SAFETY: thread tid's scratch, touched by no other range meanwhile.
+                        unsafe { sp.slice(tid * ns, (tid + 1) * ns) }
+                    } else {
+                        // Only if the thread count rose after the scratch was sized (a native
+                        // test setting it from another thread): never in the engine.
+                        own.resize(ns, 0.0f32);
+                        &mut own[..]
+                    };
+                    for bi in lo..hi {
+                        let (oa, ob) = offsets(bi);
+                        // SAFETY: product bi's outputs, written by this range only.
+                        let dst = unsafe { o.slice(bi * ms, (bi + 1) * ms) };
+                        sgemm_serial(m, n, k, &xa[oa..], rsa, csa, &xb[ob..], rsb, csb, dst, n, 1, false, scr);
+                    }
+                });
+            } else {
+                for bi in 0..nb {
+                    let (oa, ob) = offsets(bi);
+                    sgemm(m, n, k, &xa[oa..], rsa, csa, &xb[ob..], rsb, csb, &mut out[bi * ms..], n, 1, false);
                 }
             }
         }
@@ -90,4 +126,47 @@ fn matmul_f64(a2: &Tensor, b2: &Tensor, batch: &[usize], out_shape: Vec<usize>) 
     }
     drop((bufa, bufb));
     Ok(Tensor::from_vec(out, out_shape))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kd_kernels::parallel::with_threads;
+
+    fn seq(n: usize, m: usize) -> Vec<f32> { (0..n).map(|i| ((i * m + 3) % 1009) as f32 / 1009.0 - 0.5).collect() }
+
+    #[test]
+    fn same_bits_on_any_thread_count() {
+        // Batches split over products (8 >= threads), a short batch whose GEMMs split, a
+        // broadcast batch, a folded batch (shared weight), and plain products in both modes.
+        for (sa, sb) in [
+            (alloc::vec![8, 64, 96], alloc::vec![8, 96, 80]),
+            (alloc::vec![2, 100, 120], alloc::vec![2, 120, 90]),
+            (alloc::vec![2, 1, 64, 96], alloc::vec![1, 4, 96, 77]),
+            (alloc::vec![6, 50, 130], alloc::vec![130, 70]),
+            (alloc::vec![301, 203], alloc::vec![203, 150]),
+            (alloc::vec![5, 700], alloc::vec![700, 999]),
+        ] {
+            let (ra, rb) = (sa.len(), sb.len());
+            let (m, n) = (sa[ra - 2], sb[rb - 1]);
+            let ba = &sa[..ra - 2];
+            let bb = &sb[..rb - 2];
+            let batch: Vec<usize> = if ba.len() >= bb.len() {
+                ba.iter().enumerate().map(|(i, &d)| d.max(*bb.get(i + bb.len() - ba.len()).unwrap_or(&1))).collect()
+            } else {
+                bb.to_vec()
+            };
+            let mut out_shape = batch.clone();
+            out_shape.extend([m, n]);
+            let a = Tensor::from_vec(seq(sa.iter().product(), 7919), sa.clone());
+            let b = Tensor::from_vec(seq(sb.iter().product(), 613), sb.clone());
+            let run = |t: usize| with_threads(t, || {
+                matmul(&a, &b, &batch, out_shape.clone()).unwrap().to_vec::<f32>().unwrap().iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+            });
+            let one = run(1);
+            for t in [2, 3, 4] {
+                assert!(run(t) == one, "{sa:?} @ {sb:?}: {t} threads differ from 1");
+            }
+        }
+    }
 }
