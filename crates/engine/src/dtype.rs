@@ -122,7 +122,8 @@ macro_rules! impl_elem {
                 match b { Buffer::$variant(v) => Ok(v), _ => Err(not_host(&b, DType::$dt)) }
             }
             #[inline] fn to_f32(self) -> f32 { ($tf)(self) }
-            #[inline] fn to_f64(self) -> f64 { ($tf)(self) as f64 }
+            // Through the wide value, so float64 and int64 keep their digits (f32 would round them).
+            #[inline] fn to_f64(self) -> f64 { match ($tw)(self) { Wide::I(i) => i as f64, Wide::F(x) => x } }
             #[inline] fn from_f64(x: f64) -> Self { ($ff)(x) }
             #[inline] fn to_i32(self) -> i32 { ($ti)(self) }
             #[inline] fn to_bool(self) -> bool { ($tb)(self) }

@@ -64,17 +64,7 @@ fn rows<const N: usize>(
     let mut offs = base;
     loop {
         f(offs, inner_len, inner_st);
-        // Odometer increment over the outer dims, adjusting offsets incrementally.
-        let mut d = outer.len();
-        loop {
-            if d == 0 { return; }
-            d -= 1;
-            idx[d] += 1;
-            for k in 0..N { offs[k] += outer[d].1[k]; }
-            if idx[d] < outer[d].0 { break; }
-            for k in 0..N { offs[k] -= outer[d].1[k] * outer[d].0; }
-            idx[d] = 0;
-        }
+        if !next_row(outer, idx, &mut offs) { return; }
     }
 }
 
@@ -96,5 +86,21 @@ mod tests {
         let mut calls = 0;
         for_each_row(&[4, 5, 6], [&[30, 6, 1]], [0], |_, len, _| { calls += 1; assert_eq!(len, 120); });
         assert_eq!(calls, 1);
+    }
+}
+
+/// The odometer step over the outer dims (size, strides): the next row's index and operand
+/// offsets, adjusted incrementally; false past the last row.
+#[inline(always)]
+pub(crate) fn next_row<const N: usize>(outer: &[(usize, [usize; N])], idx: &mut [usize], offs: &mut [usize; N]) -> bool {
+    let mut d = outer.len();
+    loop {
+        if d == 0 { return false; }
+        d -= 1;
+        idx[d] += 1;
+        for k in 0..N { offs[k] += outer[d].1[k]; }
+        if idx[d] < outer[d].0 { return true; }
+        for k in 0..N { offs[k] -= outer[d].1[k] * outer[d].0; }
+        idx[d] = 0;
     }
 }

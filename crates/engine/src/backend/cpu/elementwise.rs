@@ -85,17 +85,7 @@ impl<const N: usize> Rows<N> {
             f(i, core::array::from_fn(|k| offs[k] + col * ist[k]), len, ist);
             i += len;
             col = 0;
-            if i >= hi { return; }
-            let mut d = outer.len();
-            loop {
-                if d == 0 { return; }
-                d -= 1;
-                idx[d] += 1;
-                for k in 0..N { offs[k] += outer[d].1[k]; }
-                if idx[d] < outer[d].0 { break; }
-                for k in 0..N { offs[k] -= outer[d].1[k] * outer[d].0; }
-                idx[d] = 0;
-            }
+            if i >= hi || !crate::iter::next_row(outer, idx, &mut offs) { return; }
         }
     }
 }
