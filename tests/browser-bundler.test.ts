@@ -35,14 +35,17 @@ describe("a Vite-built app using kindling", () => {
     rmSync(out, { recursive: true, force: true });
   });
 
-  it("emits both engine builds and the worker as assets", () => {
-    expect(assets.filter((f) => /^kindling\.simd-.*\.wasm$/.test(f))).toHaveLength(1);
-    expect(assets.filter((f) => /^kindling\.relaxed-.*\.wasm$/.test(f))).toHaveLength(1);
+  it("emits the four engine builds and the worker as assets", () => {
+    for (const build of ["simd", "relaxed"]) {
+      expect(assets.filter((f) => new RegExp(`^kindling\\.${build}-(?!threads-).*\\.wasm$`).test(f)), build).toHaveLength(1);
+      expect(assets.filter((f) => new RegExp(`^kindling\\.${build}-threads-.*\\.wasm$`).test(f)), `${build}-threads`).toHaveLength(1);
+    }
     expect(assets.some((f) => /^worker-.*\.js$/.test(f))).toBe(true);
   });
 
   it("runs: the page and its worker load the engine and predict", () => {
-    expect(result).toEqual({ shape: [2, 10], variant: "relaxed", workerVariant: "relaxed" });
+    // The harness serves the app cross-origin isolated: the threaded build, in the page and its worker.
+    expect(result).toEqual({ shape: [2, 10], variant: "relaxed-threads", workerVariant: "relaxed-threads" });
   });
 
   it("logs no console or page errors", () => {
