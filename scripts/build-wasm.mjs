@@ -4,7 +4,8 @@
 // their pool). The loader picks one at run time with WebAssembly.validate and
 // crossOriginIsolated. One target folder per flag set, so switching flags never rebuilds std.
 import { copyFileSync, mkdirSync, renameSync, statSync } from "node:fs";
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { findToolchain } from "./toolchain.mjs";
@@ -31,13 +32,14 @@ const tc = findToolchain();
 const only = process.argv.slice(2);
 mkdirSync(path.join(root, "dist"), { recursive: true });
 
-for (const [name, features] of Object.entries(VARIANTS)) {
-  if (only.length && !only.includes(name)) continue;
+/** Builds one variant into dist/; rejects when cargo fails. */
+const running = new Set();
+async function build(name, features) {
   const threaded = name.endsWith("-threads");
   if (threaded && !tc.buildStd) {
     // std must be rebuilt with atomics: needs -Zbuild-std (Debian's std sources, or nightly).
     console.warn(`[kindling] skipping ${name}: this toolchain cannot rebuild std with atomics`);
-    continue;
+    return;
   }
   const targetDir = path.join(root, "target", `wasm-${name}`);
   const args = ["build", "--release", "-p", "kd-wasm", "--target", TARGET, "--target-dir", targetDir];
@@ -56,15 +58,28 @@ for (const [name, features] of Object.entries(VARIANTS)) {
     env.RUSTC_BOOTSTRAP = "1";
   }
   const t0 = Date.now();
-  const r = spawnSync(tc.cargo, args, { cwd: root, env, stdio: "inherit" });
-  if (r.status !== 0) {
-    console.error(`[kindling] wasm build (${name}) failed`);
-    process.exit(r.status ?? 1);
-  }
+  const child = spawn(tc.cargo, args, { cwd: root, env, stdio: "inherit" });
+  running.add(child);
+  const status = await new Promise((resolve) => child.on("close", resolve));
+  running.delete(child);
+  if (status !== 0) throw Object.assign(new Error(`[kindling] wasm build (${name}) failed`), { status });
   const out = path.join(targetDir, TARGET, "release", "kd_wasm.wasm");
   const dest = path.join(root, "dist", `kindling.${name}.wasm`);
   // Copy then rename, so a reader never sees a half-written module.
   copyFileSync(out, dest + ".tmp");
   renameSync(dest + ".tmp", dest);
   console.log(`[kindling] ${path.relative(root, dest)}: ${(statSync(dest).size / 1024).toFixed(0)} KiB (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+}
+
+// Two builds at a time where there are two cores: each one's final LTO step runs on one core.
+const queue = Object.entries(VARIANTS).filter(([name]) => !only.length || only.includes(name));
+const lanes = Math.max(1, Math.min(2, availableParallelism()));
+try {
+  await Promise.all(Array.from({ length: lanes }, async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) await build(...next);
+  }));
+} catch (e) {
+  for (const c of running) c.kill(); // the other lane's build: a failed build stops everything
+  console.error(e.message);
+  process.exit(e.status ?? 1);
 }
