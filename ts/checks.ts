@@ -48,13 +48,23 @@ export function deferCheck(probes: Tensor[], judge: Pending["judge"]): void {
   // waiting for them, so they do not pile up; a failure waits for the next read.
   if (pending.length >= DRAIN_AT) {
     const taken = pending.splice(0);
-    Promise.all(taken.map((c) => Promise.all(c.probes.map((p) => p.data()))))
+    const read = Promise.all(taken.map((c) => Promise.all(c.probes.map((p) => p.data()))))
       .then((values) => settle(taken, values))
       .catch((e) => {
         for (const c of taken) for (const p of c.probes) if (!p.isDisposed) p.dispose();
         failed ??= e as Error;
-      });
+      })
+      .finally(() => inFlight.delete(read));
+    inFlight.add(read);
   }
+}
+
+/** Background reads of queued checks not landed yet. */
+const inFlight = new Set<Promise<void>>();
+
+/** Resolves once the background reads started so far have landed (their probes freed). */
+export async function backgroundChecksLanded(): Promise<void> {
+  while (inFlight.size) await Promise.all([...inFlight]);
 }
 
 /** Throws (once) a check that failed in a background read. */

@@ -4,6 +4,7 @@
 // naming what exists instead of silently giving CPU.
 import { DeviceError } from "./errors.js";
 import type { Device } from "./tensor.js";
+import { backgroundChecksLanded } from "./checks.js";
 import { host } from "./gpu/host.js";
 import { initWebGpu } from "./gpu/init.js";
 import type { GpuInfo, GpuMemory, WebGpuInitOptions } from "./gpu/types.js";
@@ -33,9 +34,13 @@ export const webgpu = {
   memory(): GpuMemory {
     return host.memoryStats();
   },
-  /** Submits recorded work and waits until the GPU has run it (for timing). */
-  sync(): Promise<void> {
-    return host.sync();
+  /**
+   * Submits recorded work and waits until the GPU has run it (for timing), and until the
+   * background reads of queued argument checks have landed (so memory() is settled).
+   */
+  async sync(): Promise<void> {
+    await host.sync();
+    await backgroundChecksLanded();
   },
 };
 
