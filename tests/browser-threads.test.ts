@@ -27,7 +27,7 @@ describe("threads in Chromium (dist/index.js)", () => {
     const r: Report = await page.evaluate(() => (globalThis as any).kindlingTest.report());
     expect(r.isolated).toBe(true);
     expect(r.variant).toBe("relaxed-threads");
-    expect(r.threads).toBe(1); // the default for now; identity() below sets 1, 2 and 4
+    expect(r.threads).toBe(r.cores);
     expect(notices(isolated)).toEqual([]);
     const id = await page.evaluate(() => (globalThis as any).kindlingTest.identity());
     expect(id.ops).toBeGreaterThan(20);

@@ -104,9 +104,6 @@ function requestedThreads(opts: InitOptions): number | false | undefined {
   return n;
 }
 
-/** Threads when none are asked for. */
-const DEFAULT_THREADS = 1;
-
 let loading: Promise<Engine> | undefined;
 
 export function init(opts: InitOptions = {}): Promise<Engine> {
@@ -140,9 +137,7 @@ export function init(opts: InitOptions = {}): Promise<Engine> {
     const e: Engine = { abi, variant: build, ops: {} };
     setEngine(e);
     e.ops = parseOpTable(readString(abi.kd_op_table_ptr(), abi.kd_op_table_len()));
-    // Default 1 thread for now (kd.setNumThreads or KINDLING_THREADS=N for more): an
-    // intermittent wrong result on 2 threads is open (issue 12's note), so more is opt-in.
-    if (threaded) await startPool(module, abi.memory, abi, Math.min(typeof asked === "number" ? asked : DEFAULT_THREADS, 64));
+    if (threaded) await startPool(module, abi.memory, abi, Math.min(typeof asked === "number" ? asked : await coreCount(), 64));
     return e;
   })();
   return loading;

@@ -19,7 +19,7 @@ export interface SpawnOptions extends ThreadOptions {
   imports?: (string | URL)[];
   /** The engine build to load in the worker ("simd" or "relaxed", "-threads" for the threaded one; default: the best the runtime supports). */
   variant?: EngineBuild;
-  /** Threads of the worker's own pool: a count, or false for the single-threaded build (default 1, on the threaded build where it runs). */
+  /** Threads of the worker's own pool: a count, or false for the single-threaded build (default: the core count where the threaded build runs). */
   threads?: number | false;
   /** Train and predict on this device in the worker: "webgpu" opens the GPU there (default "cpu"). */
   device?: "cpu" | "webgpu";
