@@ -1,7 +1,7 @@
 // Shared bench plumbing: run a probe in a child process per engine (so each gets its own
 // flags and wasm build), collect JSON from its stdout, print a table, write results JSON.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -110,7 +110,9 @@ export function interleaved(engines, args, reps, better) {
   for (let r = 0; r < reps; r++) {
     for (const e of engines) {
       process.stderr.write(`run ${r + 1}/${reps}: ${e.name}...\n`);
-      const res = runProbe(e.path, e.args ?? args, { flags: e.flags, env: e.env, cmd: e.cmd });
+      // an engine of another checkout (--before CHECKOUT) runs that checkout's probe and build
+      const probe = e.tree ? path.join(e.tree, "bench", "probes", path.basename(e.path)) : e.path;
+      const res = runProbe(probe, e.args ?? args, { flags: e.flags, env: e.env, cmd: e.cmd });
       const prev = results[e.name];
       results[e.name] = !prev || prev.error ? res : res.error ? prev : better(prev, res);
     }
@@ -120,18 +122,22 @@ export function interleaved(engines, args, reps, better) {
 
 /**
  * `--before DIR` in argv: compares this build with the wasm builds in DIR (e.g. copied from
- * main before a change). Returns the other arguments and the engine list: with --before, only
- * the Kindling engines, each twice (this build, then " before" with KINDLING_WASM_DIR=DIR), so
- * `interleaved` alternates them.
+ * main before a change), or with the checkout DIR (a git worktree of an older commit, built:
+ * its own probes, library and wasm, for changes of the ABI). Returns the other arguments and the
+ * engine list: with --before, only the Kindling engines, each twice (this build, then
+ * " before"), so `interleaved` alternates them.
  */
 export function beforeOption(argv, engines) {
   const i = argv.indexOf("--before");
   if (i < 0) return { args: argv, engines };
   const dir = argv[i + 1];
-  if (!dir) throw new Error("--before needs a folder holding kindling.simd.wasm and kindling.relaxed.wasm (with --threads, the -threads builds)");
+  if (!dir) throw new Error("--before needs a folder holding kindling.simd.wasm and kindling.relaxed.wasm (with --threads, the -threads builds), or a built checkout");
   const args = [...argv.slice(0, i), ...argv.slice(i + 2)];
   const mine = engines.filter((e) => e.name.startsWith("kindling"));
-  return { args, engines: mine.flatMap((e) => [e, { ...e, name: `${e.name} before`, env: { ...e.env, KINDLING_WASM_DIR: dir } }]) };
+  const checkout = existsSync(path.join(dir, "bench", "probes"));
+  if (checkout && !existsSync(path.join(dir, "dist", "index.js"))) throw new Error(`--before ${dir}: the checkout has no dist/index.js (build it: npm run build there)`);
+  const before = (e) => (checkout ? { ...e, name: `${e.name} before`, tree: path.resolve(dir) } : { ...e, name: `${e.name} before`, env: { ...e.env, KINDLING_WASM_DIR: dir } });
+  return { args, engines: mine.flatMap((e) => [e, before(e)]) };
 }
 
 /**

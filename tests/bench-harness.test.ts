@@ -2,6 +2,9 @@
 // AVX2, wasm is 128-bit everywhere, so ratios differ between machines).
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 // @ts-expect-error plain JS module without types
 import { beforeOption, cpuInfo, kindlingThreaded, machineLine, ompLine, singleThreaded, takeOption, threadColumns, threadNotes, threadRows, threadsOption, torchBlas, torchBlasLine, torchThreaded } from "../bench/_harness.mjs";
 
@@ -65,6 +68,21 @@ describe("bench options", () => {
     const { engines } = beforeOption(["--before", "/tmp/old"], [kindlingThreaded("relaxed", 2, "p.mjs"), torchThreaded(2, "p.py")]);
     expect(engines.map((e: { name: string }) => e.name)).toEqual(["kindling (relaxed-threads, 2 threads)", "kindling (relaxed-threads, 2 threads) before"]);
     expect(engines[1].env).toEqual({ KINDLING_WASM: "relaxed", KINDLING_THREADS: "2", KINDLING_WASM_DIR: "/tmp/old" });
+  });
+
+  it("beforeOption with a built checkout runs that checkout's probes; an unbuilt one is a clear error", () => {
+    const tree = mkdtempSync(path.join(os.tmpdir(), "kd-before-"));
+    try {
+      mkdirSync(path.join(tree, "bench", "probes"), { recursive: true });
+      expect(() => beforeOption(["--before", tree], [kindlingThreaded("relaxed", 1, "p.mjs")])).toThrow(/no dist\/index.js/);
+      mkdirSync(path.join(tree, "dist"));
+      writeFileSync(path.join(tree, "dist", "index.js"), "");
+      const { engines } = beforeOption(["--before", tree], [kindlingThreaded("relaxed", 1, "p.mjs")]);
+      expect(engines[1].tree).toBe(tree);
+      expect(engines[1].env).toEqual({ KINDLING_WASM: "relaxed", KINDLING_THREADS: "1" }); // no KINDLING_WASM_DIR: its own dist
+    } finally {
+      rmSync(tree, { recursive: true, force: true });
+    }
   });
 
   it("threadRows gives the speed-up over the first count and the ratio to PyTorch at equal threads", () => {
