@@ -96,4 +96,22 @@ describe("the threaded engine", () => {
       expect(differing(asRecord(runs[0].weights), asRecord(r.weights))).toEqual([]);
     }
   }, 300_000);
+
+  it("20,000 dim-0 softmaxes on 2 threads all keep their shape and values (the engine thread sleeping in its wait)", () => {
+    // A race guard: with the wait inlined into the engine thread's loop, about 1 call in 20,000
+    // returned the untransposed temporary ([3000, 4]) on Node 20 (crates/kernels/src/parallel.rs, `wait`).
+    kd.setNumThreads(2);
+    kd.manualSeed(3);
+    const x = kd.randn([4, 3000]).mul(4);
+    const want = Array.from(kd.tidy(() => x.t().contiguous().softmax(1).t().contiguous()).dataSync());
+    let wrong = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const y = x.softmax(0);
+      if (y.shape[0] !== 4 || y.shape[1] !== 3000) wrong++;
+      else if (i % 1000 === 0 && Array.from(y.dataSync()).some((v, j) => v !== want[j])) wrong++;
+      y.dispose();
+    }
+    x.dispose();
+    expect(wrong).toBe(0);
+  }, 120_000);
 });
