@@ -8,10 +8,9 @@
 //! of channel pairs), each summing its samples in order. Either way every output is computed
 //! as on one thread, so the bits do not depend on the thread count.
 use alloc::vec;
-use alloc::vec::Vec;
 
 use crate::gemm::{Ptr, PACK_FLOATS, PAR_FLOPS};
-use crate::parallel::{num_threads, parallel_for};
+use crate::parallel::{num_threads, parallel_for, PerThread};
 use crate::simd::F32x4;
 
 /// y[s, o, oy, ox] = sum_{c,i,j} w[o, c, i, j] * x[s, c, oy + i - ph, ox + j - pw] (zero outside),
@@ -44,35 +43,28 @@ pub fn conv2d_direct(
             }
         }
     }
-    let (xpp, yp) = (Ptr(xp.as_mut_ptr()), Ptr(y.as_mut_ptr()));
+    let (planes, yp) = (PerThread::new(&mut xp, plane), Ptr(y.as_mut_ptr()));
     let wt = &wt[..];
     let per_pair = (8 * oh * ow * c * kk).max(1);
     parallel_for(n * ob, PAR_FLOPS.div_ceil(per_pair), |lo, hi, tid| {
-        let mut own = Vec::new();
-        let xp = if tid < threads {
-            // SAFETY: thread tid's plane, used by no other range while this one runs.
-            unsafe { core::slice::from_raw_parts_mut(xpp.get().add(tid * plane), plane) }
-        } else {
-            // Only if the thread count rose after the planes were sized (a native test setting
-            // it from another thread): never in the engine.
-            own.resize(plane, 0.0);
-            &mut own[..]
-        };
-        let mut padded = usize::MAX;
-        for t in lo..hi {
-            let (s, b) = (t / ob, t % ob);
-            if s != padded {
-                for ci in 0..c {
-                    for yy in 0..h {
-                        let src = &x[((s * c + ci) * h + yy) * w..][..w];
-                        xp[(ci * hp + yy + pad[0]) * rs + pad[1]..][..w].copy_from_slice(src);
+        // SAFETY: the tid parallel_for gave this range.
+        unsafe { planes.with(tid, |xp| {
+            let mut padded = usize::MAX;
+            for t in lo..hi {
+                let (s, b) = (t / ob, t % ob);
+                if s != padded {
+                    for ci in 0..c {
+                        for yy in 0..h {
+                            let src = &x[((s * c + ci) * h + yy) * w..][..w];
+                            xp[(ci * hp + yy + pad[0]) * rs + pad[1]..][..w].copy_from_slice(src);
+                        }
                     }
+                    padded = s;
                 }
-                padded = s;
+                // SAFETY: pair (s, b) writes only y[s, 4b..4b+4, .., ..], in bounds (asserted above).
+                conv_block(xp, &wt[b * c * kk * 4..(b + 1) * c * kk * 4], s, b, c, hp, rs, o, oh, ow, kh, kw, yp.get());
             }
-            // SAFETY: pair (s, b) writes only y[s, 4b..4b+4, .., ..], in bounds (asserted above).
-            unsafe { conv_block(xp, &wt[b * c * kk * 4..(b + 1) * c * kk * 4], s, b, c, hp, rs, o, oh, ow, kh, kw, yp.get()) };
-        }
+        }) }
     });
 }
 

@@ -30,7 +30,7 @@
 //! arithmetic, and the 4x8 tile already uses 15 of its vector registers (so 6x8 spills).
 
 use alloc::vec::Vec;
-use crate::parallel;
+use crate::parallel::{self, PerThread};
 use crate::simd::F32x4;
 
 /// Micro-tile rows (broadcast A values).
@@ -188,7 +188,7 @@ unsafe fn packed(
     // scratch: the B block (round_up(n, NR).min(NC) * kc_max), then one A block per thread.
     let bp = Ptr(scratch);
     let asz = round_up(m, MR).min(MC) * kc_max;
-    let abase = Ptr(scratch.add(round_up(n, NR).min(NC) * kc_max));
+    let ablocks = PerThread::from_raw(scratch.add(round_up(n, NR).min(NC) * kc_max), asz, threads);
     let (a, b, c) = (Ptr(a as *mut f32), Ptr(b as *mut f32), Ptr(c));
     let mp = m.div_ceil(MR);
     let split_m = mp >= 2 * threads;
@@ -211,15 +211,7 @@ unsafe fn packed(
             let asrc = Ptr(a.get().add(pc * csa));
             let cblk = Ptr(c.get().add(jc * csc));
             let tile = |i0: usize, i1: usize, j0: usize, j1: usize, tid: usize| {
-                let go = |ap: *mut f32| block(i0, i1, j0, j1, kc, asrc.get(), rsa, csa, ap, bp.get(), cblk.get(), rsc, csc, beta);
-                if tid < threads {
-                    go(abase.get().add(tid * asz));
-                } else {
-                    // Only if the thread count rose between sizing the scratch and the call
-                    // (a native test changing it from another thread): never in the engine.
-                    let mut own: Vec<f32> = Vec::with_capacity(asz);
-                    go(own.as_mut_ptr());
-                }
+                ablocks.with(tid, |ap| block(i0, i1, j0, j1, kc, asrc.get(), rsa, csa, ap.as_mut_ptr(), bp.get(), cblk.get(), rsc, csc, beta))
             };
             if split_m {
                 run(par, mp, PAR_FLOPS.div_ceil(2 * MR * kc * nc).max(1), |lo, hi, tid| {

@@ -56,6 +56,30 @@ impl<T> SyncPtr<T> {
     }
 }
 
+/// Scratch for the threads of a parallel_for: blocks of `len` elements in one buffer the caller
+/// allocates before the split (sized `len * num_threads()`; workers never allocate). A range
+/// works in block `tid`, which no other range uses while it runs.
+pub struct PerThread<T> { p: SyncPtr<T>, len: usize, blocks: usize }
+impl<T: Copy + Default> PerThread<T> {
+    /// Blocks of `len` elements over `buf`.
+    pub fn new(buf: &mut [T], len: usize) -> Self {
+        PerThread { p: SyncPtr::new(buf), len, blocks: if len == 0 { usize::MAX } else { buf.len() / len } }
+    }
+    /// `blocks` blocks of `len` elements at `ptr`. Safety: they are valid while this is used.
+    pub unsafe fn from_raw(ptr: *mut T, len: usize, blocks: usize) -> Self { PerThread { p: SyncPtr(ptr), len, blocks } }
+    /// Runs `f` on block `tid`: as the last range of this thread left it (as the caller
+    /// allocated it at first). Safety: `tid` is the one parallel_for passed to this range.
+    pub unsafe fn with<R>(&self, tid: usize, f: impl FnOnce(&mut [T]) -> R) -> R {
+        if tid < self.blocks {
+            f(self.p.slice(tid * self.len, (tid + 1) * self.len))
+        } else {
+            // Only if the thread count rose after the buffer was sized (a native test setting
+            // it from another thread): never in the engine, where it changes between ops.
+            f(&mut alloc::vec![T::default(); self.len])
+        }
+    }
+}
+
 /// Runs `f(lo, hi, tid)` over disjoint ranges covering 0..n, on up to `num_threads()` threads
 /// (`tid` < num_threads(); 0 is the caller). A range holds at least `grain` items (bar the
 /// last), so small work stays on one thread. Which thread runs which range is unspecified.

@@ -16,7 +16,7 @@ use crate::ops::conv::ConvArgs;
 use crate::storage::alloc_vec;
 use crate::tensor::Tensor;
 use kd_kernels::gemm::{sgemm, sgemm_scratch_len, sgemm_serial};
-use kd_kernels::parallel::{num_threads, parallel_for, SyncPtr};
+use kd_kernels::parallel::{num_threads, parallel_for, PerThread, SyncPtr};
 
 /// Work (flops, or elements moved) a parallel range should hold at least.
 const PAR_FLOPS: usize = 1 << 20;
@@ -43,20 +43,13 @@ fn per_sample<F: Fn(usize, &mut [f32], Option<&mut [f32]>) + Sync>(n: usize, col
     if threads > 1 && n >= threads {
         let per = cols_len + gemm_len;
         let mut buf = alloc_vec::<f32>(threads * per)?;
-        let p = SyncPtr::new(&mut buf);
+        let blocks = PerThread::new(&mut buf, per);
         parallel_for(n, PAR_FLOPS.div_ceil(flops.max(1)), |lo, hi, tid| {
-            let mut own = Vec::new();
-            let mine = if tid < threads {
-                // SAFETY: thread tid's block of buf, touched by no other range meanwhile.
-                unsafe { p.slice(tid * per, (tid + 1) * per) }
-            } else {
-                // Only if the thread count rose after buf was sized (a native test setting it
-                // from another thread): never in the engine.
-                own.resize(per, 0.0f32);
-                &mut own[..]
-            };
-            let (cols, scratch) = mine.split_at_mut(cols_len);
-            for s in lo..hi { f(s, cols, Some(&mut *scratch)); }
+            // SAFETY: the tid parallel_for gave this range.
+            unsafe { blocks.with(tid, |mine| {
+                let (cols, scratch) = mine.split_at_mut(cols_len);
+                for s in lo..hi { f(s, cols, Some(&mut *scratch)); }
+            }) }
         });
     } else {
         let mut cols = alloc_vec::<f32>(cols_len)?;

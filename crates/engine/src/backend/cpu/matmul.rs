@@ -12,7 +12,7 @@ use crate::shape::{broadcast_strides, numel};
 use crate::storage::alloc_vec;
 use crate::tensor::Tensor;
 use kd_kernels::gemm::{sgemm, sgemm_scratch_len, sgemm_serial};
-use kd_kernels::parallel::{num_threads, parallel_for, SyncPtr};
+use kd_kernels::parallel::{num_threads, parallel_for, PerThread, SyncPtr};
 
 /// Work (flops) a parallel range should hold at least.
 const PAR_FLOPS: usize = 1 << 20;
@@ -64,24 +64,15 @@ pub fn matmul(a2: &Tensor, b2: &Tensor, batch: &[usize], out_shape: Vec<usize>) 
             let threads = num_threads();
             if threads > 1 && nb >= threads {
                 let mut scratch = alloc_vec::<f32>(threads * ns)?;
-                let (o, sp) = (SyncPtr::new(&mut out), SyncPtr::new(&mut scratch));
+                let (o, blocks) = (SyncPtr::new(&mut out), PerThread::new(&mut scratch, ns));
                 parallel_for(nb, PAR_FLOPS.div_ceil(2 * m * n * k), |lo, hi, tid| {
-                    let mut own = Vec::new();
-                    let scr = if tid < threads {
-                        // SAFETY: thread tid's scratch, touched by no other range meanwhile.
-                        unsafe { sp.slice(tid * ns, (tid + 1) * ns) }
-                    } else {
-                        // Only if the thread count rose after the scratch was sized (a native
-                        // test setting it from another thread): never in the engine.
-                        own.resize(ns, 0.0f32);
-                        &mut own[..]
-                    };
-                    for bi in lo..hi {
+                    // SAFETY: the tid parallel_for gave this range.
+                    unsafe { blocks.with(tid, |scr| for bi in lo..hi {
                         let (oa, ob) = offsets(bi);
                         // SAFETY: product bi's outputs, written by this range only.
-                        let dst = unsafe { o.slice(bi * ms, (bi + 1) * ms) };
+                        let dst = o.slice(bi * ms, (bi + 1) * ms);
                         sgemm_serial(m, n, k, &xa[oa..], rsa, csa, &xb[ob..], rsb, csb, dst, n, 1, false, scr);
-                    }
+                    }) }
                 });
             } else {
                 for bi in 0..nb {
