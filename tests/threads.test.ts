@@ -2,6 +2,7 @@
 // getNumThreads behave as torch's, large ops really run on the pool's workers, and every result
 // (the PyTorch conformance cases, large forward/backward ops, 20 TinyVGG training steps) is
 // bit-identical for 1, 2 and 4 threads.
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import { describe, expect, it } from "vitest";
@@ -21,6 +22,15 @@ describe("the threaded engine", () => {
     expect(kd.threadsEnabled()).toBe(true);
     expect(kd.getNumThreads()).toBe(Math.min(os.availableParallelism(), 64));
     expect(poolWorkers()).toBe(kd.getNumThreads() - 1);
+  });
+
+  it("the pool starts where eval code runs as a module too (node --input-type=module, dist/index.js)", () => {
+    // Node's eval workers inherit --input-type: the worker source must not need `require`
+    const dist = new URL("../dist/index.js", import.meta.url).href;
+    const code = `const kd = await import(${JSON.stringify(dist)}); await kd.ready(); const a = kd.randn([512, 512]); a.matmul(a).dispose(); console.log("threads", kd.getNumThreads());`;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", code], { encoding: "utf8", env: { ...process.env, KINDLING_THREADS: "2" } });
+    expect(r.stderr).not.toMatch(/failed to start/);
+    expect(r.stdout.trim()).toBe("threads 2");
   });
 
   it("setNumThreads takes positive integers only, and getNumThreads reads it back", async () => {

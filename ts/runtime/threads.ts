@@ -66,7 +66,8 @@ const WORKER_SOURCE = `"use strict";
     }).catch(function (e) { post({ error: String((e && e.stack) || e) }); });
   }
   if (typeof process !== "undefined" && process.versions && process.versions.node) {
-    var wt = require("node:worker_threads");
+    // getBuiltinModule: also where eval code runs as a module (node --input-type=module)
+    var wt = process.getBuiltinModule ? process.getBuiltinModule("node:worker_threads") : require("node:worker_threads");
     post = function (m) { wt.parentPort.postMessage(m); };
     run(wt.workerData);
   } else {
