@@ -136,7 +136,7 @@ export function beforeOption(argv, engines) {
   const mine = engines.filter((e) => e.name.startsWith("kindling"));
   const checkout = existsSync(path.join(dir, "bench", "probes"));
   if (checkout && !existsSync(path.join(dir, "dist", "index.js"))) throw new Error(`--before ${dir}: the checkout has no dist/index.js (build it: npm run build there)`);
-  const before = (e) => (checkout ? { ...e, name: `${e.name} before`, tree: path.resolve(dir) } : { ...e, name: `${e.name} before`, env: { ...e.env, KINDLING_WASM_DIR: dir } });
+  const before = (e) => ({ ...e, name: `${e.name} before`, ...(checkout ? { tree: path.resolve(dir) } : { env: { ...e.env, KINDLING_WASM_DIR: dir } }) });
   return { args, engines: mine.flatMap((e) => [e, before(e)]) };
 }
 

@@ -18,6 +18,8 @@ interface Pending {
 }
 
 const pending: Pending[] = [];
+/** Background reads of queued checks not landed yet. */
+const inFlight = new Set<Promise<void>>();
 let forced = false;
 
 /**
@@ -58,9 +60,6 @@ export function deferCheck(probes: Tensor[], judge: Pending["judge"]): void {
     inFlight.add(read);
   }
 }
-
-/** Background reads of queued checks not landed yet. */
-const inFlight = new Set<Promise<void>>();
 
 /** Resolves once the background reads started so far have landed (their probes freed). */
 export async function backgroundChecksLanded(): Promise<void> {
