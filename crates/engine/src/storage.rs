@@ -101,6 +101,17 @@ pub fn alloc_vec<T: Elem>(n: usize) -> Result<Vec<T>> {
     Ok(v)
 }
 
+/// A vector of `n` elements whose contents are unspecified, for an output a kernel writes in
+/// full before anything reads it (a GEMM's C): it skips the serial zero fill, which on 2
+/// threads also left the workers' rows of C in the caller's cache. Only for plain number
+/// types, where any bit pattern is a value.
+pub fn alloc_for_overwrite<T: Elem>(n: usize) -> Result<Vec<T>> {
+    let mut v = try_with_capacity::<T>(n)?;
+    // SAFETY: the capacity holds n elements; callers write each before it is read.
+    unsafe { v.set_len(n) };
+    Ok(v)
+}
+
 /// An empty vector with room for `n`, or a typed Memory error.
 pub fn try_with_capacity<T: Elem>(n: usize) -> Result<Vec<T>> {
     let bytes = n.checked_mul(core::mem::size_of::<T>())

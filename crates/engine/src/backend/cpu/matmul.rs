@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 use crate::dtype::Elem;
 use crate::error::Result;
 use crate::shape::{broadcast_strides, numel};
-use crate::storage::alloc_vec;
+use crate::storage::{alloc_for_overwrite, alloc_vec};
 use crate::tensor::Tensor;
 use kd_kernels::gemm::{sgemm, sgemm_scratch_len, sgemm_serial};
 use kd_kernels::parallel::{num_threads, parallel_for, PerThread, SyncPtr};
@@ -26,7 +26,8 @@ pub fn matmul(a2: &Tensor, b2: &Tensor, batch: &[usize], out_shape: Vec<usize>) 
     let sa = broadcast_strides(ba, &a2.strides[..a2.ndim() - 2], batch);
     let sb = broadcast_strides(bb, &b2.strides[..b2.ndim() - 2], batch);
     let nb = numel(batch);
-    let mut out = alloc_vec::<f32>(nb * m * n)?;
+    // k == 0: the product is zeros; otherwise every GEMM below writes all of its C.
+    let mut out = if k == 0 { alloc_vec::<f32>(nb * m * n)? } else { alloc_for_overwrite::<f32>(nb * m * n)? };
     {
         let (bufa, bufb) = (a2.storage.buf.borrow(), b2.storage.buf.borrow());
         let (xa, xb) = (f32::try_slice(&bufa)?, f32::try_slice(&bufb)?);
@@ -47,7 +48,6 @@ pub fn matmul(a2: &Tensor, b2: &Tensor, batch: &[usize], out_shape: Vec<usize>) 
         if fold {
             sgemm(nb * m, n, k, &xa[a2.offset..], rsa, csa, &xb[b2.offset..], rsb, csb, &mut out, n, 1, false);
         } else if m > 0 && n > 0 && k > 0 {
-            // k == 0: the product is the zeros `out` already holds (the kernel needs k >= 1)
             let (ms, ns) = (m * n, sgemm_scratch_len(m, n, k));
             // Batch bi's operand offsets: its multi-index in `batch` (row-major) times the strides.
             let (oa0, ob0) = (a2.offset, b2.offset);
@@ -63,7 +63,7 @@ pub fn matmul(a2: &Tensor, b2: &Tensor, batch: &[usize], out_shape: Vec<usize>) 
             };
             let threads = num_threads();
             if threads > 1 && nb >= threads {
-                let mut scratch = alloc_vec::<f32>(threads * ns)?;
+                let mut scratch = alloc_for_overwrite::<f32>(threads * ns)?;
                 let (o, blocks) = (SyncPtr::new(&mut out), PerThread::new(&mut scratch, ns));
                 parallel_for(nb, PAR_FLOPS.div_ceil(2 * m * n * k), |lo, hi, tid| {
                     // SAFETY: the tid parallel_for gave this range.
