@@ -15,15 +15,18 @@ use crate::simd::F32x4;
 
 /// y[s, o, oy, ox] = sum_{c,i,j} w[o, c, i, j] * x[s, c, oy + i - ph, ox + j - pw] (zero outside),
 /// for x [n, c, h, w], weights [o, c, kh, kw], y [n, o, oh, ow] with oh = h + 2ph - kh + 1 and
-/// ow = w + 2pw - kw + 1. The caller checks the shapes (oh, ow >= 1) and slice lengths.
+/// ow = w + 2pw - kw + 1, plus `bias[o]` when given (added to each finished sum, as a separate
+/// pass would). Every element of y is written (its contents on entry do not matter). The
+/// caller checks the shapes (oh, ow >= 1) and slice lengths.
 #[allow(clippy::too_many_arguments)]
 pub fn conv2d_direct(
     x: &[f32], n: usize, c: usize, h: usize, w: usize,
-    weights: &[f32], o: usize, kh: usize, kw: usize,
+    weights: &[f32], bias: Option<&[f32]>, o: usize, kh: usize, kw: usize,
     pad: [usize; 2], y: &mut [f32],
 ) {
     let (oh, ow) = (h + 2 * pad[0] + 1 - kh, w + 2 * pad[1] + 1 - kw);
     assert!(x.len() >= n * c * h * w && weights.len() >= o * c * kh * kw && y.len() >= n * o * oh * ow, "conv2d_direct: slice too short");
+    assert!(bias.is_none_or(|b| b.len() >= o), "conv2d_direct: bias too short");
     // Padded input planes, one set per thread; rows are wide enough that every 8-pixel tile
     // reads inside them. Only the interiors are ever rewritten: the borders stay zero.
     let tiles = ow.div_ceil(8);
@@ -35,6 +38,10 @@ pub fn conv2d_direct(
     // Weights regrouped as [o/4][c][kh][kw][4] (channels past o are zero).
     let ob = o.div_ceil(4);
     let kk = kh * kw;
+    // The bias by 4-channel block (zero past o), added only when given.
+    let mut bs = vec![0.0f32; ob * 4];
+    if let Some(b) = bias { bs[..o].copy_from_slice(&b[..o]); }
+    let bs = bias.map(|_| &bs[..]);
     let mut wt = vec![0.0f32; ob * c * kk * 4];
     for oc in 0..o {
         for ci in 0..c {
@@ -62,17 +69,19 @@ pub fn conv2d_direct(
                     padded = s;
                 }
                 // SAFETY: pair (s, b) writes only y[s, 4b..4b+4, .., ..], in bounds (asserted above).
-                conv_block(xp, &wt[b * c * kk * 4..(b + 1) * c * kk * 4], s, b, c, hp, rs, o, oh, ow, kh, kw, yp.get());
+                let bias = bs.map(|v| [v[4 * b], v[4 * b + 1], v[4 * b + 2], v[4 * b + 3]]);
+                conv_block(xp, &wt[b * c * kk * 4..(b + 1) * c * kk * 4], bias, s, b, c, hp, rs, o, oh, ow, kh, kw, yp.get());
             }
         }) }
     });
 }
 
 /// Output channels 4b..4b+4 (those below o) of sample s from its padded planes `xp` and the
-/// regrouped weights `wb` of block b. Safety: y holds n*o*oh*ow floats, s < n.
+/// regrouped weights `wb` of block b, plus the block's bias. Safety: y holds n*o*oh*ow
+/// floats, s < n.
 #[allow(clippy::too_many_arguments)]
 unsafe fn conv_block(
-    xp: &[f32], wb: &[f32], s: usize, b: usize, c: usize, hp: usize, rs: usize,
+    xp: &[f32], wb: &[f32], bias: Option<[f32; 4]>, s: usize, b: usize, c: usize, hp: usize, rs: usize,
     o: usize, oh: usize, ow: usize, kh: usize, kw: usize, y: *mut f32,
 ) {
     let tiles = ow.div_ceil(8);
@@ -99,6 +108,13 @@ unsafe fn conv_block(
                     }
                 }
             }
+            if let Some(bv) = bias {
+                for q in 0..4 {
+                    let v = F32x4::splat(bv[q]);
+                    acc[2 * q] = acc[2 * q].add(v);
+                    acc[2 * q + 1] = acc[2 * q + 1].add(v);
+                }
+            }
             if x0 + 8 <= ow && 4 * b + 4 <= o {
                 // A full tile: straight into y (no bounce through `tile`, whose small
                 // copies cost a call each). In bounds: x0 + 8 <= ow, 4b + 4 <= o.
@@ -119,16 +135,29 @@ unsafe fn conv_block(
     }
 }
 
-/// Floats of padded samples the weight gradient holds at once (4 MiB).
+/// Floats of padded samples the weight gradient's unit split holds at once (4 MiB).
 const DW_BLOCK_FLOATS: usize = 1 << 20;
+/// Floats of per-sample dW partials the weight gradient's sample split holds at once (4 MiB).
+const DW_PARTIAL_FLOATS: usize = 1 << 20;
+
+/// A buffer of `n` floats for scratch a kernel writes before it reads (no zero fill).
+fn for_overwrite(n: usize) -> alloc::vec::Vec<f32> {
+    let mut v = alloc::vec::Vec::with_capacity(n);
+    // SAFETY: the capacity holds n floats; every caller writes each before reading it.
+    unsafe { v.set_len(n) };
+    v
+}
 
 /// The weight gradient of `conv2d_direct`: dw[o, c, i, j] = sum over samples and output
 /// pixels of dy[s, o, oy, ox] * x[s, c, oy + i - ph, ox + j - pw]. Register tile: up to 8
 /// kernel taps of one (o, c) pair accumulated over 4 pixels at a time. `dw` is overwritten.
-/// Samples are padded a block at a time (split over samples), then the dW elements are split
-/// (units of one kernel row of a channel pair for 3-wide kernels, else up to 9 taps of one
-/// (o, c) pair); each unit adds its samples' sums in sample order, as one thread would.
-/// A range runs sample-major over its units, so one thread runs the loops it always did.
+/// The work of one sample is split in units (one kernel row of a channel pair for 3-wide
+/// kernels, else up to 9 taps of one (o, c) pair), each adding that sample's sums into its own
+/// dW elements; every dW element adds its samples' sums in sample order, on any thread count.
+/// Threads split the samples, each padding its samples into its own buffer and summing each
+/// into a partial of its own, added into dW in sample order afterwards (the same adds, so the
+/// same bits); where a few samples' partials would not fit, they split the units of a shared
+/// block of padded samples instead.
 #[allow(clippy::too_many_arguments)]
 pub fn conv2d_direct_grad_weight(
     x: &[f32], n: usize, c: usize, h: usize, w: usize,
@@ -142,58 +171,102 @@ pub fn conv2d_direct_grad_weight(
     let hp = h + 2 * pad[0];
     let ds = quads * 4; // dy row stride, zero past ow
     let kk = kh * kw;
+    let wlen = o * c * kk;
     let (xplane, dplane) = (c * hp * rs, o * oh * ds);
     let per_sample = xplane + dplane;
-    // One thread pads one sample at a time (it stays in cache); threads share a block.
-    let sb = if num_threads() > 1 { (DW_BLOCK_FLOATS / per_sample.max(1)).clamp(1, n.max(1)) } else { 1 };
-    // Padded x then padded dy of each sample of a block; borders and row tails stay zero.
-    let mut pads = vec![0.0f32; sb * per_sample];
-    dw[..o * c * kk].fill(0.0);
+    dw[..wlen].fill(0.0);
+    if n == 0 || wlen == 0 { return; }
     let rows3 = kw == 3;
     let chunks = kk.div_ceil(9);
     let units = if rows3 { o.div_ceil(2) * c * kh } else { o * c * chunks };
     let per_unit = if rows3 { 12 * oh * ow } else { 18 * oh * ow };
-    let (pp, dwp) = (Ptr(pads.as_mut_ptr()), Ptr(dw.as_mut_ptr()));
-    let mut s0 = 0;
-    while s0 < n {
-        let nb = sb.min(n - s0);
-        parallel_for(nb, PACK_FLOATS.div_ceil(per_sample), |lo, hi, _| {
-            for t in lo..hi {
-                let s = s0 + t;
-                // SAFETY: sample t's own region of pads.
-                let xp = unsafe { core::slice::from_raw_parts_mut(pp.get().add(t * per_sample), per_sample) };
-                let (xp, dp) = xp.split_at_mut(xplane);
-                for ci in 0..c {
-                    for yy in 0..h {
-                        xp[(ci * hp + yy + pad[0]) * rs + pad[1]..][..w].copy_from_slice(&x[((s * c + ci) * h + yy) * w..][..w]);
-                    }
-                }
-                for r in 0..o * oh {
-                    dp[r * ds..r * ds + ow].copy_from_slice(&dy[(s * o * oh + r) * ow..][..ow]);
-                }
-            }
-        });
-        let pads = unsafe { core::slice::from_raw_parts(pp.get() as *const f32, sb * per_sample) };
-        parallel_for(units, PAR_FLOPS.div_ceil(per_unit * nb), |lo, hi, _| {
-            // Sample-major, as one thread always ran it (a sample's planes stay in L1 across
-            // its units); each unit still adds its samples in order.
-            for t in 0..nb {
-                let (xp, dp) = pads[t * per_sample..(t + 1) * per_sample].split_at(xplane);
-                for u in lo..hi {
-                    // SAFETY: unit u adds only into its own dW elements (disjoint across units).
-                    unsafe {
-                        if rows3 {
-                            let (pair, i) = (u / kh, u % kh);
-                            grad_weight_row3(xp, dp, pair / c * 2, pair % c, i, c, hp, rs, o, oh, ds, kh, dwp.get());
-                        } else {
-                            let (pair, ch) = (u / chunks, u % chunks);
-                            grad_weight_taps(xp, dp, pair / c, pair % c, ch * 9, c, hp, rs, oh, ds, kh, kw, quads, dwp.get());
-                        }
-                    }
+    // Sample s padded into `buf` (per_sample floats, written in full: borders and row tails zero).
+    let pad_sample = |s: usize, buf: &mut [f32]| {
+        let (xp, dp) = buf.split_at_mut(xplane);
+        for ci in 0..c {
+            pad_plane(&x[(s * c + ci) * h * w..][..h * w], h, w, pad, &mut xp[ci * hp * rs..][..hp * rs], rs);
+        }
+        pad_plane(&dy[s * o * oh * ow..][..o * oh * ow], o * oh, ow, [0, 0], dp, ds);
+    };
+    // Units lo..hi of one padded sample, added into `dst` (o*c*kk floats).
+    let sample_units = |buf: &[f32], lo: usize, hi: usize, dst: *mut f32| {
+        let (xp, dp) = buf.split_at(xplane);
+        for u in lo..hi {
+            // SAFETY: dst holds wlen floats; unit u adds only into its own elements.
+            unsafe {
+                if rows3 {
+                    let (pair, i) = (u / kh, u % kh);
+                    grad_weight_row3(xp, dp, pair / c * 2, pair % c, i, c, hp, rs, o, oh, ds, kh, dst);
+                } else {
+                    let (pair, ch) = (u / chunks, u % chunks);
+                    grad_weight_taps(xp, dp, pair / c, pair % c, ch * 9, c, hp, rs, oh, ds, kh, kw, quads, dst);
                 }
             }
-        });
-        s0 += nb;
+        }
+    };
+    let threads = num_threads();
+    let round = (DW_PARTIAL_FLOATS / wlen).min(n);
+    if threads == 1 {
+        let mut buf = for_overwrite(per_sample);
+        for s in 0..n {
+            pad_sample(s, &mut buf);
+            sample_units(&buf, 0, units, dw.as_mut_ptr());
+        }
+    } else if round >= threads {
+        let mut bufs = for_overwrite(threads * per_sample);
+        let mut partials = for_overwrite(round * wlen);
+        let (planes, pp) = (PerThread::new(&mut bufs, per_sample), Ptr(partials.as_mut_ptr()));
+        let mut s0 = 0;
+        while s0 < n {
+            let nr = round.min(n - s0);
+            parallel_for(nr, PAR_FLOPS.div_ceil(per_unit * units), |lo, hi, tid| {
+                // SAFETY: the tid parallel_for gave this range.
+                unsafe { planes.with(tid, |buf| for t in lo..hi {
+                    pad_sample(s0 + t, buf);
+                    // SAFETY: sample t's own partial.
+                    let part = core::slice::from_raw_parts_mut(pp.get().add(t * wlen), wlen);
+                    part.fill(0.0);
+                    sample_units(buf, 0, units, part.as_mut_ptr());
+                }) }
+            });
+            for part in partials[..nr * wlen].chunks_exact(wlen) {
+                for (d, p) in dw[..wlen].iter_mut().zip(part) { *d += *p; }
+            }
+            s0 += nr;
+        }
+    } else {
+        // Layers whose dW is large: the threads split the units of a block of padded samples.
+        let sb = (DW_BLOCK_FLOATS / per_sample).clamp(1, n);
+        let mut pads = for_overwrite(sb * per_sample);
+        let (pp, dwp) = (Ptr(pads.as_mut_ptr()), Ptr(dw.as_mut_ptr()));
+        let mut s0 = 0;
+        while s0 < n {
+            let nb = sb.min(n - s0);
+            parallel_for(nb, PACK_FLOATS.div_ceil(per_sample), |lo, hi, _| {
+                // SAFETY: samples lo..hi's own regions of pads.
+                for t in lo..hi { pad_sample(s0 + t, unsafe { core::slice::from_raw_parts_mut(pp.get().add(t * per_sample), per_sample) }); }
+            });
+            let pads = &pads[..nb * per_sample];
+            parallel_for(units, PAR_FLOPS.div_ceil(per_unit * nb), |lo, hi, _| {
+                // Sample-major (a sample's planes stay in L1 across the range's units).
+                for t in 0..nb { sample_units(&pads[t * per_sample..(t + 1) * per_sample], lo, hi, dwp.get()); }
+            });
+            s0 += nb;
+        }
+    }
+}
+
+/// Writes the rows×cols plane `src` into `dst` (rows of stride `rs`) at offset (pad[0], pad[1])
+/// and zeros the rest of `dst`: every element of `dst` is written.
+fn pad_plane(src: &[f32], rows: usize, cols: usize, pad: [usize; 2], dst: &mut [f32], rs: usize) {
+    let (top, body) = dst.split_at_mut(pad[0] * rs);
+    top.fill(0.0);
+    let (body, bottom) = body.split_at_mut(rows * rs);
+    bottom.fill(0.0);
+    for (r, row) in body.chunks_exact_mut(rs).enumerate() {
+        row[..pad[1]].fill(0.0);
+        row[pad[1]..pad[1] + cols].copy_from_slice(&src[r * cols..(r + 1) * cols]);
+        row[pad[1] + cols..].fill(0.0);
     }
 }
 
@@ -299,7 +372,7 @@ mod tests {
             let wt: Vec<f32> = (0..o * c * kh * kw).map(|i| ((i * 5 + 1) % 11) as f32 / 11.0 - 0.5).collect();
             let want = naive(&x, n, c, h, w, &wt, o, kh, kw, p);
             let mut got = vec![f32::NAN; want.len()];
-            conv2d_direct(&x, n, c, h, w, &wt, o, kh, kw, p, &mut got);
+            conv2d_direct(&x, n, c, h, w, &wt, None, o, kh, kw, p, &mut got);
             for (a, b) in got.iter().zip(&want) { assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{} vs {}", a, b); }
             // The weight gradient is the adjoint: <dy, conv(x, w)> = <dw(x, dy), w> for every w.
             let dy: Vec<f32> = (0..want.len()).map(|i| ((i * 3 + 2) % 7) as f32 / 7.0 - 0.5).collect();
@@ -318,15 +391,16 @@ mod tests {
     #[test]
     fn same_bits_on_any_thread_count() {
         // Big enough to split (several grains), with partial tiles (ow % 8 != 0), a partial
-        // channel block (o % 4 != 0), an odd channel pair, and the general dW path (kw != 3).
-        for &(n, c, h, w, o, kh, kw, p) in &[(6, 10, 28, 28, 10, 3, 3, [1, 1]), (9, 3, 21, 13, 7, 3, 3, [1, 1]), (4, 5, 17, 19, 6, 5, 5, [2, 2]), (7, 2, 30, 11, 9, 3, 2, [0, 1]), (40, 1, 12, 12, 5, 3, 3, [0, 0])] {
+        // channel block (o % 4 != 0), an odd channel pair, and the general dW path (kw != 3);
+        // dW splits the samples, or (2 samples on 3 and 4 threads) the units.
+        for &(n, c, h, w, o, kh, kw, p) in &[(6, 10, 28, 28, 10, 3, 3, [1, 1]), (9, 3, 21, 13, 7, 3, 3, [1, 1]), (4, 5, 17, 19, 6, 5, 5, [2, 2]), (7, 2, 30, 11, 9, 3, 2, [0, 1]), (40, 1, 12, 12, 5, 3, 3, [0, 0]), (2, 6, 20, 20, 8, 3, 3, [1, 1])] {
             let (oh, ow) = (h + 2 * p[0] + 1 - kh, w + 2 * p[1] + 1 - kw);
             let x: Vec<f32> = (0..n * c * h * w).map(|i| ((i * 7919 + 3) % 1009) as f32 / 1009.0 - 0.5).collect();
             let wt: Vec<f32> = (0..o * c * kh * kw).map(|i| ((i * 104729 + 1) % 997) as f32 / 997.0 - 0.5).collect();
             let dy: Vec<f32> = (0..n * o * oh * ow).map(|i| ((i * 613 + 2) % 1013) as f32 / 1013.0 - 0.5).collect();
             let run = |t: usize| crate::parallel::with_threads(t, || {
                 let mut y = vec![f32::NAN; n * o * oh * ow];
-                conv2d_direct(&x, n, c, h, w, &wt, o, kh, kw, p, &mut y);
+                conv2d_direct(&x, n, c, h, w, &wt, None, o, kh, kw, p, &mut y);
                 let mut dw = vec![f32::NAN; wt.len()];
                 conv2d_direct_grad_weight(&x, n, c, h, w, &dy, o, kh, kw, p, &mut dw);
                 (y.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), dw.iter().map(|v| v.to_bits()).collect::<Vec<_>>())

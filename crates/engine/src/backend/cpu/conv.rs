@@ -13,7 +13,7 @@ use super::memory::{to_vec, with_contiguous};
 use crate::backend::ConvGeom as Geom;
 use crate::error::Result;
 use crate::ops::conv::ConvArgs;
-use crate::storage::alloc_vec;
+use crate::storage::{alloc_for_overwrite, alloc_vec};
 use crate::tensor::Tensor;
 use kd_kernels::gemm::{sgemm, sgemm_scratch_len, sgemm_serial};
 use kd_kernels::parallel::{num_threads, parallel_for, PerThread, SyncPtr};
@@ -147,12 +147,13 @@ fn with2<R>(a: &Tensor, b: &Tensor, f: impl FnOnce(&[f32], &[f32]) -> Result<R>)
     with_contiguous::<f32, _>(a, |xa| with_contiguous::<f32, _>(b, |xb| f(xa, xb)))??
 }
 
-/// y [n, o, oh, ow] = conv(x [n, c*groups, h, w], w [o, c, kh, kw]).
-fn conv_raw(xs: &[f32], ws: &[f32], g: &Geom) -> Result<Vec<f32>> {
+/// y [n, o, oh, ow] = conv(x [n, c*groups, h, w], w [o, c, kh, kw]) (+ bias [o]).
+fn conv_raw(xs: &[f32], ws: &[f32], bias: Option<&[f32]>, g: &Geom) -> Result<Vec<f32>> {
     if g.a.stride == [1, 1] && g.a.dilation == [1, 1] && g.a.groups == 1 && g.l() > 0 && g.o > 0 {
-        // Small-CNN shapes: a direct kernel beats im2col + GEMM (less memory traffic).
-        let mut out = alloc_vec::<f32>(g.n * g.o * g.l())?;
-        kd_kernels::conv::conv2d_direct(xs, g.n, g.c, g.h, g.w, ws, g.o, g.kh, g.kw, g.a.padding, &mut out);
+        // Small-CNN shapes: a direct kernel beats im2col + GEMM (less memory traffic). It
+        // writes every output and adds the bias itself (no serial zero fill or bias pass).
+        let mut out = alloc_for_overwrite::<f32>(g.n * g.o * g.l())?;
+        kd_kernels::conv::conv2d_direct(xs, g.n, g.c, g.h, g.w, ws, bias, g.o, g.kh, g.kw, g.a.padding, &mut out);
         return Ok(out);
     }
     let (og, ckk, l, in_plane) = (g.og(), g.ckk(), g.l(), g.in_plane());
@@ -168,6 +169,7 @@ fn conv_raw(xs: &[f32], ws: &[f32], g: &Geom) -> Result<Vec<f32>> {
             gemm(scratch.as_deref_mut(), og, l, ckk, &ws[gi * og * ckk..], ckk, 1, cols, l, 1, &mut dst[gi * og * l..], l, false);
         }
     })?;
+    add_bias(&mut out, bias, g.o, l);
     Ok(out)
 }
 
@@ -192,7 +194,7 @@ fn grad_input_raw(gys: &[f32], ws: &[f32], g: &Geom) -> Result<Vec<f32>> {
             n: g.n, c: o, h: g.oh, w: g.ow, o: c, kh: g.kh, kw: g.kw, oh: g.h, ow: g.w,
             a: ConvArgs { stride: [1, 1], padding: [full[0] - a.padding[0], full[1] - a.padding[1]], dilation: a.dilation, groups: 1 },
         };
-        return conv_raw(gys, &wt, &back);
+        return conv_raw(gys, &wt, None, &back);
     }
     let (og, ckk, l, in_plane) = (g.og(), g.ckk(), g.l(), g.in_plane());
     let mut dx = alloc_vec::<f32>(g.n * in_plane)?;
@@ -244,29 +246,38 @@ pub fn grad_bias(gy: &Tensor) -> Result<Tensor> {
             // SAFETY: channels lo..hi of db, written by this range only.
             let db = unsafe { p.slice(lo, hi) };
             for (acc, c) in db.iter_mut().zip(lo..hi) {
-                for s in 0..n {
-                    *acc += g[(s * o + c) * plane..][..plane].iter().map(|&v| v as f64).sum::<f64>();
-                }
+                for s in 0..n { *acc += sum_f64(&g[(s * o + c) * plane..][..plane]); }
             }
         });
     })?;
     Ok(Tensor::from_vec(db.into_iter().map(|v| v as f32).collect::<Vec<f32>>(), alloc::vec![o]))
 }
 
-fn add_bias(out: &mut [f32], b: Option<&Tensor>, o: usize, plane: usize) -> Result<()> {
-    let Some(b) = b else { return Ok(()) };
-    if plane == 0 { return Ok(()); }
-    let bs = f32_data(b)?;
+/// The float64 sum of `v` in 8 interleaved lanes, combined in a fixed order: one chain of
+/// dependent adds was latency-bound (a third of a TinyVGG step's bias gradients).
+fn sum_f64(v: &[f32]) -> f64 {
+    let mut lanes = [0.0f64; 8];
+    let mut it = v.chunks_exact(8);
+    for c in &mut it {
+        for (l, &x) in lanes.iter_mut().zip(c) { *l += x as f64; }
+    }
+    for (l, &x) in lanes.iter_mut().zip(it.remainder()) { *l += x as f64; }
+    ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]))
+}
+
+/// out [.., o, plane] += bias [o].
+fn add_bias(out: &mut [f32], bias: Option<&[f32]>, o: usize, plane: usize) {
+    let Some(bs) = bias else { return };
+    if plane == 0 { return; }
     for (i, chunk) in out.chunks_mut(plane).enumerate() {
         let v = bs[i % o];
         for y in chunk.iter_mut() { *y += v; }
     }
-    Ok(())
 }
 
 pub fn conv2d(x: &Tensor, w: &Tensor, b: Option<&Tensor>, g: &Geom) -> Result<Tensor> {
-    let mut out = with2(x, w, |xs, ws| conv_raw(xs, ws, g))?;
-    add_bias(&mut out, b, g.o, g.l())?;
+    let bs = b.map(f32_data).transpose()?;
+    let out = with2(x, w, |xs, ws| conv_raw(xs, ws, bs.as_deref(), g))?;
     Ok(Tensor::from_vec(out, alloc::vec![g.n, g.o, g.oh, g.ow]))
 }
 
@@ -282,7 +293,7 @@ pub fn grad_weight(x: &Tensor, gy: &Tensor, g: &Geom) -> Result<Tensor> {
 pub fn conv_transpose2d(x: &Tensor, w: &Tensor, b: Option<&Tensor>, g: &Geom) -> Result<Tensor> {
     let mut y = grad_input_raw(&f32_data(x)?, &f32_data(w)?, g)?;
     let o = g.c * g.a.groups;
-    add_bias(&mut y, b, o, g.h * g.w)?;
+    add_bias(&mut y, b.map(f32_data).transpose()?.as_deref(), o, g.h * g.w);
     Ok(Tensor::from_vec(y, alloc::vec![g.n, o, g.h, g.w]))
 }
 

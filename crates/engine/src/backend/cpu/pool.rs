@@ -4,7 +4,7 @@ use alloc::vec::Vec;
 use super::memory::{to_vec, with_contiguous};
 use crate::backend::PoolGeom;
 use crate::error::Result;
-use crate::storage::alloc_vec;
+use crate::storage::{alloc_for_overwrite, alloc_vec};
 use crate::tensor::Tensor;
 use kd_kernels::parallel::{parallel_for, SyncPtr};
 
@@ -24,8 +24,9 @@ pub(crate) fn for_planes<T: Send>(out: &mut [T], len: usize, cost: usize, f: imp
 
 pub fn max_pool2d(x: &Tensor, p: &PoolGeom, out_shape: Vec<usize>) -> Result<(Tensor, Tensor)> {
     let PoolGeom { np, h, w, oh, ow, a } = *p;
-    let mut vals = alloc_vec::<f32>(np * oh * ow)?;
-    let mut idx = alloc_vec::<i32>(np * oh * ow)?;
+    // Every window's value and index is written below.
+    let mut vals = alloc_for_overwrite::<f32>(np * oh * ow)?;
+    let mut idx = alloc_for_overwrite::<i32>(np * oh * ow)?;
     // PyTorch's rule: a NaN always wins (the last one in the window).
     let better = |v: f32, best: f32, bi: i64| v > best || v.is_nan() || bi < 0;
     let fast = a.kernel == [2, 2] && a.stride == [2, 2] && a.padding == [0, 0] && a.dilation == [1, 1] && 2 * oh <= h && 2 * ow <= w;
@@ -77,15 +78,15 @@ pub fn max_pool2d(x: &Tensor, p: &PoolGeom, out_shape: Vec<usize>) -> Result<(Te
 
 pub fn max_pool2d_backward(g: &Tensor, idx: &Tensor, p: &PoolGeom, in_shape: Vec<usize>) -> Result<Tensor> {
     let PoolGeom { np, h, w, oh, ow, .. } = *p;
-    let gs = to_vec::<f32>(g)?;
-    let is = to_vec::<i32>(idx)?;
-    let mut dx = alloc_vec::<f32>(np * h * w)?;
+    // Each plane of dx is zeroed and filled by the range that owns it (no serial zero fill).
+    let mut dx = alloc_for_overwrite::<f32>(np * h * w)?;
     let per = oh * ow;
-    for_planes(&mut dx, h * w, per, |p, plane| {
+    with_contiguous::<f32, _>(g, |gs| with_contiguous::<i32, _>(idx, |is| for_planes(&mut dx, h * w, per + h * w, |p, plane| {
+        plane.fill(0.0);
         for (&gv, &k) in gs[p * per..(p + 1) * per].iter().zip(&is[p * per..(p + 1) * per]) {
             if k >= 0 && (k as usize) < plane.len() { plane[k as usize] += gv; }
         }
-    });
+    })))??;
     Ok(Tensor::from_vec(dx, in_shape))
 }
 
