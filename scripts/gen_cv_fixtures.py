@@ -235,6 +235,16 @@ def pool_cases():
     add("max_pool2d_nan_inf", "max_pool2d", {"kernelSize": 3, "stride": 2, "padding": 1, "dilation": 1, "ceilMode": True}, {"input": x}, ["input"],
         lambda input: (lambda r: (r[0], {"indices": r[1]}))(F.max_pool2d(input, 3, 2, 1, ceil_mode=True, return_indices=True)))
 
+    # The 2x2 stride-2 kernel (four windows per SIMD step, then a tail): ties, NaNs, infinities
+    x = fin(randint(0, 3, 2, 2, 6, 22).float())
+    x[0, 0, 0, 2] = float("nan")
+    x[0, 0, 1, 3] = float("nan")
+    x[0, 1, 2, 9] = float("inf")
+    x[1, 0, 4, 20] = float("nan")
+    x[1, 1, 5, 16] = float("-inf")
+    add("max_pool2d_2x2_nan_ties", "max_pool2d", {"kernelSize": [2, 2], "stride": [2, 2], "padding": [0, 0], "dilation": [1, 1], "ceilMode": False}, {"input": x}, ["input"],
+        lambda input: (lambda r: (r[0], {"indices": r[1]}))(F.max_pool2d(input, 2, 2, return_indices=True)))
+
     ap = [  # name, shape, kernel, stride, padding, ceil, count_include_pad, divisor_override
         ("k2", (2, 3, 6, 6), 2, None, 0, False, True, None),
         ("k3_s2_p1", (1, 2, 7, 5), 3, 2, 1, False, True, None),

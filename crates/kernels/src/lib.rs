@@ -15,3 +15,4 @@ pub mod math;
 pub mod optim;
 pub mod rnn;
 pub mod parallel;
+pub mod pool;

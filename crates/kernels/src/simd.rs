@@ -35,6 +35,22 @@ mod imp {
         }
         #[inline(always)]
         pub fn max(self, o: Self) -> Self { F32x4(f32x4_pmax(self.0, o.0)) }
+        /// Lanes where self > o (all bits set), else 0.
+        #[inline(always)]
+        pub fn gt(self, o: Self) -> Self { F32x4(f32x4_gt(self.0, o.0)) }
+        /// Lanes that are NaN (all bits set), else 0.
+        #[inline(always)]
+        pub fn nan_mask(self) -> Self { F32x4(f32x4_ne(self.0, self.0)) }
+        #[inline(always)]
+        pub fn or(self, o: Self) -> Self { F32x4(v128_or(self.0, o.0)) }
+        /// `a` in the lanes where `mask` is set, else `b`.
+        #[inline(always)]
+        pub fn select(mask: Self, a: Self, b: Self) -> Self { F32x4(v128_bitselect(a.0, b.0, mask.0)) }
+        /// Lanes 0, 2 of `a` then 0, 2 of `b`; `odds`: lanes 1, 3 of each.
+        #[inline(always)]
+        pub fn evens(a: Self, b: Self) -> Self { F32x4(i32x4_shuffle::<0, 2, 4, 6>(a.0, b.0)) }
+        #[inline(always)]
+        pub fn odds(a: Self, b: Self) -> Self { F32x4(i32x4_shuffle::<1, 3, 5, 7>(a.0, b.0)) }
         /// Sum of the 4 lanes.
         #[inline(always)]
         pub fn hsum(self) -> f32 {
@@ -96,6 +112,28 @@ mod imp {
         /// Sum of the 4 lanes, in the same order as the wasm path: (l0+l2) + (l1+l3).
         #[inline(always)]
         pub fn hsum(self) -> f32 { (self.0[0] + self.0[2]) + (self.0[1] + self.0[3]) }
+        #[inline(always)]
+        fn lanes(f: impl Fn(usize) -> f32) -> Self { F32x4(core::array::from_fn(f)) }
+        #[inline(always)]
+        fn mask(b: bool) -> f32 { f32::from_bits(if b { u32::MAX } else { 0 }) }
+        /// Lanes where self > o (all bits set), else 0.
+        #[inline(always)]
+        pub fn gt(self, o: Self) -> Self { Self::lanes(|i| Self::mask(self.0[i] > o.0[i])) }
+        /// Lanes that are NaN (all bits set), else 0.
+        #[inline(always)]
+        pub fn nan_mask(self) -> Self { Self::lanes(|i| Self::mask(self.0[i].is_nan())) }
+        #[inline(always)]
+        pub fn or(self, o: Self) -> Self { Self::lanes(|i| f32::from_bits(self.0[i].to_bits() | o.0[i].to_bits())) }
+        /// `a` in the lanes where `mask` is set, else `b`.
+        #[inline(always)]
+        pub fn select(mask: Self, a: Self, b: Self) -> Self {
+            Self::lanes(|i| { let m = mask.0[i].to_bits(); f32::from_bits((a.0[i].to_bits() & m) | (b.0[i].to_bits() & !m)) })
+        }
+        /// Lanes 0, 2 of `a` then 0, 2 of `b`; `odds`: lanes 1, 3 of each.
+        #[inline(always)]
+        pub fn evens(a: Self, b: Self) -> Self { F32x4([a.0[0], a.0[2], b.0[0], b.0[2]]) }
+        #[inline(always)]
+        pub fn odds(a: Self, b: Self) -> Self { F32x4([a.0[1], a.0[3], b.0[1], b.0[3]]) }
         /// Transpose of the 4x4 matrix whose rows are `r`.
         #[inline(always)]
         pub fn transpose4(r: [Self; 4]) -> [Self; 4] {

@@ -40,16 +40,8 @@ pub fn max_pool2d(x: &Tensor, p: &PoolGeom, out_shape: Vec<usize>) -> Result<(Te
         if fast {
             // The CNN case (2x2, stride 2): every window lies inside the plane.
             for oy in 0..oh {
-                let (r0, r1) = (&plane[2 * oy * w..][..w], &plane[(2 * oy + 1) * w..][..w]);
                 let o = (p * oh + oy) * ow - base;
-                for ox in 0..ow {
-                    let (mut best, mut bi) = (r0[2 * ox], (2 * oy * w + 2 * ox) as i64);
-                    for (v, k) in [(r0[2 * ox + 1], bi + 1), (r1[2 * ox], bi + w as i64), (r1[2 * ox + 1], bi + w as i64 + 1)] {
-                        if better(v, best, 0) { best = v; bi = k; }
-                    }
-                    vals[o + ox] = best;
-                    idx[o + ox] = bi as i32;
-                }
+                kd_kernels::pool::max2x2_row(&plane[2 * oy * w..][..w], &plane[(2 * oy + 1) * w..][..w], 2 * oy * w, w, &mut vals[o..o + ow], &mut idx[o..o + ow]);
             }
             continue;
         }
