@@ -101,8 +101,20 @@ pub fn sgemm_serial(
 fn scratch_len(m: usize, n: usize, k: usize, threads: usize) -> usize {
     if m == 0 || n == 0 || k == 0 { return 0; }
     if m == 1 || n == 1 { return k; }
+    if short_deep(m, n, k, threads) { return round_up(m, MR) * k + threads * GROUP * NR * KC; }
     let kc = k.min(KC);
     round_up(n, NR).min(NC) * kc + threads * round_up(m, MR).min(MC) * kc
+}
+
+/// Floats of A the short-and-deep path packs whole (256 KiB).
+const SHORT_A_FLOATS: usize = 1 << 16;
+/// NR panels of B a range of the short-and-deep path packs at once (KC*GROUP*NR = 128 KiB).
+const GROUP: usize = 16;
+
+/// Few rows and several depth blocks, on threads (an MLP layer: batch x features times a
+/// weight): see `short`.
+fn short_deep(m: usize, n: usize, k: usize, threads: usize) -> bool {
+    threads > 1 && k > KC && round_up(m, MR) * k <= SHORT_A_FLOATS && n.div_ceil(NR) >= 2 * threads
 }
 
 /// Work (flops) a range should hold at least: ~10-15 microseconds on one thread.
@@ -183,6 +195,9 @@ unsafe fn packed(
     c: *mut f32, rsc: usize, csc: usize,
     accumulate: bool, threads: usize, scratch: *mut f32,
 ) {
+    if short_deep(m, n, k, threads) {
+        return short(m, n, k, a, rsa, csa, b, rsb, csb, c, rsc, csc, accumulate, threads, scratch);
+    }
     let kc_max = k.min(KC);
     let par = threads > 1;
     // scratch: the B block (round_up(n, NR).min(NC) * kc_max), then one A block per thread.
@@ -226,6 +241,60 @@ unsafe fn packed(
         }
         jc += NC;
     }
+}
+
+/// The short-and-deep product on threads in one job instead of two per depth block (whose
+/// ranges were ~10 us each, so the joins cost as much as the work): A is packed whole, once,
+/// on this thread; the ranges split C's NR panels, and each packs its own B panels, GROUP at a
+/// time, block by block. Every C tile sees the same kernel calls, in the same depth order, on
+/// the same packed panels as in `packed`'s loops: the same bits.
+/// Safety: as `packed`, with scratch of scratch_len(m, n, k, threads) floats.
+#[allow(clippy::too_many_arguments)]
+unsafe fn short(
+    m: usize, n: usize, k: usize,
+    a: *const f32, rsa: usize, csa: usize,
+    b: *const f32, rsb: usize, csb: usize,
+    c: *mut f32, rsc: usize, csc: usize,
+    accumulate: bool, threads: usize, scratch: *mut f32,
+) {
+    // A's depth block pc sits at mpad * pc: the blocks before it hold mpad * pc floats.
+    let mpad = round_up(m, MR);
+    let mut pc = 0;
+    while pc < k {
+        pack_a(m, KC.min(k - pc), a.add(pc * csa), rsa, csa, scratch.add(mpad * pc));
+        pc += KC;
+    }
+    let ap = Ptr(scratch);
+    let bufs = PerThread::from_raw(scratch.add(mpad * k), GROUP * NR * KC, threads);
+    let (b, c) = (Ptr(b as *mut f32), Ptr(c));
+    parallel::parallel_for(n.div_ceil(NR), PAR_FLOPS.div_ceil(2 * NR * m * k).max(1), |lo, hi, tid| {
+        bufs.with(tid, |bp| {
+            let bp = bp.as_mut_ptr();
+            let mut g0 = lo;
+            while g0 < hi {
+                let (j0, j1) = (g0 * NR, ((g0 + GROUP).min(hi) * NR).min(n));
+                let mut pc = 0;
+                while pc < k {
+                    let kc = KC.min(k - pc);
+                    pack_b(kc, j1 - j0, b.get().add(pc * rsb + j0 * csb), rsb, csb, bp);
+                    let beta = accumulate || pc > 0;
+                    let apc = ap.get().add(mpad * pc);
+                    let mut jr = 0;
+                    while jr < j1 - j0 {
+                        let ccol = c.get().add((j0 + jr) * csc);
+                        let mut ir = 0;
+                        while ir < m {
+                            kernel(kc, apc.add(ir * kc), bp.add(jr * kc), ccol.add(ir * rsc), rsc, csc, MR.min(m - ir), NR.min(j1 - j0 - jr), beta);
+                            ir += MR;
+                        }
+                        jr += NR;
+                    }
+                    pc += KC;
+                }
+                g0 = (g0 + GROUP).min(hi);
+            }
+        })
+    });
 }
 
 /// Rows i0..i1 (i0 a multiple of MR) times the packed B panels covering columns j0..j1 (j0 a
@@ -718,8 +787,8 @@ mod tests {
 
     #[test]
     fn same_bits_on_any_thread_count() {
-        // Shapes that split (well past PAR_FLOPS) in both modes, with edge tiles, several KC
-        // blocks, an NC edge, and the matrix-vector paths.
+        // Shapes that split (well past PAR_FLOPS) in both modes and on the short-and-deep path,
+        // with edge tiles, several KC blocks, an NC edge, and the matrix-vector paths.
         for &(m, n, k, la, lb, ct, acc) in &[
             (301, 203, 300, Lay::Row, Lay::Row, false, false),
             (256, 256, 256, Lay::Row, Lay::Row, false, true),
@@ -728,6 +797,7 @@ mod tests {
             (6, 3001, 300, Lay::Row, Lay::Row, false, false),
             (3, 2100, 270, Lay::Col, Lay::Col, true, true),
             (10, 785, 90, Lay::Row, Lay::Row, false, false),
+            (32, 256, 784, Lay::Row, Lay::Col, false, false), // an MLP layer: the short-and-deep path
             (1, 3001, 400, Lay::Row, Lay::Row, false, false),
             (1, 3001, 400, Lay::Row, Lay::Col, false, true),
             (3001, 1, 400, Lay::Row, Lay::Row, false, false),
