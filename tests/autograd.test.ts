@@ -228,6 +228,25 @@ describe("autograd: semantics", () => {
     expect(c.mul(2).isLeaf).toBe(true);
   });
 
+  it("x @ w.t() (Linear) gives w a contiguous gradient with torch's values, 2-D and batched x", () => {
+    // dW[j, p] = sum over rows r of g[r, j] * x[r, p]; with g = 1 + j (a weighted sum), exact in f32.
+    for (const shape of [[6, 5], [2, 3, 5]]) {
+      const x = kd.tensor(Array.from({ length: shape.reduce((a, b) => a * b) }, (_, i) => ((i * 7) % 11) - 5)).reshape(shape);
+      const w = kd.tensor(Array.from({ length: 20 }, (_, i) => (i % 5) - 2)).reshape([4, 5]).requiresGrad_(true);
+      const weights = kd.tensor([1, 2, 3, 4]);
+      x.matmul(w.t()).mul(weights).sum().backward();
+      expect(w.grad!.isContiguous()).toBe(true);
+      const xs = vals(x.reshape([-1, 5]));
+      const want: number[] = [];
+      for (let j = 0; j < 4; j++) for (let p = 0; p < 5; p++) {
+        let s = 0;
+        for (let r = 0; r < xs.length / 5; r++) s += (j + 1) * xs[r * 5 + p];
+        want.push(s);
+      }
+      expect(vals(w.grad!)).toEqual(want);
+    }
+  });
+
   it(".grad accumulates across two backward calls", () => {
     const w = kd.tensor([1, 2, 3], { requiresGrad: true });
     w.mul(w).sum().backward();

@@ -70,7 +70,16 @@ pub fn apply(a: &Tensor, b: &Tensor) -> Result<Tensor> {
             Some(t.reshape(&a.shape.iter().map(|&d| d as i64).collect::<Vec<_>>())?)
         } else { None };
         let gb = if need_b {
-            let t = matmul(&a2.transpose(-1, -2)?, &g2)?;
+            // B a transposed matrix (Linear's weight.t()): compute dBᵀ = dCᵀ·A, contiguous, and
+            // hand back its transpose, so that dB has B's own layout and the weight's gradient
+            // needs no transposing copy (as torch's mm backward does). Same sums, same order.
+            let nd = b2.ndim();
+            let transposed = b.ndim() >= 2 && b2.strides[nd - 2] == 1 && b2.strides[nd - 1] == b2.shape[nd - 2] && b2.shape[nd - 2] > 1 && b2.shape[nd - 1] > 1;
+            let t = if transposed {
+                matmul(&g2.transpose(-1, -2)?, &a2)?.transpose(-1, -2)?
+            } else {
+                matmul(&a2.transpose(-1, -2)?, &g2)?
+            };
             let t = sum_to(&t, &b2.shape)?;
             Some(t.reshape(&b.shape.iter().map(|&d| d as i64).collect::<Vec<_>>())?)
         } else { None };
