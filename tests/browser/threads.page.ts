@@ -1,16 +1,21 @@
 // Page side of tests/browser-threads.test.ts: the threaded engine in Chromium. In a cross-origin
-// isolated page it loads the threaded build and gives the same bits on 1, 2 and 4 threads; in
+// isolated page it loads the threaded build (one thread on the main thread by default, the core
+// count in a kd.worker) and gives the same bits on 1, 2 and 4 threads; in
 // a page that is not isolated it falls back to one thread and still trains.
 import * as kd from "kindling";
 import { differing, largeOps, tinyVggRun } from "../helpers/thread-identity.js";
 
 async function report() {
   await kd.ready();
+  const w = await kd.worker.spawn();
+  const workerThreads = w.threads;
+  await w.terminate();
   return {
     variant: kd.getEngine().variant,
     isolated: globalThis.crossOriginIsolated,
     cores: navigator.hardwareConcurrency,
     threads: kd.getNumThreads(),
+    workerThreads,
   };
 }
 

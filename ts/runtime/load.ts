@@ -4,7 +4,7 @@
 import { setEngine, readString, type Abi, type Engine } from "./abi.js";
 import { supportedVariant, type WasmVariant } from "./probe.js";
 import { host } from "../gpu/host.js";
-import { coreCount, sharedMemory, startPool, threadsUnavailable } from "./threads.js";
+import { coreCount, onPageMainThread, sharedMemory, startPool, threadsUnavailable } from "./threads.js";
 
 export interface InitOptions {
   /** Force a build ("simd" or "relaxed", with "-threads" for the threaded one); default: the
@@ -15,8 +15,10 @@ export interface InitOptions {
   /**
    * Threads for intra-op parallelism (kd.setNumThreads changes it later): a count, or false for
    * the single-threaded build. Default: the core count where SharedArrayBuffer is available
-   * (Node; pages that are cross-origin isolated), else one thread. In Node, KINDLING_THREADS
-   * (a count, or "off") sets it too.
+   * (Node; Workers of pages that are cross-origin isolated), else one thread. A page's main
+   * thread defaults to one thread because it may not sleep while workers finish: a count here
+   * (or kd.setNumThreads) makes it spin-wait instead. In Node, KINDLING_THREADS (a count, or
+   * "off") sets it too.
    */
   threads?: number | false;
 }
@@ -104,6 +106,14 @@ function requestedThreads(opts: InitOptions): number | false | undefined {
   return n;
 }
 
+/** The core count, except on a page's main thread (see InitOptions.threads). */
+async function defaultThreads(): Promise<number> {
+  const cores = await coreCount();
+  if (!onPageMainThread || cores === 1) return cores;
+  console.info(`[kindling] one thread on the page's main thread, which may not block while workers finish: kd.worker.spawn() trains on all ${cores} cores off it (kd.setNumThreads(n) here spin-waits instead)`);
+  return 1;
+}
+
 let loading: Promise<Engine> | undefined;
 
 export function init(opts: InitOptions = {}): Promise<Engine> {
@@ -137,7 +147,7 @@ export function init(opts: InitOptions = {}): Promise<Engine> {
     const e: Engine = { abi, variant: build, ops: {} };
     setEngine(e);
     e.ops = parseOpTable(readString(abi.kd_op_table_ptr(), abi.kd_op_table_len()));
-    if (threaded) await startPool(module, abi.memory, abi, Math.min(typeof asked === "number" ? asked : await coreCount(), 64));
+    if (threaded) await startPool(module, abi.memory, abi, Math.min(typeof asked === "number" ? asked : await defaultThreads(), 64));
     return e;
   })();
   return loading;

@@ -14,6 +14,9 @@ const STACK_BYTES = 1 << 20;
 
 const isNode = typeof process !== "undefined" && !!process.versions?.node;
 
+/** A browser page's main thread: it may not block, so a wait for workers there would spin. */
+export const onPageMainThread = !isNode && typeof (globalThis as { document?: unknown }).document !== "undefined";
+
 /** Why this runtime cannot run the threaded build, or undefined when it can. */
 export function threadsUnavailable(): string | undefined {
   // Browsers hide SharedArrayBuffer itself from pages that are not isolated: name the cause.
@@ -134,8 +137,7 @@ let pool: Pool | undefined;
 export async function startPool(module: WebAssembly.Module, memory: WebAssembly.Memory, abi: Abi, threads: number): Promise<void> {
   pool = new Pool(module, memory, abi);
   // The engine's own thread may sleep while it waits, except on a browser's main thread.
-  const mainThread = !isNode && typeof (globalThis as { document?: unknown }).document !== "undefined";
-  abi.kd_pool_can_block(mainThread ? 0 : 1);
+  abi.kd_pool_can_block(onPageMainThread ? 0 : 1);
   const n = abi.kd_set_num_threads(threads);
   try {
     await pool.grow(n - 1);
