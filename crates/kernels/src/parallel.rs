@@ -54,6 +54,9 @@ impl<T> SyncPtr<T> {
     pub unsafe fn slice(&self, lo: usize, hi: usize) -> &mut [T] {
         core::slice::from_raw_parts_mut(self.0.add(lo), hi - lo)
     }
+    /// Element i. Safety: in bounds, and no other range (on any thread) touches it meanwhile.
+    #[allow(clippy::mut_from_ref)]
+    pub unsafe fn at(&self, i: usize) -> &mut T { &mut *self.0.add(i) }
 }
 
 /// Scratch for the threads of a parallel_for: blocks of `len` elements in one buffer the caller

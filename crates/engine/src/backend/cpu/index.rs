@@ -1,16 +1,17 @@
 //! Moving elements by index: cat, index_select, gather, scatter_add, where.
 use alloc::vec::Vec;
 
-use super::memory::{copy_strided, to_vec};
+use super::memory::{copy_strided, to_vec, with_contiguous};
 use crate::dtype::{DType, Elem};
 use crate::error::Result;
 use crate::shape::{broadcast_strides, contiguous_strides, numel};
-use crate::storage::alloc_vec;
+use crate::storage::{alloc_for_overwrite, alloc_vec};
 use crate::tensor::Tensor;
 
 fn cat_typed<T: Elem>(ts: &[Tensor], d: usize, shape: Vec<usize>) -> Result<Tensor> {
     let strides = contiguous_strides(&shape);
-    let mut out = alloc_vec::<T>(numel(&shape))?;
+    // The pieces cover the output along d, so nothing needs a zero fill first.
+    let mut out = alloc_for_overwrite::<T>(numel(&shape))?;
     let mut at = 0;
     for t in ts {
         if t.numel() == 0 { at += t.shape.get(d).copied().unwrap_or(0); continue; }
@@ -39,40 +40,31 @@ fn checked_indices(t: &Tensor, d: usize, index: &Tensor) -> Result<Vec<usize>> {
 }
 
 fn index_select_typed<T: Elem>(t: &Tensor, d: usize, idx: &[usize]) -> Result<Tensor> {
+    use super::elementwise::{fill_par, GRAIN};
     let mut shape = t.shape.clone();
     if t.ndim() > 0 { shape[d] = idx.len(); }
-    let strides = contiguous_strides(&shape);
-    let mut out = alloc_vec::<T>(numel(&shape))?;
-    for (j, &i) in idx.iter().enumerate() {
-        let src = if t.ndim() == 0 { t.clone() } else { t.select(d as i64, i as i64)? };
-        let mut dst_strides = strides.clone();
-        if t.ndim() > 0 { dst_strides.remove(d); }
-        let off = if t.ndim() > 0 { j * strides[d] } else { 0 };
-        copy_strided(&mut out, &dst_strides, off, &src)?;
-    }
+    // As [outer, size_d, inner] in logical order: output row (o, j) is source row (o, idx[j]).
+    let (outer, inner): (usize, usize) = if t.ndim() == 0 { (1, 1) } else { (t.shape[..d].iter().product(), t.shape[d + 1..].iter().product()) };
+    let size_d = if t.ndim() == 0 { 1 } else { t.shape[d] };
+    let rows = outer * idx.len();
+    if rows * inner == 0 { return Ok(Tensor::from_vec(alloc_vec::<T>(0)?, shape)); }
+    let out = with_contiguous::<T, _>(t, |src| fill_par::<T>(rows * inner, GRAIN, |lo, hi, dst| {
+        // lo..hi in whole or part rows: each element's source is one read.
+        let mut i = lo;
+        while i < hi {
+            let (r, c) = (i / inner, i % inner);
+            let len = (inner - c).min(hi - i);
+            let from = ((r / idx.len()) * size_d + idx[r % idx.len()]) * inner + c;
+            for (o, &x) in dst[i - lo..i - lo + len].iter_mut().zip(&src[from..from + len]) { o.write(x); }
+            i += len;
+        }
+    }))??;
     Ok(Tensor::from_vec(out, shape))
 }
 
 pub fn index_select(t: &Tensor, d: usize, index: &Tensor) -> Result<Tensor> {
     let idx = checked_indices(t, d, index)?;
     crate::with_elem!(t.dtype(), T => index_select_typed::<T>(t, d, &idx))
-}
-
-/// Visits every multi-index of `shape` in row-major order.
-fn for_each_index(shape: &[usize], mut f: impl FnMut(&[usize])) {
-    if shape.iter().any(|&s| s == 0) { return; }
-    let mut idx = alloc::vec![0usize; shape.len()];
-    loop {
-        f(&idx);
-        let mut d = shape.len();
-        loop {
-            if d == 0 { return; }
-            d -= 1;
-            idx[d] += 1;
-            if idx[d] < shape[d] { break; }
-            idx[d] = 0;
-        }
-    }
 }
 
 fn gather_typed<T: Elem>(t: &Tensor, d: usize, index_shape: &[usize], idx: &[usize]) -> Result<Tensor> {
@@ -114,21 +106,57 @@ pub fn gather(t: &Tensor, d: usize, index: &Tensor) -> Result<Tensor> {
     crate::with_elem!(t.dtype(), T => gather_typed::<T>(t, d, &index.shape, &idx))
 }
 
-fn scatter_add_typed<T: Elem>(t: &Tensor, d: usize, index_shape: &[usize], idx: &[usize], src: &Tensor, add: impl Fn(T, T) -> T) -> Result<Tensor> {
+fn scatter_add_typed<T: Elem>(t: &Tensor, d: usize, index_shape: &[usize], idx: &[usize], src: &Tensor, add: impl Fn(T, T) -> T + Sync) -> Result<Tensor> {
+    use super::elementwise::GRAIN;
+    use kd_kernels::parallel::{parallel_for, SyncPtr};
+    const STACK: usize = 16;
     let mut out = to_vec::<T>(t)?;
     let strides = contiguous_strides(&t.shape);
     let b = src.storage.buf.borrow();
     let s = T::try_slice(&b)?;
-    let mut n = 0;
-    for_each_index(index_shape, |ix| {
-        let mut off = 0;
-        let mut soff = src.offset;
-        for k in 0..t.ndim() { off += if k == d { idx[n] } else { ix[k] } * strides[k]; }
-        // src is read at the index position (a 0-d t still takes each of a 1-d index's sources)
-        for k in 0..index_shape.len().min(src.ndim()) { soff += ix[k] * src.strides[k]; }
-        out[off] = add(out[off], s[soff]);
-        n += 1;
-    });
+    let nd = index_shape.len();
+    let total = numel(index_shape);
+    if total == 0 { return Ok(Tensor::from_vec(out, t.shape.clone())); }
+    // Index positions that differ along a dim p != d land in different places of out (each
+    // index size is at most t's there), so ranges of p run in parallel; within one range the
+    // adds to each place come in the serial order (by position along d). A 0-d t, or an index
+    // of other rank, has no such dim: serially.
+    let split = (0..nd).filter(|&k| k != d && nd == t.ndim() && nd <= STACK && index_shape[k] <= t.shape[k]).max_by_key(|&k| index_shape[k]);
+    let fits = nd == t.ndim() && (0..nd).all(|k| k == d || index_shape[k] <= t.shape[k]);
+    let (p, parts) = match split { Some(p) if fits => (p, index_shape[p]), _ => (usize::MAX, 1) };
+    let len_out = out.len();
+    // Plain values for the ranges (a Tensor never crosses threads).
+    let (t_nd, s_off, s_strides) = (t.ndim(), src.offset, &src.strides[..]);
+    let o = SyncPtr::new(&mut out);
+    let run = |lo: usize, hi: usize| {
+        // The positions with ix[p] in lo..hi, row-major; ix on the stack (workers never allocate).
+        let mut ix = [0usize; STACK];
+        let mut heap = Vec::new();
+        let ix: &mut [usize] = if nd <= STACK { &mut ix[..nd] } else { heap.resize(nd, 0); &mut heap };
+        if p != usize::MAX { ix[p] = lo; }
+        loop {
+            let (mut off, mut soff, mut n) = (0, s_off, 0);
+            for k in 0..nd { n = n * index_shape[k] + ix[k]; }
+            for k in 0..t_nd { off += if k == d { idx[n] } else { ix[k] } * strides[k]; }
+            // src is read at the index position (a 0-d t still takes each of a 1-d index's sources)
+            for k in 0..nd.min(s_strides.len()) { soff += ix[k] * s_strides[k]; }
+            assert!(off < len_out);
+            // SAFETY: in bounds (above); only this range adds to this place (see above).
+            unsafe { let v = o.at(off); *v = add(*v, s[soff]); }
+            let mut k = nd;
+            loop {
+                if k == 0 { return; }
+                k -= 1;
+                ix[k] += 1;
+                let end = if k == p { hi } else { index_shape[k] };
+                if ix[k] < end { break; }
+                ix[k] = if k == p { lo } else { 0 };
+            }
+        }
+    };
+    if parts == 1 { run(0, if p == usize::MAX { 1 } else { index_shape[p] }); } else {
+        parallel_for(parts, (GRAIN / (total / parts).max(1)).max(1), |lo, hi, _| run(lo, hi));
+    }
     Ok(Tensor::from_vec(out, t.shape.clone()))
 }
 
@@ -169,6 +197,7 @@ pub fn where_(c: &Tensor, a: &Tensor, b: &Tensor, shape: Vec<usize>) -> Result<T
 mod tests {
     use super::*;
     use crate::backend::cpu::elementwise::tests::{same_on_any_threads, t};
+    use crate::backend::cpu::memory::cast;
     use alloc::vec;
 
     #[test]
@@ -187,5 +216,39 @@ mod tests {
         let g = gather(&a, 1, &idx).unwrap().to_vec::<f32>().unwrap();
         let (av, iv) = (a.to_vec::<f32>().unwrap(), idx.to_vec::<i32>().unwrap());
         for i in 0..300 { for j in 0..200 { assert_eq!(g[i * 200 + j], av[i * 337 + iv[i * 200 + j] as usize]); } }
+    }
+
+    #[test]
+    fn moves_and_casts_are_bit_identical_for_any_thread_count_and_match_a_serial_walk() {
+        let a = t(&[300, 337], 1);
+        let at = a.transpose(0, 1).unwrap();
+        let sel = Tensor::from_vec((0..500).map(|i| ((i * 7919) % 300) as i32).collect::<Vec<i32>>(), vec![500]);
+        // scatter_add with many collisions along d (the order of adds matters for f32)
+        let idx = Tensor::from_vec((0..300 * 200).map(|i| ((i * 31) % 7) as i32).collect::<Vec<i32>>(), vec![300, 200]);
+        let src = t(&[300, 200], 4);
+        let zero = Tensor::from_vec(vec![0.0f32; 300 * 337], vec![300, 337]);
+        let run = || vec![
+            at.contiguous().unwrap(),
+            cast(&at, DType::F64).unwrap(),
+            cast(&at, DType::I32).unwrap(),
+            cat(&[a.clone(), at.transpose(0, 1).unwrap()], 1, vec![300, 674], DType::F32).unwrap(),
+            cat(&[at.clone(), at.clone()], 0, vec![674, 300], DType::F32).unwrap(),
+            index_select(&a, 0, &sel).unwrap(),
+            index_select(&at, 1, &sel).unwrap(),
+            scatter_add(&zero, 1, &idx, &src).unwrap(),
+            scatter_add(&zero.transpose(0, 1).unwrap(), 0, &idx.transpose(0, 1).unwrap(), &src.transpose(0, 1).unwrap()).unwrap(),
+        ];
+        same_on_any_threads(run);
+        let r = run();
+        let (av, sv, iv) = (a.to_vec::<f32>().unwrap(), src.to_vec::<f32>().unwrap(), idx.to_vec::<i32>().unwrap());
+        let ct = r[0].to_vec::<f32>().unwrap();
+        for i in 0..300 { for j in 0..337 { assert_eq!(ct[j * 300 + i], av[i * 337 + j]); } }
+        let is = r[6].to_vec::<f32>().unwrap();
+        let selv = sel.to_vec::<i32>().unwrap();
+        for j in 0..337 { for (k, &s) in selv.iter().enumerate() { assert_eq!(is[j * 500 + k], av[s as usize * 337 + j]); } }
+        // scatter_add: the serial order of adds, element by element
+        let mut want = vec![0.0f32; 300 * 337];
+        for i in 0..300 { for j in 0..200 { want[i * 337 + iv[i * 200 + j] as usize] += sv[i * 200 + j]; } }
+        assert!(r[7].to_vec::<f32>().unwrap().iter().zip(&want).all(|(x, y)| x.to_bits() == y.to_bits()));
     }
 }

@@ -1,11 +1,13 @@
-//! Host memory: reading a strided view in logical order, copies, casts.
+//! Host memory: reading a strided view in logical order, copies, casts (over ranges on all
+//! threads: each range writes its own elements).
 use alloc::vec::Vec;
 
+use super::elementwise::{fill_par, Rows, GRAIN};
 use crate::dtype::{DType, Elem};
 use crate::error::Result;
-use crate::iter::for_each_row;
 use crate::storage::{try_with_capacity, Buffer};
 use crate::tensor::Tensor;
+use kd_kernels::parallel::{parallel_for, SyncPtr};
 
 /// Runs `f` on the elements in logical (row-major) order as one slice: borrowed in place
 /// when the view is contiguous, gathered into a temporary otherwise.
@@ -24,19 +26,22 @@ pub fn with_contiguous<T: Elem, R>(t: &Tensor, f: impl FnOnce(&[T]) -> R) -> Res
     Ok(f(&v))
 }
 
-/// Elements in logical order as a new vector. `T` must be this tensor's dtype.
+/// Elements in logical order as a new vector, gathered over ranges on all threads.
+/// `T` must be this tensor's dtype.
 pub fn to_vec<T: Elem>(t: &Tensor) -> Result<Vec<T>> {
-    let mut out = try_with_capacity::<T>(t.numel())?;
+    let n = t.numel();
+    if n == 0 { return try_with_capacity::<T>(0); }
     let b = t.storage.buf.borrow();
     let src = T::try_slice(&b)?;
-    for_each_row(&t.shape, [&t.strides], [t.offset], |o, len, st| {
+    let rows = Rows::new(&t.shape, [&t.strides], [t.offset]);
+    fill_par::<T>(n, rows.grain(GRAIN), |lo, hi, dst| rows.walk(lo, hi, |i, o, len, st| {
+        let dst = &mut dst[i - lo..i - lo + len];
         if st[0] == 1 {
-            out.extend_from_slice(&src[o[0]..o[0] + len]);
+            for (d, &x) in dst.iter_mut().zip(&src[o[0]..o[0] + len]) { d.write(x); }
         } else {
-            out.extend((0..len).map(|i| src[o[0] + i * st[0]]));
+            for (j, d) in dst.iter_mut().enumerate() { d.write(src[o[0] + j * st[0]]); }
         }
-    });
-    Ok(out)
+    }))
 }
 
 pub fn read(t: &Tensor) -> Result<Buffer> {
@@ -47,42 +52,58 @@ pub fn contiguous(t: &Tensor) -> Result<Tensor> {
     Ok(Tensor::from_buffer(read(t)?, t.shape.clone()))
 }
 
-/// Copies `src` (any strides) into `dst` laid out with `dst_strides` from `dst_off`.
+/// Copies `src` (any strides) into `dst` laid out with `dst_strides` from `dst_off` (a layout
+/// that gives every element of src its own place), over ranges on all threads.
 pub fn copy_strided<T: Elem>(dst: &mut [T], dst_strides: &[usize], dst_off: usize, src: &Tensor) -> Result<()> {
+    if src.numel() == 0 { return Ok(()); }
     let b = src.storage.buf.borrow();
     let s = T::try_slice(&b)?;
-    for_each_row(&src.shape, [&src.strides, dst_strides], [src.offset, dst_off], |o, len, st| {
-        if st[0] == 1 && st[1] == 1 {
-            dst[o[1]..o[1] + len].copy_from_slice(&s[o[0]..o[0] + len]);
-        } else {
-            for i in 0..len { dst[o[1] + i * st[1]] = s[o[0] + i * st[0]]; }
+    let rows = Rows::new(&src.shape, [&src.strides, dst_strides], [src.offset, dst_off]);
+    let len_d = dst.len();
+    let d = SyncPtr::new(dst);
+    parallel_for(src.numel(), rows.grain(GRAIN), |lo, hi, _| rows.walk(lo, hi, |_, o, len, st| {
+        assert!(len == 0 || o[1] + (len - 1) * st[1] < len_d);
+        // SAFETY: in bounds (above); distinct elements of src have distinct places in dst, and
+        // each range writes only its own elements' places.
+        unsafe {
+            if st[0] == 1 && st[1] == 1 {
+                d.slice(o[1], o[1] + len).copy_from_slice(&s[o[0]..o[0] + len]);
+            } else {
+                for i in 0..len { *d.at(o[1] + i * st[1]) = s[o[0] + i * st[0]]; }
+            }
         }
-    });
+    }));
     Ok(())
 }
 
-/// dst[i] = src[i] over dst's view, src read with `ss` (broadcast strides).
+/// dst[i] = src[i] over dst's view, src read with `ss` (broadcast strides), over ranges of dst
+/// on all threads (a view's elements have distinct places).
 pub fn copy_into(dst: &Tensor, src: &Tensor, ss: &[usize]) -> Result<()> {
     fn go<T: Elem>(dst: &Tensor, src: &Tensor, ss: &[usize]) -> Result<()> {
+        if dst.numel() == 0 { return Ok(()); }
         let sb = src.storage.buf.borrow();
         let s = T::try_slice(&sb)?;
         let mut db = dst.storage.buf.borrow_mut();
-        let d = T::slice_mut(&mut db);
-        for_each_row(&dst.shape, [&dst.strides, ss], [dst.offset, src.offset], |o, len, st| {
-            for i in 0..len { d[o[0] + i * st[0]] = s[o[1] + i * st[1]]; }
-        });
+        let dm = T::slice_mut(&mut db);
+        let len_d = dm.len();
+        let d = SyncPtr::new(dm);
+        let rows = Rows::new(&dst.shape, [&dst.strides, ss], [dst.offset, src.offset]);
+        parallel_for(dst.numel(), rows.grain(GRAIN), |lo, hi, _| rows.walk(lo, hi, |_, o, len, st| {
+            assert!(len == 0 || o[0] + (len - 1) * st[0] < len_d);
+            // SAFETY: in bounds (above); each range writes only its own elements' places.
+            for i in 0..len { unsafe { *d.at(o[0] + i * st[0]) = s[o[1] + i * st[1]]; } }
+        }));
         Ok(())
     }
     crate::with_elem!(dst.dtype(), T => go::<T>(dst, src, ss))
 }
 
-fn cast_to<S: Elem, D: Elem>(t: &Tensor, conv: impl Fn(S) -> D) -> Result<Tensor> {
-    let mut out = try_with_capacity::<D>(t.numel())?;
-    let b = t.storage.buf.borrow();
-    let src = S::try_slice(&b)?;
-    for_each_row(&t.shape, [&t.strides], [t.offset], |o, len, st| {
-        out.extend((0..len).map(|i| conv(src[o[0] + i * st[0]])));
-    });
+/// Over a contiguous read of t (gathered by to_vec when strided): one slice loop per dtype
+/// pair keeps the 64 pairs' code small.
+fn cast_to<S: Elem, D: Elem>(t: &Tensor, conv: impl Fn(S) -> D + Sync) -> Result<Tensor> {
+    let out = with_contiguous::<S, _>(t, |src| fill_par::<D>(src.len(), GRAIN, |lo, hi, dst| {
+        for (d, &x) in dst.iter_mut().zip(&src[lo..hi]) { d.write(conv(x)); }
+    }))??;
     Ok(Tensor::from_vec(out, t.shape.clone()))
 }
 
