@@ -2,7 +2,8 @@
 # The WebGPU speed check for a lent GPU machine, in one command (under 8 minutes): Kindling's
 # matmul (N up to 4096) and TinyVGG training (batch 32 and 256) on WebGPU through Dawn's Vulkan
 # backend (npm `webgpu`), beside Kindling's wasm CPU engine in the same run, each printing the
-# adapter's name. Writes bench/results/{matmul,train-cnn}*.json (and copies them to $OUT when set).
+# adapter's name; then, where FashionMNIST is there, TinyVGG's test accuracy after 300 steps on
+# cpu and webgpu (bench/webgpu-accuracy.mjs). Writes bench/results/*.json (copied to $OUT when set).
 #
 # Needs: node >= 20, the built dist/ and node_modules/webgpu (21 MB of it is the linux-x64
 # dawn.node). On a machine that reaches no registry, bring them along, e.g.
@@ -26,4 +27,10 @@ timeout 120 node bench/train-cnn.mjs 40 --device webgpu
 cp bench/results/train-cnn.json bench/results/train-cnn-webgpu-32.json
 timeout 120 node bench/train-cnn.mjs 20 --device webgpu --batch 256
 cp bench/results/train-cnn.json bench/results/train-cnn-webgpu-256.json
-if [ -n "${OUT:-}" ]; then cp bench/results/*-webgpu*.json "$OUT"/; fi
+# TinyVGG 300 steps on the real FashionMNIST, cpu vs webgpu: test accuracy within a point
+if [ -d /usr/share/datasets/fashion-mnist ] || [ -d "${KINDLING_DATA_HOME:-$HOME/.cache/kindling/datasets}/FashionMNIST" ]; then
+  timeout 240 node bench/webgpu-accuracy.mjs 300 || echo "gpu-check: webgpu-accuracy failed (exit $?)"
+else
+  echo "gpu-check: FashionMNIST not found (/usr/share/datasets/fashion-mnist or KINDLING_DATA_HOME): webgpu-accuracy skipped"
+fi
+if [ -n "${OUT:-}" ]; then cp bench/results/*webgpu*.json "$OUT"/; fi
