@@ -174,8 +174,8 @@ fn for_overwrite(n: usize) -> alloc::vec::Vec<f32> {
 /// The weight gradient of `conv2d_direct`: dw[o, c, i, j] = sum over samples and output
 /// pixels of dy[s, o, oy, ox] * x[s, c, oy + i - ph, ox + j - pw]. Register tile: up to 8
 /// kernel taps of one (o, c) pair accumulated over 4 pixels at a time. `dw` is overwritten.
-/// The work of one sample is split in units (one kernel row of a channel pair for 3-wide
-/// kernels, else up to 9 taps of one (o, c) pair), each adding that sample's sums into its own
+/// The work of one sample is split in units (one kernel row of a group of 2-3 output channels
+/// for 3-wide kernels, else up to 9 taps of one (o, c) pair), each adding that sample's sums into its own
 /// dW elements; every dW element adds its samples' sums in sample order, on any thread count.
 /// Threads split the samples, each padding its samples into its own buffer and summing each
 /// into a partial of its own, added into dW in sample order afterwards (the same adds, so the
@@ -201,8 +201,8 @@ pub fn conv2d_direct_grad_weight(
     if n == 0 || wlen == 0 { return; }
     let rows3 = kw == 3;
     let chunks = kk.div_ceil(9);
-    let units = if rows3 { o.div_ceil(2) * c * kh } else { o * c * chunks };
-    let per_unit = if rows3 { 12 * oh * ow } else { 18 * oh * ow };
+    let units = if rows3 { channel_groups(o) * c * kh } else { o * c * chunks };
+    let per_unit = 18 * oh * ow;
     // Sample s padded into `buf` (per_sample floats, written in full: borders and row tails zero).
     let pad_sample = |s: usize, buf: &mut [f32]| {
         let (xp, dp) = buf.split_at_mut(xplane);
@@ -218,8 +218,10 @@ pub fn conv2d_direct_grad_weight(
             // SAFETY: dst holds wlen floats; unit u adds only into its own elements.
             unsafe {
                 if rows3 {
-                    let (pair, i) = (u / kh, u % kh);
-                    grad_weight_row3(xp, dp, pair / c * 2, pair % c, i, c, hp, rs, o, oh, ds, kh, dst);
+                    let (gc, i) = (u / kh, u % kh);
+                    let (oc, size) = channel_group(o, gc / c);
+                    let f = match size { 3 => grad_weight_row3::<3>, 2 => grad_weight_row3::<2>, _ => grad_weight_row3::<1> };
+                    f(xp, dp, oc, gc % c, i, c, hp, rs, oh, ds, kh, dst);
                 } else {
                     let (pair, ch) = (u / chunks, u % chunks);
                     grad_weight_taps(xp, dp, pair / c, pair % c, ch * 9, c, hp, rs, oh, ds, kh, kw, quads, dst);
@@ -327,43 +329,52 @@ unsafe fn grad_weight_taps(
     for t in 0..nt { *dw.add((oc * c + ci) * kk + t0 + t) += acc[t].hsum(); }
 }
 
-/// The tile for kernels 3 wide (the common case), one sample: output channels oc and oc + 1 x
-/// the 3 taps of kernel row i of input channel ci, 6 accumulators fed by 5 loads (2 of dy, 3 of
-/// x at constant offsets). The general tile computes each of its taps' addresses from a table,
-/// which costs more integer instructions than it does arithmetic. An odd last channel pairs
-/// with itself; its second half is dropped. Safety: dw holds o*c*kh*3 floats, oc < o, ci < c.
+/// How the 3-wide weight gradient groups output channels into tiles: triples, then pairs,
+/// covering o exactly (a triple loads 6 vectors per 9 multiply-adds, a pair 5 per 6); one
+/// channel alone when o is 1. The groups' count, and group g's first channel and size.
+fn channel_groups(o: usize) -> usize {
+    if o < 2 { return o; }
+    let pairs = [0, 2, 1][o % 3];
+    (o - 2 * pairs) / 3 + pairs
+}
+fn channel_group(o: usize, g: usize) -> (usize, usize) {
+    if o < 2 { return (0, 1); }
+    let triples = (o - 2 * [0, 2, 1][o % 3]) / 3;
+    if g < triples { (3 * g, 3) } else { (3 * triples + 2 * (g - triples), 2) }
+}
+
+/// The tile for kernels 3 wide (the common case), one sample: P output channels from oc x the
+/// 3 taps of kernel row i of input channel ci, 3P accumulators fed by P + 3 loads (P of dy, 3
+/// of x at constant offsets). The general tile computes each of its taps' addresses from a
+/// table, which costs more integer instructions than it does arithmetic. Safety: dw holds
+/// o*c*kh*3 floats, oc + P <= o, ci < c.
 #[allow(clippy::too_many_arguments)]
-unsafe fn grad_weight_row3(
+unsafe fn grad_weight_row3<const P: usize>(
     xp: &[f32], dp: &[f32], oc: usize, ci: usize, i: usize, c: usize, hp: usize, rs: usize,
-    o: usize, oh: usize, ds: usize, kh: usize, dw: *mut f32,
+    oh: usize, ds: usize, kh: usize, dw: *mut f32,
 ) {
     let quads = ds / 4;
-    let oc1 = if oc + 1 < o { oc + 1 } else { oc };
-    let mut acc = [F32x4::zero(); 6];
+    let mut acc = [[F32x4::zero(); 3]; P];
     // SAFETY: dp rows hold ds = quads*4 floats; xp rows hold rs >= quads*4 + 3, so the
     // loads at xr + 4q + {0,1,2} stay inside the row; oy + i < hp.
     for oy in 0..oh {
-        let mut d0 = dp.as_ptr().add((oc * oh + oy) * ds);
-        let mut d1 = dp.as_ptr().add((oc1 * oh + oy) * ds);
+        let mut d: [*const f32; P] = core::array::from_fn(|p| dp.as_ptr().add(((oc + p) * oh + oy) * ds));
         let mut xr = xp.as_ptr().add((ci * hp + oy + i) * rs);
         for _ in 0..quads {
-            let (a, b) = (F32x4::load(d0), F32x4::load(d1));
             let (x0, x1, x2) = (F32x4::load(xr), F32x4::load(xr.add(1)), F32x4::load(xr.add(2)));
-            acc[0] = acc[0].mul_add(a, x0);
-            acc[1] = acc[1].mul_add(a, x1);
-            acc[2] = acc[2].mul_add(a, x2);
-            acc[3] = acc[3].mul_add(b, x0);
-            acc[4] = acc[4].mul_add(b, x1);
-            acc[5] = acc[5].mul_add(b, x2);
-            // Bumped through integers so the offsets above stay load immediates.
-            d0 = (d0 as usize + 16) as *const f32;
-            d1 = (d1 as usize + 16) as *const f32;
+            for (ap, dq) in acc.iter_mut().zip(d.iter_mut()) {
+                let a = F32x4::load(*dq);
+                ap[0] = ap[0].mul_add(a, x0);
+                ap[1] = ap[1].mul_add(a, x1);
+                ap[2] = ap[2].mul_add(a, x2);
+                // Bumped through integers so the offsets above stay load immediates.
+                *dq = (*dq as usize + 16) as *const f32;
+            }
             xr = (xr as usize + 16) as *const f32;
         }
     }
-    for j in 0..3 {
-        *dw.add(((oc * c + ci) * kh + i) * 3 + j) += acc[j].hsum();
-        if oc1 != oc { *dw.add(((oc1 * c + ci) * kh + i) * 3 + j) += acc[3 + j].hsum(); }
+    for (p, ap) in acc.iter().enumerate() {
+        for j in 0..3 { *dw.add((((oc + p) * c + ci) * kh + i) * 3 + j) += ap[j].hsum(); }
     }
 }
 
