@@ -80,7 +80,42 @@ fn blocked<T: Elem, P: Copy + Send + Sync, U: Elem>(
 /// Partial sums added in order (never empty: a run has at least one block).
 fn sum_parts(ps: &[f64]) -> f64 { ps[1..].iter().fold(ps[0], |a, &b| a + b) }
 
-fn sum_f64<T: Elem>(s: &[T]) -> f64 { s.iter().map(|x| x.to_f64()).sum() }
+/// Where every f64 sum starts (as Rust's own Sum: a sum of -0.0s stays -0.0).
+const SUM_START: f64 = -0.0;
+
+fn sum_f64<T: Elem>(s: &[T]) -> f64 { s.iter().fold(SUM_START, |a, x| a + x.to_f64()) }
+
+/// Sum or mean over the leading dims of a contiguous tensor, at most BLOCK values per output
+/// (a Linear's bias gradient: dY summed over the batch): each output column adds its values
+/// row by row from SUM_START, the same adds in the same order as its permuted run, without the
+/// transposing copy. None when the case is another.
+fn leading_sum<T: Elem + m::Float>(t: &Tensor, red: &[usize], out_shape: &[usize], mean: bool) -> Option<Result<Tensor>> {
+    const COLS: usize = 64; // columns accumulated at once, on the stack (workers never allocate)
+    let k = red.len();
+    if k == 0 || k == t.ndim() || !t.is_contiguous() || red.iter().enumerate().any(|(i, &d)| i != d) { return None; }
+    let r: usize = t.shape[..k].iter().product();
+    let outer = numel(out_shape);
+    if r == 0 || r > BLOCK || outer < 2 { return None; }
+    Some((|| {
+        let b = t.storage.buf.borrow();
+        let s = &T::try_slice(&b)?[t.offset..t.offset + r * outer];
+        let out = fill_par::<T>(outer, (GRAIN / r).max(1), |lo, hi, dst| {
+            let mut j0 = lo;
+            while j0 < hi {
+                let w = COLS.min(hi - j0);
+                let mut acc = [SUM_START; COLS];
+                for i in 0..r {
+                    for (a, x) in acc[..w].iter_mut().zip(&s[i * outer + j0..i * outer + j0 + w]) { *a += x.to_f64(); }
+                }
+                for (d, &a) in dst[j0 - lo..j0 - lo + w].iter_mut().zip(&acc[..w]) {
+                    d.write(T::from_f64(if mean { a / r as f64 } else { a }));
+                }
+                j0 += w;
+            }
+        })?;
+        Ok(Tensor::from_vec(out, out_shape.to_vec()))
+    })())
+}
 
 /// Index of the first max (or min) element; NaN counts as the extreme, as in PyTorch.
 fn arg_extreme<T: Elem>(s: &[T], want_max: bool) -> usize {
@@ -127,6 +162,9 @@ fn generic<T: Elem>(op: ReduceOp, t: &Tensor, red: &[usize], out_shape: Vec<usiz
 /// var/std two-pass in f64, logsumexp's exponentials summed in f64.
 fn reduce_float<T: Elem + m::Float>(op: ReduceOp, t: &Tensor, red: &[usize], out_shape: Vec<usize>, correction: f64) -> Result<Tensor> {
     use ReduceOp::*;
+    if matches!(op, Sum | Mean) {
+        if let Some(r) = leading_sum::<T>(t, red, &out_shape, op == Mean) { return r; }
+    }
     match op {
         Sum => with_runs::<T, T>(t, red, out_shape, |s, o, r| blk(s, o, r, |_, _, b| sum_f64(b), |_, ps| T::from_f64(sum_parts(ps)))),
         Prod => with_runs::<T, T>(t, red, out_shape, |s, o, r| blk(s, o, r, |_, _, b| b.iter().fold(1f64, |a, &x| a * x.to_f64()),
@@ -295,6 +333,26 @@ mod tests {
         let xi = Tensor::from_vec(x.to_vec::<f32>().unwrap().iter().map(|&f| (f * 1000.0) as i32).collect::<Vec<i32>>(), x.shape.clone());
         for op in [Sum, Prod, Amax, Argmin] { v.push(reduce(op, &xi, red, out_shape.clone(), 0.0).unwrap()); }
         v
+    }
+
+    #[test]
+    fn leading_sums_match_the_permuted_runs_bit_for_bit() {
+        // A contiguous x takes leading_sum; the same values as a strided view take the runs.
+        let mut v = rand(32 * 300, 5);
+        for j in 0..32 { v[j * 300 + 7] = -0.0; } // a column of -0.0 stays -0.0
+        let x = Tensor::from_vec(v, vec![32, 300]);
+        let strided = x.transpose(0, 1).unwrap().contiguous().unwrap().transpose(0, 1).unwrap();
+        let x3 = t(&[4, 8, 301], 6);
+        let strided3 = x3.permute(&[2, 0, 1]).unwrap().contiguous().unwrap().permute(&[1, 2, 0]).unwrap();
+        for op in [ReduceOp::Sum, ReduceOp::Mean] {
+            for (a, b, red, shape) in [(&x, &strided, vec![0], vec![300]), (&x3, &strided3, vec![0, 1], vec![301]), (&x3, &strided3, vec![0], vec![8, 301])] {
+                assert!(a.is_contiguous() && !b.is_contiguous());
+                let (ra, rb) = (reduce(op, a, &red, shape.clone(), 0.0).unwrap(), reduce(op, b, &red, shape, 0.0).unwrap());
+                let bits = |t: &Tensor| t.to_vec::<f32>().unwrap().iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&ra), bits(&rb), "{:?} over {:?}", op, red);
+            }
+        }
+        assert!(reduce(ReduceOp::Sum, &x, &[0], vec![300], 0.0).unwrap().to_vec::<f32>().unwrap()[7].is_sign_negative());
     }
 
     #[test]
