@@ -263,3 +263,26 @@ describe("finite-difference gradients", () => {
     gradCheck(([x, t]) => F.crossEntropy(model.forward(x), t), [randSpec([3, 3]), ints([3], 2)]);
   });
 });
+
+describe("cross_entropy's two paths", () => {
+  // Plain class targets (all in range, none ignored) take a short path; a weight of ones forces
+  // the general one, whose weights are then all 1: the same bits, forward and backward.
+  const bits = (t: Tensor) => Array.from(new Uint32Array(new Float32Array(t.dataSync() as Float32Array).buffer));
+  for (const [shape, dtype] of [[[10, 7], "int32"], [[33, 10], "int64"], [[3, 5, 4, 2], "int32"]] as const) {
+    for (const reduction of ["mean", "sum", "none"] as const) {
+      it(`${JSON.stringify(shape)} ${dtype} ${reduction}`, () => {
+        kd.manualSeed(11);
+        const C = shape[1];
+        const target = kd.randint(0, C, [shape[0], ...shape.slice(2)]).to(dtype);
+        const x0 = kd.randn([...shape]);
+        const run = (weight?: Tensor) => {
+          const x = x0.clone().requiresGrad_();
+          const loss = F.crossEntropy(x, target, { reduction, ...(weight ? { weight } : {}) });
+          (reduction === "none" ? loss.sum() : loss).backward();
+          return [bits(loss), bits(x.grad!)];
+        };
+        expect(run()).toEqual(run(kd.ones([C])));
+      });
+    }
+  }
+});

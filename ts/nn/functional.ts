@@ -242,6 +242,19 @@ function checkTargetRange(target: Tensor, valid: Tensor, C: number): boolean {
   throw new IndexError(`Target ${firstFlaggedText(bad, target)} is out of bounds.`);
 }
 
+/** Whether a target read at once (the CPU's, where checks are not deferred) has all its
+ * classes in [0, C) and none equal to ignoreIndex: a read of the target itself, no engine
+ * ops. Anything else takes nllLoss's general path. */
+function plainTargets(target: Tensor, ignoreIndex: number, C: number): boolean {
+  if (defersChecks(target) || target.numel() === 0) return false;
+  const v = target.dataSync() as ArrayLike<number | bigint>;
+  for (let i = 0; i < v.length; i++) {
+    const c = Number(v[i]);
+    if (!(c >= 0 && c < C) || c === ignoreIndex) return false;
+  }
+  return true;
+}
+
 /**
  * Negative log likelihood: -w[t] · input[t] over log-probabilities with class indices
  * (int32), classes along dim 1 (dim 0 for 1-D input). "mean" divides by the summed weights
@@ -252,6 +265,17 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NLLLossOptions = {}
   const reduction = checkReduction(opts.reduction ?? "mean");
   const ignoreIndex = opts.ignoreIndex ?? -100;
   checkClassTarget("nll_loss", input, target, opts.weight);
+  if (!opts.weight && input.ndim >= 2 && plainTargets(target, ignoreIndex, input.shape[1])) {
+    // Every class in range and none ignored (read here, cheaply, off the target): -input[t]
+    // summed (and divided by the count), in ~4 ops instead of ~20. The same bits as the
+    // general path below, whose weights are then all 1 (negating commutes with rounding).
+    return tidy(() => {
+      const picked = input.gather(1, target.unsqueeze(1)).squeeze(1);
+      if (reduction === "none") return picked.neg();
+      const sum = picked.sum().neg();
+      return reduction === "sum" ? sum : sum.div(target.numel());
+    });
+  }
   return tidy(() => {
     const oneD = input.ndim === 1;
     const inp = oneD ? input.unsqueeze(0) : input;
