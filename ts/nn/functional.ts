@@ -247,9 +247,14 @@ function checkTargetRange(target: Tensor, valid: Tensor, C: number): boolean {
  * ops. Anything else takes nllLoss's general path. */
 function plainTargets(target: Tensor, ignoreIndex: number, C: number): boolean {
   if (defersChecks(target) || target.numel() === 0) return false;
-  const v = target.dataSync() as ArrayLike<number | bigint>;
+  let v: ArrayLike<number>;
+  try {
+    v = target.dataSync() as ArrayLike<number>;
+  } catch {
+    return false; // an int64 class beyond 2^53: the general path names it exactly
+  }
   for (let i = 0; i < v.length; i++) {
-    const c = Number(v[i]);
+    const c = v[i];
     if (!(c >= 0 && c < C) || c === ignoreIndex) return false;
   }
   return true;
