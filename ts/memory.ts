@@ -49,7 +49,7 @@
 // everything (117 MB for 100k iterations of n = 64) - use kd.tidy there (a warning says so).
 import { call, memoryBytes } from "./runtime/engine.js";
 
-type GcFn = () => void;
+type GcFn = (opts?: { type: "minor" | "major" }) => void;
 let gcFn: GcFn | null | undefined; // undefined: not looked up yet; null: none available
 const MIN_BYTES = 16 << 20;
 const MIN_HANDLES = 512;
@@ -105,8 +105,9 @@ export function safePoint(): void {
 }
 
 /**
- * Called for every new tensor (two O(1) engine reads): past either mark, run a full GC so the
- * FinalizationRegistry releases the unreachable tensors at the next turn of the event loop.
+ * Called for every new tensor (two O(1) engine reads): past either mark, run a GC (minor or
+ * full, below) so the FinalizationRegistry releases the unreachable tensors at the next turn of
+ * the event loop.
  * Until that cleanup the marks double (a loop that never yields collects O(log n) times, as
  * nothing can be freed before it yields); the cleanup resets them to twice what is left.
  */
@@ -121,7 +122,11 @@ function maybeCollect(): void {
   if (!gcFn) return; // browsers: the marks still watch for growth
   collections++;
   flushNursery(); // what the nursery holds must be collectable now
-  gcFn();
+  // Every other one is a minor collection (a scavenge, far cheaper than a full one): it frees
+  // the young garbage of the last few hundred ops; the full ones free what lived long enough
+  // to be promoted. Minor ones alone let promoted garbage pile up (measured: an inference loop
+  // over a DataLoader rose from 4,101 to 6,528 live handles with 3 minor ones in 4).
+  gcFn(collections % 2 === 0 ? undefined : { type: "minor" });
   cleanupPending = true;
 }
 
