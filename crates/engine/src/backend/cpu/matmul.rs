@@ -86,7 +86,8 @@ pub fn matmul(a2: &Tensor, b2: &Tensor, batch: &[usize], out_shape: Vec<usize>) 
 }
 
 /// float64 matmul: a plain i-p-j loop with f64 accumulation per output row (no packed GEMM:
-/// float64 is for checking and exchange, not speed, and this keeps the wasm small).
+/// float64 is for checking and exchange, not speed, and this keeps the wasm small). Output
+/// rows are split over the threads; each is one thread's, summed in the same order.
 fn matmul_f64(a2: &Tensor, b2: &Tensor, batch: &[usize], out_shape: Vec<usize>) -> Result<Tensor> {
     let (m, k) = (a2.shape[a2.ndim() - 2], a2.shape[a2.ndim() - 1]);
     let n = b2.shape[b2.ndim() - 1];
@@ -94,27 +95,37 @@ fn matmul_f64(a2: &Tensor, b2: &Tensor, batch: &[usize], out_shape: Vec<usize>) 
     let sb = broadcast_strides(&b2.shape[..b2.ndim() - 2], &b2.strides[..b2.ndim() - 2], batch);
     let nb = numel(batch);
     let mut out = alloc_vec::<f64>(nb * m * n)?;
+    if out.is_empty() { return Ok(Tensor::from_vec(out, out_shape)); }
     let (bufa, bufb) = (a2.storage.buf.borrow(), b2.storage.buf.borrow());
     let (xa, xb) = (f64::try_slice(&bufa)?, f64::try_slice(&bufb)?);
     let (rsa, csa) = (a2.strides[a2.ndim() - 2], a2.strides[a2.ndim() - 1]);
     let (rsb, csb) = (b2.strides[b2.ndim() - 2], b2.strides[b2.ndim() - 1]);
-    let mut idx = alloc::vec![0usize; batch.len()];
-    for bi in 0..nb {
-        let oa = a2.offset + idx.iter().zip(&sa).map(|(i, s)| i * s).sum::<usize>();
-        let ob = b2.offset + idx.iter().zip(&sb).map(|(i, s)| i * s).sum::<usize>();
-        for i in 0..m {
-            let row = &mut out[(bi * m + i) * n..(bi * m + i + 1) * n];
+    let (oa0, ob0) = (a2.offset, b2.offset);
+    let o = SyncPtr::new(&mut out);
+    parallel_for(nb * m, PAR_FLOPS.div_ceil((2 * k * n).max(1)), |lo, hi, _| {
+        for r in lo..hi {
+            let (bi, i) = (r / m, r % m);
+            // bi's batch index, last dim fastest, as the operands' broadcast offsets
+            let (mut oa, mut ob, mut rest) = (oa0, ob0, bi);
+            for d in (0..batch.len()).rev() {
+                let ix = rest % batch[d];
+                rest /= batch[d];
+                oa += ix * sa[d];
+                ob += ix * sb[d];
+            }
+            // SAFETY: row r of out is this range's alone.
+            let row = unsafe { o.slice(r * n, (r + 1) * n) };
             for p in 0..k {
                 let x = xa[oa + i * rsa + p * csa];
-                for (j, o) in row.iter_mut().enumerate() { *o += x * xb[ob + p * rsb + j * csb]; }
+                let b0 = ob + p * rsb;
+                if csb == 1 {
+                    for (v, &y) in row.iter_mut().zip(&xb[b0..b0 + n]) { *v += x * y; }
+                } else {
+                    for (j, v) in row.iter_mut().enumerate() { *v += x * xb[b0 + j * csb]; }
+                }
             }
         }
-        for d in (0..batch.len()).rev() {
-            idx[d] += 1;
-            if idx[d] < batch[d] { break; }
-            idx[d] = 0;
-        }
-    }
+    });
     drop((bufa, bufb));
     Ok(Tensor::from_vec(out, out_shape))
 }
@@ -122,6 +133,8 @@ fn matmul_f64(a2: &Tensor, b2: &Tensor, batch: &[usize], out_shape: Vec<usize>) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::cpu::memory::cast;
+    use crate::dtype::DType;
     use kd_kernels::parallel::with_threads;
 
     fn seq(n: usize, m: usize) -> Vec<f32> { (0..n).map(|i| ((i * m + 3) % 1009) as f32 / 1009.0 - 0.5).collect() }
@@ -158,6 +171,16 @@ mod tests {
             for t in [2, 3, 4] {
                 assert!(run(t) == one, "{sa:?} @ {sb:?}: {t} threads differ from 1");
             }
+            // float64 (its own loop, rows split over the threads): same bits on any count, and
+            // the f32 product's values (each batch's operands found through its broadcast)
+            let (a64, b64) = (cast(&a, DType::F64).unwrap(), cast(&b, DType::F64).unwrap());
+            let run64 = |t: usize| with_threads(t, || matmul(&a64, &b64, &batch, out_shape.clone()).unwrap().to_vec::<f64>().unwrap());
+            let one64 = run64(1);
+            for t in [2, 3, 4] {
+                assert!(run64(t).iter().zip(&one64).all(|(x, y)| x.to_bits() == y.to_bits()), "{sa:?} @ {sb:?} (f64): {t} threads differ from 1");
+            }
+            let f32s = matmul(&a, &b, &batch, out_shape.clone()).unwrap().to_vec::<f32>().unwrap();
+            for (x, y) in one64.iter().zip(&f32s) { assert!((x - *y as f64).abs() <= 1e-4 * (1.0 + x.abs()), "{sa:?} @ {sb:?}: f64 {x} vs f32 {y}"); }
         }
     }
 }
