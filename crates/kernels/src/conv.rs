@@ -70,39 +70,35 @@ pub fn conv2d_direct(
                 }
                 // SAFETY: pair (s, b) writes only y[s, 4b..4b+4, .., ..], in bounds (asserted above).
                 let bias = bs.map(|v| [v[4 * b], v[4 * b + 1], v[4 * b + 2], v[4 * b + 3]]);
-                conv_block(xp, &wt[b * c * kk * 4..(b + 1) * c * kk * 4], bias, s, b, c, hp, rs, o, oh, ow, kh, kw, yp.get());
+                let wb = &wt[b * c * kk * 4..(b + 1) * c * kk * 4];
+                Tiles { xp, wb, bias, s, b, c, hp, rs, o, oh, ow, kh, kw, y: yp.get() }.block();
             }
         }) }
     });
 }
 
-/// Output channels 4b..4b+4 (those below o) of sample s from its padded planes `xp` and the
-/// regrouped weights `wb` of block b, plus the block's bias. A last block of fewer than 4
-/// channels and a last run of at most 4 pixels take narrower tiles, so no multiply-add is spent
-/// on channels or pixels past the edge (TinyVGG's 10 channels at 28 pixels wasted 27% in 4x8
-/// tiles); each output still sums its taps in the same order. Safety: y holds n*o*oh*ow
-/// floats, s < n.
-#[allow(clippy::too_many_arguments)]
-unsafe fn conv_block(
-    xp: &[f32], wb: &[f32], bias: Option<[f32; 4]>, s: usize, b: usize, c: usize, hp: usize, rs: usize,
-    o: usize, oh: usize, ow: usize, kh: usize, kw: usize, y: *mut f32,
-) {
-    let g = Tiles { xp, wb, bias, s, b, c, hp, rs, o, oh, ow, kh, kw, y };
-    match o - 4 * b {
-        1 => g.rows::<1>(),
-        2 => g.rows::<2>(),
-        3 => g.rows::<3>(),
-        _ => g.rows::<4>(),
-    }
-}
-
-/// What every tile of one conv_block call shares.
+/// One block's work: output channels 4b..4b+4 (those below o) of sample s from its padded
+/// planes `xp` and the regrouped weights `wb` of block b, plus the block's bias, into y (which
+/// holds n*o*oh*ow floats; s < n).
 struct Tiles<'a> {
     xp: &'a [f32], wb: &'a [f32], bias: Option<[f32; 4]>, s: usize, b: usize, c: usize, hp: usize, rs: usize,
     o: usize, oh: usize, ow: usize, kh: usize, kw: usize, y: *mut f32,
 }
 
 impl Tiles<'_> {
+    /// The block. A last block of fewer than 4 channels and a last run of at most 4 pixels take
+    /// narrower tiles, so no multiply-add is spent on channels or pixels past the edge
+    /// (TinyVGG's 10 channels at 28 pixels wasted 27% in 4x8 tiles); each output still sums
+    /// its taps in the same order. Safety: as the struct says.
+    unsafe fn block(&self) {
+        match self.o - 4 * self.b {
+            1 => self.rows::<1>(),
+            2 => self.rows::<2>(),
+            3 => self.rows::<3>(),
+            _ => self.rows::<4>(),
+        }
+    }
+
     /// Every output row in tiles of 8 pixels, the last run of 1..=4 pixels in a tile of 4.
     unsafe fn rows<const Q: usize>(&self) {
         for oy in 0..self.oh {

@@ -121,9 +121,8 @@ fn scatter_add_typed<T: Elem>(t: &Tensor, d: usize, index_shape: &[usize], idx: 
     // index size is at most t's there), so ranges of p run in parallel; within one range the
     // adds to each place come in the serial order (by position along d). A 0-d t, or an index
     // of other rank, has no such dim: serially.
-    let split = (0..nd).filter(|&k| k != d && nd == t.ndim() && nd <= STACK && index_shape[k] <= t.shape[k]).max_by_key(|&k| index_shape[k]);
-    let fits = nd == t.ndim() && (0..nd).all(|k| k == d || index_shape[k] <= t.shape[k]);
-    let (p, parts) = match split { Some(p) if fits => (p, index_shape[p]), _ => (usize::MAX, 1) };
+    let fits = nd == t.ndim() && nd <= STACK && (0..nd).all(|k| k == d || index_shape[k] <= t.shape[k]);
+    let p = (0..nd).filter(|&k| fits && k != d).max_by_key(|&k| index_shape[k]).unwrap_or(usize::MAX);
     let len_out = out.len();
     // Plain values for the ranges (a Tensor never crosses threads).
     let (t_nd, s_off, s_strides) = (t.ndim(), src.offset, &src.strides[..]);
@@ -154,7 +153,8 @@ fn scatter_add_typed<T: Elem>(t: &Tensor, d: usize, index_shape: &[usize], idx: 
             }
         }
     };
-    if parts == 1 { run(0, if p == usize::MAX { 1 } else { index_shape[p] }); } else {
+    if p == usize::MAX { run(0, 1); } else {
+        let parts = index_shape[p];
         parallel_for(parts, (GRAIN / (total / parts).max(1)).max(1), |lo, hi, _| run(lo, hi));
     }
     Ok(Tensor::from_vec(out, t.shape.clone()))

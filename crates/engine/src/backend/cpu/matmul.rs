@@ -49,18 +49,8 @@ pub fn matmul(a2: &Tensor, b2: &Tensor, batch: &[usize], out_shape: Vec<usize>) 
             sgemm(nb * m, n, k, &xa[a2.offset..], rsa, csa, &xb[b2.offset..], rsb, csb, &mut out, n, 1, false);
         } else if m > 0 && n > 0 && k > 0 {
             let (ms, ns) = (m * n, sgemm_scratch_len(m, n, k));
-            // Batch bi's operand offsets: its multi-index in `batch` (row-major) times the strides.
             let (oa0, ob0) = (a2.offset, b2.offset);
-            let offsets = |bi: usize| {
-                let (mut rem, mut oa, mut ob) = (bi, oa0, ob0);
-                for d in (0..batch.len()).rev() {
-                    let i = rem % batch[d];
-                    rem /= batch[d];
-                    oa += i * sa[d];
-                    ob += i * sb[d];
-                }
-                (oa, ob)
-            };
+            let offsets = |bi: usize| batch_offsets(bi, batch, (oa0, &sa), (ob0, &sb));
             let threads = num_threads();
             if threads > 1 && nb >= threads {
                 let mut scratch = alloc_for_overwrite::<f32>(threads * ns)?;
@@ -85,6 +75,19 @@ pub fn matmul(a2: &Tensor, b2: &Tensor, batch: &[usize], out_shape: Vec<usize>) 
     Ok(Tensor::from_vec(out, out_shape))
 }
 
+/// Batch bi's operand offsets: its multi-index in `batch` (row-major) times each operand's
+/// (broadcast) batch strides, from each operand's offset.
+fn batch_offsets(bi: usize, batch: &[usize], (oa0, sa): (usize, &[usize]), (ob0, sb): (usize, &[usize])) -> (usize, usize) {
+    let (mut rem, mut oa, mut ob) = (bi, oa0, ob0);
+    for d in (0..batch.len()).rev() {
+        let i = rem % batch[d];
+        rem /= batch[d];
+        oa += i * sa[d];
+        ob += i * sb[d];
+    }
+    (oa, ob)
+}
+
 /// float64 matmul: a plain i-p-j loop with f64 accumulation per output row (no packed GEMM:
 /// float64 is for checking and exchange, not speed, and this keeps the wasm small). Output
 /// rows are split over the threads; each is one thread's, summed in the same order.
@@ -105,14 +108,7 @@ fn matmul_f64(a2: &Tensor, b2: &Tensor, batch: &[usize], out_shape: Vec<usize>) 
     parallel_for(nb * m, PAR_FLOPS.div_ceil((2 * k * n).max(1)), |lo, hi, _| {
         for r in lo..hi {
             let (bi, i) = (r / m, r % m);
-            // bi's batch index, last dim fastest, as the operands' broadcast offsets
-            let (mut oa, mut ob, mut rest) = (oa0, ob0, bi);
-            for d in (0..batch.len()).rev() {
-                let ix = rest % batch[d];
-                rest /= batch[d];
-                oa += ix * sa[d];
-                ob += ix * sb[d];
-            }
+            let (oa, ob) = batch_offsets(bi, batch, (oa0, &sa), (ob0, &sb));
             // SAFETY: row r of out is this range's alone.
             let row = unsafe { o.slice(r * n, (r + 1) * n) };
             for p in 0..k {

@@ -55,24 +55,8 @@ pub fn contiguous(t: &Tensor) -> Result<Tensor> {
 /// Copies `src` (any strides) into `dst` laid out with `dst_strides` from `dst_off` (a layout
 /// that gives every element of src its own place), over ranges on all threads.
 pub fn copy_strided<T: Elem>(dst: &mut [T], dst_strides: &[usize], dst_off: usize, src: &Tensor) -> Result<()> {
-    if src.numel() == 0 { return Ok(()); }
     let b = src.storage.buf.borrow();
-    let s = T::try_slice(&b)?;
-    let rows = Rows::new(&src.shape, [&src.strides, dst_strides], [src.offset, dst_off]);
-    let len_d = dst.len();
-    let d = SyncPtr::new(dst);
-    parallel_for(src.numel(), rows.grain(GRAIN), |lo, hi, _| rows.walk(lo, hi, |_, o, len, st| {
-        assert!(len == 0 || o[1] + (len - 1) * st[1] < len_d);
-        // SAFETY: in bounds (above); distinct elements of src have distinct places in dst, and
-        // each range writes only its own elements' places.
-        unsafe {
-            if st[0] == 1 && st[1] == 1 {
-                d.slice(o[1], o[1] + len).copy_from_slice(&s[o[0]..o[0] + len]);
-            } else {
-                for i in 0..len { *d.at(o[1] + i * st[1]) = s[o[0] + i * st[0]]; }
-            }
-        }
-    }));
+    copy_walk(&src.shape, (dst, dst_strides, dst_off), (T::try_slice(&b)?, &src.strides, src.offset));
     Ok(())
 }
 
@@ -80,22 +64,36 @@ pub fn copy_strided<T: Elem>(dst: &mut [T], dst_strides: &[usize], dst_off: usiz
 /// on all threads (a view's elements have distinct places).
 pub fn copy_into(dst: &Tensor, src: &Tensor, ss: &[usize]) -> Result<()> {
     fn go<T: Elem>(dst: &Tensor, src: &Tensor, ss: &[usize]) -> Result<()> {
-        if dst.numel() == 0 { return Ok(()); }
         let sb = src.storage.buf.borrow();
         let s = T::try_slice(&sb)?;
         let mut db = dst.storage.buf.borrow_mut();
-        let dm = T::slice_mut(&mut db);
-        let len_d = dm.len();
-        let d = SyncPtr::new(dm);
-        let rows = Rows::new(&dst.shape, [&dst.strides, ss], [dst.offset, src.offset]);
-        parallel_for(dst.numel(), rows.grain(GRAIN), |lo, hi, _| rows.walk(lo, hi, |_, o, len, st| {
-            assert!(len == 0 || o[0] + (len - 1) * st[0] < len_d);
-            // SAFETY: in bounds (above); each range writes only its own elements' places.
-            for i in 0..len { unsafe { *d.at(o[0] + i * st[0]) = s[o[1] + i * st[1]]; } }
-        }));
+        copy_walk(&dst.shape, (T::slice_mut(&mut db), &dst.strides, dst.offset), (s, ss, src.offset));
         Ok(())
     }
     crate::with_elem!(dst.dtype(), T => go::<T>(dst, src, ss))
+}
+
+/// Every element of `shape`: its place in `dst` (strides, offset) gets its value in `src`
+/// (strides, offset), over ranges on all threads. dst's strides must give each element its
+/// own place.
+fn copy_walk<T: Elem>(shape: &[usize], (dst, ds, doff): (&mut [T], &[usize], usize), (src, ss, soff): (&[T], &[usize], usize)) {
+    let n: usize = shape.iter().product();
+    if n == 0 { return; }
+    let rows = Rows::new(shape, [ds, ss], [doff, soff]);
+    let len_d = dst.len();
+    let d = SyncPtr::new(dst);
+    parallel_for(n, rows.grain(GRAIN), |lo, hi, _| rows.walk(lo, hi, |_, o, len, st| {
+        assert!(len == 0 || o[0] + (len - 1) * st[0] < len_d);
+        // SAFETY: in bounds (above); each element has its own place in dst, and each range
+        // writes only its own elements' places.
+        unsafe {
+            if st[0] == 1 && st[1] == 1 {
+                d.slice(o[0], o[0] + len).copy_from_slice(&src[o[1]..o[1] + len]);
+            } else {
+                for i in 0..len { *d.at(o[0] + i * st[0]) = src[o[1] + i * st[1]]; }
+            }
+        }
+    }));
 }
 
 /// Over a contiguous read of t (gathered by to_vec when strided): one slice loop per dtype

@@ -85,36 +85,38 @@ const SUM_START: f64 = -0.0;
 
 fn sum_f64<T: Elem>(s: &[T]) -> f64 { s.iter().fold(SUM_START, |a, x| a + x.to_f64()) }
 
-/// Sum or mean over the leading dims of a contiguous tensor, at most BLOCK values per output
-/// (a Linear's bias gradient: dY summed over the batch): each output column adds its values
-/// row by row from SUM_START, the same adds in the same order as its permuted run, without the
-/// transposing copy. None when the case is another.
-fn leading_sum<T: Elem + m::Float>(t: &Tensor, red: &[usize], out_shape: &[usize], mean: bool) -> Option<Result<Tensor>> {
-    const COLS: usize = 64; // columns accumulated at once, on the stack (workers never allocate)
+/// The values per output when `red` is t's leading dims, t is contiguous and each output has
+/// at most BLOCK values (then `leading_sum` applies); None for any other case.
+fn leading_run(t: &Tensor, red: &[usize]) -> Option<usize> {
     let k = red.len();
     if k == 0 || k == t.ndim() || !t.is_contiguous() || red.iter().enumerate().any(|(i, &d)| i != d) { return None; }
     let r: usize = t.shape[..k].iter().product();
-    let outer = numel(out_shape);
-    if r == 0 || r > BLOCK || outer < 2 { return None; }
-    Some((|| {
-        let b = t.storage.buf.borrow();
-        let s = &T::try_slice(&b)?[t.offset..t.offset + r * outer];
-        let out = fill_par::<T>(outer, (GRAIN / r).max(1), |lo, hi, dst| {
-            let mut j0 = lo;
-            while j0 < hi {
-                let w = COLS.min(hi - j0);
-                let mut acc = [SUM_START; COLS];
-                for i in 0..r {
-                    for (a, x) in acc[..w].iter_mut().zip(&s[i * outer + j0..i * outer + j0 + w]) { *a += x.to_f64(); }
-                }
-                for (d, &a) in dst[j0 - lo..j0 - lo + w].iter_mut().zip(&acc[..w]) {
-                    d.write(T::from_f64(if mean { a / r as f64 } else { a }));
-                }
-                j0 += w;
+    (r > 0 && r <= BLOCK && t.shape[k..].iter().product::<usize>() >= 2).then_some(r)
+}
+
+/// Sum or mean over the leading dims (r values per output, see `leading_run`: a Linear's bias
+/// gradient, dY summed over the batch): each output column adds its values row by row from
+/// SUM_START, the same adds in the same order as its permuted run, without the transposing copy.
+fn leading_sum<T: Elem + m::Float>(t: &Tensor, r: usize, out_shape: Vec<usize>, mean: bool) -> Result<Tensor> {
+    const COLS: usize = 64; // columns accumulated at once, on the stack (workers never allocate)
+    let outer = numel(&out_shape);
+    let b = t.storage.buf.borrow();
+    let s = &T::try_slice(&b)?[t.offset..t.offset + r * outer];
+    let out = fill_par::<T>(outer, (GRAIN / r).max(1), |lo, hi, dst| {
+        let mut j0 = lo;
+        while j0 < hi {
+            let w = COLS.min(hi - j0);
+            let mut acc = [SUM_START; COLS];
+            for i in 0..r {
+                for (a, x) in acc[..w].iter_mut().zip(&s[i * outer + j0..i * outer + j0 + w]) { *a += x.to_f64(); }
             }
-        })?;
-        Ok(Tensor::from_vec(out, out_shape.to_vec()))
-    })())
+            for (d, &a) in dst[j0 - lo..j0 - lo + w].iter_mut().zip(&acc[..w]) {
+                d.write(T::from_f64(if mean { a / r as f64 } else { a }));
+            }
+            j0 += w;
+        }
+    })?;
+    Ok(Tensor::from_vec(out, out_shape))
 }
 
 /// Index of the first max (or min) element; NaN counts as the extreme, as in PyTorch.
@@ -163,7 +165,7 @@ fn generic<T: Elem>(op: ReduceOp, t: &Tensor, red: &[usize], out_shape: Vec<usiz
 fn reduce_float<T: Elem + m::Float>(op: ReduceOp, t: &Tensor, red: &[usize], out_shape: Vec<usize>, correction: f64) -> Result<Tensor> {
     use ReduceOp::*;
     if matches!(op, Sum | Mean) {
-        if let Some(r) = leading_sum::<T>(t, red, &out_shape, op == Mean) { return r; }
+        if let Some(r) = leading_run(t, red) { return leading_sum::<T>(t, r, out_shape, op == Mean); }
     }
     match op {
         Sum => with_runs::<T, T>(t, red, out_shape, |s, o, r| blk(s, o, r, |_, _, b| sum_f64(b), |_, ps| T::from_f64(sum_parts(ps)))),
