@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, it } from "vitest";
+import { useSwiftShader } from "./helpers/swiftshader.js";
 
 const haveData = existsSync("/usr/share/datasets/fashion-mnist");
 
@@ -20,8 +21,7 @@ it.runIf(haveData)("TinyVGG trains on 12,800 FashionMNIST images to > 70% test a
 // The same chapter with --device webgpu (Dawn on SwiftShader here): 10 steps from the same seed
 // and the same batches give the CPU's losses and test accuracy.
 it.runIf(haveData)("the chapter runs on webgpu (--device webgpu): the CPU's losses and accuracy", async () => {
-  const SWIFTSHADER = "/usr/lib/chromium/vk_swiftshader_icd.json";
-  if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER)) process.env.VK_ICD_FILENAMES = SWIFTSHADER;
+  useSwiftShader();
   const { main } = await import("../examples/04-fashion-mnist.js");
   const run = (device: string) => main({ limit: "320", epochs: "1", "test-limit": "256", device, out: mkdtempSync(path.join(tmpdir(), `kd-demo-${device}-`)) });
   const cpu = await run("cpu");

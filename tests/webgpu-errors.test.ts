@@ -1,13 +1,12 @@
 // WebGPU bad input and failure: a tensor over the adapter's buffer limit, an op without a kernel,
 // and a device lost mid-training (device.destroy()) each give a typed kd.DeviceError, and the CPU
 // keeps working afterwards. Its own file: the lost device stays lost for this process.
-import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as kd from "../ts/index.js";
 import { host } from "../ts/gpu/host.js";
+import { useSwiftShader } from "./helpers/swiftshader.js";
 
-const SWIFTSHADER = "/usr/lib/chromium/vk_swiftshader_icd.json";
-if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER)) process.env.VK_ICD_FILENAMES = SWIFTSHADER;
+useSwiftShader();
 await kd.ready();
 const info = await kd.webgpu.init();
 

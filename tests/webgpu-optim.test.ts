@@ -3,14 +3,13 @@
 // state on "webgpu", under the same tolerances as the CPU. The update kernels are what is
 // tested, so each step's loss and gradients are computed on the CPU from the GPU parameters
 // read back (the MLP's matmul is not this test's subject), then moved to the GPU as the grads.
-import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as kd from "../ts/index.js";
 import type { Tensor } from "../ts/index.js";
 import { ATOL, FX, RTOL, loss, makeOpt, makeParams, makeSched, worst } from "./helpers/optim-fixture.js";
+import { useSwiftShader } from "./helpers/swiftshader.js";
 
-const SWIFTSHADER = "/usr/lib/chromium/vk_swiftshader_icd.json";
-if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER)) process.env.VK_ICD_FILENAMES = SWIFTSHADER;
+useSwiftShader();
 await kd.ready();
 await kd.webgpu.init();
 

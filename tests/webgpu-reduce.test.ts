@@ -7,14 +7,13 @@
 // Tolerances: float sums in another order (a tree of partials against the CPU's f64 loop):
 // rtol 1e-5, atol 1e-4 for sums of 20,000 randn values (|sum| ~ 140, f32 ulp there ~ 1.5e-5);
 // everything that selects (amax, argmax, counts, gathers, scatter_add's ordered adds) is exact.
-import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as kd from "../ts/index.js";
 import type { Tensor } from "../ts/index.js";
 import { mismatches } from "./helpers/fixture-values.js";
+import { useSwiftShader } from "./helpers/swiftshader.js";
 
-const SWIFTSHADER = "/usr/lib/chromium/vk_swiftshader_icd.json";
-if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER)) process.env.VK_ICD_FILENAMES = SWIFTSHADER;
+useSwiftShader();
 await kd.ready();
 await kd.webgpu.init();
 

@@ -1,12 +1,11 @@
 // Training on WebGPU (Node, Dawn on SwiftShader): the same seeded TinyVGG trained on "webgpu" and
 // on the CPU follows the same loss curve step for step, and a plain training loop that disposes
 // nothing keeps GPU memory flat (the step scope frees the GPU buffers like the CPU's).
-import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as kd from "../ts/index.js";
+import { useSwiftShader } from "./helpers/swiftshader.js";
 
-const SWIFTSHADER = "/usr/lib/chromium/vk_swiftshader_icd.json";
-if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER)) process.env.VK_ICD_FILENAMES = SWIFTSHADER;
+useSwiftShader();
 await kd.ready();
 await kd.webgpu.init();
 

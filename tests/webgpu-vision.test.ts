@@ -5,14 +5,14 @@
 // tolerances (rtol 1e-4, atol 1e-5). Then, against the CPU's result: convolutions with more
 // channels than one tile and a weight gradient deep enough to be split, and matmul shapes the forward fixtures do not reach (tile edges,
 // strided and broadcast operands, many batches).
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import * as kd from "../ts/index.js";
 import { FNS, type Case, type Inputs } from "./helpers/cv-fns.js";
 import { decode, expectCloseAsync } from "./helpers/torch-fixture.js";
+import { useSwiftShader } from "./helpers/swiftshader.js";
 
-const SWIFTSHADER = "/usr/lib/chromium/vk_swiftshader_icd.json";
-if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER)) process.env.VK_ICD_FILENAMES = SWIFTSHADER;
+useSwiftShader();
 await kd.ready();
 await kd.webgpu.init();
 

@@ -5,15 +5,15 @@
 // yet, or a synchronous read, which a GPU tensor cannot do): never a wrong number, never a trap.
 // The counts are printed, and the share that runs is held to a floor, so a kernel that starts
 // refusing (or a silent CPU fallback, which would not be "webgpu") fails here.
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import * as kd from "../ts/index.js";
 import { BINARY_OPS, UNARY_OPS } from "../ts/generated/ops.js";
 import { checkedCases, conformanceRunner, type Fixture } from "./helpers/conformance-cases.js";
 import { gradFixture, runGradCase } from "./helpers/grad-cases.js";
+import { useSwiftShader } from "./helpers/swiftshader.js";
 
-const SWIFTSHADER = "/usr/lib/chromium/vk_swiftshader_icd.json";
-if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER)) process.env.VK_ICD_FILENAMES = SWIFTSHADER;
+useSwiftShader();
 await kd.ready();
 const info = await kd.webgpu.init();
 
