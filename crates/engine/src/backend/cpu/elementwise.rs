@@ -107,6 +107,7 @@ pub(crate) fn fill_into<D: Copy + Send>(out: &mut Vec<D>, n: usize, grain: usize
     unsafe { out.set_len(n) };
 }
 
+#[inline(never)]
 pub fn map<S: Elem, D: Elem>(t: &Tensor, f: impl Fn(S) -> D + Sync) -> Result<Tensor> {
     let n = t.numel();
     let b = t.storage.buf.borrow();
@@ -150,6 +151,7 @@ pub fn map_f32(t: &Tensor, f: impl Fn(f32) -> f32 + Sync) -> Result<Tensor> {
 
 /// f(x, y, g) elementwise over three same-shaped tensors, into a new float tensor
 /// (contiguous inputs are read in place, without a copy).
+#[inline(never)]
 pub fn map3(x: &Tensor, y: &Tensor, g: &Tensor, f: impl Fn(f32, f32, f32) -> f32 + Sync) -> Result<Tensor> {
     let (x, y, g) = (cast(x, DType::F32)?, cast(y, DType::F32)?, cast(g, DType::F32)?);
     let out = with_contiguous::<f32, _>(&x, |xs| {
@@ -166,6 +168,7 @@ pub fn map3(x: &Tensor, y: &Tensor, g: &Tensor, f: impl Fn(f32, f32, f32) -> f32
 }
 
 /// Broadcasts a and b (already of dtype T) and writes f(a, b) into a new contiguous tensor.
+#[inline(never)]
 pub fn zip<T: Elem, U: Elem>(a: &Tensor, b: &Tensor, f: impl Fn(T, T) -> U + Sync) -> Result<Tensor> {
     let shape = broadcast_shapes(&a.shape, &b.shape)?;
     let sa = broadcast_strides(&a.shape, &a.strides, &shape);

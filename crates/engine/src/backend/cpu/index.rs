@@ -39,6 +39,7 @@ fn checked_indices(t: &Tensor, d: usize, index: &Tensor) -> Result<Vec<usize>> {
     to_vec::<i32>(index)?.iter().map(|&i| check(i as i64)).collect()
 }
 
+#[inline(never)]
 fn index_select_typed<T: Elem>(t: &Tensor, d: usize, idx: &[usize]) -> Result<Tensor> {
     use super::elementwise::{fill_par, GRAIN};
     let mut shape = t.shape.clone();
@@ -67,6 +68,7 @@ pub fn index_select(t: &Tensor, d: usize, index: &Tensor) -> Result<Tensor> {
     crate::with_elem!(t.dtype(), T => index_select_typed::<T>(t, d, &idx))
 }
 
+#[inline(never)]
 fn gather_typed<T: Elem>(t: &Tensor, d: usize, index_shape: &[usize], idx: &[usize]) -> Result<Tensor> {
     use super::elementwise::{fill_par, GRAIN};
     const STACK: usize = 16;
@@ -106,6 +108,7 @@ pub fn gather(t: &Tensor, d: usize, index: &Tensor) -> Result<Tensor> {
     crate::with_elem!(t.dtype(), T => gather_typed::<T>(t, d, &index.shape, &idx))
 }
 
+#[inline(never)]
 fn scatter_add_typed<T: Elem>(t: &Tensor, d: usize, index_shape: &[usize], idx: &[usize], src: &Tensor, add: impl Fn(T, T) -> T + Sync) -> Result<Tensor> {
     use super::elementwise::GRAIN;
     use kd_kernels::parallel::{parallel_for, SyncPtr};
@@ -171,6 +174,7 @@ pub fn scatter_add(t: &Tensor, d: usize, index: &Tensor, src: &Tensor) -> Result
     }
 }
 
+#[inline(never)]
 fn where_typed<T: Elem>(c: &Tensor, a: &Tensor, b: &Tensor, shape: Vec<usize>) -> Result<Tensor> {
     use super::elementwise::{fill_par, Rows, GRAIN};
     let sc = broadcast_strides(&c.shape, &c.strides, &shape);

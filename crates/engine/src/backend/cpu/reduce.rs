@@ -19,6 +19,7 @@ const BLOCK: usize = 8 * 1024;
 
 /// t with the reduced dims innermost, as contiguous values: `f(values, outputs, run length)`
 /// gives the output vector.
+#[inline(never)]
 fn with_runs<T: Elem, U: Elem>(t: &Tensor, red: &[usize], out_shape: Vec<usize>, f: impl FnOnce(&[T], usize, usize) -> Result<Vec<U>>) -> Result<Tensor> {
     let kept: Vec<usize> = (0..t.ndim()).filter(|i| !red.contains(i)).collect();
     let perm: Vec<i64> = kept.iter().chain(red.iter()).map(|&d| d as i64).collect();
@@ -52,6 +53,7 @@ fn blk_dyn<T: Elem, P: Copy + Send + Sync, U: Elem>(
     blocked(s, outer, r, part, fold)
 }
 
+#[inline(never)]
 fn blocked<T: Elem, P: Copy + Send + Sync, U: Elem>(
     s: &[T], outer: usize, r: usize,
     part: impl Fn(usize, usize, &[T]) -> P + Sync,
@@ -97,6 +99,7 @@ fn leading_run(t: &Tensor, red: &[usize]) -> Option<usize> {
 /// Sum or mean over the leading dims (r values per output, see `leading_run`: a Linear's bias
 /// gradient, dY summed over the batch): each output column adds its values row by row from
 /// SUM_START, the same adds in the same order as its permuted run, without the transposing copy.
+#[inline(never)]
 fn leading_sum<T: Elem + m::Float>(t: &Tensor, r: usize, out_shape: Vec<usize>, mean: bool) -> Result<Tensor> {
     const COLS: usize = 64; // columns accumulated at once, on the stack (workers never allocate)
     let outer = numel(&out_shape);
