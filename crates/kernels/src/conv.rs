@@ -99,12 +99,24 @@ impl Tiles<'_> {
         }
     }
 
-    /// Every output row in tiles of 8 pixels, the last run of 1..=4 pixels in a tile of 4.
+    /// Every output row in tiles of 4V pixels, V up to 8 / Q (4 for Q = 1): about 8
+    /// accumulators in every tile, as two FMA pipes of 4-cycle latency need (a 2-channel block
+    /// in 8-pixel tiles had 4, and took as long as a 4-channel one). The last run of a row takes
+    /// the narrowest tile that covers it.
     unsafe fn rows<const Q: usize>(&self) {
+        let wide = if Q >= 4 { 2 } else if Q == 3 { 3 } else { 4 };
         for oy in 0..self.oh {
             let mut x0 = 0;
             while x0 < self.ow {
-                if self.ow - x0 > 4 { self.tile::<Q, 2>(oy, x0); x0 += 8; } else { self.tile::<Q, 1>(oy, x0); x0 += 4; }
+                let v = (self.ow - x0).div_ceil(4).min(wide);
+                match v {
+                    1 => self.tile::<Q, 1>(oy, x0),
+                    2 => self.tile::<Q, 2>(oy, x0),
+                    3 if Q <= 3 => self.tile::<Q, 3>(oy, x0),
+                    _ if Q <= 2 => self.tile::<Q, 4>(oy, x0),
+                    _ => unreachable!(),
+                }
+                x0 += 4 * v;
             }
         }
     }
@@ -114,7 +126,7 @@ impl Tiles<'_> {
     unsafe fn tile<const Q: usize, const V: usize>(&self, oy: usize, x0: usize) {
         let mut acc = [[F32x4::zero(); V]; Q];
         // SAFETY: rows hold rs = ceil(ow/8)*8 + kw floats and x0 is a multiple of 4 below ow
-        // with x0 + 4V <= ceil(ow/8)*8, so x0 + j + 4V <= rs for every j < kw; oy + i < hp for
+        // with x0 + 4V <= ceil(ow/4)*4 <= ceil(ow/8)*8 (V <= ceil((ow - x0)/4)), so x0 + j + 4V <= rs for every j < kw; oy + i < hp for
         // i < kh; wb holds c*kk*4 floats.
         let mut wp = self.wb.as_ptr();
         for ci in 0..self.c {
@@ -145,7 +157,7 @@ impl Tiles<'_> {
             }
             return;
         }
-        let mut tile = [0.0f32; 8];
+        let mut tile = [0.0f32; 16];
         let valid = self.ow - x0;
         for (q, aq) in acc.iter().enumerate() {
             for (u, a) in aq.iter().enumerate() { a.store(tile.as_mut_ptr().add(4 * u)); }
