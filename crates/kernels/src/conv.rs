@@ -99,8 +99,8 @@ impl Tiles<'_> {
         }
     }
 
-    /// Every output row in tiles of 4V pixels, V up to 8 / Q (4 for Q = 1): about 8
-    /// accumulators in every tile, as two FMA pipes of 4-cycle latency need (a 2-channel block
+    /// Every output row in tiles of 4V pixels, V at most 2, 3, 4 for Q = 4, 3, <= 2: 8 or 9
+    /// accumulators in a full tile, as two FMA pipes of 4-cycle latency need (a 2-channel block
     /// in 8-pixel tiles had 4, and took as long as a 4-channel one). The last run of a row takes
     /// the narrowest tile that covers it.
     unsafe fn rows<const Q: usize>(&self) {
@@ -126,8 +126,8 @@ impl Tiles<'_> {
     unsafe fn tile<const Q: usize, const V: usize>(&self, oy: usize, x0: usize) {
         let mut acc = [[F32x4::zero(); V]; Q];
         // SAFETY: rows hold rs = ceil(ow/8)*8 + kw floats and x0 is a multiple of 4 below ow
-        // with x0 + 4V <= ceil(ow/4)*4 <= ceil(ow/8)*8 (V <= ceil((ow - x0)/4)), so x0 + j + 4V <= rs for every j < kw; oy + i < hp for
-        // i < kh; wb holds c*kk*4 floats.
+        // with V <= ceil((ow - x0)/4), so x0 + 4V <= ceil(ow/4)*4 <= ceil(ow/8)*8 and
+        // x0 + j + 4V <= rs for every j < kw; oy + i < hp for i < kh; wb holds c*kk*4 floats.
         let mut wp = self.wb.as_ptr();
         for ci in 0..self.c {
             for i in 0..self.kh {
@@ -157,7 +157,7 @@ impl Tiles<'_> {
             }
             return;
         }
-        let mut tile = [0.0f32; 16];
+        let mut tile = [0.0f32; 16]; // 4V <= 16 floats
         let valid = self.ow - x0;
         for (q, aq) in acc.iter().enumerate() {
             for (u, a) in aq.iter().enumerate() { a.store(tile.as_mut_ptr().add(4 * u)); }
