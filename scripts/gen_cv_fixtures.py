@@ -472,6 +472,23 @@ def interpolate_cases():
         add(f"interpolate_{name}", "interpolate", args, {"input": x}, ["input"], call)
 
 
+def winograd_cases():
+    # 3x3 stride-1 convolutions between enough channels take Kindling's Winograd F(2x2, 3x3)
+    # kernels (forward, input and weight gradients): odd and even planes (partial tiles),
+    # tile rows not a multiple of 4, each padding; and a conv_transpose2d, which runs the
+    # forward kernel on its input. Generated last so the earlier cases keep their values.
+    conv_case("conv2d_winograd_8x16_p1", 2, 8, 9, 7, 16, 3, 3, 1, 1, 1, 1, True)
+    conv_case("conv2d_winograd_12x6_p0", 1, 12, 8, 11, 6, 3, 3, 1, 0, 1, 1, False)
+    conv_case("conv2d_winograd_10x10_p2", 2, 10, 6, 6, 10, 3, 3, 1, 2, 1, 1, True)
+    conv_case("conv2d_winograd_16x32_same", 1, 16, 14, 14, 32, 3, 3, 1, "same", 1, 1, True)
+    x = randn(2, 12, 5, 6)
+    wt = randn(12, 8, 3, 3, scale=1 / math.sqrt(12 * 9))
+    b = randn(8)
+    add("conv_transpose2d_winograd", "conv_transpose2d", {"stride": [1, 1], "padding": [1, 1], "outputPadding": [0, 0], "groups": 1, "dilation": [1, 1]},
+        {"input": x, "weight": wt, "bias": b}, ["input", "weight", "bias"],
+        lambda input, weight, bias: F.conv_transpose2d(input, weight, bias, stride=1, padding=1))
+
+
 def main():
     conv2d_cases()
     conv_transpose2d_cases()
@@ -481,6 +498,7 @@ def main():
     embedding_cases()
     pad_cases()
     interpolate_cases()
+    winograd_cases()
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "w") as f:
         json.dump({"torch": torch.__version__, "seed": SEED, "cases": CASES}, f, separators=(",", ":"))

@@ -172,7 +172,7 @@ const DW_BLOCK_FLOATS: usize = 1 << 20;
 const DW_PARTIAL_FLOATS: usize = 1 << 20;
 
 /// A buffer of `n` floats for scratch a kernel writes before it reads (no zero fill).
-fn for_overwrite(n: usize) -> alloc::vec::Vec<f32> {
+pub(crate) fn for_overwrite(n: usize) -> alloc::vec::Vec<f32> {
     let mut v = alloc::vec::Vec::with_capacity(n);
     // SAFETY: the capacity holds n floats; every caller writes each before reading it.
     unsafe { v.set_len(n) };

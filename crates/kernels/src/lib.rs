@@ -9,6 +9,7 @@ extern crate alloc;
 
 pub mod simd;
 pub mod conv;
+pub mod winograd;
 pub mod gemm;
 pub mod rng;
 pub mod math;

@@ -24,6 +24,8 @@ mod imp {
         #[inline(always)]
         pub fn add(self, o: Self) -> Self { F32x4(f32x4_add(self.0, o.0)) }
         #[inline(always)]
+        pub fn sub(self, o: Self) -> Self { F32x4(f32x4_sub(self.0, o.0)) }
+        #[inline(always)]
         pub fn mul(self, o: Self) -> Self { F32x4(f32x4_mul(self.0, o.0)) }
         /// self + a*b; fused under relaxed SIMD, separate mul/add otherwise.
         #[inline(always)]
@@ -51,6 +53,11 @@ mod imp {
         pub fn evens(a: Self, b: Self) -> Self { F32x4(i32x4_shuffle::<0, 2, 4, 6>(a.0, b.0)) }
         #[inline(always)]
         pub fn odds(a: Self, b: Self) -> Self { F32x4(i32x4_shuffle::<1, 3, 5, 7>(a.0, b.0)) }
+        /// Lanes a0 b0 a1 b1; `zip_hi`: a2 b2 a3 b3 (the inverse of evens/odds).
+        #[inline(always)]
+        pub fn zip_lo(a: Self, b: Self) -> Self { F32x4(i32x4_shuffle::<0, 4, 1, 5>(a.0, b.0)) }
+        #[inline(always)]
+        pub fn zip_hi(a: Self, b: Self) -> Self { F32x4(i32x4_shuffle::<2, 6, 3, 7>(a.0, b.0)) }
         /// Sum of the 4 lanes.
         #[inline(always)]
         pub fn hsum(self) -> f32 {
@@ -99,6 +106,10 @@ mod imp {
             F32x4([self.0[0] + o.0[0], self.0[1] + o.0[1], self.0[2] + o.0[2], self.0[3] + o.0[3]])
         }
         #[inline(always)]
+        pub fn sub(self, o: Self) -> Self {
+            F32x4([self.0[0] - o.0[0], self.0[1] - o.0[1], self.0[2] - o.0[2], self.0[3] - o.0[3]])
+        }
+        #[inline(always)]
         pub fn mul(self, o: Self) -> Self {
             F32x4([self.0[0] * o.0[0], self.0[1] * o.0[1], self.0[2] * o.0[2], self.0[3] * o.0[3]])
         }
@@ -134,6 +145,11 @@ mod imp {
         pub fn evens(a: Self, b: Self) -> Self { F32x4([a.0[0], a.0[2], b.0[0], b.0[2]]) }
         #[inline(always)]
         pub fn odds(a: Self, b: Self) -> Self { F32x4([a.0[1], a.0[3], b.0[1], b.0[3]]) }
+        /// Lanes a0 b0 a1 b1; `zip_hi`: a2 b2 a3 b3 (the inverse of evens/odds).
+        #[inline(always)]
+        pub fn zip_lo(a: Self, b: Self) -> Self { F32x4([a.0[0], b.0[0], a.0[1], b.0[1]]) }
+        #[inline(always)]
+        pub fn zip_hi(a: Self, b: Self) -> Self { F32x4([a.0[2], b.0[2], a.0[3], b.0[3]]) }
         /// Transpose of the 4x4 matrix whose rows are `r`.
         #[inline(always)]
         pub fn transpose4(r: [Self; 4]) -> [Self; 4] {

@@ -1,4 +1,7 @@
-//! conv2d lowered to the packed GEMM through im2col (per sample, per group), with its backward
+//! conv2d at unit stride and dilation runs kd_kernels' direct kernel, or Winograd F(2x2, 3x3)
+//! for 3x3 kernels between enough channels (both with their own weight gradients; the input
+//! gradient is the same forward kernel on dY with the flipped kernel). Other convolutions are
+//! lowered to the packed GEMM through im2col (per sample, per group), with their backward
 //! passes as GEMMs too: dW = dY·colsᵀ, dcols = Wᵀ·dY then col2im. conv_transpose2d runs the
 //! same three raw kernels on the conv2d view (`ConvGeom`) of the op.
 //!
@@ -147,13 +150,22 @@ fn with2<R>(a: &Tensor, b: &Tensor, f: impl FnOnce(&[f32], &[f32]) -> Result<R>)
     with_contiguous::<f32, _>(a, |xa| with_contiguous::<f32, _>(b, |xb| f(xa, xb)))??
 }
 
+/// Whether a unit-stride, undilated, ungrouped conv takes the Winograd kernels.
+fn winograd(g: &Geom) -> bool { g.kh == 3 && g.kw == 3 && kd_kernels::winograd::pays(g.c, g.o) }
+
 /// y [n, o, oh, ow] = conv(x [n, c*groups, h, w], w [o, c, kh, kw]) (+ bias [o]).
 fn conv_raw(xs: &[f32], ws: &[f32], bias: Option<&[f32]>, g: &Geom) -> Result<Vec<f32>> {
     if g.a.stride == [1, 1] && g.a.dilation == [1, 1] && g.a.groups == 1 && g.l() > 0 && g.o > 0 {
         // Small-CNN shapes: a direct kernel beats im2col + GEMM (less memory traffic). It
         // writes every output and adds the bias itself (no serial zero fill or bias pass).
+        // 3x3 kernels between enough channels: Winograd F(2x2, 3x3), 16 multiply-adds per
+        // 4 outputs and channel pair instead of 36.
         let mut out = alloc_for_overwrite::<f32>(g.n * g.o * g.l())?;
-        kd_kernels::conv::conv2d_direct(xs, g.n, g.c, g.h, g.w, ws, bias, g.o, g.kh, g.kw, g.a.padding, &mut out);
+        if winograd(g) {
+            kd_kernels::winograd::conv2d_winograd(xs, g.n, g.c, g.h, g.w, ws, bias, g.o, g.a.padding, &mut out);
+        } else {
+            kd_kernels::conv::conv2d_direct(xs, g.n, g.c, g.h, g.w, ws, bias, g.o, g.kh, g.kw, g.a.padding, &mut out);
+        }
         return Ok(out);
     }
     let (og, ckk, l, in_plane) = (g.og(), g.ckk(), g.l(), g.in_plane());
@@ -219,7 +231,11 @@ fn grad_weight_raw(xs: &[f32], gys: &[f32], g: &Geom) -> Result<Vec<f32>> {
     let mut dw = alloc_vec::<f32>(g.o * ckk)?;
     if l == 0 || og == 0 || ckk == 0 { return Ok(dw); }
     if g.a.stride == [1, 1] && g.a.dilation == [1, 1] && g.a.groups == 1 {
-        kd_kernels::conv::conv2d_direct_grad_weight(xs, g.n, g.c, g.h, g.w, gys, g.o, g.kh, g.kw, g.a.padding, &mut dw);
+        if winograd(g) {
+            kd_kernels::winograd::conv2d_winograd_grad_weight(xs, g.n, g.c, g.h, g.w, gys, g.o, g.a.padding, &mut dw);
+        } else {
+            kd_kernels::conv::conv2d_direct_grad_weight(xs, g.n, g.c, g.h, g.w, gys, g.o, g.kh, g.kw, g.a.padding, &mut dw);
+        }
         return Ok(dw);
     }
     let mut cols = alloc_vec::<f32>(ckk * l)?;
