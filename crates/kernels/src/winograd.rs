@@ -8,15 +8,15 @@
 //!
 //! Tiles go 4 to a vector along a tile row and are stored flat, row after row, per chunk of
 //! tile rows: a row of 14 or 7 tiles wastes no lanes in the products. Each output (and each
-//! sample's dW partial) is computed the same way whatever the chunk or thread it lands on, so
-//! the bits do not depend on the thread count.
+//! block of samples' dW partial) is computed the same way whatever thread it lands on, so the
+//! bits do not depend on the thread count.
 use alloc::vec;
 use alloc::vec::Vec;
 use core::array::from_fn;
 
 use crate::conv::for_overwrite;
 use crate::gemm::{Ptr, PAR_FLOPS};
-use crate::parallel::{num_threads, parallel_for, PerThread, SyncPtr};
+use crate::parallel::{num_threads, parallel_for, PerThread};
 use crate::simd::F32x4;
 
 /// Floats of transformed tiles (input and output channels) a chunk of tile rows aims at
@@ -24,8 +24,20 @@ use crate::simd::F32x4;
 /// TinyVGG plane is one chunk: 16K floats (3 tile rows) took 8% longer forward and 25%
 /// longer in the weight gradient, whose sums end with each chunk.
 const CHUNK_FLOATS: usize = 64 * 1024;
-/// Floats of per-sample dW partials the weight gradient holds at once (4 MiB).
+/// Floats of dW partials the weight gradient may hold (4 MiB), and the most blocks of samples
+/// it splits a batch into (each summed in order into its own partial, the partials then
+/// added in block order: the same bits on any thread count).
 const PARTIAL_FLOATS: usize = 1 << 20;
+const MAX_BLOCKS: usize = 16;
+
+/// The sample blocks of a weight gradient: as many as MAX_BLOCKS, the batch and the
+/// partials' budget allow (fewer, larger blocks: fewer partials to write and add up).
+fn grad_blocks(n: usize, o: usize, c: usize) -> usize { (PARTIAL_FLOATS / (16 * o * c).max(1)).min(MAX_BLOCKS).min(n).max(1) }
+
+/// Whether the Winograd weight gradient can split a batch over threads: dW pairs whose
+/// transformed partials fit 4 blocks (up to 128 x 128 channels). Larger layers take the direct
+/// kernel, which splits its units instead.
+pub fn grad_pays(c: usize, o: usize) -> bool { pays(c, o) && 4 * 16 * o * c <= PARTIAL_FLOATS }
 
 /// Whether F(2x2, 3x3) beats the direct kernel for c input and o output channels. Per 4
 /// tiles its products cost about 10co cycles against the direct kernel's 26co, and its
@@ -117,8 +129,9 @@ pub fn conv2d_winograd(
 
 /// The weight gradient of `conv2d_winograd`: dw[o, c, i, j] = Σ over samples and output pixels
 /// of dy[s, o, oy, ox] x[s, c, oy + i - ph, ox + j - pw]; `dw` is overwritten. Threads split
-/// the samples, each summing its own into a partial of its own (in the transformed domain),
-/// added up in sample order afterwards.
+/// fixed blocks of samples (`grad_blocks`), each summing its samples in order into a partial
+/// of its own (in the transformed domain), added up in block order afterwards. The caller
+/// checks `grad_pays`.
 #[allow(clippy::too_many_arguments)]
 pub fn conv2d_winograd_grad_weight(
     x: &[f32], n: usize, c: usize, h: usize, w: usize,
@@ -126,30 +139,28 @@ pub fn conv2d_winograd_grad_weight(
 ) {
     let g = Geom::new(n, c, h, w, o, pad);
     g.asserts(x, dw.len(), dy.len());
-    // Partials keep their 4 lanes (summed once at the end, not per sample and chunk).
-    let ul = 64 * o * c;
+    let ul = 16 * o * c;
     let mut du = vec![0.0f32; ul];
     if n > 0 && ul > 0 {
         let (xl, pl, vl, tl) = (g.xp_len(), g.xp_len() + g.dp_len(), g.tiles_len(c), g.tiles_len(c) + g.tiles_len(o));
         let (mut planes, mut tiles) = (vec![0.0f32; num_threads() * pl], for_overwrite(num_threads() * tl));
         let (planes, tiles) = (PerThread::new(&mut planes, pl), PerThread::new(&mut tiles, tl));
-        let round = (PARTIAL_FLOATS / ul).clamp(1, n);
-        let mut partials = for_overwrite(round * ul);
+        let blocks = grad_blocks(n, o, c);
+        let per_block = n.div_ceil(blocks);
+        let mut partials = for_overwrite(blocks * ul);
         let pp = Ptr(partials.as_mut_ptr());
-        let per_sample = (32 * c * o * g.th * g.tw).max(1);
-        let mut s0 = 0;
-        while s0 < n {
-            let nr = round.min(n - s0);
-            parallel_for(nr, PAR_FLOPS.div_ceil(per_sample), |lo, hi, tid| {
-                // SAFETY: the tid parallel_for gave this range; sample t's own partial.
-                unsafe { planes.with(tid, |planes| tiles.with(tid, |tiles| {
-                    let (xp, dp) = planes.split_at_mut(xl);
-                    let (v, t) = tiles.split_at_mut(vl);
-                    for i in lo..hi {
-                        let part = core::slice::from_raw_parts_mut(pp.get().add(i * ul), ul);
-                        part.fill(0.0);
-                        pad_sample(&g, x, s0 + i, xp);
-                        pad_dy(&g, dy, s0 + i, dp);
+        let work = (32 * c * o * g.th * g.tw * per_block).max(1);
+        parallel_for(blocks, PAR_FLOPS.div_ceil(work), |lo, hi, tid| {
+            // SAFETY: the tid parallel_for gave this range; block b's own partial.
+            unsafe { planes.with(tid, |planes| tiles.with(tid, |tiles| {
+                let (xp, dp) = planes.split_at_mut(xl);
+                let (v, t) = tiles.split_at_mut(vl);
+                for b in lo..hi {
+                    let part = core::slice::from_raw_parts_mut(pp.get().add(b * ul), ul);
+                    part.fill(0.0);
+                    for s in b * per_block..((b + 1) * per_block).min(n) {
+                        pad_sample(&g, x, s, xp);
+                        pad_dy(&g, dy, s, dp);
                         for k in 0..g.chunks {
                             let (ty0, ty1) = g.chunk(k);
                             input_transform(&g, xp, ty0, ty1 - ty0, v.as_mut_ptr());
@@ -157,25 +168,18 @@ pub fn conv2d_winograd_grad_weight(
                             reduce(&g, t.as_ptr(), v.as_ptr(), g.lanes(ty1 - ty0), part.as_mut_ptr());
                         }
                     }
-                })) }
-            });
-            // Each dU element adds the round's partials in sample order, on whichever thread.
-            let (parts, dup) = (&partials[..nr * ul], SyncPtr::new(&mut du));
-            parallel_for(ul, 4096, |lo, hi, _| {
-                // SAFETY: elements lo..hi of du, written by this range only.
-                let d = unsafe { dup.slice(lo, hi) };
-                for part in parts.chunks_exact(ul) {
-                    for (a, b) in d.iter_mut().zip(&part[lo..hi]) { *a += *b; }
                 }
-            });
-            s0 += nr;
+            })) }
+        });
+        // dU adds the blocks' partials in block order.
+        for part in partials.chunks_exact(ul) {
+            for (d, p) in du.iter_mut().zip(part) { *d += *p; }
         }
     }
     // dW = Gᵀ dU G for each (output, input) channel pair.
     for k in 0..o {
         for ci in 0..c {
-            // SAFETY: element (p, k, ci) has 4 lanes at 4((p o + k) c + ci) < ul.
-            let d: [f32; 16] = from_fn(|p| unsafe { F32x4::load(du.as_ptr().add(4 * ((p * o + k) * c + ci))) }.hsum());
+            let d: [f32; 16] = from_fn(|p| du[(p * o + k) * c + ci]);
             let rows: [[f32; 4]; 3] = from_fn(|a| from_fn(|j| gt_combine(a, [d[j], d[4 + j], d[8 + j], d[12 + j]])));
             for (a, r) in rows.iter().enumerate() {
                 for b in 0..3 { dw[((k * c + ci) * 3 + a) * 3 + b] = gt_combine(b, *r); }
@@ -365,14 +369,14 @@ unsafe fn product_tile<const K: usize, const W: usize>(uk: *const f32, vq: *cons
     }
 }
 
-/// part[pos][k][ci] (4 lanes) += Σ_t T[pos][k][t] V[pos][ci][t] over the chunk's `lanes`
-/// tiles (both zero past nt), in tiles of 2 output x up to 4 input channels (8 accumulators).
-/// Safety: t and v hold tiles_len(o) and tiles_len(c) floats, part 64 o c; lanes as products'.
+/// part[pos][k][ci] += Σ_t T[pos][k][t] V[pos][ci][t] over the chunk's `lanes` tiles (both
+/// zero past nt), in tiles of 2 output x up to 4 input channels (8 accumulators).
+/// Safety: t and v hold tiles_len(o) and tiles_len(c) floats, part 16 o c; lanes as products'.
 unsafe fn reduce(g: &Geom, t: *const f32, v: *const f32, lanes: usize, part: *mut f32) {
     let nv = lanes / 4;
     for pos in 0..16 {
         let (tp, vp) = (t.add(pos * g.o * g.ns), v.add(pos * g.c * g.ns));
-        let pp = part.add(4 * pos * g.o * g.c);
+        let pp = part.add(pos * g.o * g.c);
         let mut k = 0;
         while k < g.o {
             let two = g.o - k >= 2;
@@ -381,7 +385,7 @@ unsafe fn reduce(g: &Geom, t: *const f32, v: *const f32, lanes: usize, part: *mu
             let mut ci = 0;
             for gi in 0..groups {
                 let cw = (g.c - ci) / (groups - gi);
-                let (tk, vc, dst) = (tp.add(k * g.ns), vp.add(ci * g.ns), pp.add(4 * (k * g.c + ci)));
+                let (tk, vc, dst) = (tp.add(k * g.ns), vp.add(ci * g.ns), pp.add(k * g.c + ci));
                 match (two, cw) {
                     (true, 4) => reduce_tile::<2, 4>(tk, vc, dst, nv, g.ns, g.c),
                     (true, 3) => reduce_tile::<2, 3>(tk, vc, dst, nv, g.ns, g.c),
@@ -399,8 +403,8 @@ unsafe fn reduce(g: &Geom, t: *const f32, v: *const f32, lanes: usize, part: *mu
     }
 }
 
-/// K rows of T (at tk) against C rows of V (at vc), ns apart, over nv vectors; adds the lane
-/// sums into the 4 floats at dst + 4(kk c + cc).
+/// K rows of T (at tk) against C rows of V (at vc), ns apart, over nv vectors; adds the sums
+/// into dst[kk c + cc].
 #[inline(always)]
 unsafe fn reduce_tile<const K: usize, const C: usize>(tk: *const f32, vc: *const f32, dst: *mut f32, nv: usize, ns: usize, c: usize) {
     let mut acc = [[F32x4::zero(); C]; K];
@@ -412,10 +416,7 @@ unsafe fn reduce_tile<const K: usize, const C: usize>(tk: *const f32, vc: *const
         }
     }
     for (kk, ak) in acc.iter().enumerate() {
-        for (cc, a) in ak.iter().enumerate() {
-            let at = dst.add(4 * (kk * c + cc));
-            F32x4::load(at).add(*a).store(at);
-        }
+        for (cc, a) in ak.iter().enumerate() { *dst.add(kk * c + cc) += a.hsum(); }
     }
 }
 
