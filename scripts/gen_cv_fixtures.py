@@ -476,7 +476,7 @@ def winograd_cases():
     # 3x3 stride-1 convolutions between enough channels take Kindling's Winograd F(2x2, 3x3)
     # kernels (forward, input and weight gradients): odd and even planes (partial tiles),
     # tile rows not a multiple of 4, each padding; and a conv_transpose2d, which runs the
-    # forward kernel on its input. Generated last so the earlier cases keep their values.
+    # forward kernel on its input.
     conv_case("conv2d_winograd_8x16_p1", 2, 8, 9, 7, 16, 3, 3, 1, 1, 1, 1, True)
     conv_case("conv2d_winograd_12x6_p0", 1, 12, 8, 11, 6, 3, 3, 1, 0, 1, 1, False)
     conv_case("conv2d_winograd_10x10_p2", 2, 10, 6, 6, 10, 3, 3, 1, 2, 1, 1, True)
