@@ -11,6 +11,7 @@ use alloc::vec;
 
 use crate::gemm::{Ptr, PACK_FLOATS, PAR_FLOPS};
 use crate::parallel::{num_threads, parallel_for, PerThread};
+use crate::rows::{copy_row, zero_row};
 use crate::simd::F32x4;
 
 /// y[s, o, oy, ox] = sum_{c,i,j} w[o, c, i, j] * x[s, c, oy + i - ph, ox + j - pw] (zero outside),
@@ -63,7 +64,7 @@ pub fn conv2d_direct(
                     for ci in 0..c {
                         for yy in 0..h {
                             let src = &x[((s * c + ci) * h + yy) * w..][..w];
-                            xp[(ci * hp + yy + pad[0]) * rs + pad[1]..][..w].copy_from_slice(src);
+                            copy_row(src, &mut xp[(ci * hp + yy + pad[0]) * rs + pad[1]..][..w]);
                         }
                     }
                     padded = s;
@@ -293,13 +294,13 @@ pub fn conv2d_direct_grad_weight(
 /// and zeros the rest of `dst`: every element of `dst` is written.
 fn pad_plane(src: &[f32], rows: usize, cols: usize, pad: [usize; 2], dst: &mut [f32], rs: usize) {
     let (top, body) = dst.split_at_mut(pad[0] * rs);
-    top.fill(0.0);
+    zero_row(top);
     let (body, bottom) = body.split_at_mut(rows * rs);
-    bottom.fill(0.0);
+    zero_row(bottom);
     for (r, row) in body.chunks_exact_mut(rs).enumerate() {
-        row[..pad[1]].fill(0.0);
-        row[pad[1]..pad[1] + cols].copy_from_slice(&src[r * cols..(r + 1) * cols]);
-        row[pad[1] + cols..].fill(0.0);
+        zero_row(&mut row[..pad[1]]);
+        copy_row(&src[r * cols..(r + 1) * cols], &mut row[pad[1]..pad[1] + cols]);
+        zero_row(&mut row[pad[1] + cols..]);
     }
 }
 

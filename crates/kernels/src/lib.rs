@@ -8,6 +8,7 @@
 extern crate alloc;
 
 pub mod simd;
+mod rows;
 pub mod conv;
 pub mod winograd;
 pub mod gemm;

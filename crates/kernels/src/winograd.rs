@@ -15,6 +15,7 @@ use alloc::vec::Vec;
 use core::array::from_fn;
 
 use crate::conv::for_overwrite;
+use crate::rows::{copy_row, zero_span};
 use crate::gemm::{Ptr, PAR_FLOPS};
 use crate::parallel::{num_threads, parallel_for, PerThread};
 use crate::simd::F32x4;
@@ -239,16 +240,6 @@ fn pad_dy(g: &Geom, dy: &[f32], s: usize, dp: &mut [f32]) {
     }
 }
 
-/// dst = src in 4-lane moves: a memcpy call per short row cost more than the transforms.
-#[inline(always)]
-fn copy_row(src: &[f32], dst: &mut [f32]) {
-    let n = src.len().min(dst.len());
-    let (quads, sp, dp) = (n / 4, src.as_ptr(), dst.as_mut_ptr());
-    // SAFETY: 4q + 4 <= n floats of each.
-    for q in 0..quads { unsafe { F32x4::load(sp.add(4 * q)).store(dp.add(4 * q)) } }
-    for i in 4 * quads..n { dst[i] = src[i]; }
-}
-
 /// V[pos][ci][t] = (Bᵀ d B)[pos] for the chunk's tiles t (flat: tile row r, column tx at
 /// t = r tw + tx), from the padded rows, and zero from t = nt to lanes(nrows) (so the products
 /// past nt read no unwritten floats, and no infinity of x there meets a zero dY);
@@ -281,16 +272,8 @@ unsafe fn input_transform(g: &Geom, xp: &[f32], ty0: usize, nrows: usize, v: *mu
                 }
             }
         }
-        for p in 0..16 { zero_tail(v.add(p * ps + ci * g.ns), nrows * g.tw, g.lanes(nrows)); }
+        for p in 0..16 { zero_span(v.add(p * ps + ci * g.ns), nrows * g.tw, g.lanes(nrows)); }
     }
-}
-
-/// row[lo..hi] = 0 (under 8 floats). Volatile stores keep LLVM from making a memset call of
-/// it, which costs more than the stores (the forward spent 10% in such calls).
-/// Safety: row holds hi floats.
-#[inline(always)]
-unsafe fn zero_tail(row: *mut f32, lo: usize, hi: usize) {
-    for i in lo..hi { core::ptr::write_volatile(row.add(i), 0.0); }
 }
 
 /// T[pos][k][t] = (A dY Aᵀ)[pos] for the chunk's tiles (as `input_transform` lays them out,
@@ -315,7 +298,7 @@ unsafe fn dy_transform(g: &Geom, dp: &[f32], ty0: usize, nrows: usize, t: *mut f
                 }
             }
         }
-        for p in 0..16 { zero_tail(t.add(p * ps + k * g.ns), nrows * g.tw, g.lanes(nrows)); }
+        for p in 0..16 { zero_span(t.add(p * ps + k * g.ns), nrows * g.tw, g.lanes(nrows)); }
     }
 }
 

@@ -231,7 +231,7 @@ fn grad_weight_raw(xs: &[f32], gys: &[f32], g: &Geom) -> Result<Vec<f32>> {
     let mut dw = alloc_vec::<f32>(g.o * ckk)?;
     if l == 0 || og == 0 || ckk == 0 { return Ok(dw); }
     if g.a.stride == [1, 1] && g.a.dilation == [1, 1] && g.a.groups == 1 {
-        if winograd(g) && kd_kernels::winograd::grad_pays(g.c, g.o) {
+        if g.kh == 3 && g.kw == 3 && kd_kernels::winograd::grad_pays(g.c, g.o) {
             kd_kernels::winograd::conv2d_winograd_grad_weight(xs, g.n, g.c, g.h, g.w, gys, g.o, g.a.padding, &mut dw);
         } else {
             kd_kernels::conv::conv2d_direct_grad_weight(xs, g.n, g.c, g.h, g.w, gys, g.o, g.kh, g.kw, g.a.padding, &mut dw);
