@@ -150,6 +150,21 @@ def conv_case(name, n, cin, h, w, cout, kh, kw, stride, padding, dilation, group
     add(name, "conv2d", args, inputs, list(inputs), call)
 
 
+def convt_case(name, shape, cout, kernel, stride, padding, opad, groups, dil, bias):
+    (n, cin, h, w), (kh, kw) = shape, kernel
+    x = randn(n, cin, h, w)
+    wt = randn(cin, cout // groups, kh, kw, scale=1 / math.sqrt(cin // groups * kh * kw))
+    inputs = {"input": x, "weight": wt}
+    if bias:
+        inputs["bias"] = randn(cout)
+    args = {"stride": pair(stride), "padding": pair(padding), "outputPadding": pair(opad), "groups": groups, "dilation": pair(dil)}
+
+    def call(input, weight, bias=None):
+        return F.conv_transpose2d(input, weight, bias, stride=stride, padding=padding, output_padding=opad, groups=groups, dilation=dil)
+
+    add(name, "conv_transpose2d", args, inputs, list(inputs), call)
+
+
 def conv_transpose2d_cases():
     cases = [  # name, (N, Cin, H, W), Cout, (kh, kw), stride, padding, output_padding, groups, dilation, bias
         ("basic", (2, 3, 4, 5), 2, (3, 3), 1, 0, 0, 1, 1, True),
@@ -166,18 +181,8 @@ def conv_transpose2d_cases():
         ("nonsquare_1x1", (3, 3, 2, 6), 2, (1, 1), 2, 0, 1, 1, 1, True),
         ("big_pad", (1, 2, 5, 5), 2, (5, 5), 1, 2, 0, 1, 1, False),
     ]
-    for name, (n, cin, h, w), cout, (kh, kw), stride, padding, opad, groups, dil, bias in cases:
-        x = randn(n, cin, h, w)
-        wt = randn(cin, cout // groups, kh, kw, scale=1 / math.sqrt(cin // groups * kh * kw))
-        inputs = {"input": x, "weight": wt}
-        if bias:
-            inputs["bias"] = randn(cout)
-        args = {"stride": pair(stride), "padding": pair(padding), "outputPadding": pair(opad), "groups": groups, "dilation": pair(dil)}
-
-        def call(input, weight, bias=None, stride=stride, padding=padding, opad=opad, groups=groups, dil=dil):
-            return F.conv_transpose2d(input, weight, bias, stride=stride, padding=padding, output_padding=opad, groups=groups, dilation=dil)
-
-        add(f"conv_transpose2d_{name}", "conv_transpose2d", args, inputs, list(inputs), call)
+    for name, shape, cout, kernel, stride, padding, opad, groups, dil, bias in cases:
+        convt_case(f"conv_transpose2d_{name}", shape, cout, kernel, stride, padding, opad, groups, dil, bias)
     x, wt = randn(2, 3, 4), randn(2, 3, 3, 3, scale=0.3)
     add("conv_transpose2d_unbatched", "conv_transpose2d", {"stride": 2, "padding": 1, "outputPadding": 1, "groups": 1, "dilation": 1},
         {"input": x, "weight": wt}, ["input", "weight"], lambda input, weight: F.conv_transpose2d(input, weight, stride=2, padding=1, output_padding=1))
@@ -481,12 +486,7 @@ def winograd_cases():
     conv_case("conv2d_winograd_12x6_p0", 1, 12, 8, 11, 6, 3, 3, 1, 0, 1, 1, False)
     conv_case("conv2d_winograd_10x10_p2", 2, 10, 6, 6, 10, 3, 3, 1, 2, 1, 1, True)
     conv_case("conv2d_winograd_16x32_same", 1, 16, 14, 14, 32, 3, 3, 1, "same", 1, 1, True)
-    x = randn(2, 12, 5, 6)
-    wt = randn(12, 8, 3, 3, scale=1 / math.sqrt(12 * 9))
-    b = randn(8)
-    add("conv_transpose2d_winograd", "conv_transpose2d", {"stride": [1, 1], "padding": [1, 1], "outputPadding": [0, 0], "groups": 1, "dilation": [1, 1]},
-        {"input": x, "weight": wt, "bias": b}, ["input", "weight", "bias"],
-        lambda input, weight, bias: F.conv_transpose2d(input, weight, bias, stride=1, padding=1))
+    convt_case("conv_transpose2d_winograd", (2, 12, 5, 6), 8, (3, 3), (1, 1), (1, 1), (0, 0), 1, (1, 1), True)
 
 
 def main():

@@ -150,8 +150,10 @@ fn with2<R>(a: &Tensor, b: &Tensor, f: impl FnOnce(&[f32], &[f32]) -> Result<R>)
     with_contiguous::<f32, _>(a, |xa| with_contiguous::<f32, _>(b, |xb| f(xa, xb)))??
 }
 
-/// Whether a unit-stride, undilated, ungrouped conv takes the Winograd kernels.
+/// Whether a unit-stride, undilated, ungrouped conv takes the Winograd kernels: the forward
+/// (and so the input gradient), and the weight gradient (which also needs its partials to fit).
 fn winograd(g: &Geom) -> bool { g.kh == 3 && g.kw == 3 && kd_kernels::winograd::pays(g.c, g.o) }
+fn winograd_grad(g: &Geom) -> bool { g.kh == 3 && g.kw == 3 && kd_kernels::winograd::grad_pays(g.c, g.o) }
 
 /// y [n, o, oh, ow] = conv(x [n, c*groups, h, w], w [o, c, kh, kw]) (+ bias [o]).
 fn conv_raw(xs: &[f32], ws: &[f32], bias: Option<&[f32]>, g: &Geom) -> Result<Vec<f32>> {
@@ -231,7 +233,7 @@ fn grad_weight_raw(xs: &[f32], gys: &[f32], g: &Geom) -> Result<Vec<f32>> {
     let mut dw = alloc_vec::<f32>(g.o * ckk)?;
     if l == 0 || og == 0 || ckk == 0 { return Ok(dw); }
     if g.a.stride == [1, 1] && g.a.dilation == [1, 1] && g.a.groups == 1 {
-        if g.kh == 3 && g.kw == 3 && kd_kernels::winograd::grad_pays(g.c, g.o) {
+        if winograd_grad(g) {
             kd_kernels::winograd::conv2d_winograd_grad_weight(xs, g.n, g.c, g.h, g.w, gys, g.o, g.a.padding, &mut dw);
         } else {
             kd_kernels::conv::conv2d_direct_grad_weight(xs, g.n, g.c, g.h, g.w, gys, g.o, g.kh, g.kw, g.a.padding, &mut dw);
